@@ -1,0 +1,16 @@
+"""Model cards: the typed schema for `model_cards/*.toml` and the catalog loader."""
+
+from .catalog import builtin_cards_dir, load_card, load_catalog
+from .schema import CardFile, Engine, ModelCard, Recommended, Source, Task
+
+__all__ = [
+    "CardFile",
+    "Engine",
+    "ModelCard",
+    "Recommended",
+    "Source",
+    "Task",
+    "builtin_cards_dir",
+    "load_card",
+    "load_catalog",
+]

@@ -1,0 +1,62 @@
+"""Load model cards from TOML files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import CardError
+from .schema import ModelCard
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+def builtin_cards_dir() -> Path:
+    """The catalog shipped with the app (`model_cards/` at the project root or in the bundle)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "model_cards"
+        if candidate.is_dir():
+            return candidate
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "model_cards"
+    return here.parents[2] / "model_cards"
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "card"
+    return f"{where}: {err['msg']}"
+
+
+def load_card(path: Path) -> ModelCard:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CardError(f"{path}: cannot read the card ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CardError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        card = ModelCard.model_validate(raw)
+    except ValidationError as exc:
+        raise CardError(f"{path}: {_first_error(exc)}") from exc
+    if card.id != path.stem:
+        raise CardError(f"{path}: the card id '{card.id}' must match the file name")
+    return card
+
+
+def load_catalog(directory: Path | None = None) -> list[ModelCard]:
+    directory = directory or builtin_cards_dir()
+    cards = [load_card(p) for p in sorted(directory.glob("*.toml"))]
+    seen: set[str] = set()
+    for card in cards:
+        if card.id in seen:
+            raise CardError(f"duplicate card id '{card.id}' in {directory}")
+        seen.add(card.id)
+    return cards

@@ -1,0 +1,1 @@
+"""`candeia-cli`: the same core API as the GUI, from a terminal or a script."""

@@ -1,0 +1,149 @@
+"""`candeia-cli chat`: one reply, a reply to stdin, or an interactive conversation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..jobs import CancelToken
+from ..llama.engine import Finished, LlamaEngine, TextDelta
+from ..llama.sampling import SamplingOptions
+from ..llama.template import Message
+from ..models import load_options_from, open_chat_model
+from ..settings import load_settings
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "chat",
+        help="chat with a GGUF model",
+        description="Stream a reply to PROMPT; '-' reads the prompt from stdin; "
+        "without PROMPT, an interactive conversation (/reset, /exit).",
+    )
+    parser.add_argument("-m", "--model", required=True, help="installed model id or path to a .gguf file")
+    parser.add_argument("prompt", nargs="?", help="the message; '-' reads it from stdin")
+    parser.add_argument("--system", help="system prompt")
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--top-p", type=float)
+    parser.add_argument("--top-k", type=int)
+    parser.add_argument("--min-p", type=float)
+    parser.add_argument("--repeat-penalty", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--max-tokens", type=int)
+    parser.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
+    parser.add_argument("--ctx", type=int, help="context size in tokens")
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--gpu-layers", type=int, help="layers to offload to the GPU (-1: all)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with text and stats")
+    parser.set_defaults(handler=run)
+
+
+def sampling_from(args: argparse.Namespace) -> SamplingOptions:
+    from pydantic import ValidationError
+
+    from .main import UsageError
+
+    fields = {
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        "top_k": args.top_k,
+        "min_p": args.min_p,
+        "repeat_penalty": args.repeat_penalty,
+        "seed": args.seed,
+        "max_tokens": args.max_tokens,
+    }
+    values: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    if args.stop:
+        values["stop"] = tuple(args.stop)
+    try:
+        return SamplingOptions(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise UsageError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from .main import UsageError
+
+    sampling = sampling_from(args)
+    for flag, value, low in (("--ctx", args.ctx, 16), ("--threads", args.threads, 1)):
+        if value is not None and value < low:
+            raise UsageError(f"{flag} must be at least {low}")
+    prompt = args.prompt
+    if prompt == "-":
+        prompt = sys.stdin.read()
+        if not prompt.strip():
+            raise UsageError("the prompt read from stdin is empty")
+    options = load_options_from(load_settings(), context_size=args.ctx, threads=args.threads,
+                                gpu_layers=args.gpu_layers)
+    engine = open_chat_model(args.model, options)
+    try:
+        history: list[Message] = []
+        if args.system:
+            history.append(Message(role="system", content=args.system))
+        if prompt is None:
+            return interactive(engine, history, sampling, as_json=args.json)
+        history.append(Message(role="user", content=prompt))
+        result = reply(engine, history, sampling, stream=not args.json)
+        if args.json:
+            print(json.dumps({"text": result.text, "stats": result.stats.public()}, ensure_ascii=False))
+        return 0
+    finally:
+        engine.close()
+
+
+def reply(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions, stream: bool) -> Finished:
+    cancel = CancelToken()
+    finished: Finished | None = None
+    events = engine.stream_chat(history, sampling, cancel)
+    try:
+        for event in events:
+            if isinstance(event, TextDelta):
+                if stream:
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+            else:
+                finished = event
+    except KeyboardInterrupt:
+        cancel.cancel()
+        for event in events:  # collect the final event: the model stops within a token
+            if isinstance(event, Finished):
+                finished = event
+    if stream:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    assert finished is not None
+    return finished
+
+
+def interactive(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions, as_json: bool) -> int:
+    tty = sys.stdin.isatty()
+    if tty:
+        print(f"Chatting with {engine.info.name or engine.info.path.name}. /reset clears, /exit or Ctrl-D quits.",
+              file=sys.stderr)
+    system = history[:1] if history and history[0]["role"] == "system" else []
+    while True:
+        try:
+            if tty:
+                sys.stderr.write("> ")
+                sys.stderr.flush()
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            return 0
+        if not line:
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/exit", "/quit"):
+            return 0
+        if text == "/reset":
+            history[:] = list(system)
+            continue
+        history.append(Message(role="user", content=text))
+        result = reply(engine, history, sampling, stream=not as_json)
+        if as_json:
+            print(json.dumps({"text": result.text, "stats": result.stats.public()}, ensure_ascii=False), flush=True)
+        history.append(Message(role="assistant", content=result.text))

@@ -1,0 +1,52 @@
+"""`candeia-cli info`: what a model file is, read without loading it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..models import resolve_model
+from ..onnx_info import inspect_onnx_folder
+from ..store import ModelStore
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("info", help="show a model's metadata without loading it")
+    parser.add_argument("model", help="installed model id, a .gguf file or an ONNX model folder")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=run)
+
+
+def describe(ref: str) -> dict[str, Any]:
+    from ..gguf_info import read_gguf
+
+    resolved = resolve_model(ref, ModelStore())
+    if resolved.path.is_dir():
+        onnx = inspect_onnx_folder(resolved.path)
+        data: dict[str, Any] = {
+            "path": str(onnx.path),
+            "format": "onnx",
+            "model_type": onnx.model_type,
+            "size": onnx.total_size,
+            "onnx_files": [str(p.relative_to(onnx.path)) for p in onnx.onnx_files],
+            "tasks": onnx.tasks,
+        }
+    else:
+        data = {"format": "gguf", **read_gguf(resolved.path).summary()}
+    if resolved.installed is not None:
+        data = {"id": resolved.installed.id, "linked": resolved.installed.linked, **data}
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    data = describe(args.model)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        width = max(len(k) for k in data)
+        for key, value in data.items():
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value) or "-"
+            print(f"{key.replace('_', ' '):<{width}}  {'-' if value is None else value}")
+    return 0

@@ -1,0 +1,90 @@
+"""`candeia-cli models list|add|remove`: the local model store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..store import ModelStore
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("models", help="list, add and remove installed models")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    listing = actions.add_parser("list", help="installed models")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_list)
+
+    add = actions.add_parser("add", help="register a .gguf file or an ONNX folder (linked in place)")
+    add.add_argument("path")
+    add.add_argument("--copy", action="store_true", help="copy into Candeia's data folder instead of linking")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--id", dest="model_id", help="id to use instead of one made from the file name")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=run_add)
+
+    remove = actions.add_parser("remove", help="unregister a model (deleting files Candeia owns)")
+    remove.add_argument("model_id")
+    remove.add_argument("-y", "--yes", action="store_true", help="do not ask before deleting owned files")
+    remove.set_defaults(handler=run_remove)
+
+
+def _size(num: int) -> str:
+    value = float(num)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{num} B"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    models = ModelStore().list()
+    if args.json:
+        print(json.dumps([m.model_dump(mode="json") for m in models], ensure_ascii=False, indent=2))
+        return 0
+    if not models:
+        print("No models installed. Add one with: candeia-cli models add PATH", file=sys.stderr)
+        return 0
+    width = max(len(m.id) for m in models)
+    for m in models:
+        where = "linked" if m.linked else "owned"
+        print(f"{m.id:<{width}}  {m.format.value:<4}  {_size(m.size):>9}  {where:<6}  {m.path}")
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty() and total:
+            sys.stderr.write(f"\rcopying {done * 100 // total:3d}%")
+            sys.stderr.flush()
+
+    model = ModelStore().add(args.path, copy=args.copy, name=args.name, model_id=args.model_id, progress=progress)
+    if args.copy and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if args.json:
+        print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
+    else:
+        print(f"added {model.id} ({'linked' if model.linked else 'copied'}: {model.path})")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    from .main import UsageError
+
+    store = ModelStore()
+    model = store.get(args.model_id)
+    if not model.linked and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"'{model.id}' owns its files ({model.path}); pass --yes to delete them")
+        answer = input(f"Delete {model.path} ({_size(model.size)})? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("kept", file=sys.stderr)
+            return 1
+    store.remove(model.id)
+    print(f"removed {model.id}" + ("" if not model.linked else " (the file itself was left in place)"))
+    return 0

@@ -1,0 +1,237 @@
+"""Validate a GGUF file and read the metadata Candeia needs, before llama.cpp ever sees it.
+
+A model file is untrusted input. The fixed header is checked by hand first (cheap and
+immune to absurd counts), then the `gguf` reader parses the key/value section and the
+tensor table inside a broad guard, and the result is checked against the file's size.
+Every problem becomes an InvalidModelFileError with one sentence naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidModelFileError
+
+GGUF_MAGIC = b"GGUF"
+SUPPORTED_VERSIONS = (2, 3)
+HEADER_SIZE = 24  # magic, u32 version, u64 tensor count, u64 key/value count
+# Smallest possible encodings, used to reject counts the file cannot possibly hold.
+MIN_TENSOR_INFO_BYTES = 8 + 1 + 4 + 8 + 4 + 8
+MIN_KV_BYTES = 8 + 1 + 4 + 1
+MAX_TENSORS = 1_000_000
+MAX_KV = 1_000_000
+MAX_CONTEXT = 1 << 24  # 16M tokens; larger values are corrupt metadata, not real models
+MAX_DIMENSION = 1 << 20
+
+# Architectures that are not text models but still valid GGUF companions.
+COMPANION_ARCHITECTURES = frozenset({"clip", "mllm"})
+
+
+@dataclass(frozen=True)
+class GGUFInfo:
+    path: Path
+    file_size: int
+    version: int
+    architecture: str
+    tensor_count: int
+    kv_count: int
+    name: str | None = None
+    context_length: int | None = None
+    embedding_length: int | None = None
+    block_count: int | None = None
+    head_count: int | None = None
+    head_count_kv: int | None = None
+    vocab_size: int | None = None
+    file_type: str | None = None
+    chat_template: str | None = None
+    bos_token_id: int | None = None
+    eos_token_id: int | None = None
+    add_bos_token: bool | None = None
+    parameter_count: int = 0
+    tensor_bytes: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_companion(self) -> bool:
+        """An mmproj/projector file rather than a model that generates text."""
+        return self.architecture in COMPANION_ARCHITECTURES
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "file_size": self.file_size,
+            "gguf_version": self.version,
+            "architecture": self.architecture,
+            "name": self.name,
+            "file_type": self.file_type,
+            "parameters": self.parameter_count,
+            "tensors": self.tensor_count,
+            "metadata_keys": self.kv_count,
+            "context_length": self.context_length,
+            "embedding_length": self.embedding_length,
+            "layers": self.block_count,
+            "heads": self.head_count,
+            "kv_heads": self.head_count_kv,
+            "vocab_size": self.vocab_size,
+            "has_chat_template": self.chat_template is not None,
+        }
+
+
+def known_architectures() -> frozenset[str]:
+    from gguf.constants import MODEL_ARCH_NAMES
+
+    return frozenset(MODEL_ARCH_NAMES.values()) | COMPANION_ARCHITECTURES
+
+
+def _check_header(path: Path, size: int) -> tuple[int, int, int]:
+    if size < HEADER_SIZE:
+        raise InvalidModelFileError(path, f"is {size} bytes long, too small to be a GGUF model")
+    with path.open("rb") as fh:
+        head = fh.read(HEADER_SIZE)
+    if head[:4] != GGUF_MAGIC:
+        raise InvalidModelFileError(path, "is not a GGUF file (it does not start with 'GGUF')")
+    version, tensor_count, kv_count = struct.unpack_from("<IQQ", head, 4)
+    if version not in SUPPORTED_VERSIONS:
+        swapped = struct.unpack(">I", struct.pack("<I", version))[0]
+        if swapped in SUPPORTED_VERSIONS:
+            raise InvalidModelFileError(path, "is a big-endian GGUF file, which this build cannot load")
+        raise InvalidModelFileError(
+            path, f"has GGUF version {version}; only versions 2 and 3 are supported"
+        )
+    room = size - HEADER_SIZE
+    if (
+        tensor_count > MAX_TENSORS
+        or kv_count > MAX_KV
+        or tensor_count * MIN_TENSOR_INFO_BYTES + kv_count * MIN_KV_BYTES > room
+    ):
+        raise InvalidModelFileError(
+            path,
+            f"claims {tensor_count} tensors and {kv_count} metadata keys, "
+            f"more than a {size}-byte file can hold (corrupt header)",
+        )
+    if tensor_count == 0:
+        raise InvalidModelFileError(path, "contains no tensors")
+    return version, tensor_count, kv_count
+
+
+def _field_value(reader: Any, key: str) -> Any:
+    fld = reader.fields.get(key)
+    if fld is None:
+        return None
+    value = fld.contents()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def _int_field(path: Path, reader: Any, key: str, upper: int) -> int | None:
+    value = _field_value(reader, key)
+    if value is None:
+        return None
+    if isinstance(value, list):  # some architectures store per-layer values; take the first
+        value = value[0] if value else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidModelFileError(path, f"has a non-integer '{key}' ({value!r})")
+    if not 0 < value <= upper:
+        raise InvalidModelFileError(path, f"has an impossible '{key}' of {value}")
+    return value
+
+
+def _file_type_name(value: Any) -> str | None:
+    if not isinstance(value, int):
+        return None
+    from gguf.constants import LlamaFileType
+
+    try:
+        return LlamaFileType(value).name.removeprefix("MOSTLY_").removeprefix("ALL_")
+    except ValueError:
+        return f"type {value}"
+
+
+def read_gguf(path: str | Path) -> GGUFInfo:
+    """Validate `path` and return its metadata; raise InvalidModelFileError when it is unusable."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InvalidModelFileError(path, "does not exist") from None
+    except OSError as exc:
+        raise InvalidModelFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if path.is_dir():
+        raise InvalidModelFileError(path, "is a folder, not a GGUF file")
+    version, tensor_count, kv_count = _check_header(path, size)
+
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(path, "r")
+    except MemoryError:
+        raise InvalidModelFileError(path, "has metadata too large to read (corrupt file)") from None
+    except Exception as exc:  # the reader raises many kinds on malformed input
+        raise InvalidModelFileError(
+            path, f"is damaged or truncated: the GGUF metadata cannot be parsed ({type(exc).__name__})"
+        ) from exc
+
+    architecture = _field_value(reader, "general.architecture")
+    if not isinstance(architecture, str) or not architecture:
+        raise InvalidModelFileError(path, "has no 'general.architecture' in its metadata")
+    if architecture not in known_architectures():
+        raise InvalidModelFileError(path, f"uses the unknown architecture '{architecture}'")
+
+    parameter_count = 0
+    tensor_bytes = 0
+    for tensor in reader.tensors:
+        end = int(tensor.data_offset) + int(tensor.n_bytes)
+        if end > size:
+            raise InvalidModelFileError(
+                path,
+                f"is truncated: tensor '{tensor.name}' ends at byte {end} but the file has {size} bytes",
+            )
+        parameter_count += int(tensor.n_elements)
+        tensor_bytes += int(tensor.n_bytes)
+
+    arch = architecture
+    is_text_model = arch not in COMPANION_ARCHITECTURES
+    tokens = reader.fields.get("tokenizer.ggml.tokens")
+    vocab_size = len(tokens.data) if tokens is not None else None
+    if is_text_model and vocab_size is None:
+        raise InvalidModelFileError(path, "has no tokenizer vocabulary ('tokenizer.ggml.tokens')")
+
+    template = _field_value(reader, "tokenizer.chat_template")
+    add_bos = _field_value(reader, "tokenizer.ggml.add_bos_token")
+    name = _field_value(reader, "general.name")
+    info = GGUFInfo(
+        path=path,
+        file_size=size,
+        version=version,
+        architecture=arch,
+        tensor_count=tensor_count,
+        kv_count=kv_count,
+        name=name if isinstance(name, str) else None,
+        context_length=_int_field(path, reader, f"{arch}.context_length", MAX_CONTEXT),
+        embedding_length=_int_field(path, reader, f"{arch}.embedding_length", MAX_DIMENSION),
+        block_count=_int_field(path, reader, f"{arch}.block_count", 100_000),
+        head_count=_int_field(path, reader, f"{arch}.attention.head_count", MAX_DIMENSION),
+        head_count_kv=_int_field(path, reader, f"{arch}.attention.head_count_kv", MAX_DIMENSION),
+        vocab_size=vocab_size,
+        file_type=_file_type_name(_field_value(reader, "general.file_type")),
+        chat_template=template if isinstance(template, str) and template.strip() else None,
+        bos_token_id=_int_or_none(_field_value(reader, "tokenizer.ggml.bos_token_id")),
+        eos_token_id=_int_or_none(_field_value(reader, "tokenizer.ggml.eos_token_id")),
+        add_bos_token=add_bos if isinstance(add_bos, bool) else None,
+        parameter_count=parameter_count,
+        tensor_bytes=tensor_bytes,
+    )
+    if is_text_model and info.block_count is None:
+        raise InvalidModelFileError(path, f"lacks '{arch}.block_count', so it cannot be a complete model")
+    for token_id in (info.bos_token_id, info.eos_token_id):
+        if token_id is not None and vocab_size is not None and not 0 <= token_id < vocab_size:
+            raise InvalidModelFileError(path, f"names token {token_id}, outside its vocabulary of {vocab_size}")
+    return info
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,352 @@
+"""The llama.cpp engine: load a validated GGUF on its own thread, stream chat replies, unload.
+
+Sampling runs in llama.cpp's native sampler chain (via `Llama.generate`); the per-token Python
+work is a cancel check, an end-of-generation check and one piece of detokenization.
+"""
+
+from __future__ import annotations
+
+import codecs
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngineClosedError, GenerationError, ModelLoadError
+from ..gguf_info import GGUFInfo, read_gguf
+from ..jobs import CancelToken
+from .owner import OwnerThread
+from .sampling import SamplingOptions
+from .stats import GenerationStats
+from .stops import StopFilter
+from .template import ChatTemplate, Message, validate_messages
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    context_size: int = 4096
+    threads: int | None = None
+    gpu_layers: int = 0
+    batch_size: int = 512
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    text: str
+    stats: GenerationStats
+
+
+ChatEvent = TextDelta | Finished
+
+_END = object()
+
+
+def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
+    import llama_cpp  # deferred: importing it loads the native library
+
+    try:
+        return llama_cpp.Llama(
+            model_path=str(path),
+            n_ctx=context_size,
+            n_batch=min(options.batch_size, context_size),
+            n_threads=options.threads,
+            n_threads_batch=options.threads,
+            n_gpu_layers=options.gpu_layers,
+            verbose=False,
+        )
+    except Exception as exc:
+        raise ModelLoadError(f"llama.cpp could not load {path}: {exc}") from exc
+
+
+class LlamaEngine:
+    """A loaded GGUF model. All methods may be called from any thread."""
+
+    def __init__(self, info: GGUFInfo, options: LoadOptions) -> None:
+        self.info = info
+        self.options = options
+        trained = info.context_length or options.context_size
+        self.context_size = max(16, min(options.context_size, trained))
+        self._owner = OwnerThread(name=f"llama:{info.path.name}")
+        self._active: set[CancelToken] = set()
+        self._active_lock = threading.Lock()
+        started = time.perf_counter()
+        try:
+            self._llm = self._owner.call(lambda: _load_llama(info.path, options, self.context_size))
+        except BaseException:
+            self._owner.shutdown()
+            raise
+        self.load_ms = (time.perf_counter() - started) * 1000.0
+        self.template = self._owner.call(self._make_template)
+        self._vocab_eog: Callable[[int], bool] = self._owner.call(self._eog_checker)
+
+    @classmethod
+    def load(cls, path: str | Path, options: LoadOptions | None = None) -> LlamaEngine:
+        """Validate the file's header and metadata, then load it (raises CandeiaError subclasses)."""
+        return cls(read_gguf(path), options or LoadOptions())
+
+    # -- set-up on the owner thread --------------------------------------------------------------
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        text = self._llm.detokenize([token], special=True)
+        return bytes(text).decode("utf-8", errors="replace")
+
+    def _make_template(self) -> ChatTemplate:
+        return ChatTemplate(
+            source=self.info.chat_template,
+            bos_token=self._token_text(self._llm.token_bos()),
+            eos_token=self._token_text(self._llm.token_eos()),
+        )
+
+    def _eog_checker(self) -> Callable[[int], bool]:
+        import llama_cpp
+
+        vocab = self._llm._model.vocab
+        is_eog = llama_cpp.llama_vocab_is_eog
+        return lambda token: bool(is_eog(vocab, token))
+
+    # -- public API ------------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return not self._owner.alive
+
+    def tokenize(self, text: str, add_special: bool = True) -> list[int]:
+        return self._owner.call(lambda: list(self._llm.tokenize(text.encode("utf-8"), add_special, True)))
+
+    def render_chat(self, messages: Sequence[Message]) -> str:
+        return self.template.render(validate_messages(messages), add_generation_prompt=True)
+
+    def chat_prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        prompt = self.render_chat(messages)
+        # Templates that write the BOS text themselves must not get a second BOS.
+        add_special = not (self.template.bos_token and prompt.startswith(self.template.bos_token))
+        return self.tokenize(prompt, add_special=add_special)
+
+    def stream_chat(
+        self,
+        messages: Sequence[Message],
+        sampling: SamplingOptions | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[ChatEvent]:
+        """Stream the assistant's reply to `messages`: TextDelta events, then one Finished."""
+        sampling = sampling or SamplingOptions()
+        stops = tuple(sampling.stop) + self.template.stop_strings
+        tokens = self.chat_prompt_tokens(messages)
+        return self._stream(tokens, sampling, stops, cancel, strip_leading=True)
+
+    def stream_completion(
+        self,
+        prompt: str | Sequence[int],
+        sampling: SamplingOptions | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[ChatEvent]:
+        """Stream a plain continuation of `prompt` (text, or token ids used as they are)."""
+        sampling = sampling or SamplingOptions()
+        tokens = self.tokenize(prompt) if isinstance(prompt, str) else list(prompt)
+        return self._stream(tokens, sampling, tuple(sampling.stop), cancel, strip_leading=False)
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        sampling: SamplingOptions | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Finished:
+        result: Finished | None = None
+        for event in self.stream_chat(messages, sampling, cancel):
+            if isinstance(event, Finished):
+                result = event
+        assert result is not None
+        return result
+
+    def cancel_all(self) -> None:
+        with self._active_lock:
+            for token in self._active:
+                token.cancel()
+
+    def close(self) -> None:
+        """Stop any reply within a token, free the model's memory and end its thread."""
+        if self.closed:
+            return
+        self.cancel_all()
+
+        def _free() -> None:
+            llm, self._llm = self._llm, None
+            if llm is not None:
+                llm.close()
+
+        self._owner.shutdown(final=_free)
+
+    def __enter__(self) -> LlamaEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- generation ------------------------------------------------------------------------------
+    def _stream(
+        self,
+        tokens: list[int],
+        sampling: SamplingOptions,
+        stops: tuple[str, ...],
+        cancel: CancelToken | None,
+        strip_leading: bool,
+    ) -> Iterator[ChatEvent]:
+        if not tokens:
+            raise GenerationError("the prompt is empty")
+        if len(tokens) >= self.context_size:
+            raise GenerationError(
+                f"the prompt is {len(tokens)} tokens long but the context holds {self.context_size}; "
+                "shorten the conversation or load the model with a larger context"
+            )
+        cancel = cancel or CancelToken()
+        events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+        def job() -> None:
+            try:
+                self._generate(tokens, sampling, stops, cancel, strip_leading, events.put)
+            finally:
+                events.put(_END)
+
+        with self._active_lock:
+            self._active.add(cancel)
+        try:
+            future = self._owner.submit(job)
+        except EngineClosedError:
+            self._forget(cancel)
+            raise
+        return self._drain(events, future, cancel)
+
+    def _forget(self, cancel: CancelToken) -> None:
+        with self._active_lock:
+            self._active.discard(cancel)
+
+    def _drain(self, events: queue.SimpleQueue[Any], future: Any, cancel: CancelToken) -> Iterator[ChatEvent]:
+        finished = False
+        shown: list[str] = []
+        try:
+            while True:
+                event = events.get()
+                if event is _END:
+                    break
+                if cancel.cancelled:
+                    # After Stop nothing more appears: text already queued is dropped, and the
+                    # final event reports exactly what the consumer showed.
+                    if isinstance(event, Finished):
+                        yield Finished("".join(shown), event.stats)
+                    continue
+                if isinstance(event, TextDelta):
+                    shown.append(event.text)
+                yield event
+            future.result()
+            finished = True
+        finally:
+            if not finished:  # the consumer walked away: stop the model within a token
+                cancel.cancel()
+                future.exception()
+            self._forget(cancel)
+
+    def _generate(
+        self,
+        tokens: list[int],
+        sampling: SamplingOptions,
+        stops: tuple[str, ...],
+        cancel: CancelToken,
+        strip_leading: bool,
+        emit: Callable[[Any], None],
+    ) -> None:
+        llm = self._llm
+        if llm is None:
+            raise EngineClosedError("the model has been unloaded")
+        started = time.perf_counter()
+        reused = _common_prefix(llm.input_ids[: llm.n_tokens], tokens)
+        evaluated = max(1, len(tokens) - reused)
+        llm.set_seed(sampling.seed if sampling.seed is not None else random.randrange(2**32))
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        stop_filter = StopFilter(stops)
+        pieces: list[str] = []
+        is_eog = self._vocab_eog
+        detokenize = llm.detokenize
+        limit = sampling.max_tokens
+        room = self.context_size - len(tokens)
+        generated = sampled = 0
+        first_at = last_at = 0.0
+        leading = strip_leading
+        reason = "length"
+        if limit == 0 or cancel.cancelled:
+            reason = "length" if limit == 0 else "cancelled"
+        else:
+            for token in llm.generate(
+                tokens,
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                temp=sampling.temperature,
+                repeat_penalty=sampling.repeat_penalty,
+                reset=True,
+            ):
+                last_at = time.perf_counter()
+                sampled += 1
+                if sampled == 1:
+                    first_at = last_at
+                if cancel.cancelled:
+                    reason = "cancelled"
+                    break
+                if not sampling.ignore_eos and is_eog(token):
+                    reason = "eos"
+                    break
+                generated += 1
+                text = decoder.decode(detokenize([token]))
+                if leading and text:
+                    text = text.lstrip()
+                    leading = not text
+                if text:
+                    visible = stop_filter.feed(text)
+                    if visible:
+                        pieces.append(visible)
+                        emit(TextDelta(visible))
+                    if stop_filter.stopped:
+                        reason = "stop"
+                        break
+                if limit is not None and generated >= limit:
+                    reason = "length"
+                    break
+                if generated >= room - 1:
+                    reason = "context"
+                    break
+        tail = "" if stop_filter.stopped else stop_filter.feed(decoder.decode(b"", final=True)) + stop_filter.flush()
+        if tail and not (leading and not tail.strip()):
+            pieces.append(tail)
+            emit(TextDelta(tail))
+        ended = time.perf_counter()
+        ttft = (first_at if sampled else ended) - started
+        decode_span = last_at - first_at
+        stats = GenerationStats(
+            prompt_tokens=len(tokens),
+            evaluated_prompt_tokens=evaluated,
+            generated_tokens=generated,
+            ttft_ms=ttft * 1000.0,
+            tokens_per_s=(sampled - 1) / decode_span if sampled > 1 and decode_span > 0 else 0.0,
+            prompt_tokens_per_s=evaluated / ttft if ttft > 0 else 0.0,
+            load_ms=self.load_ms,
+            total_ms=(ended - started) * 1000.0,
+            stop_reason=reason,
+        )
+        emit(Finished("".join(pieces), stats))
+
+
+def _common_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
+    count = 0
+    for a, b in zip(cached, tokens):
+        if a != b:
+            break
+        count += 1
+    return count

@@ -1,0 +1,71 @@
+"""Load a GGUF once in a child process, so a file that crashes llama.cpp cannot take the app down.
+
+The header check catches malformed files; this catches the rest (a tensor llama.cpp rejects
+with an abort, an unsupported operator). It runs on the first load of each new file only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import InvalidModelFileError
+
+PROBE_TIMEOUT_S = 300.0
+_OK = "candeia-probe-ok"
+
+
+def probe_command(path: Path) -> list[str]:
+    if getattr(sys, "frozen", False):  # a PyInstaller build: the executable runs the probe itself
+        return [sys.executable, "--probe-gguf", str(path)]
+    return [sys.executable, "-m", "engines.llama.probe", str(path)]
+
+
+def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
+    """Raise InvalidModelFileError unless a child process can load `path` and decode one token."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    try:
+        result = subprocess.run(
+            probe_command(path),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise InvalidModelFileError(path, f"did not load within {timeout:.0f} s in a test process") from None
+    if result.returncode == 0 and _OK in result.stdout:
+        return
+    detail = (result.stdout + result.stderr).strip().splitlines()
+    last = detail[-1][:200] if detail else ""
+    if result.returncode < 0:
+        reason = f"crashes llama.cpp while loading (signal {-result.returncode})"
+    else:
+        reason = "cannot be loaded by llama.cpp" + (f": {last}" if last else "")
+    raise InvalidModelFileError(path, reason)
+
+
+def _child(path: str) -> int:
+    import llama_cpp
+
+    llm = llama_cpp.Llama(model_path=path, n_ctx=64, n_batch=64, n_threads=1, n_gpu_layers=0, verbose=False)
+    tokens = llm.tokenize(b"Hello", add_bos=True, special=False) or [llm.token_bos()]
+    llm.eval(tokens[:4])
+    llm.close()
+    print(_OK, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(_child(sys.argv[1]))
+    except SystemExit:
+        raise
+    except Exception as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        raise SystemExit(3) from None

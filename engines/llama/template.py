@@ -1,0 +1,105 @@
+"""Chat templates: the GGUF's own Jinja template rendered in a sandbox, or a plain fallback.
+
+A template is code that arrived inside an untrusted file, so it runs in Jinja's immutable
+sandbox: no attribute tricks, no mutation of the values it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ..errors import TemplateError
+
+
+class Message(TypedDict):
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+FALLBACK_STOP = ("\nUser:", "\nuser:")
+
+
+def _raise(message: str) -> None:
+    raise TemplateError(f"the model's chat template refused the conversation: {message}")
+
+
+def _strftime_now(fmt: str) -> str:
+    return datetime.now().strftime(fmt)
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.Undefined)
+    env.globals["raise_exception"] = _raise
+    env.globals["strftime_now"] = _strftime_now
+    return env
+
+
+@dataclass(frozen=True)
+class ChatTemplate:
+    source: str | None  # None means the plain fallback
+    bos_token: str = ""
+    eos_token: str = ""
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.source is None
+
+    @property
+    def stop_strings(self) -> tuple[str, ...]:
+        return FALLBACK_STOP if self.source is None else ()
+
+    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        if self.source is None:
+            return render_fallback(messages, add_generation_prompt)
+        try:
+            template = _environment().from_string(self.source)
+            return template.render(
+                messages=[dict(m) for m in messages],
+                add_generation_prompt=add_generation_prompt,
+                bos_token=self.bos_token,
+                eos_token=self.eos_token,
+                tools=None,
+                documents=None,
+            )
+        except TemplateError:
+            raise
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"the model's chat template cannot be used: {exc}") from exc
+        except Exception as exc:  # a template is untrusted code; never let it crash the app
+            raise TemplateError(f"the model's chat template failed: {type(exc).__name__}: {exc}") from exc
+
+
+def render_fallback(messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+    """A plain transcript for base models without a template; generation stops at the next 'User:'."""
+    labels = {"user": "User: ", "assistant": "Assistant: "}
+    parts: list[str] = []
+    for message in messages:
+        content = message["content"].strip()
+        if message["role"] == "system":
+            parts.append(f"{content}\n\n")
+        else:
+            parts.append(f"{labels[message['role']]}{content}\n")
+    text = "".join(parts)
+    if add_generation_prompt:
+        text += "Assistant:"
+    return text
+
+
+def validate_messages(messages: Sequence[Any]) -> list[Message]:
+    checked: list[Message] = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            raise TemplateError(f"message {index} needs a text 'content'")
+        role = message.get("role")
+        if role not in ("system", "user", "assistant"):
+            raise TemplateError(f"message {index} has the unknown role {role!r}")
+        checked.append(Message(role=role, content=message["content"]))
+    if not checked:
+        raise TemplateError("the conversation is empty")
+    return checked

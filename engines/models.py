@@ -1,0 +1,129 @@
+"""The core API for getting a usable model from what a user typed: an installed id or a path.
+
+The GUI and the CLI both come through here, so validation and the first-load probe happen
+the same way for everyone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_write_json
+from .errors import InvalidModelFileError, ModelNotFoundError
+from .gguf_info import GGUFInfo, read_gguf
+from .llama.engine import LlamaEngine, LoadOptions
+from .llama.probe import probe_gguf
+from .paths import cache_dir
+from .settings import Settings, load_settings
+from .store import InstalledModel, ModelFormat, ModelStore, ProbeRecord
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    path: Path
+    installed: InstalledModel | None
+
+    @property
+    def label(self) -> str:
+        return self.installed.id if self.installed else self.path.name
+
+
+def resolve_model(ref: str, store: ModelStore | None = None) -> ResolvedModel:
+    """An installed id wins over a relative path of the same name."""
+    store = store or ModelStore()
+    try:
+        model = store.get(ref)
+        return ResolvedModel(Path(model.path), model)
+    except ModelNotFoundError:
+        pass
+    path = Path(ref).expanduser()
+    if path.exists():
+        resolved = path.resolve()
+        return ResolvedModel(resolved, store.find_by_path(resolved))
+    known = ", ".join(m.id for m in store.list()[:5])
+    hint = f" (installed: {known})" if known else " (no models are installed; see 'candeia-cli models add')"
+    raise ModelNotFoundError(f"'{ref}' is neither an installed model id nor an existing file{hint}")
+
+
+def load_options_from(settings: Settings, **overrides: int | None) -> LoadOptions:
+    values: dict[str, int | None] = {
+        "context_size": settings.context_size,
+        "threads": settings.threads,
+        "gpu_layers": settings.gpu_layers,
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return LoadOptions(
+        context_size=int(values["context_size"] or settings.context_size),
+        threads=values["threads"],
+        gpu_layers=int(values["gpu_layers"] or 0),
+    )
+
+
+def _stamp(path: Path) -> ProbeRecord:
+    stat = path.stat()
+    return ProbeRecord(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+
+
+class ProbeCache:
+    """Files (not in the store) that already passed the child-process probe."""
+
+    def __init__(self, file: Path | None = None) -> None:
+        self.file = file or cache_dir() / "probed.json"
+
+    def _read(self) -> dict[str, dict[str, int]]:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def passed(self, path: Path) -> bool:
+        entry = self._read().get(str(path))
+        return entry is not None and ProbeRecord.model_validate(entry) == _stamp(path)
+
+    def remember(self, path: Path) -> None:
+        data = self._read()
+        data[str(path)] = _stamp(path).model_dump()
+        atomic_write_json(self.file, data)
+
+
+def ensure_probed(resolved: ResolvedModel, store: ModelStore | None = None) -> None:
+    """Probe a GGUF in a child process the first time this exact file is loaded."""
+    stamp = _stamp(resolved.path)
+    if resolved.installed is not None:
+        if resolved.installed.probe == stamp:
+            return
+        probe_gguf(resolved.path)
+        (store or ModelStore()).update(resolved.installed.id, probe=stamp)
+        return
+    cache = ProbeCache()
+    if cache.passed(resolved.path):
+        return
+    probe_gguf(resolved.path)
+    cache.remember(resolved.path)
+
+
+def inspect_gguf(ref: str, store: ModelStore | None = None) -> tuple[ResolvedModel, GGUFInfo]:
+    resolved = resolve_model(ref, store)
+    if resolved.installed is not None and resolved.installed.format is not ModelFormat.gguf:
+        raise InvalidModelFileError(resolved.path, "is an ONNX model, not a GGUF chat model")
+    return resolved, read_gguf(resolved.path)
+
+
+def open_chat_model(
+    ref: str,
+    options: LoadOptions | None = None,
+    *,
+    store: ModelStore | None = None,
+    probe: bool = True,
+) -> LlamaEngine:
+    """Resolve, validate, probe (first time only) and load a GGUF chat model."""
+    store = store or ModelStore()
+    resolved, info = inspect_gguf(ref, store)
+    if info.is_companion:
+        raise InvalidModelFileError(resolved.path, f"is a '{info.architecture}' projector, not a chat model")
+    if probe:
+        ensure_probed(resolved, store)
+    return LlamaEngine(info, options or load_options_from(load_settings()))

@@ -1,0 +1,51 @@
+"""User settings: a typed model saved as JSON, atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .atomic import atomic_write_json
+from .paths import settings_file
+
+log = logging.getLogger(__name__)
+
+
+def default_threads() -> int:
+    # llama.cpp is fastest with about one thread per physical core; leave one free on big machines.
+    count = os.cpu_count() or 2
+    return max(1, count if count <= 4 else count - 1)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    threads: int = Field(default_factory=default_threads, ge=1, le=512)
+    context_size: int = Field(default=4096, ge=128, le=1_048_576)
+    gpu_layers: int = Field(default=0, ge=-1, description="-1 offloads every layer")
+    offline: bool = False
+    hf_endpoint: str | None = None
+    ui_language: str = "system"
+    theme: str = "system"
+    default_models: dict[str, str] = Field(default_factory=dict)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing or damaged file gives the defaults (and the damage is logged)."""
+    path = path or settings_file()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Settings.model_validate(raw)
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError, ValidationError) as exc:
+        log.warning("settings file %s is unreadable (%s); using defaults", path, exc)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    atomic_write_json(path or settings_file(), settings.model_dump(mode="json"))

@@ -42,7 +42,7 @@ def resolve_model(ref: str, store: ModelStore | None = None) -> ResolvedModel:
     if path.exists():
         resolved = path.resolve()
         return ResolvedModel(resolved, store.find_by_path(resolved))
-    known = ", ".join(m.id for m in store.list()[:5])
+    known = ", ".join(m.id for m in store.installed()[:5])
     hint = f" (installed: {known})" if known else " (no models are installed; see 'candeia-cli models add')"
     raise ModelNotFoundError(f"'{ref}' is neither an installed model id nor an existing file{hint}")
 

@@ -109,7 +109,7 @@ class ModelStore:
             yield manifest
             atomic_write_json(self.manifest_path, manifest.model_dump(mode="json"))
 
-    def list(self) -> list[InstalledModel]:
+    def installed(self) -> list[InstalledModel]:
         return list(self._read().models)
 
     def get(self, model_id: str) -> InstalledModel:

@@ -99,8 +99,8 @@ def write_tiny_llama(
     writer.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
     output = weight(n_vocab, n_embd, scale=1.0)
     if eos_never_wins:
-        # Zero logit for </s> (and the byte tokens) keeps greedy replies from ending at once.
-        output[2] = 0.0
+        # Zero logits for <s> and </s> (and the byte tokens) keeps greedy replies from ending at once.
+        output[1:3] = 0.0
         output[3:259] *= 0.05
     writer.add_tensor("output.weight", output)
     for layer in range(n_layer):

@@ -1,11 +1,12 @@
 """Model cards: the typed schema for `model_cards/*.toml` and the catalog loader."""
 
 from .catalog import builtin_cards_dir, load_card, load_catalog
-from .schema import CardFile, Engine, ModelCard, Recommended, Source, Task
+from .schema import CardFile, Engine, FileRole, ModelCard, Recommended, Source, Task
 
 __all__ = [
     "CardFile",
     "Engine",
+    "FileRole",
     "ModelCard",
     "Recommended",
     "Source",

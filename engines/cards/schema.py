@@ -7,8 +7,7 @@ checked against free disk and memory without parsing.
 from __future__ import annotations
 
 import re
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,26 +21,10 @@ _VERSION_PATTERN = r"^\d+\.\d+(?:\.\d+)?$"
 LanguageCode = Annotated[str, Field(pattern=_LANG_PATTERN)]
 
 
-class Task(str, Enum):
-    chat = "chat"
-    translate = "translate"
-    caption = "caption"
-    embed = "embed"
-
-
-class Engine(str, Enum):
-    llama_cpp = "llama.cpp"
-    onnxruntime = "onnxruntime"
-
-
-class FileRole(str, Enum):
-    model = "model"  # the main GGUF, or one file of an ONNX folder
-    mmproj = "mmproj"  # multimodal projector of a llama.cpp vision model
-    encoder = "encoder"
-    decoder = "decoder"
-    config = "config"
-    tokenizer = "tokenizer"
-    other = "other"
+Task = Literal["chat", "translate", "caption", "embed"]
+Engine = Literal["llama.cpp", "onnxruntime"]
+# "model": the main GGUF or an ONNX graph; "mmproj": the projector of a llama.cpp vision model.
+FileRole = Literal["model", "mmproj", "encoder", "decoder", "config", "tokenizer", "other"]
 
 
 class _Strict(BaseModel):
@@ -50,7 +33,7 @@ class _Strict(BaseModel):
 
 class CardFile(_Strict):
     path: str = Field(min_length=1, description="Path inside the repository, '/'-separated.")
-    role: FileRole = FileRole.model
+    role: FileRole = "model"
     size: int | None = Field(default=None, gt=0, description="Size in bytes, when known.")
     sha256: str | None = Field(default=None, pattern=_SHA256_PATTERN)
 
@@ -117,12 +100,12 @@ class ModelCard(_Strict):
         if len(set(self.tasks)) != len(self.tasks):
             raise ValueError("tasks must not repeat")
         names = [f.path for f in self.source.files]
-        if self.engine is Engine.llama_cpp and not any(n.lower().endswith(".gguf") for n in names):
+        if self.engine == "llama.cpp" and not any(n.lower().endswith(".gguf") for n in names):
             raise ValueError("a llama.cpp card needs a .gguf file")
-        if self.engine is Engine.onnxruntime and not any(n.lower().endswith(".onnx") for n in names):
+        if self.engine == "onnxruntime" and not any(n.lower().endswith(".onnx") for n in names):
             raise ValueError("an onnxruntime card needs .onnx files")
-        has_mmproj = any(f.role is FileRole.mmproj for f in self.source.files)
-        if self.engine is Engine.llama_cpp and Task.caption in self.tasks and not has_mmproj:
+        has_mmproj = any(f.role == "mmproj" for f in self.source.files)
+        if self.engine == "llama.cpp" and "caption" in self.tasks and not has_mmproj:
             raise ValueError("a llama.cpp captioning card needs an mmproj file")
         for path in names:
             if re.search(r"\.(bin|pt|pth|pkl|pickle|ckpt)$", path, re.IGNORECASE):

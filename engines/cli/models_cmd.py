@@ -43,7 +43,7 @@ def _size(num: int) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    models = ModelStore().list()
+    models = ModelStore().installed()
     if args.json:
         print(json.dumps([m.model_dump(mode="json") for m in models], ensure_ascii=False, indent=2))
         return 0

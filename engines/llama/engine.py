@@ -345,7 +345,7 @@ class LlamaEngine:
 
 def _common_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
     count = 0
-    for a, b in zip(cached, tokens):
+    for a, b in zip(cached, tokens, strict=False):
         if a != b:
             break
         count += 1

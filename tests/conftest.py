@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated data folder per test, tiny models, and a thread-leak guard."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tiny_gguf import write_tiny_llama
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def candeia_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty data folder; nothing touches a real profile."""
+    home = tmp_path / "candeia-home"
+    monkeypatch.setenv("CANDEIA_HOME", str(home))
+    monkeypatch.setenv("CANDEIA_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves threads running (a model's owner thread, a worker)."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5.0
+    while True:
+        leaked = [
+            t for t in threading.enumerate()
+            if t not in before and t.is_alive() and not isinstance(t, threading.Timer)
+            and not t.name.startswith(("pydevd", "asyncio"))
+        ]
+        if not leaked or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A loadable llama-architecture GGUF with random weights and a chat template."""
+    return write_tiny_llama(tmp_path_factory.mktemp("models") / "tiny-chat.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_base_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Like tiny_gguf but without a chat template, as base models ship."""
+    return write_tiny_llama(
+        tmp_path_factory.mktemp("models") / "tiny-base.gguf", chat_template=None, seed=1, name="Tiny Base"
+    )

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from ..errors import UsageError
 from ..jobs import CancelToken
 from ..llama.engine import Finished, LlamaEngine, TextDelta
 from ..llama.sampling import SamplingOptions
@@ -43,8 +44,6 @@ def register(commands: Any) -> None:
 def sampling_from(args: argparse.Namespace) -> SamplingOptions:
     from pydantic import ValidationError
 
-    from .main import UsageError
-
     fields = {
         "temperature": args.temperature,
         "top_p": args.top_p,
@@ -65,8 +64,6 @@ def sampling_from(args: argparse.Namespace) -> SamplingOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .main import UsageError
-
     sampling = sampling_from(args)
     for flag, value, low in (("--ctx", args.ctx, 16), ("--threads", args.threads, 1)):
         if value is not None and value < low:

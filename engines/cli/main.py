@@ -9,16 +9,12 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import CandeiaError
+from ..errors import CandeiaError, UsageError
 from . import chat_cmd, info_cmd, models_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(CandeiaError):
-    """Arguments that parse but make no sense together."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from ..errors import UsageError
 from ..store import ModelStore
 
 
@@ -74,8 +75,6 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from .main import UsageError
-
     store = ModelStore()
     model = store.get(args.model_id)
     if not model.linked and not args.yes:

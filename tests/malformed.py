@@ -8,7 +8,6 @@ from pathlib import Path
 
 import gguf
 import numpy as np
-
 from tiny_gguf import write_tiny_llama
 
 
@@ -62,8 +61,8 @@ def make_corpus(folder: Path) -> dict[str, tuple[Path, str]]:
         "truncated-last-byte": (good[:-1], "truncated"),
         "unknown-architecture": (lambda p: _write_arch(p, "frobnicator"), "unknown architecture 'frobnicator'"),
         "no-vocabulary": (lambda p: _write_arch(p, "llama", with_vocab=False), "no tokenizer vocabulary"),
-        "absurd-context": (lambda p: _write_arch(p, "llama", context=4_000_000_000), "impossible 'llama.context_length'"),
-        "zero-context": (lambda p: _write_arch(p, "llama", context=0), "impossible 'llama.context_length'"),
+        "absurd-context": (lambda p: _write_arch(p, "llama", context=4_000_000_000), "impossible 'llama.context"),
+        "zero-context": (lambda p: _write_arch(p, "llama", context=0), "impossible 'llama.context"),
     }
     corpus: dict[str, tuple[Path, str]] = {}
     for name, (content, expected) in cases.items():

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from malformed import make_corpus
 from tests_support import run_cli
 

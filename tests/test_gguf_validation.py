@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from malformed import make_corpus
+from tiny_gguf import tiny_vocab
 
 from engines.errors import InvalidModelFileError
 from engines.gguf_info import read_gguf
-from malformed import make_corpus
-from tiny_gguf import tiny_vocab
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,8 @@ def test_base_model_has_no_template(tiny_base_gguf: Path) -> None:
     "case",
     [
         "empty", "tiny", "garbage", "text", "ggml-magic", "version-1", "version-99", "big-endian",
-        "absurd-tensor-count", "absurd-kv-count", "no-tensors", "absurd-key-length", "truncated-header", "truncated-metadata",
+        "absurd-tensor-count", "absurd-kv-count", "no-tensors", "absurd-key-length", "truncated-header",
+        "truncated-metadata",
         "truncated-half", "truncated-last-byte", "unknown-architecture", "no-vocabulary", "absurd-context",
         "zero-context", "folder", "missing",
     ],
@@ -74,3 +75,31 @@ def test_random_corruption_never_escapes(tiny_gguf: Path, tmp_path: Path) -> Non
             assert "\n" not in str(exc)
             rejected += 1
     assert rejected > 0
+
+
+def test_parser_agrees_with_the_reference_reader(tiny_gguf: Path) -> None:
+    """Our fast parser and gguf-py's GGUFReader see the same tensors and metadata."""
+    import gguf
+
+    from engines.gguf_info import HEADER_SIZE
+    from engines.gguf_parse import ArrayValue, parse_gguf
+
+    reference = gguf.GGUFReader(tiny_gguf)
+    info = read_gguf(tiny_gguf)
+    parsed = parse_gguf(tiny_gguf, HEADER_SIZE, info.tensor_count, info.kv_count)
+    ours = {t.name: (t.offset, t.n_bytes, t.n_elements) for t in parsed.tensors}
+    theirs = {t.name: (int(t.data_offset), int(t.n_bytes), int(t.n_elements)) for t in reference.tensors}
+    assert ours == theirs
+    for key, field in reference.fields.items():
+        if key.startswith("GGUF."):
+            continue
+        value = parsed.fields[key]
+        expected = field.contents()
+        if isinstance(value, ArrayValue):
+            assert value.count == len(expected)
+            if value.items is not None:
+                assert value.items == expected
+        elif isinstance(value, float):
+            assert value == pytest.approx(expected)
+        else:
+            assert value == expected, key

@@ -8,12 +8,12 @@ from pathlib import Path
 import gguf
 import numpy as np
 import pytest
+from tests_support import run_cli
 
 from engines.errors import InvalidModelFileError
 from engines.llama import probe
 from engines.models import ProbeCache, open_chat_model
 from engines.store import ModelStore
-from tests_support import run_cli
 
 
 def write_missing_tensor_model(path: Path) -> Path:
@@ -55,7 +55,7 @@ def test_unregistered_paths_are_remembered(tiny_gguf: Path) -> None:
 
 def test_model_llama_cpp_rejects_fails_cleanly(tmp_path: Path) -> None:
     bad = write_missing_tensor_model(tmp_path / "incomplete.gguf")
-    with pytest.raises(InvalidModelFileError, match="cannot be loaded by llama.cpp"):
+    with pytest.raises(InvalidModelFileError, match=r"cannot be loaded by llama\.cpp"):
         open_chat_model(str(bad))
     result = run_cli("chat", "-m", str(bad), "hi")
     assert result.returncode == 1
@@ -64,11 +64,11 @@ def test_model_llama_cpp_rejects_fails_cleanly(tmp_path: Path) -> None:
 
 def test_a_crashing_loader_is_reported_not_fatal(tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(probe, "probe_command", lambda p: [sys.executable, "-c", "import os; os.abort()"])
-    with pytest.raises(InvalidModelFileError, match="crashes llama.cpp"):
+    with pytest.raises(InvalidModelFileError, match=r"crashes llama\.cpp"):
         probe.probe_gguf(tiny_gguf)
 
 
 def test_a_hanging_loader_times_out(tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(probe, "probe_command", lambda p: [sys.executable, "-c", "import time; time.sleep(60)"])
-    with pytest.raises(InvalidModelFileError, match="did not load within 1 s"):
+    with pytest.raises(InvalidModelFileError, match=r"did not load within 1 s"):
         probe.probe_gguf(tiny_gguf, timeout=1)

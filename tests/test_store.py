@@ -58,7 +58,7 @@ def test_invalid_files_are_not_registered(tmp_path: Path) -> None:
         store.add(tmp_path / "missing.gguf")
     empty_dir = tmp_path / "empty"
     empty_dir.mkdir()
-    with pytest.raises(InvalidModelFileError, match="no .onnx"):
+    with pytest.raises(InvalidModelFileError, match=r"no \.onnx"):
         store.add(empty_dir)
     assert store.installed() == []
 

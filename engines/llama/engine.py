@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import EngineClosedError, GenerationError, ModelLoadError
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
+from .native import llama_cpp_module
 from .owner import OwnerThread
 from .sampling import SamplingOptions
 from .stats import GenerationStats
@@ -51,8 +52,7 @@ _END = object()
 
 
 def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
-    import llama_cpp  # deferred: importing it loads the native library
-
+    llama_cpp = llama_cpp_module()  # deferred: importing it loads the native library
     try:
         return llama_cpp.Llama(
             model_path=str(path),
@@ -108,8 +108,7 @@ class LlamaEngine:
         )
 
     def _eog_checker(self) -> Callable[[int], bool]:
-        import llama_cpp
-
+        llama_cpp = llama_cpp_module()
         vocab = self._llm._model.vocab
         is_eog = llama_cpp.llama_vocab_is_eog
         return lambda token: bool(is_eog(vocab, token))

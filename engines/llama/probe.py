@@ -51,8 +51,9 @@ def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
 
 
 def _child(path: str) -> int:
-    import llama_cpp
+    from .native import llama_cpp_module
 
+    llama_cpp = llama_cpp_module()
     llm = llama_cpp.Llama(model_path=path, n_ctx=64, n_batch=64, n_threads=1, n_gpu_layers=0, verbose=False)
     tokens = llm.tokenize(b"Hello", add_bos=True, special=False) or [llm.token_bos()]
     llm.eval(tokens[:4])

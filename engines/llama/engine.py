@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import EngineClosedError, GenerationError, ModelLoadError
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
+from ..memory import release_freed_memory
 from .native import llama_cpp_module
 from .owner import OwnerThread
 from .sampling import SamplingOptions
@@ -181,6 +182,8 @@ class LlamaEngine:
             llm, self._llm = self._llm, None
             if llm is not None:
                 llm.close()
+                del llm
+                release_freed_memory()
 
         self._owner.shutdown(final=_free)
 

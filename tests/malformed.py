@@ -8,6 +8,7 @@ from pathlib import Path
 
 import gguf
 import numpy as np
+
 from tiny_gguf import write_tiny_llama
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from malformed import make_corpus
 from tests_support import run_cli
 

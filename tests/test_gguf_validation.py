@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from malformed import make_corpus
-from tiny_gguf import tiny_vocab
 
 from engines.errors import InvalidModelFileError
 from engines.gguf_info import read_gguf
+from malformed import make_corpus
+from tiny_gguf import tiny_vocab
 
 
 @pytest.fixture(scope="module")

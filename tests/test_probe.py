@@ -8,12 +8,12 @@ from pathlib import Path
 import gguf
 import numpy as np
 import pytest
-from tests_support import run_cli
 
 from engines.errors import InvalidModelFileError
 from engines.llama import probe
 from engines.models import ProbeCache, open_chat_model
 from engines.store import ModelStore
+from tests_support import run_cli
 
 
 def write_missing_tensor_model(path: Path) -> Path:

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from tests_support import PROJECT_ROOT
 
 from engines.cards import load_card, load_catalog
 from engines.cards.schema import ModelCard
 from engines.errors import CardError
 from engines.paths import data_dir
 from engines.settings import Settings, load_settings, save_settings
+from tests_support import PROJECT_ROOT
 
 
 def test_data_dir_follows_candeia_home(candeia_home: Path) -> None:

@@ -52,7 +52,7 @@ def raw_tg(llm: Any, prompt: list[int]) -> float:
 
 
 def candeia_run(engine: LlamaEngine, prompt: list[int], max_tokens: int) -> Finished:
-    engine._llm.reset()  # no prompt-cache reuse between runs, as for the raw path
+    engine.reset_cache()  # no prompt-cache reuse between runs, as for the raw path
     sampling = SamplingOptions(temperature=0.0, repeat_penalty=1.0, max_tokens=max_tokens, ignore_eos=True)
     final = None
     for event in engine.stream_completion(prompt, sampling):

@@ -204,3 +204,24 @@ def test_close_during_a_reply_is_clean(tiny_gguf: Path) -> None:
 def test_context_is_capped_at_the_trained_length(tiny_gguf: Path) -> None:
     with LlamaEngine.load(tiny_gguf, LoadOptions(context_size=100_000, threads=1)) as eng:
         assert eng.context_size == 2048
+
+
+def test_native_loop_matches_llama_cpp_python(engine: LlamaEngine, tiny_gguf: Path) -> None:
+    """Greedy decoding through Candeia's C-API loop gives llama-cpp-python's own tokens."""
+    from engines.llama.native import llama_cpp_module
+
+    prompt = engine.tokenize("Once upon a time there was a")
+    raw = llama_cpp_module().Llama(model_path=str(tiny_gguf), n_ctx=512, n_threads=2, verbose=False)
+    try:
+        expected: list[int] = []
+        for token in raw.generate(prompt, temp=0.0, repeat_penalty=1.0):
+            expected.append(token)
+            if len(expected) == 32:
+                break
+        expected_text = raw.detokenize(expected).decode("utf-8", errors="replace")
+    finally:
+        raw.close()
+    sampling = SamplingOptions(temperature=0.0, repeat_penalty=1.0, max_tokens=32, ignore_eos=True)
+    _, done = collect(engine.stream_completion(prompt, sampling))
+    assert done.stats.generated_tokens == 32
+    assert done.text == expected_text

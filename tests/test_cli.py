@@ -134,3 +134,32 @@ def test_unknown_model_is_one_line(tmp_path: Path) -> None:
 def test_debug_shows_traceback(corpus: dict[str, tuple[Path, str]]) -> None:
     result = run_cli("--debug", "info", str(corpus["garbage"][0]))
     assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_ctrl_c_stops_the_reply_and_keeps_what_was_said(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests_support import PROJECT_ROOT
+    from tiny_gguf import write_tiny_llama
+
+    model = write_tiny_llama(tmp_path / "slow.gguf", n_embd=256, n_layer=16, n_head=4, n_head_kv=4, n_ff=1024)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engines.cli.main", "chat", "-m", str(model), "hi",
+         "--max-tokens", "100000", "--ctx", "2048", "--threads", "1", "--temperature", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT, env=dict(os.environ),
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.read(1)  # blocks until the reply is streaming
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert first
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    words = (first + out).split()
+    assert 0 < len(words) < 1500, "stopped long before the context filled"

@@ -72,3 +72,12 @@ def test_a_hanging_loader_times_out(tiny_gguf: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(probe, "probe_command", lambda p: [sys.executable, "-c", "import time; time.sleep(60)"])
     with pytest.raises(InvalidModelFileError, match=r"did not load within 1 s"):
         probe.probe_gguf(tiny_gguf, timeout=1)
+
+
+def test_frozen_probe_entry_point(tiny_gguf: Path, tmp_path: Path) -> None:
+    """What a PyInstaller build runs as its probe child: the CLI's hidden --probe-gguf."""
+    ok = run_cli("--probe-gguf", str(tiny_gguf))
+    assert ok.returncode == 0 and "candeia-probe-ok" in ok.stdout
+    bad = write_missing_tensor_model(tmp_path / "incomplete.gguf")
+    failed = run_cli("--probe-gguf", str(bad))
+    assert failed.returncode == 3 and failed.stderr.strip()

@@ -33,8 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if len(args_list) == 2 and args_list[0] == "--probe-gguf":  # a frozen build probing a model file
+        from ..llama.probe import run_probe_child
+
+        return run_probe_child(args_list[1])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="candeia-cli: %(levelname)s: %(message)s",

@@ -50,6 +50,15 @@ def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
     raise InvalidModelFileError(path, reason)
 
 
+def run_probe_child(path: str) -> int:
+    """The child side of the probe (also reached as `candeia-cli --probe-gguf PATH` when frozen)."""
+    try:
+        return _child(path)
+    except Exception as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
 def _child(path: str) -> int:
     from .native import llama_cpp_module
 
@@ -63,10 +72,4 @@ def _child(path: str) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(_child(sys.argv[1]))
-    except SystemExit:
-        raise
-    except Exception as exc:
-        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
-        raise SystemExit(3) from None
+    raise SystemExit(run_probe_child(sys.argv[1]))

@@ -11,7 +11,9 @@ the same greedy sampler chain Candeia uses.
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,18 @@ def raw_tg(llm: Any, prompt: list[int]) -> float:
     return (count - 1) / (last - first)
 
 
+def llama_bench(binary: Path, model: Path, threads: int, repeats: int) -> dict[str, float]:
+    """Run llama.cpp's own llama-bench (pp512, tg128) and return tokens/s for each test."""
+    command = [str(binary), "-m", str(model), "-t", str(threads), "-p", str(PP_TOKENS), "-n", str(TG_TOKENS),
+               "-r", str(repeats), "-o", "json"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True).stdout
+    speeds: dict[str, float] = {}
+    for entry in json.loads(out):
+        key = "pp" if entry.get("n_prompt") == PP_TOKENS and entry.get("n_gen") == 0 else "tg"
+        speeds[key] = float(entry["avg_ts"])
+    return speeds
+
+
 def candeia_run(engine: LlamaEngine, prompt: list[int], max_tokens: int) -> Finished:
     engine.reset_cache()  # no prompt-cache reuse between runs, as for the raw path
     sampling = SamplingOptions(temperature=0.0, repeat_penalty=1.0, max_tokens=max_tokens, ignore_eos=True)
@@ -68,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
+    parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")
     args = parser.parse_args(argv)
 
     from engines.llama.native import llama_cpp_module
@@ -103,18 +118,28 @@ def main(argv: list[str] | None = None) -> int:
         engine.close()
 
     best = {k: max(v) for k, v in results.items()}
-    rows = [
+    bench = llama_bench(args.llama_bench, args.model, args.threads, args.repeats) if args.llama_bench else {}
+    headers = ["test", "raw llama-cpp-python", "Candeia", "Candeia / raw"]
+    rows: list[list[Any]] = [
         ["pp512 (tokens/s)", best["raw_pp"], best["candeia_pp"], best["candeia_pp"] / best["raw_pp"]],
         ["tg128 (tokens/s)", best["raw_tg"], best["candeia_tg"], best["candeia_tg"] / best["raw_tg"]],
         ["load (ms)", raw_load_ms, candeia_load_ms, candeia_load_ms / raw_load_ms],
     ]
+    if bench:
+        headers += ["llama-bench", "Candeia / llama-bench"]
+        rows[0] += [bench["pp"], best["candeia_pp"] / bench["pp"]]
+        rows[1] += [bench["tg"], best["candeia_tg"] / bench["tg"]]
+        rows[2] += ["-", "-"]
     print(f"model: {args.model.name}, threads: {args.threads}, best of {args.repeats}, "
           f"llama-cpp-python {llama_cpp.__version__}")
-    print(markdown_table(["test", "raw llama-cpp-python", "Candeia", "Candeia / raw"], rows))
+    print(markdown_table(headers, rows))
     path = write_json("generation", {
         "model": str(args.model), "threads": args.threads, "repeats": args.repeats,
         "llama_cpp_python": llama_cpp.__version__, "runs": results, "best": best,
         "ratio": {"pp512": rows[0][3], "tg128": rows[1][3]},
+        "llama_bench": bench,
+        "ratio_to_llama_bench": {"pp512": best["candeia_pp"] / bench["pp"], "tg128": best["candeia_tg"] / bench["tg"]}
+        if bench else {},
         "load_ms": {"raw": raw_load_ms, "candeia": candeia_load_ms},
     }, args.json)
     print(f"JSON: {path}")

@@ -82,10 +82,6 @@ class _Cursor:
         except UnicodeDecodeError:
             raise ParseError(f"{what} is not valid UTF-8") from None
 
-    def skip_string(self, what: str) -> None:
-        length = self.unpack("<Q", what)
-        self.take(length, what)
-
 
 def _value(cur: _Cursor, vtype: int, what: str, depth: int = 0) -> Any:
     fmt = _SCALARS.get(vtype)
@@ -113,8 +109,7 @@ def _value(cur: _Cursor, vtype: int, what: str, depth: int = 0) -> Any:
             raise ParseError(f"{what} claims {count} strings, more than the file holds")
         if keep:
             return ArrayValue(item_type, count, [cur.string(what) for _ in range(count)])
-        for _ in range(count):
-            cur.skip_string(what)
+        cur.pos = _skip_strings(cur.buf, cur.pos, count, what)
         return ArrayValue(item_type, count, None)
     if item_type == GGUFValueType.ARRAY:
         if count * 12 > cur.size - cur.pos:
@@ -122,6 +117,22 @@ def _value(cur: _Cursor, vtype: int, what: str, depth: int = 0) -> Any:
         nested = [_value(cur, item_type, what, depth + 1) for _ in range(count)]
         return ArrayValue(item_type, count, nested if keep else None)
     raise ParseError(f"{what} has arrays of the unknown type {item_type}")
+
+
+_U64 = struct.Struct("<Q")
+
+
+def _skip_strings(buf: memoryview, pos: int, count: int, what: str) -> int:
+    """Step over `count` length-prefixed strings (a vocabulary: hundreds of thousands of them)."""
+    size = len(buf)
+    unpack = _U64.unpack_from
+    for _ in range(count):
+        if pos + 8 > size:
+            raise ParseError(f"{what} runs past the end of the file")
+        pos += 8 + unpack(buf, pos)[0]
+    if pos > size:
+        raise ParseError(f"{what} runs past the end of the file")
+    return pos
 
 
 def _tensor_bytes(name: str, ggml_type: int, n_elements: int) -> int:

@@ -168,19 +168,22 @@ class FileTransfer:
         save_state(self.state_path, wanted)
         return wanted, have
 
+    def _new_hashers(self) -> None:
+        self._sha = hashlib.sha256()
+        # A small file kept in git (not LFS) is also checked against its git blob id.
+        self._git: Any = None
+        if self.remote.git_sha1 and self.remote.size is not None:
+            self._git = hashlib.sha1(usedforsecurity=False)
+            self._git.update(f"blob {self.remote.size}\0".encode())
+
     def run(self) -> TransferResult:
         state, offset = self._prepare()
         resumed_from = offset
-        hasher = hashlib.sha256()
+        self._new_hashers()
         if offset:
-            _hash_prefix(self.part, offset, hasher)
-        # A small file kept in git (not LFS) is checked against its git blob id instead.
-        git = None
-        if self.remote.git_sha1 and self.remote.size is not None:
-            git = hashlib.sha1(usedforsecurity=False)
-            git.update(f"blob {self.remote.size}\0".encode())
-            if offset:
-                _hash_prefix(self.part, offset, git)
+            _hash_prefix(self.part, offset, self._sha)
+            if self._git is not None:
+                _hash_prefix(self.part, offset, self._git)
         size = self.remote.size
         failures = 0
         with open(self.part, "r+b" if self.part.exists() else "w+b", buffering=0) as fh:
@@ -190,12 +193,9 @@ class FileTransfer:
                 self.control.check()
                 start = offset
                 try:
-                    offset, size, restarted = self._attempt(fh, offset, size, state, hasher, git)
-                    if restarted:
-                        hasher, git = restarted
-                    if size is None:
-                        size = offset  # no length announced: the server closed at the end
+                    size = self._attempt(fh, offset, size, state)
                 except _Retryable as exc:
+                    offset = fh.tell()  # every byte in the file is good: continue after it
                     self.control.check()  # a pause/cancel shuts the socket: that is no network fault
                     failures = 1 if offset > start else failures + 1
                     if failures > self.policy.attempts:
@@ -206,11 +206,14 @@ class FileTransfer:
                     wait = self.policy.delay(failures, exc.retry_after)
                     log.info("%s: %s; retrying in %.1f s", self.remote.path, exc, wait)
                     self.control.sleep(wait)
+                    continue
+                offset = fh.tell()
+                if size is None:
+                    size = offset  # no length announced: the server closed at the end
             state.bytes_written = offset
             save_state(self.state_path, state)
-        digest = hasher.hexdigest()
-        self._verify(digest, git.hexdigest() if git else None, offset)
-        return TransferResult(sha256=digest, size=offset, resumed_from=resumed_from)
+        self._verify(self._sha.hexdigest(), self._git.hexdigest() if self._git else None, offset)
+        return TransferResult(sha256=self._sha.hexdigest(), size=offset, resumed_from=resumed_from)
 
     def _verify(self, digest: str, git_digest: str | None, size: int) -> None:
         problem = None
@@ -281,14 +284,12 @@ class FileTransfer:
             raise RemoteNotFoundError(f"{where} is gone from the server (HTTP 404)")
         raise DownloadError(f"the server answered HTTP {status} for {where}")
 
-    def _attempt(
-        self, fh: Any, offset: int, size: int | None, state: FileState, hasher: Any, git: Any
-    ) -> tuple[int, int | None, tuple[Any, Any] | None]:
-        restarted: tuple[Any, Any] | None = None
+    def _attempt(self, fh: Any, offset: int, size: int | None, state: FileState) -> int | None:
+        """One request from `offset`; returns the file size once known. Raises _Retryable on a drop."""
         conn, response = self._open(offset)
         try:
             if response.status == 416 and size is not None and offset == size:
-                return offset, size, None
+                return size
             self._check_status(response)
             if offset and response.status == 200:
                 # The server ignores Range: the only case where a download starts again from zero.
@@ -296,20 +297,16 @@ class FileTransfer:
                 fh.truncate(0)
                 fh.seek(0)
                 offset = 0
-                hasher = hashlib.sha256()
-                if git is not None:
-                    git = hashlib.sha1(usedforsecurity=False)
-                    git.update(f"blob {self.remote.size}\0".encode())
-                restarted = (hasher, git)
+                self._new_hashers()
             elif response.status == 206:
                 self._check_range(response.getheader("Content-Range"), offset, size)
             length = response.length  # what is left of this response's body
             if size is None and length is not None:
                 size = offset + length
-            offset = self._stream(fh, response, offset, size, state, hasher, git)
+            offset = self._stream(fh, response, offset, state)
             if size is not None and offset < size:
                 raise _Retryable(f"the connection closed at byte {offset} of {size}")
-            return offset, size, restarted
+            return size
         finally:
             self.control.detach()
             conn.close()
@@ -327,16 +324,7 @@ class FileTransfer:
         if size is not None and total not in ("*", str(size)):
             raise DownloadError(f"{self.remote.path} changed size on the server ({total} instead of {size} bytes)")
 
-    def _stream(
-        self,
-        fh: Any,
-        response: http.client.HTTPResponse,
-        offset: int,
-        size: int | None,
-        state: FileState,
-        hasher: Any,
-        git: Any,
-    ) -> int:
+    def _stream(self, fh: Any, response: http.client.HTTPResponse, offset: int, state: FileState) -> int:
         buffer = bytearray(CHUNK_SIZE)
         view = memoryview(buffer)
         filled = 0
@@ -350,9 +338,9 @@ class FileTransfer:
                 return
             data = view[:filled]
             _write_all(fh, data, self.part)
-            hasher.update(data)
-            if git is not None:
-                git.update(data)
+            self._sha.update(data)
+            if self._git is not None:
+                self._git.update(data)
             offset += filled
             self.on_bytes(filled)
             filled = 0

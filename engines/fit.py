@@ -18,6 +18,21 @@ Verdict = Literal["fits", "tight", "won't fit", "unknown"]
 KV_BYTES = 2  # f16
 BASE_OVERHEAD = 160 << 20
 COMFORT = 0.85  # above this share of what is free, the OS and other apps start to suffer
+# Average bits per weight of llama.cpp quantizations (block scales included), for cards without a size.
+BITS_PER_WEIGHT = {
+    "Q2_K": 3.0, "Q3_K_M": 3.9, "Q4_0": 4.55, "Q4_K_S": 4.6, "Q4_K_M": 4.9, "IQ4_XS": 4.25,
+    "Q5_K_M": 5.7, "Q6_K": 6.6, "Q8_0": 8.5, "F16": 16.0, "BF16": 16.0, "F32": 32.0,
+}
+
+
+def approximate_size(card: ModelCard) -> int | None:
+    """The card's size, or parameters x bits per weight when the card does not record it."""
+    if card.size is not None:
+        return card.size
+    bits = BITS_PER_WEIGHT.get((card.quantization or "").upper())
+    if bits is None or card.parameters is None:
+        return None
+    return int(card.parameters * bits / 8)
 
 
 @dataclass(frozen=True)
@@ -43,11 +58,12 @@ class ModelShape:
 
     @classmethod
     def from_card(cls, card: ModelCard) -> ModelShape | None:
-        if card.size is None:
+        weights = approximate_size(card)
+        if weights is None:
             return None
         shape = card.shape
         return cls(
-            weights=card.size,
+            weights=weights,
             layers=shape.layers if shape else None,
             kv_heads=shape.kv_heads if shape else None,
             head_dim_k=shape.head_dim if shape else None,

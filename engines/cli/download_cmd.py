@@ -85,7 +85,8 @@ def run_catalog(args: argparse.Namespace) -> int:
     for card, fit in rows:
         mark = "*" if card.id in installed else " "
         verdict = fit.verdict if fit else "-"
-        size = size_text(card.size) if card.size else "~" + size_text(approximate_size(card))
+        approx = approximate_size(card)
+        size = size_text(card.size) if card.size else ("~" + size_text(approx) if approx else "?")
         print(f"{card.id:<{width}}{mark} {','.join(card.tasks):<15}  {size:>9}  {verdict:<9}  {card.license}")
     print(f"\n* installed. Fit: weights + KV cache at {context} tokens + compute, against "
           f"{size_text(hardware.ram_available)} free RAM"

@@ -70,4 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module, not this __main__ copy, so `from .main import UsageError` in the
+    # commands names the same class that main() catches.
+    from engines.cli.main import main as _main
+
+    sys.exit(_main())

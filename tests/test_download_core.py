@@ -14,8 +14,8 @@ from fake_hub import FakeHub, make_blob
 from engines.download import (
     ChecksumMismatchError,
     DownloadControl,
-    DownloadRequest,
     Downloader,
+    DownloadRequest,
     HubAccessError,
     InsecureEndpointError,
     NetworkError,
@@ -110,7 +110,7 @@ def test_a_stall_is_detected_and_resumed(hub: FakeHub, tiny_repo: bytes) -> None
 
 def test_corruption_deletes_the_bytes_and_installs_nothing(hub: FakeHub, tiny_repo: bytes) -> None:
     hub.faults.corrupt_at = 12345
-    with pytest.raises(ChecksumMismatchError, match="tiny.gguf arrived damaged"):
+    with pytest.raises(ChecksumMismatchError, match=r"tiny\.gguf arrived damaged"):
         downloader(hub).run(gguf_request(files=(WantedFile("tiny.gguf"),)))
     assert ModelStore().installed() == []
     assert not (models_dir() / "tiny").exists()
@@ -146,11 +146,11 @@ def test_404_and_missing_repo_and_gated_repo_stop_at_once(hub: FakeHub, tiny_rep
     with pytest.raises(RemoteNotFoundError, match=f"{REPO} has no file 'missing.gguf'"):
         downloader(hub).run(gguf_request(files=(WantedFile("missing.gguf"),)))
     request = DownloadRequest("nobody/nothing", (WantedFile("a.gguf"),), "a", "A", ModelFormat.gguf)
-    with pytest.raises(HubAccessError, match="does not exist .* or is private"):
+    with pytest.raises(HubAccessError, match=r"does not exist .* or is private"):
         downloader(hub).run(request)
     hub.add_file("meta/gated", "g.gguf", b"x" * 10, gated=True)
     gated = DownloadRequest("meta/gated", (WantedFile("g.gguf"),), "g", "G", ModelFormat.gguf)
-    with pytest.raises(HubAccessError, match="gated repository.*hf auth login"):
+    with pytest.raises(HubAccessError, match=r"gated repository.*hf auth login"):
         Downloader(Settings(hf_endpoint=hub.url), ModelStore(), FAST, token=False).run(gated)
     assert sum(1 for e in hub.log if e.status in (401, 403, 404)) == 3  # no retries
 

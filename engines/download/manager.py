@@ -1,8 +1,9 @@
 """A download queue: at most two downloads at once, each pausable, resumable and cancellable.
 
 The GUI submits requests and listens to progress; each job runs `Downloader.run` on a worker
-thread. Pausing stops the transfer (keeping its `.part` files); resuming runs it again, which
-continues from those files. Cancelling deletes them.
+thread. Pausing stops the transfer (keeping its `.part` files) and frees its slot for the next
+queued download; resuming queues it again, and it continues from those files. Cancelling
+deletes them.
 """
 
 from __future__ import annotations
@@ -45,15 +46,25 @@ class DownloadJob:
         self.error: BaseException | None = None
         self._on_progress = on_progress
         self._finished = threading.Event()
+        self._lock = threading.Lock()
+        self._requeue: Callable[[DownloadJob], None] = lambda job: None
 
     def pause(self) -> None:
         self.control.pause()
 
     def resume(self) -> None:
-        self.control.resume()
+        with self._lock:
+            self.control.resume()
+            if self.status is JobStatus.paused and not self.finished:
+                self.status = JobStatus.queued
+                self._requeue(self)
 
     def cancel(self) -> None:
-        self.control.cancel()
+        with self._lock:
+            self.control.cancel()
+            if self.status is JobStatus.paused and not self.finished:
+                self.status = JobStatus.queued  # a worker deletes its files and finishes it
+                self._requeue(self)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
@@ -102,6 +113,7 @@ class DownloadManager:
         if self._closed:
             raise RuntimeError("the download manager is closed")
         job = DownloadJob(request, on_progress)
+        job._requeue = self._queue.put
         self._jobs.append(job)
         self._queue.put(job)
         return job
@@ -111,12 +123,14 @@ class DownloadManager:
         self._closed = True
         for job in self._jobs:
             if not job.finished:
-                job.cancel() if cancel else job.pause()
-                job.control.cancel() if not cancel and job.status is JobStatus.queued else None
+                job.control.cancel() if cancel else job.control.pause()
         for _ in self._workers:
             self._queue.put(None)
         for worker in self._workers:
             worker.join(timeout)
+        for job in self._jobs:  # paused or never started: they stay resumable on disk
+            if not job.finished:
+                job._finish(JobStatus.paused if not cancel else JobStatus.cancelled)
 
     def _work(self) -> None:
         while True:
@@ -131,19 +145,19 @@ class DownloadManager:
                 self.downloader.discard(job.request)
                 job._finish(JobStatus.cancelled)
                 return
+            if self._closed:
+                return  # close() marks it
             job.status = JobStatus.running
             try:
                 job.result = self.downloader.run(job.request, job.control, job._progress)
             except DownloadPaused:
-                job.status = JobStatus.paused
-                if self._closed or not job.control.wait_until_resumed():
-                    if job.control.cancelled and not self._closed:
-                        self.downloader.discard(job.request)
-                        job._finish(JobStatus.cancelled)
-                    else:
-                        job._finish(JobStatus.paused)
-                    return
-                continue
+                with job._lock:
+                    if job.control.paused or job.control.cancelled:
+                        job.status = JobStatus.paused  # the slot is free; resume() queues it again
+                        if job.control.cancelled:
+                            continue
+                        return
+                continue  # resumed before we noticed: carry on
             except DownloadCancelled:
                 job._finish(JobStatus.cancelled)
                 return

@@ -111,7 +111,8 @@ def test_queue_runs_two_at_once_and_obeys_pause_resume_cancel(slow_hub: FakeHub)
     with DownloadManager(downloader) as manager:
         jobs = [manager.submit(_request(i), events.append) for i in range(3)]
         wait_for(lambda: jobs[0].status is JobStatus.running and jobs[1].status is JobStatus.running)
-        time.sleep(0.1)
+        part = downloads_dir() / "m0" / "weights.onnx.part"
+        wait_for(lambda: part.exists() and part.stat().st_size > 0)
         assert jobs[2].status is JobStatus.queued  # the third waits for a free slot
         jobs[0].pause()
         wait_for(lambda: jobs[0].status is JobStatus.paused)

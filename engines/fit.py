@@ -93,7 +93,9 @@ class FitEstimate:
 
 
 def _gb(num: int | None) -> str:
-    return "?" if num is None else f"{num / 1e9:.1f} GB"
+    if num is None:
+        return "?"
+    return f"{num / 1e9:.1f} GB" if num >= 1e9 else f"{num / 1e6:.0f} MB"
 
 
 def _verdict(needed: int, available: int | None) -> Verdict:

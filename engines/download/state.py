@@ -59,6 +59,6 @@ def load_state(path: Path) -> FileState | None:
         return None  # missing or damaged: the .part is then not trusted
 
 
-def save_state(path: Path, state: FileState) -> None:
+def save_state(path: Path, state: FileState, *, durable: bool = True) -> None:
     state.updated_at = time.time()
-    atomic_write_json(path, asdict(state))
+    atomic_write_json(path, asdict(state), durable=durable)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -86,6 +85,8 @@ def test_kill_9_half_way_then_restart_finishes_with_the_right_sha256(
 
 
 def _limit_file_size() -> None:
+    import resource  # POSIX only, like RLIMIT_FSIZE
+
     resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
 
 
@@ -128,3 +129,28 @@ def test_any_hub_gguf_by_reference(card_hub: FakeHub, candeia_home: Path, medium
     model = json.loads(result.stdout)
     assert model["id"] == "qwen2.5-0.5b-instruct-q4_k_m" and model["card_id"] is None
     assert model["sha256"] == hashlib.sha256(medium_gguf.read_bytes()).hexdigest()
+
+
+def test_ctrl_c_exits_non_zero_and_leaves_a_resumable_download(
+    card_hub: FakeHub, medium_gguf: Path, candeia_home: Path
+) -> None:
+    size = medium_gguf.stat().st_size
+    card_hub.faults.throttle = 2_000_000
+    env = cli_env(candeia_home, card_hub)
+    child = subprocess.Popen([sys.executable, "-m", "engines.cli.main", "models", "download", CARD],
+                             env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    part = candeia_home / "downloads" / CARD / "qwen2.5-0.5b-instruct-q4_k_m.gguf.part"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (part.exists() and part.stat().st_size >= size // 4):
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=20)
+    assert child.returncode == 130
+    assert "run 'candeia-cli models download" in err and "again to resume" in err and "Traceback" not in err
+    kept = part.stat().st_size
+    assert 0 < kept < size and part.with_name(part.name + ".json").exists()
+    card_hub.faults.throttle = None
+    assert cli("models", "download", CARD, env=env).returncode == 0
+    assert card_hub.gets()[-1].range_start == kept
+    removed = cli("models", "remove", CARD, "--yes", env=env)
+    assert removed.returncode == 0 and not (candeia_home / "models" / CARD).exists()

@@ -205,3 +205,24 @@ def test_pause_and_cancel_from_another_thread(hub: FakeHub, tiny_repo: bytes) ->
 
 def test_chunk_size_is_what_a_crash_can_lose() -> None:
     assert CHUNK_SIZE <= 4 << 20
+
+
+def test_a_card_resumes_as_one_unit_without_refetching_finished_files(hub: FakeHub, tiny_repo: bytes) -> None:
+    mmproj = hub.repos[REPO].files["mmproj-tiny.gguf"]
+
+    class StopAfterFirstFile(Downloader):
+        def _record_done(self, staging: Path, path: str, sha256: str) -> None:
+            super()._record_done(staging, path, sha256)
+            if path == "tiny.gguf":
+                hub.faults.get_statuses.extend([(500, {})] * 20)
+
+    with pytest.raises(NetworkError):
+        StopAfterFirstFile(Settings(hf_endpoint=hub.url), ModelStore(), FAST).run(gguf_request())
+    assert ModelStore().installed() == []  # nothing half-installed
+    hub.faults.get_statuses.clear()
+    before = len(hub.gets())
+    model = downloader(hub).run(gguf_request())
+    fetched_now = [g.path for g in hub.gets()[before:]]
+    assert fetched_now and all("mmproj" in p for p in fetched_now)
+    assert Path(model.companions["mmproj"]).read_bytes() == mmproj.data
+    assert model.file_hashes["tiny.gguf"] == hashlib.sha256(tiny_repo).hexdigest()

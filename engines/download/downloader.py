@@ -25,7 +25,7 @@ from ..settings import Settings, load_settings
 from ..store import InstalledModel, ModelFormat, ModelStore
 from .control import DownloadControl
 from .endpoint import check_transport, http_allowed, hub_endpoint, origin
-from .errors import ChecksumMismatchError, DiskSpaceError, DownloadCancelled, DownloadError
+from .errors import DiskSpaceError, DownloadCancelled, DownloadError
 from .hub_meta import RemoteFile, hub_headers, resolve_files
 from .offline import ensure_online
 from .progress import ProgressCallback, ProgressMeter
@@ -107,16 +107,16 @@ class Downloader:
             planned = self._plan(request, staging, endpoint, control)
             self._check_space(planned, staging)
             total = None if any(p.remote.size is None for p in planned) else sum(p.remote.size or 0 for p in planned)
-            already = sum(_part(staging, p.wanted.path).stat().st_size
-                          for p in planned if _part(staging, p.wanted.path).exists())
-            meter = ProgressMeter(request.model_id, total, already, on_progress)
+            finished = self._done_hashes(staging)  # files an earlier run already completed and verified
+            meter = ProgressMeter(request.model_id, total, self._bytes_on_disk(planned, staging, finished),
+                                  on_progress)
             headers = hub_headers(self.token)
             hashes: dict[str, str] = {}
             for item in planned:
                 meter.set_file(item.wanted.path)
                 final = staging.joinpath(*item.wanted.path.split("/"))
-                if final.exists() and item.wanted.path in self._done_hashes(staging):
-                    hashes[item.wanted.path] = self._done_hashes(staging)[item.wanted.path]
+                if item.wanted.path in finished and final.exists():
+                    hashes[item.wanted.path] = finished[item.wanted.path]
                     continue
                 transfer = FileTransfer(
                     item.remote,
@@ -139,8 +139,6 @@ class Downloader:
         except DownloadCancelled:
             self.discard(request)
             raise
-        except ChecksumMismatchError:
-            raise  # the transfer already deleted the bad file; the rest stays resumable
 
     # -- steps ------------------------------------------------------------------------------
     def _plan(
@@ -172,6 +170,17 @@ class Downloader:
         atomic_write_json(plan_path, {**saved, "repo": request.repo, "commit": remotes[0].commit,
                                       "model_id": request.model_id})
         return planned
+
+    def _bytes_on_disk(self, planned: list[PlannedFile], staging: Path, finished: dict[str, str]) -> int:
+        done = 0
+        for item in planned:
+            final = staging.joinpath(*item.wanted.path.split("/"))
+            part = _part(staging, item.wanted.path)
+            if item.wanted.path in finished and final.exists():
+                done += final.stat().st_size
+            elif part.exists():
+                done += part.stat().st_size
+        return done
 
     def _done_hashes(self, staging: Path) -> dict[str, str]:
         try:

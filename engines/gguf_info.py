@@ -45,6 +45,8 @@ class GGUFInfo:
     block_count: int | None = None
     head_count: int | None = None
     head_count_kv: int | None = None
+    key_length: int | None = None  # per-head K size, when it differs from embedding_length / head_count
+    value_length: int | None = None
     vocab_size: int | None = None
     file_type: str | None = None
     chat_template: str | None = None
@@ -205,6 +207,8 @@ def read_gguf(path: str | Path) -> GGUFInfo:
         block_count=_int_field(path, fields, f"{arch}.block_count", 100_000),
         head_count=_int_field(path, fields, f"{arch}.attention.head_count", MAX_DIMENSION),
         head_count_kv=_int_field(path, fields, f"{arch}.attention.head_count_kv", MAX_DIMENSION),
+        key_length=_int_field(path, fields, f"{arch}.attention.key_length", MAX_DIMENSION),
+        value_length=_int_field(path, fields, f"{arch}.attention.value_length", MAX_DIMENSION),
         vocab_size=vocab_size,
         file_type=_file_type_name(fields.get("general.file_type")),
         chat_template=template if isinstance(template, str) and template.strip() else None,

@@ -29,6 +29,9 @@ class Settings(BaseModel):
     gpu_layers: int = Field(default=0, ge=-1, description="-1 offloads every layer")
     offline: bool = False
     hf_endpoint: str | None = None
+    allow_insecure_http: bool = Field(
+        default=False, description="Allow a plain-http hub endpoint that is not on this machine (a LAN mirror)."
+    )
     ui_language: str = "system"
     theme: str = "system"
     default_models: dict[str, str] = Field(default_factory=dict)

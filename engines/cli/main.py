@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CandeiaError, UsageError
-from . import chat_cmd, info_cmd, models_cmd
+from . import chat_cmd, hardware_cmd, info_cmd, models_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_cmd.register(commands)
     info_cmd.register(commands)
     models_cmd.register(commands)
+    hardware_cmd.register(commands)
     return parser
 
 
@@ -70,4 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module, not this __main__ copy, so `from .main import UsageError` in the
+    # commands names the same class that main() catches.
+    from engines.cli.main import main as _main
+
+    sys.exit(_main())

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 from ..store import ModelStore
+from . import download_cmd
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("models", help="list, add and remove installed models")
+    parser = commands.add_parser("models", help="the catalog, downloads, and installed models")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
 
@@ -27,6 +29,16 @@ def register(commands: Any) -> None:
     add.add_argument("--id", dest="model_id", help="id to use instead of one made from the file name")
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=run_add)
+
+    download_cmd.register(actions)
+
+    scan = actions.add_parser("scan", help="find GGUF files and ONNX folders and register them linked in place")
+    scan.add_argument("folders", nargs="*", type=Path, metavar="DIR")
+    scan.add_argument("--known", action="store_true",
+                      help="also scan where LM Studio, GPT4All, Jan and the Hugging Face cache keep models")
+    scan.add_argument("--dry-run", action="store_true", help="show what would be registered")
+    scan.add_argument("--json", action="store_true")
+    scan.set_defaults(handler=run_scan)
 
     remove = actions.add_parser("remove", help="unregister a model (deleting files Candeia owns)")
     remove.add_argument("model_id")
@@ -86,4 +98,42 @@ def run_remove(args: argparse.Namespace) -> int:
             return 1
     store.remove(model.id)
     print(f"removed {model.id}" + ("" if not model.linked else " (the file itself was left in place)"))
+    return 0
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from ..scan import existing_known_folders, scan
+
+
+    folders = list(args.folders)
+    known = existing_known_folders()
+    if args.known:
+        folders += [k.path for k in known]
+    if not folders:
+        if not known:
+            raise UsageError("name a folder to scan (no other app's model folder was found on this computer)")
+        print("Other apps keep models here; scan them with 'candeia-cli models scan --known':", file=sys.stderr)
+        for k in known:
+            print(f"  {k.app}: {k.path}", file=sys.stderr)
+        return 0
+    report = scan(folders, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({
+            "added": [m.model_dump(mode="json") for m in report.added],
+            "already_registered": [m.id for m in report.known],
+            "would_add": [str(c.path) for c in report.pending],
+            "skipped": [{"path": str(p), "reason": r} for p, r in report.skipped],
+        }, ensure_ascii=False, indent=2))
+        return 0
+    for model in report.added:
+        print(f"added {model.id} ({model.format.value}, linked: {model.path})")
+    for candidate in report.pending:
+        print(f"would add {candidate.path} ({candidate.kind})")
+    for model in report.known:
+        print(f"already registered: {model.id}")
+    for path, reason in report.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    total = len(report.added) + len(report.pending)
+    print(f"{total} new model(s), {len(report.known)} already registered, {len(report.skipped)} skipped",
+          file=sys.stderr)
     return 0

@@ -98,7 +98,7 @@ class ModelSession(QObject):
         self._reply: Task | None = None
 
     # -- loading -------------------------------------------------------------------------------
-    def load(self, ref: str, options: LoadOptions) -> Task:
+    def load(self, ref: str, options: LoadOptions, name: str | None = None) -> Task:
         """Stop any reply, free the current model, load `ref`. Emits loading, then loaded or load_failed."""
         self.stop()
         self.pending_ref = ref
@@ -114,7 +114,7 @@ class ModelSession(QObject):
                 engine.close()
                 return None
             holder.swap(engine)
-            return LoadedModel(ref, engine.info.name or engine.info.path.stem, engine.context_size,
+            return LoadedModel(ref, name or engine.info.name or engine.info.path.stem, engine.context_size,
                                engine.load_ms, _device(options), options)
 
         self.model = None

@@ -157,7 +157,7 @@ class ConversationStore:
             raise StoreError(f"the conversation {conversation_id} no longer exists")
         return _conversation(rows[0])
 
-    def list(self, search: str = "") -> list[Conversation]:
+    def conversations(self, search: str = "") -> list[Conversation]:
         """Newest first; `search` matches titles and message text, case-insensitively."""
         if not search.strip():
             rows = self._query("SELECT * FROM conversations ORDER BY updated_at DESC, id DESC")

@@ -14,7 +14,7 @@ def test_messages_are_saved_one_by_one_and_survive_reopening() -> None:
     store.close()  # like a crash right after the commit
 
     reopened = ConversationStore()
-    [again] = reopened.list()
+    [again] = reopened.conversations()
     assert (again.title, again.model_id, again.system_prompt, again.sampling) == (
         "First", "tiny", "Be brief.", {"temperature": 0.2}
     )
@@ -32,10 +32,10 @@ def test_rename_search_delete_and_truncate() -> None:
     b = store.create("Travel")
     store.add_message(b.id, "user", "Best 100% route to Lisbon?")
     store.rename(a.id, "Recipes")
-    assert [c.title for c in store.list("recip")] == ["Recipes"]
-    assert [c.title for c in store.list("lisbon")] == ["Travel"]
-    assert [c.title for c in store.list("100%")] == ["Travel"]
-    assert store.list("_") == []
+    assert [c.title for c in store.conversations("recip")] == ["Recipes"]
+    assert [c.title for c in store.conversations("lisbon")] == ["Travel"]
+    assert [c.title for c in store.conversations("100%")] == ["Travel"]
+    assert store.conversations("_") == []
     m1 = store.add_message(a.id, "user", "q1")
     store.add_message(a.id, "assistant", "a1")
     store.add_message(a.id, "user", "q2")
@@ -44,7 +44,7 @@ def test_rename_search_delete_and_truncate() -> None:
     store.edit_message(m1.id, "q1 edited")
     assert store.messages(a.id)[0].content == "q1 edited"
     store.delete(a.id)
-    assert [c.title for c in store.list()] == ["Travel"]
+    assert [c.title for c in store.conversations()] == ["Travel"]
     assert store.messages(a.id) == []
     store.close()
 

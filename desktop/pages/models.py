@@ -43,9 +43,12 @@ SIZE_LIMITS = (None, 1_000_000_000, 3_000_000_000, 8_000_000_000)
 def task_names() -> dict[str, str]:
     from PySide6.QtCore import QCoreApplication
 
-    t = QCoreApplication.translate
-    return {"chat": t("tasks", "Chat"), "translate": t("tasks", "Translate"), "caption": t("tasks", "Caption"),
-            "embed": t("tasks", "Embeddings")}
+    return {
+        "chat": QCoreApplication.translate("tasks", "Chat"),
+        "translate": QCoreApplication.translate("tasks", "Translate"),
+        "caption": QCoreApplication.translate("tasks", "Caption"),
+        "embed": QCoreApplication.translate("tasks", "Embeddings"),
+    }
 
 
 class CatalogPane(QWidget):
@@ -80,7 +83,7 @@ class CatalogPane(QWidget):
         details = QWidget()
         self.details = QVBoxLayout(details)
         self.details.setContentsMargins(16, 0, 0, 0)
-        self.name = heading("", "title")
+        self.name = heading("", "cardTitle")
         self.facts = heading("", "muted")
         self.description = heading("", "subtitle")
         self.licence = QLabel()
@@ -119,7 +122,8 @@ class CatalogPane(QWidget):
         names = task_names()
         for card in self.visible_cards():
             tasks = ", ".join(names.get(t, t) for t in card.tasks)
-            item = QListWidgetItem(f"{card.name}\n{tasks}")
+            item = QListWidgetItem(card.name)
+            item.setToolTip(tasks)
             item.setData(Qt.ItemDataRole.UserRole, card.id)
             self.list.addItem(item)
         if self.list.count():
@@ -140,7 +144,7 @@ class CatalogPane(QWidget):
             card.engine,
             card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
             card.quantization or "",
-            self.tr("download {size}").format(size=format_size(card.size)),
+            self.tr("{size} download").format(size=format_size(card.size)) if card.size else "",
             card.context_length and self.tr("{tokens} tokens of context").format(tokens=f"{card.context_length:,}"),
         ]
         self.name.setText(card.name)

@@ -95,6 +95,7 @@ class SettingsPage(QScrollArea):
         self.endpoint.setPlaceholderText("https://huggingface.co")
         self.endpoint.setToolTip(self.tr("A Hugging Face mirror to download from (like HF_ENDPOINT)."))
         self.endpoint.setAccessibleName(self.tr("Download server"))
+        self.endpoint.setMinimumWidth(420)
         self.endpoint.editingFinished.connect(self._endpoint_done)
         net.addRow(self.tr("Download server"), self.endpoint)
         self.endpoint_error = QLabel()
@@ -127,6 +128,7 @@ class SettingsPage(QScrollArea):
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(str(data_dir()))
         self.folder.setReadOnly(True)
+        self.folder.setMinimumWidth(420)
         self.folder.setAccessibleName(self.tr("Data folder"))
         folder_row.addWidget(self.folder, 1)
         open_button = QPushButton(self.tr("Open"))
@@ -139,6 +141,7 @@ class SettingsPage(QScrollArea):
                               "environment variable; moving it from here is coming in a later version."))
         note.setObjectName("muted")
         note.setWordWrap(True)
+        note.setMaximumWidth(640)
         where.addRow("", note)
         layout.addStretch(1)
         self.setWidget(body)
@@ -147,6 +150,7 @@ class SettingsPage(QScrollArea):
         box = QGroupBox(title)
         form = QFormLayout(box)
         form.setContentsMargins(14, 14, 14, 10)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         layout.addWidget(box)
         return form
 

@@ -68,7 +68,7 @@ class ConversationList(QWidget):
         self._quiet = True
         try:
             self.list.clear()
-            for conv in self.store.list(self.search.text()):
+            for conv in self.store.conversations(self.search.text()):
                 item = QListWidgetItem(conv.title)
                 item.setData(Qt.ItemDataRole.UserRole, conv.id)
                 item.setToolTip(conv.title)

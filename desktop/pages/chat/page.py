@@ -237,7 +237,8 @@ class ChatPage(QWidget):
         loaded = self.session.model
         if self.session.pending_ref == model_id and (loaded is None or loaded.options.context_size == context_size):
             return True
-        self.session.load(model_id, load_options_from(self.ctx.settings, context_size=context_size))
+        self.session.load(model_id, load_options_from(self.ctx.settings, context_size=context_size),
+                          name=self.model_combo.currentText())
         return True
 
     def _on_loading(self, ref: str) -> None:

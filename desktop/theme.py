@@ -91,6 +91,7 @@ def _palette(c: Colors) -> QPalette:
 
 def stylesheet(c: Colors) -> str:
     text = (RESOURCES / "style.qss").read_text(encoding="utf-8")
+    text = text.replace("@check_icon", _tinted_file("check", c.accent_text))
     for key, value in sorted(vars(c).items(), key=lambda kv: -len(kv[0])):  # @accent_text before @accent
         text = text.replace(f"@{key}", value)
     return text
@@ -104,6 +105,18 @@ def apply(app: QApplication, mode: str) -> Colors:
     app.setStyleSheet(stylesheet(_current))
     _icon.cache_clear()
     return _current
+
+
+def _tinted_file(name: str, color: str) -> str:
+    """Stylesheets take image files, not data: write a tinted copy of an icon to the cache folder."""
+    from engines.paths import cache_dir
+
+    target = cache_dir() / "icons" / f"{name}-{color.lstrip('#')}.svg"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        svg = (RESOURCES / "icons" / f"{name}.svg").read_text(encoding="utf-8").replace("currentColor", color)
+        target.write_text(svg, encoding="utf-8")
+    return target.as_posix()
 
 
 @cache

@@ -14,7 +14,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,6 +40,35 @@ def settle(app: object, seconds: float = 0.3) -> None:
     while time.monotonic() < end:
         app.processEvents()  # type: ignore[attr-defined]
         time.sleep(0.01)
+
+
+def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
+    def open_chat() -> None:
+        window.show_page("chat")
+        window.chat.conversations.list.setCurrentRow(2)
+        settle(app, 1.0)
+
+    def open_panels() -> None:
+        window.chat.system_button.setChecked(True)
+        window.chat.sampling_button.setChecked(True)
+
+    def catalog() -> None:
+        window.show_page("models")
+        window.models.tabs.setCurrentIndex(1)
+
+    shots: dict[str, Callable[[], None]] = {"welcome": lambda: window.show_page("chat")} if empty else {
+        "chat": open_chat,
+        "chat-panels": open_panels,
+        "models-installed": lambda: window.show_page("models"),
+        "models-catalog": catalog,
+        "settings": lambda: window.show_page("settings"),
+        "translate": lambda: window.show_page("translate"),
+        "caption": lambda: window.show_page("caption"),
+    }
+    for name, action in shots.items():
+        action()
+        settle(app, 0.3)
+        window.grab().save(f"{prefix}-{name}.png")
 
 
 def main() -> int:
@@ -78,36 +109,7 @@ def main() -> int:
                 window.resize(1180, 760)
                 window.show()
                 settle(app)
-                prefix = f"{language}-{mode}"
-                if empty:
-                    shots = {"welcome": lambda: window.show_page("chat")}
-                else:
-                    def open_chat() -> None:
-                        window.show_page("chat")
-                        window.chat.conversations.list.setCurrentRow(2)
-                        settle(app, 1.0)
-
-                    def open_panels() -> None:
-                        window.chat.system_button.setChecked(True)
-                        window.chat.sampling_button.setChecked(True)
-
-                    def catalog() -> None:
-                        window.show_page("models")
-                        window.models.tabs.setCurrentIndex(1)
-
-                    shots = {
-                        "chat": open_chat,
-                        "chat-panels": open_panels,
-                        "models-installed": lambda: window.show_page("models"),
-                        "models-catalog": catalog,
-                        "settings": lambda: window.show_page("settings"),
-                        "translate": lambda: window.show_page("translate"),
-                        "caption": lambda: window.show_page("caption"),
-                    }
-                for name, action in shots.items():
-                    action()
-                    settle(app, 0.6 if name == "chat" else 0.2)
-                    window.grab().save(str(out / f"{prefix}-{name}.png"))
+                shoot(app, window, out / f"{language}-{mode}", empty)
                 window.close()
                 window.deleteLater()
                 settle(app, 0.2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,7 @@ class CatalogPane(QWidget):
         filters.addStretch(1)
         layout.addLayout(filters)
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setHandleWidth(1)
         self.list = QListWidget()
         self.list.setAccessibleName(self.tr("Catalog"))
         self.list.currentItemChanged.connect(lambda item, _prev: self.show_card(item))
@@ -124,6 +125,7 @@ class CatalogPane(QWidget):
             tasks = ", ".join(names.get(t, t) for t in card.tasks)
             item = QListWidgetItem(card.name)
             item.setToolTip(tasks)
+            item.setSizeHint(QSize(0, 32))
             item.setData(Qt.ItemDataRole.UserRole, card.id)
             self.list.addItem(item)
         if self.list.count():

@@ -75,6 +75,7 @@ class SettingsPage(QScrollArea):
             self.provider.addItem(name.removesuffix("ExecutionProvider"), name)
         self.provider.setCurrentIndex(max(0, self.provider.findData(s.onnx_provider)))
         self.provider.setToolTip(self.tr("The ONNX Runtime device for translation and captioning models."))
+        self.provider.setMinimumWidth(180)
         perf.addRow(self.tr("ONNX Runtime device"), self.provider)
         self.provider.setAccessibleName(self.tr("ONNX Runtime device"))
         self.provider.activated.connect(lambda _: self._set(onnx_provider=self.provider.currentData()))
@@ -111,6 +112,7 @@ class SettingsPage(QScrollArea):
             self.theme.addItem(name, key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
         self.theme.activated.connect(lambda _: self._theme_picked())
+        self.theme.setMinimumWidth(220)
         look.addRow(self.tr("Theme"), self.theme)
         self.language = QComboBox()
         self.language.setAccessibleName(self.tr("Language"))
@@ -118,6 +120,7 @@ class SettingsPage(QScrollArea):
             self.language.addItem(name, key)
         self.language.setCurrentIndex(max(0, self.language.findData(s.ui_language)))
         self.language.activated.connect(lambda _: self._language_picked())
+        self.language.setMinimumWidth(220)
         look.addRow(self.tr("Language"), self.language)
         self.language_note = QLabel(self.tr("The new language applies the next time Candeia starts."))
         self.language_note.setObjectName("muted")
@@ -141,7 +144,7 @@ class SettingsPage(QScrollArea):
                               "environment variable; moving it from here is coming in a later version."))
         note.setObjectName("muted")
         note.setWordWrap(True)
-        note.setMaximumWidth(640)
+        note.setMinimumWidth(420)
         where.addRow("", note)
         layout.addStretch(1)
         self.setWidget(body)
@@ -156,6 +159,7 @@ class SettingsPage(QScrollArea):
 
     def _row(self, form: QFormLayout, label: str, widget: QSpinBox, save: Callable[[], None]) -> None:
         widget.setAccessibleName(label)
+        widget.setMinimumWidth(180)
         widget.editingFinished.connect(save)
         form.addRow(label, widget)
 

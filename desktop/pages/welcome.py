@@ -38,8 +38,12 @@ class WelcomePage(QWidget):
         if card is not None:
             name = QLabel(f"<b>{card.name}</b>")
             inner.addWidget(name)
-            details = [format_params(card.parameters), card.quantization or "", format_size(card.size),
-                       self.tr("licence: {licence}").format(licence=card.license)]
+            details = [
+                card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
+                card.quantization or "",
+                card.size and format_size(card.size),
+                self.tr("licence: {licence}").format(licence=card.license),
+            ]
             inner.addWidget(heading(" · ".join(d for d in details if d), "muted"))
             inner.addWidget(heading(card.description, "subtitle"))
         # Seam: when the downloader and the fit estimate land, this button downloads the

@@ -76,6 +76,7 @@ class ChatPage(QWidget):
         self.stack.addWidget(self.welcome)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.setChildrenCollapsible(False)
+        body.setHandleWidth(1)
         self.stack.addWidget(body)
 
         self.conversations = ConversationList(self.store)

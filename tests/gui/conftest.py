@@ -10,13 +10,20 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QThread, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
+from pytestqt.qtbot import QtBot
+
 from desktop import workers
+from desktop.main_window import MainWindow
+from desktop.pages.chat import ChatPage
+from engines.store import InstalledModel, ModelStore
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +58,30 @@ def no_dangling_qt_work(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> 
     assert not global_busy, "test left work on the global QThreadPool"
     assert not running, f"test left QThreads running: {running}"
     assert not active, f"test left QTimers running: {[t.objectName() or t for t in active]}"
+
+
+@pytest.fixture
+def installed_model(tiny_gguf: Path) -> InstalledModel:
+    return ModelStore().add(tiny_gguf, name="Tiny Chat")
+
+
+@pytest.fixture
+def main_window(qtbot: QtBot, installed_model: InstalledModel) -> Iterator[MainWindow]:
+    """The real window on the real engine; closed (workers joined, model freed) before the guards run."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+    window.deleteLater()
+    QCoreApplication.processEvents()
+
+
+def configure(chat: ChatPage, **values: Any) -> None:
+    """Set sampling values as if typed into the panel (saved to the conversation or the draft)."""
+    chat.sampling.set_values({**chat.sampling.values(), **values})
+    chat._sampling_changed(chat.sampling.values())
+
+
+def wait_reply(qtbot: QtBot, chat: ChatPage, timeout: int = 30_000) -> None:
+    qtbot.waitUntil(lambda: chat.reply is None, timeout=timeout)

@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx or AppContext(self)
         self.setWindowTitle(self.tr("Candeia"))
-        self.setMinimumSize(QSize(820, 520))
+        self.setMinimumSize(QSize(720, 480))
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)

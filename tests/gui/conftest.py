@@ -17,7 +17,6 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QThread, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
-
 from pytestqt.qtbot import QtBot
 
 from desktop import workers
@@ -25,20 +24,36 @@ from desktop.main_window import MainWindow
 from desktop.pages.chat import ChatPage
 from engines.store import InstalledModel, ModelStore
 
+_timers: list[weakref.ref[QTimer]] = []
+_threads: list[weakref.ref[QThread]] = []
+
+
+def dangling_qt_work() -> list[str]:
+    """What is still running now: busy worker pools, QThreads, active QTimers."""
+    runners = [r for r in workers.live_runners() if shiboken6.isValid(r)]
+    problems = [f"worker pool {r.name} busy" for r in runners if r.active_count()]
+    if QThreadPool.globalInstance().activeThreadCount():
+        problems.append("global QThreadPool busy")
+    for thread in (ref() for ref in _threads):
+        if thread is not None and shiboken6.isValid(thread) and thread.isRunning():
+            problems.append(f"QThread {thread.objectName() or thread} running")
+    for timer in (ref() for ref in _timers):
+        if timer is not None and shiboken6.isValid(timer) and timer.isActive():
+            problems.append(f"QTimer {timer.objectName() or timer} active")
+    return problems
+
 
 @pytest.fixture(autouse=True)
 def no_dangling_qt_work(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    timers: list[weakref.ref[QTimer]] = []
-    threads: list[weakref.ref[QThread]] = []
     original_timer_start = QTimer.start
     original_thread_start = QThread.start
 
     def timer_start(self: QTimer, *args: object) -> None:
-        timers.append(weakref.ref(self))
+        _timers.append(weakref.ref(self))
         original_timer_start(self, *args)
 
     def thread_start(self: QThread, *args: object) -> None:
-        threads.append(weakref.ref(self))
+        _threads.append(weakref.ref(self))
         original_thread_start(self, *args)
 
     monkeypatch.setattr(QTimer, "start", timer_start)
@@ -47,17 +62,13 @@ def no_dangling_qt_work(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> 
     deadline = time.monotonic() + 3.0
     while True:
         QCoreApplication.processEvents()
-        busy_runners = [r.name for r in workers.live_runners() if shiboken6.isValid(r) and r.active_count()]
-        global_busy = QThreadPool.globalInstance().activeThreadCount()
-        running = [t for t in (ref() for ref in threads) if t is not None and shiboken6.isValid(t) and t.isRunning()]
-        active = [t for t in (ref() for ref in timers) if t is not None and shiboken6.isValid(t) and t.isActive()]
-        if not (busy_runners or global_busy or running or active) or time.monotonic() > deadline:
+        problems = dangling_qt_work()
+        if not problems or time.monotonic() > deadline:
             break
         time.sleep(0.02)
-    assert not busy_runners, f"test left worker pools busy: {busy_runners}"
-    assert not global_busy, "test left work on the global QThreadPool"
-    assert not running, f"test left QThreads running: {running}"
-    assert not active, f"test left QTimers running: {[t.objectName() or t for t in active]}"
+    _timers.clear()
+    _threads.clear()
+    assert not problems, f"test left Qt work running: {problems}"
 
 
 @pytest.fixture

@@ -95,7 +95,8 @@ def test_regenerate_and_edit_the_last_message(qtbot: QtBot, main_window: MainWin
     chat.composer.input.setPlainText("Edited question")
     qtbot.mouseClick(chat.composer.button, Qt.MouseButton.LeftButton)
     wait_reply(qtbot, chat)
-    assert [(m.role, m.content) for m in chat.store.messages(conv_id)][0] == ("user", "Edited question")
+    first_message = chat.store.messages(conv_id)[0]
+    assert (first_message.role, first_message.content) == ("user", "Edited question")
     assert len(chat.store.messages(conv_id)) == 2
 
 

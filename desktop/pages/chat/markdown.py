@@ -44,3 +44,18 @@ def split_blocks(text: str) -> list[Block]:
     elif "".join(prose).strip():
         blocks.append(Block("text", "\n".join(prose).strip("\n")))
     return blocks
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def split_for_display(text: str) -> list[Block]:
+    """Like split_blocks, with prose cut into paragraphs: while a reply streams, only its last
+    paragraph changes, so only that one is laid out again (keeps each update cheap on long replies)."""
+    out: list[Block] = []
+    for block in split_blocks(text):
+        if block.kind == "code":
+            out.append(block)
+        else:
+            out.extend(Block("text", part.strip("\n")) for part in _BLANK_LINE.split(block.text) if part.strip())
+    return out

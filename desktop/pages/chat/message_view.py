@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import theme
-from .markdown import Block, split_blocks
+from .markdown import Block, split_for_display
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -117,6 +117,11 @@ class MessageWidget(QWidget):
         self.error.hide()
         layout.addWidget(self.error)
         self._segments: list[QWidget] = []
+        self._render_timer = QTimer(self)
+        self._render_timer.setObjectName("render reply")
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(0)
+        self._render_timer.timeout.connect(self._render)
         self.setAccessibleName(self.tr("Your message") if role == "user" else self.tr("Assistant's reply"))
         self._render()
 
@@ -129,7 +134,8 @@ class MessageWidget(QWidget):
         return button
 
     def _render(self) -> None:
-        blocks = split_blocks(self.text) or [Block("text", "")]
+        self._render_timer.stop()
+        blocks = split_for_display(self.text) or [Block("text", "")]
         for index, block in enumerate(blocks):
             widget = self._segments[index] if index < len(self._segments) else None
             fits = (block.kind == "code") == isinstance(widget, CodeBlock)
@@ -160,11 +166,13 @@ class MessageWidget(QWidget):
         del self._segments[len(blocks) if self.role != "user" else 1:]
 
     def append(self, text: str) -> None:
+        """Add streamed text; batches that arrive together are drawn once, when the event loop is free."""
         self.text += text
-        self._render()
+        if not self._render_timer.isActive():
+            self._render_timer.start()
 
     def set_text(self, text: str) -> None:
-        if text != self.text:
+        if text != self.text or self._render_timer.isActive():
             self.text = text
             self._render()
 

@@ -32,13 +32,13 @@ def test_ui_thread_never_stalls(qtbot: QtBot, main_window: MainWindow, tmp_path:
     import_task = model_ops.import_file(main_window.ctx, copy_source, copy=True)  # stands in for a download
     chat.model_combo.setCurrentIndex(chat.model_combo.findData("bigger"))
     chat.model_combo.activated.emit(chat.model_combo.currentIndex())
-    configure(chat, max_tokens=600)
+    configure(chat, max_tokens=300)
     chat.send("Write a long story")
-    wait_reply(qtbot, chat, timeout=60_000)
+    wait_reply(qtbot, chat, timeout=120_000)
     qtbot.waitUntil(lambda: import_task.finished, timeout=30_000)
     longest = probe.stop()
     print(f"\nlongest UI-thread stall: {longest:.1f} ms over {probe.ticks} ticks")
     messages = chat.store.messages(chat.conv.id)  # type: ignore[union-attr]
-    assert messages[-1].stats is not None and messages[-1].stats["generated_tokens"] == 600
+    assert messages[-1].stats is not None and messages[-1].stats["generated_tokens"] == 300
     assert chat.session.model is not None and chat.session.model.ref == "bigger"
     assert longest < STALL_LIMIT_MS

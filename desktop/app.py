@@ -1,30 +1,103 @@
-"""`candeia`: start the desktop app."""
+"""`candeia`: start the desktop app (or `candeia --self-test` to check a build end to end)."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
-
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from pathlib import Path
 
 from engines import __version__
 
-
-class MainWindow(QMainWindow):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle(self.tr("Candeia"))
-        label = QLabel(self.tr("Candeia {version}: local models, offline.").format(version=__version__))
-        label.setMargin(24)
-        self.setCentralWidget(label)
-        self.resize(960, 640)
+SELF_TEST_TIMEOUT_S = 120.0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+def _ensure_streams() -> None:
+    # Windowed builds have no console: sys.stdout is None, and llama.cpp's import writes to it.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (lives as long as the app)
+
+
+def _application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(list(argv))
+    app.setApplicationName("Candeia")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Candeia")
+    return app
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    from engines.settings import load_settings
+
+    from . import i18n, theme
+    from .main_window import MainWindow
+
+    app = _application(argv)
+    settings = load_settings()
+    i18n.install(app, settings.ui_language)
+    theme.apply(app, settings.theme)
     window = MainWindow()
     window.show()
     return int(app.exec())
+
+
+def self_test(argv: Sequence[str]) -> int:
+    """Start the GUI offscreen, load a tiny model made on the fly, chat once through the real workers."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="candeia-self-test-") as tmp:
+        os.environ["CANDEIA_HOME"] = str(Path(tmp) / "home")
+        from PySide6.QtCore import QCoreApplication
+
+        from engines.store import ModelStore
+        from engines.testing import write_tiny_llama
+
+        from . import theme
+        from .main_window import MainWindow
+
+        app = _application(argv)
+        theme.apply(app, "light")
+        model = ModelStore().add(write_tiny_llama(Path(tmp) / "self-test.gguf"), name="Self-test model")
+        window = MainWindow()
+        window.show()
+        chat = window.chat
+        chat.sampling.set_values({"max_tokens": 16, "seed": 1, "context_size": 512})
+        chat._sampling_changed(chat.sampling.values())
+        started = time.monotonic()
+        chat.send("Hello from the self-test")
+        while chat.reply is not None and time.monotonic() - started < SELF_TEST_TIMEOUT_S:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+        conversation = chat.conv
+        messages = chat.store.messages(conversation.id) if conversation else []
+        ok = [m.role for m in messages] == ["user", "assistant"] and bool(messages[-1].content.strip())
+        loaded = chat.session.model
+        window.close()
+        app.processEvents()
+        if ok and loaded is not None and loaded.ref == model.id:
+            print(f"self-test passed: {len(messages[-1].content)} characters in {time.monotonic() - started:.1f} s")
+            return 0
+        print(f"self-test FAILED: messages={[(m.role, m.content[:40]) for m in messages]} model={loaded}",
+              file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _ensure_streams()
+    argv = list(argv if argv is not None else sys.argv)
+    parser = argparse.ArgumentParser(prog="candeia", description="Candeia: local AI models, offline.")
+    parser.add_argument("--self-test", action="store_true",
+                        help="start offscreen, chat once with a tiny generated model, exit 0 on success")
+    parser.add_argument("--version", action="version", version=f"Candeia {__version__}")
+    args, qt_args = parser.parse_known_args(argv[1:])
+    if args.self_test:
+        return self_test([argv[0], *qt_args])
+    return run_gui([argv[0], *qt_args])
 
 
 if __name__ == "__main__":

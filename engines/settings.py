@@ -27,6 +27,7 @@ class Settings(BaseModel):
     threads: int = Field(default_factory=default_threads, ge=1, le=512)
     context_size: int = Field(default=4096, ge=128, le=1_048_576)
     gpu_layers: int = Field(default=0, ge=-1, description="-1 offloads every layer")
+    onnx_provider: str = Field(default="auto", description="ONNX Runtime execution provider, or 'auto'")
     offline: bool = False
     hf_endpoint: str | None = None
     allow_insecure_http: bool = Field(

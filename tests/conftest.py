@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tiny_gguf import write_tiny_llama
+from engines.testing import write_tiny_llama
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,197 @@
+"""The main window: a sidebar of pages, a status bar, remembered geometry, shortcuts, a clean close."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from engines import __version__
+from engines.paths import data_dir
+
+from . import theme
+from .appcontext import AppContext
+from .pages.chat import ChatPage
+from .pages.models import ModelsPage
+from .pages.placeholder import TaskPlaceholderPage
+from .pages.settings import SettingsPage
+from .session import LoadedModel
+from .sysinfo import process_memory_bytes
+
+PAGES = ("chat", "translate", "caption", "models", "settings")
+MEMORY_POLL_MS = 2000
+
+
+def window_settings() -> QSettings:
+    """Window state lives next to the other data (not in the OS registry), so tests and profiles stay isolated."""
+    return QSettings(str(data_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx or AppContext(self)
+        self.setWindowTitle(self.tr("Candeia"))
+        self.setMinimumSize(QSize(720, 480))
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName(self.tr("Pages"))
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setIconSize(QSize(20, 20))
+        row.addWidget(self.sidebar)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.chat = ChatPage(self.ctx)
+        self.models = ModelsPage(self.ctx)
+        self.settings_page = SettingsPage(self.ctx, self.apply_theme)
+        pages: dict[str, tuple[str, QWidget]] = {
+            "chat": (self.tr("Chat"), self.chat),
+            "translate": (self.tr("Translate"), TaskPlaceholderPage(self.ctx, "translate")),
+            "caption": (self.tr("Caption"), TaskPlaceholderPage(self.ctx, "caption")),
+            "models": (self.tr("Models"), self.models),
+            "settings": (self.tr("Settings"), self.settings_page),
+        }
+        for index, key in enumerate(PAGES):
+            label, page = pages[key]
+            item = QListWidgetItem(theme.icon(key), label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(self.tr("{page} (Ctrl+{number})").format(page=label, number=index + 1))
+            self.sidebar.addItem(item)
+            self.stack.addWidget(page)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.ctx.navigate.connect(self.show_page)
+        self.chat.welcome.import_requested.connect(self._welcome_import)
+        self.chat.welcome.scan_requested.connect(self._welcome_scan)
+
+        self._build_status_bar()
+        self._build_shortcuts()
+        self._restore()
+        self._closed = False
+
+    # -- status bar ----------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.model_label = QLabel(self.tr("No model loaded"))
+        self.device_label = QLabel()
+        self.speed_label = QLabel()
+        self.memory_label = QLabel()
+        for label, name in ((self.model_label, self.tr("Active model")), (self.device_label, self.tr("Device")),
+                            (self.speed_label, self.tr("Last speed")), (self.memory_label, self.tr("Memory in use"))):
+            label.setAccessibleName(name)
+            bar.addPermanentWidget(label)
+        bar.addWidget(QLabel(f"Candeia {__version__}"))
+        session = self.ctx.session
+        session.loading.connect(lambda ref: self.model_label.setText(self.tr("Loading {model}…").format(model=ref)))
+        session.loaded.connect(self._on_loaded)
+        session.load_failed.connect(lambda _: self.model_label.setText(self.tr("No model loaded")))
+        session.unloaded.connect(lambda: (self.model_label.setText(self.tr("No model loaded")),
+                                          self.device_label.clear()))
+        self.chat.reply_finished.connect(self._on_reply_stats)
+        self.memory_timer = QTimer(self)
+        self.memory_timer.setObjectName("memory poll")
+        self.memory_timer.setInterval(MEMORY_POLL_MS)
+        self.memory_timer.timeout.connect(self._update_memory)
+        self.memory_timer.start()
+        self._update_memory()
+
+    def _on_loaded(self, model: LoadedModel) -> None:
+        self.model_label.setText(model.name)
+        self.model_label.setToolTip(self.tr("{tokens} tokens of context").format(tokens=model.context_size))
+        self.device_label.setText(model.device)
+
+    def _on_reply_stats(self, stats: dict[str, float]) -> None:
+        self.speed_label.setText(self.tr("{speed:.1f} tokens/s").format(speed=stats.get("tokens_per_s", 0.0)))
+
+    def _update_memory(self) -> None:
+        used = process_memory_bytes()
+        if used:
+            self.memory_label.setText(self.tr("{mb:.0f} MB in use").format(mb=used / 1e6))
+
+    # -- navigation and shortcuts --------------------------------------------------------------
+    def show_page(self, key: str) -> None:
+        if key in PAGES:
+            self.sidebar.setCurrentRow(PAGES.index(key))
+
+    def current_page(self) -> str:
+        return PAGES[max(0, self.sidebar.currentRow())]
+
+    def _build_shortcuts(self) -> None:
+        def add(sequence: QKeySequence | str, slot: object) -> None:
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+
+        add(QKeySequence.StandardKey.New, self._new_chat)
+        add("Ctrl+L", self._focus_input)
+        add("Esc", self.chat.stop)
+        for index, key in enumerate(PAGES):
+            add(f"Ctrl+{index + 1}", lambda key=key: self.show_page(key))
+
+    def _new_chat(self) -> None:
+        self.show_page("chat")
+        self.chat.new_chat()
+
+    def _focus_input(self) -> None:
+        self.show_page("chat")
+        self.chat.focus_input()
+
+    def _welcome_import(self) -> None:
+        self.models.installed.import_dialog()
+
+    def _welcome_scan(self) -> None:
+        self.models.installed.scan_dialog()
+
+    def apply_theme(self, mode: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, mode)
+            for index, key in enumerate(PAGES):
+                self.sidebar.item(index).setIcon(theme.icon(key))
+
+    # -- geometry and closing ------------------------------------------------------------------
+    def _restore(self) -> None:
+        saved = window_settings()
+        geometry = saved.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1120, 720)
+        page = str(saved.value("page", "chat"))
+        self.show_page(page if page in PAGES else "chat")
+
+    def _save(self) -> None:
+        saved = window_settings()
+        saved.setValue("geometry", self.saveGeometry())
+        saved.setValue("page", self.current_page())
+        saved.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Save the window, stop the reply (it is saved), free the model and end every worker."""
+        if self._closed:
+            return
+        self._closed = True
+        self._save()
+        self.memory_timer.stop()
+        self.chat.shutdown()
+        self.ctx.session.shutdown()
+        QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
+        self.ctx.shutdown()

@@ -1,0 +1,70 @@
+"""The message box: Enter sends, Shift+Enter starts a new line; the button turns into Stop while a reply runs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+
+from ... import theme
+
+
+class ChatInput(QPlainTextEdit):
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier)
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class Composer(QFrame):
+    send_requested = Signal(str)
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composer")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.input = ChatInput()
+        self.input.setPlaceholderText(self.tr("Message the model (Enter sends, Shift+Enter for a new line)"))
+        self.input.setAccessibleName(self.tr("Message"))
+        self.input.setTabChangesFocus(True)
+        self.input.setFixedHeight(72)
+        self.input.submitted.connect(self._submit)
+        layout.addWidget(self.input, 1)
+        self.button = QPushButton()
+        self.button.setObjectName("primary")
+        self.button.setIconSize(QSize(18, 18))
+        self.button.clicked.connect(self._clicked)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        self.generating = False
+        self.set_generating(False)
+
+    def set_generating(self, generating: bool) -> None:
+        self.generating = generating
+        if generating:
+            self.button.setText(self.tr("Stop"))
+            self.button.setIcon(theme.icon("stop", theme.current().accent_text))
+            self.button.setToolTip(self.tr("Stop the reply now (Esc)"))
+            self.button.setAccessibleName(self.tr("Stop the reply"))
+        else:
+            self.button.setText(self.tr("Send"))
+            self.button.setIcon(theme.icon("send", theme.current().accent_text))
+            self.button.setToolTip(self.tr("Send the message (Enter)"))
+            self.button.setAccessibleName(self.tr("Send the message"))
+
+    def _clicked(self) -> None:
+        if self.generating:
+            self.stop_requested.emit()
+        else:
+            self._submit()
+
+    def _submit(self) -> None:
+        text = self.input.toPlainText().strip()
+        if text and not self.generating:
+            self.send_requested.emit(text)

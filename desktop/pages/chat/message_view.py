@@ -1,0 +1,248 @@
+"""Messages as Markdown bubbles with code blocks (copy button), and a scroll area that follows the reply.
+
+Following stops as soon as the user scrolls up, and resumes when they scroll back to the bottom
+or send a new message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ... import theme
+from .markdown import Block, split_for_display
+
+
+def _selectable(label: QLabel) -> QLabel:
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+    )
+    label.setOpenExternalLinks(True)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+class CodeBlock(QFrame):
+    def __init__(self, block: Block, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("code")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 8)
+        layout.setSpacing(2)
+        header = QHBoxLayout()
+        self.language = QLabel()
+        self.language.setObjectName("codeLang")
+        header.addWidget(self.language)
+        header.addStretch(1)
+        self.copy_button = QToolButton()
+        self.copy_button.setIcon(theme.icon("copy"))
+        self.copy_button.setToolTip(self.tr("Copy code"))
+        self.copy_button.setAccessibleName(self.tr("Copy code"))
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.code))
+        header.addWidget(self.copy_button)
+        layout.addLayout(header)
+        self.body = _selectable(QLabel())
+        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        layout.addWidget(self.body)
+        self.code = ""
+        self.set_block(block)
+
+    def set_block(self, block: Block) -> None:
+        self.code = block.text
+        self.language.setText(block.language or self.tr("code"))
+        self.body.setText(block.text)
+
+
+class MessageWidget(QWidget):
+    """One message. Assistant replies grow with `append` while streaming and settle with `finish`."""
+
+    copy_requested = Signal()
+    edit_requested = Signal()
+    regenerate_requested = Signal()
+
+    def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.text = text
+        self.message_id: int | None = None
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.bubble = QFrame()
+        self.bubble.setObjectName(f"bubble_{role}")
+        if role == "user":
+            outer.addStretch(1)
+        outer.addWidget(self.bubble, 12)
+        if role == "assistant":
+            outer.addStretch(1)
+        layout = QVBoxLayout(self.bubble)
+        layout.setContentsMargins(14, 8, 14, 10)
+        layout.setSpacing(6)
+        header = QHBoxLayout()
+        who = QLabel(self.tr("You") if role == "user" else self.tr("Assistant"))
+        who.setObjectName("muted")
+        header.addWidget(who)
+        header.addStretch(1)
+        self.edit_button = self._tool("edit", self.tr("Edit and resend"), self.edit_requested)
+        self.regenerate_button = self._tool("regenerate", self.tr("Regenerate reply"), self.regenerate_requested)
+        self.copy_button = self._tool("copy", self.tr("Copy message"), self.copy_requested)
+        for button in (self.edit_button, self.regenerate_button, self.copy_button):
+            header.addWidget(button)
+        self.edit_button.hide()
+        self.regenerate_button.hide()
+        self.copy_requested.connect(lambda: QGuiApplication.clipboard().setText(self.text))
+        layout.addLayout(header)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(6)
+        layout.addLayout(self.body)
+        self.stats = QLabel()
+        self.stats.setObjectName("stats")
+        self.stats.hide()
+        layout.addWidget(self.stats)
+        self.error = _selectable(QLabel())
+        self.error.setObjectName("error")
+        self.error.hide()
+        layout.addWidget(self.error)
+        self._segments: list[QWidget] = []
+        self._render_timer = QTimer(self)
+        self._render_timer.setObjectName("render reply")
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(0)
+        self._render_timer.timeout.connect(self._render)
+        self.setAccessibleName(self.tr("Your message") if role == "user" else self.tr("Assistant's reply"))
+        self._render()
+
+    def _tool(self, icon_name: str, tip: str, signal: Any) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(theme.icon(icon_name, theme.current().muted))
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.clicked.connect(signal)
+        return button
+
+    def _render(self) -> None:
+        self._render_timer.stop()
+        blocks = split_for_display(self.text) or [Block("text", "")]
+        for index, block in enumerate(blocks):
+            widget = self._segments[index] if index < len(self._segments) else None
+            fits = (block.kind == "code") == isinstance(widget, CodeBlock)
+            if widget is None or not fits:
+                if widget is not None:
+                    for stale in self._segments[index:]:
+                        self.body.removeWidget(stale)
+                        stale.deleteLater()
+                    del self._segments[index:]
+                widget = CodeBlock(block) if block.kind == "code" else _selectable(QLabel())
+                self.body.addWidget(widget)
+                self._segments.append(widget)
+            if isinstance(widget, CodeBlock):
+                if widget.code != block.text:
+                    widget.set_block(block)
+            elif isinstance(widget, QLabel):
+                if self.role == "user":
+                    widget.setTextFormat(Qt.TextFormat.PlainText)  # what the user typed, exactly
+                    widget.setText(self.text)
+                else:
+                    widget.setTextFormat(Qt.TextFormat.MarkdownText)
+                    widget.setText(block.text)
+            if self.role == "user":
+                break
+        for stale in self._segments[len(blocks) if self.role != "user" else 1:]:
+            self.body.removeWidget(stale)
+            stale.deleteLater()
+        del self._segments[len(blocks) if self.role != "user" else 1:]
+
+    def append(self, text: str) -> None:
+        """Add streamed text; batches that arrive together are drawn once, when the event loop is free."""
+        self.text += text
+        if not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def set_text(self, text: str) -> None:
+        if text != self.text or self._render_timer.isActive():
+            self.text = text
+            self._render()
+
+    def set_stats(self, stats: dict[str, Any] | None) -> None:
+        if not stats:
+            self.stats.hide()
+            return
+        line = self.tr("{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms").format(
+            tokens=stats.get("generated_tokens", 0), speed=stats.get("tokens_per_s", 0.0),
+            ttft=stats.get("ttft_ms", 0.0),
+        )
+        if stats.get("stop_reason") == "cancelled":
+            line += " · " + self.tr("stopped")
+        elif stats.get("stop_reason") in ("length", "context"):
+            line += " · " + self.tr("cut at the length limit")
+        self.stats.setText(line)
+        self.stats.setToolTip(self.tr(
+            "Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)\nTotal time: {total:.0f} ms"
+        ).format(prompt=stats.get("prompt_tokens", 0), evaluated=stats.get("evaluated_prompt_tokens", 0),
+                 pspeed=stats.get("prompt_tokens_per_s", 0.0), total=stats.get("total_ms", 0.0)))
+        self.stats.show()
+
+    def set_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+
+class MessageView(QScrollArea):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messages")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("messagesBody")
+        self._layout = QVBoxLayout(body)
+        self._layout.setContentsMargins(16, 16, 16, 16)
+        self._layout.setSpacing(12)
+        self._layout.addStretch(1)
+        self.setWidget(body)
+        self.follow = True
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range)
+        bar.valueChanged.connect(self._on_value)
+        self.setAccessibleName(self.tr("Messages"))
+
+    def _on_range(self, _low: int, high: int) -> None:
+        if self.follow:
+            self.verticalScrollBar().setValue(high)
+
+    def _on_value(self, value: int) -> None:
+        self.follow = value >= self.verticalScrollBar().maximum() - 8
+
+    def messages(self) -> list[MessageWidget]:
+        widgets = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
+        return [w for w in widgets if isinstance(w, MessageWidget)]
+
+    def add(self, widget: MessageWidget) -> MessageWidget:
+        self._layout.insertWidget(self._layout.count() - 1, widget)
+        return widget
+
+    def remove(self, widget: MessageWidget) -> None:
+        self._layout.removeWidget(widget)
+        widget.hide()
+        widget.deleteLater()
+
+    def clear(self) -> None:
+        for widget in self.messages():
+            self.remove(widget)
+
+    def scroll_to_end(self) -> None:
+        self.follow = True
+        self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())

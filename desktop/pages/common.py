@@ -1,0 +1,38 @@
+"""Small shared widgets and formatting helpers for the pages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+def format_size(size: int | None) -> str:
+    if size is None:
+        return QCoreApplication.translate("format", "unknown size")
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"  # pragma: no cover
+
+
+def format_params(count: int | None) -> str:
+    if not count:
+        return ""
+    return f"{count / 1e9:.1f}B" if count >= 1e9 else f"{count / 1e6:.0f}M"
+
+
+def heading(text: str, object_name: str = "title") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    return label
+
+
+def page_layout(widget: QWidget, margins: int = 24) -> QVBoxLayout:
+    widget.setObjectName("page")
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(margins, margins, margins, margins)
+    layout.setSpacing(12)
+    return layout

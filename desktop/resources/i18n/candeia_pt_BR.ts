@@ -1,0 +1,1138 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="pt_BR">
+<context>
+    <name>CatalogPane</name>
+    <message>
+        <location filename="../../pages/models.py" line="62" />
+        <source>Filter by task</source>
+        <translation>Filtrar por tarefa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="63" />
+        <source>All tasks</source>
+        <translation>Todas as tarefas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="67" />
+        <source>Filter by size</source>
+        <translation>Filtrar por tamanho</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="69" />
+        <source>Any size</source>
+        <translation>Qualquer tamanho</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="70" />
+        <source>Up to {size}</source>
+        <translation>Até {size}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="71" />
+        <source>Fits this computer</source>
+        <translation>Cabe neste computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="73" />
+        <source>Available once Candeia can measure this computer's memory.</source>
+        <translation>Disponível quando o Candeia puder medir a memória deste computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="81" />
+        <source>Catalog</source>
+        <translation>Catálogo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="93" />
+        <source>Download</source>
+        <translation>Baixar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="96" />
+        <source>Downloading from the catalog is coming in a later version.</source>
+        <translation>Baixar do catálogo chega numa próxima versão.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="97" />
+        <source>Download the selected model</source>
+        <translation>Baixar o modelo selecionado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="139" />
+        <source>No model matches these filters</source>
+        <translation>Nenhum modelo corresponde a estes filtros</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="147" />
+        <source>{params} parameters</source>
+        <translation>{params} parâmetros</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="149" />
+        <source>{size} download</source>
+        <translation>download de {size}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="150" />
+        <source>{tokens} tokens of context</source>
+        <translation>{tokens} tokens de contexto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="155" />
+        <source>Memory needed: estimated once this computer's memory can be measured.</source>
+        <translation>Memória necessária: estimada quando a memória deste computador puder ser medida.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="158" />
+        <source>Licence: {licence}</source>
+        <translation>Licença: {licence}</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPage</name>
+    <message>
+        <location filename="../../pages/chat/page.py" line="108" />
+        <source>Context used</source>
+        <translation>Contexto usado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="136" />
+        <source>No model loaded</source>
+        <translation>Nenhum modelo carregado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="143" />
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="144" />
+        <source>The model that answers in this conversation</source>
+        <translation>O modelo que responde nesta conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="148" />
+        <location filename="../../pages/chat/page.py" line="176" />
+        <location filename="../../pages/chat/page.py" line="190" />
+        <source>System prompt</source>
+        <translation>Prompt de sistema</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="150" />
+        <source>Sampling settings</source>
+        <translation>Configurações de amostragem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="152" />
+        <location filename="../../pages/chat/page.py" line="494" />
+        <source>Export conversation</source>
+        <translation>Exportar conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="154" />
+        <source>Export as Markdown…</source>
+        <translation>Exportar como Markdown…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="155" />
+        <source>Export as JSON…</source>
+        <translation>Exportar como JSON…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="181" />
+        <source>System prompt presets</source>
+        <translation>Prompts de sistema prontos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="182" />
+        <source>Presets…</source>
+        <translation>Prontos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="189" />
+        <source>Instructions the model follows in this conversation</source>
+        <translation>Instruções que o modelo segue nesta conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="246" />
+        <source>Loading {model}…</source>
+        <translation>Carregando {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="249" />
+        <source>{model} loaded in {ms:.0f} ms</source>
+        <translation>{model} carregado em {ms:.0f} ms</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="253" />
+        <source>The model could not be loaded</source>
+        <translation>Não foi possível carregar o modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="254" />
+        <source>The model could not be loaded: {error}</source>
+        <translation>Não foi possível carregar o modelo: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="345" />
+        <source>Install or import a chat model first (see the Models page).</source>
+        <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="348" />
+        <source>New chat</source>
+        <translation>Nova conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="470" />
+        <source>{used} of {total} context tokens</source>
+        <translation>{used} de {total} tokens de contexto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="474" />
+        <source>This conversation is longer than the model's context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
+        <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="479" />
+        <source>The last message is too long for the model's context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
+        <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="492" />
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="492" />
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="504" />
+        <source>System</source>
+        <translation>Sistema</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="504" />
+        <source>You</source>
+        <translation>Você</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="504" />
+        <source>Assistant</source>
+        <translation>Assistente</translation>
+    </message>
+</context>
+<context>
+    <name>CodeBlock</name>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="52" />
+        <location filename="../../pages/chat/message_view.py" line="53" />
+        <source>Copy code</source>
+        <translation>Copiar código</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="66" />
+        <source>code</source>
+        <translation>código</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="34" />
+        <source>Message the model (Enter sends, Shift+Enter for a new line)</source>
+        <translation>Mensagem para o modelo (Enter envia, Shift+Enter quebra a linha)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="35" />
+        <source>Message</source>
+        <translation>Mensagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="51" />
+        <source>Stop</source>
+        <translation>Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="53" />
+        <source>Stop the reply now (Esc)</source>
+        <translation>Parar a resposta agora (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="54" />
+        <source>Stop the reply</source>
+        <translation>Parar a resposta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="56" />
+        <source>Send</source>
+        <translation>Enviar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="58" />
+        <source>Send the message (Enter)</source>
+        <translation>Enviar a mensagem (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/composer.py" line="59" />
+        <source>Send the message</source>
+        <translation>Enviar a mensagem</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="37" />
+        <location filename="../../pages/chat/conversation_list.py" line="39" />
+        <source>New chat</source>
+        <translation>Nova conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="38" />
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>Começar uma nova conversa (Ctrl+N)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="44" />
+        <location filename="../../pages/chat/conversation_list.py" line="45" />
+        <source>Search conversations</source>
+        <translation>Buscar conversas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="50" />
+        <source>Conversations</source>
+        <translation>Conversas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="56" />
+        <source>Rename</source>
+        <translation>Renomear</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="60" />
+        <location filename="../../pages/chat/conversation_list.py" line="95" />
+        <source>Delete</source>
+        <translation>Excluir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="94" />
+        <source>Rename…</source>
+        <translation>Renomear…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="104" />
+        <source>Rename conversation</source>
+        <translation>Renomear conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="104" />
+        <source>Title:</source>
+        <translation>Título:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="118" />
+        <source>Delete conversation</source>
+        <translation>Excluir conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/conversation_list.py" line="119" />
+        <source>Delete “{title}” and all its messages? This cannot be undone.</source>
+        <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
+    </message>
+</context>
+<context>
+    <name>InstalledPane</name>
+    <message>
+        <location filename="../../pages/models.py" line="171" />
+        <source>Import a file…</source>
+        <translation>Importar um arquivo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="173" />
+        <source>Scan a folder…</source>
+        <translation>Examinar uma pasta…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="178" />
+        <source>Verify</source>
+        <translation>Verificar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="180" />
+        <source>Set as default</source>
+        <translation>Usar como padrão</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="181" />
+        <source>Use this model for new conversations of its task</source>
+        <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="183" />
+        <source>Show in folder</source>
+        <translation>Mostrar na pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="185" />
+        <source>Delete</source>
+        <translation>Excluir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="192" />
+        <source>Name</source>
+        <translation>Nome</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="192" />
+        <source>Tasks</source>
+        <translation>Tarefas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="192" />
+        <source>Size</source>
+        <translation>Tamanho</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="192" />
+        <source>Where</source>
+        <translation>Onde</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="192" />
+        <source>Default for</source>
+        <translation>Padrão para</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="193" />
+        <source>Installed models</source>
+        <translation>Modelos instalados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="209" />
+        <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
+        <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="224" />
+        <source>linked in place</source>
+        <translation>no lugar original</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="224" />
+        <source>in Candeia's folder</source>
+        <translation>na pasta do Candeia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="255" />
+        <source>Import a model file</source>
+        <translation>Importar um arquivo de modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="256" />
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="261" />
+        <source>Checking {name}…</source>
+        <translation>Verificando {name}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="263" />
+        <source>Added {name}.</source>
+        <translation>{name} adicionado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="264" />
+        <source>Could not add the file: {error}</source>
+        <translation>Não foi possível adicionar o arquivo: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="268" />
+        <source>Scan a folder for models</source>
+        <translation>Examinar uma pasta em busca de modelos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="273" />
+        <source>Scanning {folder}…</source>
+        <translation>Examinando {folder}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="276" />
+        <source>Found {added} new models; skipped {skipped}.</source>
+        <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="278" />
+        <source>The scan failed: {error}</source>
+        <translation>O exame falhou: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="284" />
+        <source>Verifying {name}…</source>
+        <translation>Verificando {name}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="287" />
+        <source>{name} is intact (checksum verified).</source>
+        <translation>{name} está íntegro (checksum conferido).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="288" />
+        <source>{name} is readable and unchanged.</source>
+        <translation>{name} pode ser lido e não mudou.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="289" />
+        <source>{name} failed verification: {error}</source>
+        <translation>{name} falhou na verificação: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="313" />
+        <source>Remove {name} from Candeia? The file stays where it is.</source>
+        <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="314" />
+        <source>Delete {name}? Its files are removed from Candeia's folder.</source>
+        <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="315" />
+        <source>Delete model</source>
+        <translation>Excluir modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="321" />
+        <source>Removed {name}.</source>
+        <translation>{name} removido.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../main_window.py" line="43" />
+        <source>Candeia</source>
+        <translation>Candeia</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="51" />
+        <source>Pages</source>
+        <translation>Páginas</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="63" />
+        <source>Chat</source>
+        <translation>Conversa</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="64" />
+        <source>Translate</source>
+        <translation>Traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="65" />
+        <source>Caption</source>
+        <translation>Legendar</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="66" />
+        <source>Models</source>
+        <translation>Modelos</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="67" />
+        <source>Settings</source>
+        <translation>Configurações</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="73" />
+        <source>{page} (Ctrl+{number})</source>
+        <translation>{page} (Ctrl+{number})</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="89" />
+        <location filename="../../main_window.py" line="101" />
+        <location filename="../../main_window.py" line="102" />
+        <source>No model loaded</source>
+        <translation>Nenhum modelo carregado</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="93" />
+        <source>Active model</source>
+        <translation>Modelo ativo</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="93" />
+        <source>Device</source>
+        <translation>Dispositivo</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="94" />
+        <source>Last speed</source>
+        <translation>Última velocidade</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="94" />
+        <source>Memory in use</source>
+        <translation>Memória em uso</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="99" />
+        <source>Loading {model}…</source>
+        <translation>Carregando {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="114" />
+        <source>{tokens} tokens of context</source>
+        <translation>{tokens} tokens de contexto</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="118" />
+        <source>{speed:.1f} tokens/s</source>
+        <translation>{speed:.1f} tokens/s</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="123" />
+        <source>{mb:.0f} MB in use</source>
+        <translation>{mb:.0f} MB em uso</translation>
+    </message>
+</context>
+<context>
+    <name>MessageView</name>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="212" />
+        <source>Messages</source>
+        <translation>Mensagens</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="95" />
+        <source>You</source>
+        <translation>Você</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="95" />
+        <source>Assistant</source>
+        <translation>Assistente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="99" />
+        <source>Edit and resend</source>
+        <translation>Editar e reenviar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="100" />
+        <source>Regenerate reply</source>
+        <translation>Gerar a resposta de novo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="101" />
+        <source>Copy message</source>
+        <translation>Copiar mensagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="120" />
+        <source>Your message</source>
+        <translation>Sua mensagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="120" />
+        <source>Assistant's reply</source>
+        <translation>Resposta do assistente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="175" />
+        <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
+        <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="180" />
+        <source>stopped</source>
+        <translation>interrompida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="182" />
+        <source>cut at the length limit</source>
+        <translation>cortada no limite de tamanho</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="185" />
+        <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
+Total time: {total:.0f} ms</source>
+        <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
+Tempo total: {total:.0f} ms</translation>
+    </message>
+</context>
+<context>
+    <name>ModelsPage</name>
+    <message>
+        <location filename="../../pages/models.py" line="329" />
+        <source>Models</source>
+        <translation>Modelos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="333" />
+        <source>Installed</source>
+        <translation>Instalados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="334" />
+        <source>Catalog</source>
+        <translation>Catálogo</translation>
+    </message>
+</context>
+<context>
+    <name>SamplingPanel</name>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="53" />
+        <source>Sampling</source>
+        <translation>Amostragem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="63" />
+        <source>unlimited</source>
+        <translation>sem limite</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="67" />
+        <source>random</source>
+        <translation>aleatória</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="69" />
+        <source>Temperature</source>
+        <translation>Temperatura</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="70" />
+        <source>Higher is more varied; 0 always picks the likeliest word.</source>
+        <translation>Mais alta varia mais; 0 sempre escolhe a palavra mais provável.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="71" />
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="72" />
+        <source>Sample only from the most likely words that add up to this share.</source>
+        <translation>Sortear só entre as palavras mais prováveis que somam esta fração.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="73" />
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="73" />
+        <source>Sample only from this many likeliest words (0: no limit).</source>
+        <translation>Sortear só entre estas tantas palavras mais prováveis (0: sem limite).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="74" />
+        <source>Min-p</source>
+        <translation>Min-p</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="74" />
+        <source>Drop words far less likely than the best one.</source>
+        <translation>Descartar palavras muito menos prováveis que a melhor.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="75" />
+        <source>Repeat penalty</source>
+        <translation>Penalidade de repetição</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="75" />
+        <source>Above 1 discourages repeating words.</source>
+        <translation>Acima de 1 desencoraja repetir palavras.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="76" />
+        <source>Max tokens</source>
+        <translation>Máximo de tokens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="76" />
+        <source>The longest reply, in tokens.</source>
+        <translation>A resposta mais longa, em tokens.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="77" />
+        <source>Context size</source>
+        <translation>Tamanho do contexto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="78" />
+        <source>How many tokens the model sees at once; changing it reloads the model.</source>
+        <translation>Quantos tokens o modelo vê de uma vez; mudar isso recarrega o modelo.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="79" />
+        <source>Seed</source>
+        <translation>Semente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="79" />
+        <source>The same seed gives the same reply (random: a new one each time).</source>
+        <translation>A mesma semente dá a mesma resposta (aleatória: uma nova a cada vez).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="86" />
+        <source>Model defaults</source>
+        <translation>Padrões do modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/sampling_panel.py" line="87" />
+        <source>Use the values the model's card recommends</source>
+        <translation>Usar os valores recomendados na ficha do modelo</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <location filename="../../pages/settings.py" line="57" />
+        <source>Settings</source>
+        <translation>Configurações</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="60" />
+        <source>Performance</source>
+        <translation>Desempenho</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="64" />
+        <source>CPU threads for generation; about one per physical core is fastest.</source>
+        <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="65" />
+        <source>CPU threads</source>
+        <translation>Threads de CPU</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="68" />
+        <source>all layers</source>
+        <translation>todas as camadas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="70" />
+        <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
+        <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="71" />
+        <source>GPU layers</source>
+        <translation>Camadas na GPU</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="73" />
+        <source>Automatic</source>
+        <translation>Automático</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="77" />
+        <source>The ONNX Runtime device for translation and captioning models.</source>
+        <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="79" />
+        <location filename="../../pages/settings.py" line="80" />
+        <source>ONNX Runtime device</source>
+        <translation>Dispositivo do ONNX Runtime</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="86" />
+        <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
+        <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="87" />
+        <source>Default context size</source>
+        <translation>Tamanho padrão do contexto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="90" />
+        <source>Privacy and network</source>
+        <translation>Privacidade e rede</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="91" />
+        <source>Offline mode: never open a network connection</source>
+        <translation>Modo offline: nunca abrir uma conexão de rede</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="97" />
+        <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
+        <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="98" />
+        <location filename="../../pages/settings.py" line="101" />
+        <source>Download server</source>
+        <translation>Servidor de download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="107" />
+        <source>Appearance</source>
+        <translation>Aparência</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="109" />
+        <location filename="../../pages/settings.py" line="116" />
+        <source>Theme</source>
+        <translation>Tema</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="110" />
+        <source>Follow the system</source>
+        <translation>Seguir o sistema</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="110" />
+        <source>Light</source>
+        <translation>Claro</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="111" />
+        <source>Dark</source>
+        <translation>Escuro</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="118" />
+        <location filename="../../pages/settings.py" line="124" />
+        <source>Language</source>
+        <translation>Idioma</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="125" />
+        <source>The new language applies the next time Candeia starts.</source>
+        <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="130" />
+        <location filename="../../pages/settings.py" line="135" />
+        <source>Data folder</source>
+        <translation>Pasta de dados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="137" />
+        <source>Open</source>
+        <translation>Abrir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="142" />
+        <source>Location</source>
+        <translation>Local</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="143" />
+        <source>Models, chat history and settings live here. To move it, set the CANDEIA_HOME environment variable; moving it from here is coming in a later version.</source>
+        <translation>Modelos, histórico de conversas e configurações ficam aqui. Para mudá-la de lugar, defina a variável de ambiente CANDEIA_HOME; mover por aqui chega numa próxima versão.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="175" />
+        <source>Enter a web address starting with https://</source>
+        <translation>Digite um endereço web que comece com https://</translation>
+    </message>
+</context>
+<context>
+    <name>TaskPlaceholderPage</name>
+    <message>
+        <location filename="../../pages/placeholder.py" line="16" />
+        <source>Translate</source>
+        <translation>Traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/placeholder.py" line="18" />
+        <source>Translate text and documents between languages, entirely on this computer. This page needs a translation model: an ONNX translation model (such as OPUS-MT) or a chat model that can translate (such as Qwen2.5).</source>
+        <translation>Traduza textos e documentos entre idiomas, inteiramente neste computador. Esta página precisa de um modelo de tradução: um modelo de tradução ONNX (como o OPUS-MT) ou um modelo de conversa que saiba traduzir (como o Qwen2.5).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/placeholder.py" line="23" />
+        <source>Caption</source>
+        <translation>Legendar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/placeholder.py" line="25" />
+        <source>Describe images and whole folders of pictures, entirely on this computer. This page needs an image-captioning model: an ONNX vision-encoder-decoder model or a llama.cpp vision model with its projector (mmproj).</source>
+        <translation>Descreva imagens e pastas inteiras de fotos, inteiramente neste computador. Esta página precisa de um modelo de legendas de imagens: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com o seu projetor (mmproj).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/placeholder.py" line="32" />
+        <source>This page is coming in a later version.</source>
+        <translation>Esta página chega numa próxima versão.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/placeholder.py" line="34" />
+        <source>Browse models</source>
+        <translation>Ver modelos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/placeholder.py" line="35" />
+        <source>Browse models for this task</source>
+        <translation>Ver modelos para esta tarefa</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <location filename="../../pages/welcome.py" line="21" />
+        <source>Welcome to Candeia</source>
+        <translation>Boas-vindas ao Candeia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="24" />
+        <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
+        <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="37" />
+        <source>A good first model</source>
+        <translation>Um bom primeiro modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="42" />
+        <source>{params} parameters</source>
+        <translation>{params} parâmetros</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="45" />
+        <source>licence: {licence}</source>
+        <translation>licença: {licence}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="51" />
+        <source>Download this model</source>
+        <translation>Baixar este modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="54" />
+        <source>Downloading from the catalog is coming in a later version.</source>
+        <translation>Baixar do catálogo chega numa próxima versão.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="55" />
+        <source>Download the recommended model</source>
+        <translation>Baixar o modelo recomendado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="58" />
+        <source>Browse the catalog</source>
+        <translation>Ver o catálogo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="69" />
+        <source>Already have models?</source>
+        <translation>Já tem modelos?</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="71" />
+        <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
+        <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="76" />
+        <source>Import a model file…</source>
+        <translation>Importar um arquivo de modelo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="78" />
+        <source>Scan a folder…</source>
+        <translation>Examinar uma pasta…</translation>
+    </message>
+</context>
+<context>
+    <name>format</name>
+    <message>
+        <location filename="../../pages/common.py" line="11" />
+        <source>unknown size</source>
+        <translation>tamanho desconhecido</translation>
+    </message>
+</context>
+<context>
+    <name>i18n</name>
+    <message>
+        <location filename="../../i18n.py" line="21" />
+        <source>System language</source>
+        <translation>Idioma do sistema</translation>
+    </message>
+</context>
+<context>
+    <name>presets</name>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="11" />
+        <source>No system prompt</source>
+        <translation>Sem prompt de sistema</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="12" />
+        <source>Helpful assistant</source>
+        <translation>Assistente prestativo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="13" />
+        <source>You are a helpful, honest assistant. Answer clearly.</source>
+        <translation>Você é um assistente prestativo e honesto. Responda com clareza.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="14" />
+        <source>Concise</source>
+        <translation>Conciso</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="15" />
+        <source>Answer in as few words as possible, without preamble.</source>
+        <translation>Responda com o mínimo de palavras possível, sem preâmbulo.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="16" />
+        <source>Programmer</source>
+        <translation>Programador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="17" />
+        <source>You are an expert programmer. Answer with working code in fenced code blocks and brief explanations.</source>
+        <translation>Você é um programador experiente. Responda com código que funciona, em blocos de código, e explicações breves.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="19" />
+        <source>Translator</source>
+        <translation>Tradutor</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/presets.py" line="20" />
+        <source>Translate the user's text into English. Reply with the translation only.</source>
+        <translation>Traduza o texto do usuário para o português do Brasil. Responda só com a tradução.</translation>
+    </message>
+</context>
+<context>
+    <name>tasks</name>
+    <message>
+        <location filename="../../pages/models.py" line="47" />
+        <source>Chat</source>
+        <translation>Conversa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="48" />
+        <source>Translate</source>
+        <translation>Traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="49" />
+        <source>Caption</source>
+        <translation>Legendar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="50" />
+        <source>Embeddings</source>
+        <translation>Embeddings</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,233 @@
+"""The GUI's handle on the loaded chat model: load, generate, measure and unload off the UI thread.
+
+All engine work runs on one serial worker, in the order it was asked for, so a model switch
+waits for the reply being stopped and the old model is freed before the new one loads. The
+engine keeps its own owner thread (llama.cpp); the worker only waits on it. Reply text reaches
+the UI in batches (at most one update every BATCH_SECONDS), never one signal per token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from engines.context import FittedPrompt, fit_to_context
+from engines.errors import CandeiaError
+from engines.jobs import CancelToken
+from engines.llama.engine import Finished, LlamaEngine, LoadOptions, TextDelta
+from engines.llama.sampling import SamplingOptions
+from engines.llama.stats import GenerationStats
+from engines.llama.template import Message
+from engines.models import open_chat_model
+
+from .workers import Task, TaskRunner
+
+BATCH_SECONDS = 0.03
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    ref: str
+    name: str
+    context_size: int
+    load_ms: float
+    device: str  # "CPU" or "GPU"
+    options: LoadOptions
+
+
+@dataclass(frozen=True)
+class Budget:
+    used: int
+    context_size: int
+    dropped: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    stats: GenerationStats
+    budget: Budget
+
+
+def _device(options: LoadOptions) -> str:
+    if options.gpu_layers == 0:
+        return "CPU"
+    import llama_cpp
+
+    return "GPU" if llama_cpp.llama_supports_gpu_offload() else "CPU"
+
+
+def error_text(error: object) -> str:
+    """A sentence for the user: CandeiaError messages are written for people; others get their type."""
+    if isinstance(error, CandeiaError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class _Holder:
+    """The engine, swapped only on the worker thread; read by `stop()` from the UI thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.engine: LlamaEngine | None = None
+
+    def swap(self, engine: LlamaEngine | None) -> LlamaEngine | None:
+        with self.lock:
+            old, self.engine = self.engine, engine
+            return old
+
+
+class ModelSession(QObject):
+    loading = Signal(str)  # the model's reference
+    loaded = Signal(object)  # LoadedModel
+    load_failed = Signal(str)
+    unloaded = Signal()
+
+    def __init__(self, parent: QObject | None = None, opener: Callable[[str, LoadOptions], LlamaEngine] | None = None):
+        super().__init__(parent)
+        self._runner = TaskRunner("model", 1, self)
+        self._holder = _Holder()
+        self._open = opener or (lambda ref, options: open_chat_model(ref, options))
+        self.model: LoadedModel | None = None
+        self.pending_ref: str | None = None
+        self._reply: Task | None = None
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self, ref: str, options: LoadOptions, name: str | None = None) -> Task:
+        """Stop any reply, free the current model, load `ref`. Emits loading, then loaded or load_failed."""
+        self.stop()
+        self.pending_ref = ref
+        self.loading.emit(ref)
+        holder, opener = self._holder, self._open
+
+        def job(cancel: CancelToken) -> LoadedModel | None:
+            old = holder.swap(None)
+            if old is not None:
+                old.close()
+            engine = opener(ref, options)
+            if cancel.cancelled:  # the window closed while loading
+                engine.close()
+                return None
+            holder.swap(engine)
+            return LoadedModel(ref, name or engine.info.name or engine.info.path.stem, engine.context_size,
+                               engine.load_ms, _device(options), options)
+
+        self.model = None
+        task = self._runner.start("load", job)
+        task.succeeded.connect(lambda model: self._on_loaded(ref, model))
+        task.failed.connect(lambda error: self._on_load_failed(ref, error))
+        return task
+
+    def _on_loaded(self, ref: str, model: LoadedModel | None) -> None:
+        if model is None or ref != self.pending_ref:
+            return
+        self.model = model
+        self.loaded.emit(model)
+
+    def _on_load_failed(self, ref: str, error: object) -> None:
+        if ref == self.pending_ref:
+            self.pending_ref = None
+            self.load_failed.emit(error_text(error))
+
+    def unload(self) -> Task:
+        self.stop()
+        self.model = None
+        self.pending_ref = None
+        holder = self._holder
+
+        def job(cancel: CancelToken) -> None:
+            old = holder.swap(None)
+            if old is not None:
+                old.close()
+
+        task = self._runner.start("unload", job)
+        task.succeeded.connect(lambda _: self.unloaded.emit())
+        return task
+
+    # -- generating ----------------------------------------------------------------------------
+    def generate(self, messages: Sequence[Message], sampling: SamplingOptions) -> Task:
+        """Stream a reply. The task yields ("budget", Budget) once and ("text", str) batches; succeeds with a Reply."""
+        holder = self._holder
+        messages = list(messages)
+
+        def job(cancel: CancelToken) -> Generator[tuple[str, Any], None, Reply]:
+            engine = holder.engine
+            if engine is None:
+                raise CandeiaError("no model is loaded")
+            fitted: FittedPrompt = fit_to_context(
+                messages, lambda ms: len(engine.chat_prompt_tokens(ms)), engine.context_size, sampling.max_tokens
+            )
+            budget = Budget(fitted.prompt_tokens, fitted.context_size, fitted.dropped)
+            yield ("budget", budget)
+            pending: list[str] = []
+            flushed_at = time.perf_counter()
+            for event in engine.stream_chat(fitted.messages, sampling, cancel):
+                if isinstance(event, TextDelta):
+                    pending.append(event.text)
+                    now = time.perf_counter()
+                    if now - flushed_at >= BATCH_SECONDS:
+                        yield ("text", "".join(pending))
+                        pending.clear()
+                        flushed_at = now
+                elif isinstance(event, Finished):
+                    if pending and not cancel.cancelled:
+                        yield ("text", "".join(pending))
+                    used = event.stats.prompt_tokens + event.stats.generated_tokens
+                    return Reply(event.text, event.stats, Budget(used, fitted.context_size, fitted.dropped))
+            raise CandeiaError("the reply ended without a result")
+
+        task = self._runner.start("generate", job)
+        self._reply = task
+        task.done.connect(lambda: self._forget_reply(task))
+        return task
+
+    def _forget_reply(self, task: Task) -> None:
+        if self._reply is task:
+            self._reply = None
+
+    @property
+    def generating(self) -> bool:
+        return self._reply is not None
+
+    def stop(self) -> None:
+        """Stop the reply now: the engine stops within one token; the partial text is kept."""
+        if self._reply is not None:
+            self._reply.cancel.cancel()
+        engine = self._holder.engine
+        if engine is not None:
+            engine.cancel_all()
+
+    def measure(self, messages: Sequence[Message], max_tokens: int | None) -> Task:
+        """Count the prompt's tokens as the next reply would see them. Succeeds with a Budget (or None)."""
+        holder = self._holder
+        messages = list(messages)
+
+        def job(cancel: CancelToken) -> Budget | None:
+            engine = holder.engine
+            if engine is None or not messages:
+                return None
+            try:
+                fitted = fit_to_context(
+                    messages, lambda ms: len(engine.chat_prompt_tokens(ms)), engine.context_size, max_tokens
+                )
+            except CandeiaError:
+                return Budget(len(engine.chat_prompt_tokens(messages)), engine.context_size, -1)
+            return Budget(fitted.prompt_tokens, fitted.context_size, fitted.dropped)
+
+        return self._runner.start("measure", job)
+
+    # -- shutting down -------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Stop the reply, free the model and end the worker: no thread outlives this call."""
+        self.stop()
+        self._runner.cancel_all()
+        self._runner.shutdown(timeout_ms)
+        engine = self._holder.swap(None)
+        if engine is not None:
+            engine.close()
+        self.model = None

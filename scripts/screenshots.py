@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Save a screenshot of every page, in light and dark theme and in both languages.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [out_dir]
+
+Uses a throwaway data folder with a tiny model and a sample conversation; PNGs go to
+screenshots/ (git-ignored) as {language}-{theme}-{page}.png. Works under Xvfb too (DISPLAY set,
+QT_QPA_PLATFORM unset).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SAMPLE_REPLY = """Here is a function that reverses the words of a sentence:
+
+```python
+def reverse_words(sentence: str) -> str:
+    return " ".join(reversed(sentence.split()))
+```
+
+It **splits** on whitespace, reverses the list and joins it again. For example:
+
+- `reverse_words("a lamp in the dark")` gives `"dark the in lamp a"`
+- an empty string stays empty
+"""
+
+
+def settle(app: object, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
+    def open_chat() -> None:
+        window.show_page("chat")
+        window.chat.conversations.list.setCurrentRow(2)
+        settle(app, 1.0)
+
+    def open_panels() -> None:
+        window.chat.system_button.setChecked(True)
+        window.chat.sampling_button.setChecked(True)
+
+    def catalog() -> None:
+        window.show_page("models")
+        window.models.tabs.setCurrentIndex(1)
+
+    shots: dict[str, Callable[[], None]] = {"welcome": lambda: window.show_page("chat")} if empty else {
+        "chat": open_chat,
+        "chat-panels": open_panels,
+        "models-installed": lambda: window.show_page("models"),
+        "models-catalog": catalog,
+        "settings": lambda: window.show_page("settings"),
+        "translate": lambda: window.show_page("translate"),
+        "caption": lambda: window.show_page("caption"),
+    }
+    for name, action in shots.items():
+        action()
+        settle(app, 0.3)
+        window.grab().save(f"{prefix}-{name}.png")
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="candeia-shots-"))
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import i18n, theme
+    from engines.testing import write_tiny_llama
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    model_file = write_tiny_llama(tmp / "tiny-chat.gguf", name="Tiny Chat")
+    for language in ("en", "pt_BR"):
+        for mode in ("light", "dark"):
+            for empty in (True, False):
+                os.environ["CANDEIA_HOME"] = str(tmp / f"{language}-{mode}-{'empty' if empty else 'full'}")
+                from desktop.main_window import MainWindow
+                from engines.conversations import ConversationStore
+                from engines.store import ModelStore
+
+                if not empty:
+                    model = ModelStore().add(model_file, name="Tiny Chat 0.1B")
+                    store = ConversationStore()
+                    conv = store.create("Reverse the words", model_id=model.id,
+                                        system_prompt="You are an expert programmer.")
+                    store.add_message(conv.id, "user", "Write a Python function that reverses the words of a sentence.")
+                    store.add_message(conv.id, "assistant", SAMPLE_REPLY, {
+                        "generated_tokens": 74, "tokens_per_s": 41.3, "ttft_ms": 182.0, "prompt_tokens": 52,
+                        "evaluated_prompt_tokens": 52, "prompt_tokens_per_s": 285.0, "total_ms": 1980.0,
+                        "stop_reason": "eos"})
+                    store.create("Trip to Lisbon")
+                    store.create("Summer recipes")
+                    store.close()
+                i18n.install(app, language)
+                theme.apply(app, mode)
+                window = MainWindow()
+                window.resize(1180, 760)
+                window.show()
+                settle(app)
+                shoot(app, window, out / f"{language}-{mode}", empty)
+                window.close()
+                window.deleteLater()
+                settle(app, 0.2)
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.exit(main())

@@ -13,6 +13,7 @@ from fake_hub import FakeHub, make_blob
 
 from engines.download import (
     ChecksumMismatchError,
+    DiskSpaceError,
     DownloadControl,
     Downloader,
     DownloadRequest,
@@ -226,3 +227,16 @@ def test_a_card_resumes_as_one_unit_without_refetching_finished_files(hub: FakeH
     assert fetched_now and all("mmproj" in p for p in fetched_now)
     assert Path(model.companions["mmproj"]).read_bytes() == mmproj.data
     assert model.file_hashes["tiny.gguf"] == hashlib.sha256(tiny_repo).hexdigest()
+
+
+def test_free_space_is_checked_before_any_byte_is_fetched(
+    hub: FakeHub, tiny_repo: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(DiskSpaceError, match="not enough disk space"):
+        downloader(hub).run(gguf_request())
+    assert hub.gets() == [] and ModelStore().installed() == []

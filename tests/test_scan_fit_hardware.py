@@ -87,6 +87,8 @@ def test_scan_cli(tmp_path: Path, tiny_gguf: Path, capsys: pytest.CaptureFixture
     assert [m["id"] for m in out["added"]] == ["x"]
     assert main(["models", "remove", "x"]) == 0  # linked: unregistered without asking
     assert (tmp_path / "m" / "x.gguf").exists()
+    assert main(["models", "scan", str(tmp_path / "missing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
 
 
 def _hardware(ram_free: int, gpus: list[GPU] | None = None, offload: bool | None = True) -> Hardware:

@@ -22,6 +22,7 @@ from ..gguf_info import read_gguf
 from ..onnx_info import inspect_onnx_folder
 from ..paths import downloads_dir, models_dir
 from ..settings import Settings, load_settings
+from ..sizes import human_size
 from ..store import InstalledModel, ModelFormat, ModelStore
 from .control import DownloadControl
 from .endpoint import check_transport, http_allowed, hub_endpoint, origin
@@ -48,14 +49,6 @@ class PlannedFile:
 
 def _part(staging: Path, path: str) -> Path:
     return staging.joinpath(*path.split("/")).with_name(path.split("/")[-1] + ".part")
-
-
-def _size(num: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if num < 1000 or unit == "GB":
-            return f"{num:.0f} {unit}" if unit == "B" else f"{num:.1f} {unit}"
-        num /= 1000
-    return f"{num} B"
 
 
 class Downloader:
@@ -205,8 +198,8 @@ class Downloader:
         free = shutil.disk_usage(staging).free
         if needed + SPACE_RESERVE > free:
             raise DiskSpaceError(
-                f"not enough disk space: the download needs {_size(needed)} more and {staging.anchor or '/'} "
-                f"has {_size(free)} free (keeping {_size(SPACE_RESERVE)} spare)"
+                f"not enough disk space: the download needs {human_size(needed)} more and {staging.anchor or '/'} "
+                f"has {human_size(free)} free (keeping {human_size(SPACE_RESERVE)} spare)"
             )
 
     def _install(

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from typing import Any
 
 from ..cards import ModelCard, load_catalog
-from ..download import Downloader, DownloadProgress, DownloadRequest, looks_like_hub_ref, request_for_hub_file
+from ..download import (
+    DownloadControl,
+    Downloader,
+    DownloadPaused,
+    DownloadProgress,
+    DownloadRequest,
+    looks_like_hub_ref,
+    request_for_hub_file,
+)
 from ..fit import FitEstimate, ModelShape, approximate_size, estimate
 from ..settings import load_settings
 from ..sizes import human_size
@@ -127,15 +136,25 @@ def run_download(args: argparse.Namespace) -> int:
     request = request_for(args.ref, args.model_id)
     bar = ProgressBar(sys.stderr.isatty() and not args.quiet)
     downloader = Downloader()
+    control = DownloadControl()
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        # Stop at a safe point (the bytes received so far are written), like a pause; a second
+        # Ctrl-C interrupts at once.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        control.pause()
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
     started = time.monotonic()
     try:
-        model = downloader.run(request, on_progress=bar)
-    except KeyboardInterrupt:
+        model = downloader.run(request, control, on_progress=bar)
+    except (DownloadPaused, KeyboardInterrupt):
         bar.end()
         print(f"candeia-cli: interrupted; run 'candeia-cli models download {args.ref}' again to resume",
               file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        signal.signal(signal.SIGINT, previous)
         bar.end()
     elapsed = time.monotonic() - started
     if args.json:

@@ -16,6 +16,7 @@ from engines.download import (
     DiskSpaceError,
     DownloadControl,
     Downloader,
+    DownloadError,
     DownloadRequest,
     HubAccessError,
     InsecureEndpointError,
@@ -240,3 +241,25 @@ def test_free_space_is_checked_before_any_byte_is_fetched(
     with pytest.raises(DiskSpaceError, match="not enough disk space"):
         downloader(hub).run(gguf_request())
     assert hub.gets() == [] and ModelStore().installed() == []
+
+
+def test_a_bad_tls_certificate_is_refused_at_once(
+    hub: FakeHub, tiny_repo: bytes, tmp_path: Path
+) -> None:
+    import shutil as shutil_module
+    import ssl
+    import subprocess
+
+    if not shutil_module.which("openssl"):
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    for server in hub._servers:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    https = hub.url.replace("http://", "https://")
+    with pytest.raises(DownloadError, match=r"TLS certificate .* is not valid"):
+        Downloader(Settings(hf_endpoint=https), ModelStore(), FAST).run(gguf_request())
+    assert ModelStore().installed() == []

@@ -263,3 +263,11 @@ def test_a_bad_tls_certificate_is_refused_at_once(
     with pytest.raises(DownloadError, match=r"TLS certificate .* is not valid"):
         Downloader(Settings(hf_endpoint=https), ModelStore(), FAST).run(gguf_request())
     assert ModelStore().installed() == []
+
+
+def test_one_model_is_downloaded_by_one_process_at_a_time(hub: FakeHub, tiny_repo: bytes) -> None:
+    from filelock import FileLock
+
+    with FileLock(str(downloads_dir() / "tiny") + ".lock"), pytest.raises(DownloadError, match="already being"):
+        downloader(hub).run(gguf_request())
+    assert downloader(hub).run(gguf_request()).id == "tiny"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from ..atomic import atomic_write_json
 from ..errors import CandeiaError, InvalidModelFileError, StoreError
 from ..gguf_info import read_gguf
@@ -95,6 +97,26 @@ class Downloader:
         allow_http = http_allowed(self.settings)
         check_transport(endpoint, allow_http=allow_http)
         staging = self.staging_dir(request)
+        lock = FileLock(str(staging) + ".lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise DownloadError(f"'{request.model_id}' is already being downloaded by another Candeia window or "
+                                "command") from None
+        try:
+            return self._run_locked(request, control, on_progress, endpoint, allow_http, staging)
+        finally:
+            lock.release()
+
+    def _run_locked(
+        self,
+        request: DownloadRequest,
+        control: DownloadControl,
+        on_progress: ProgressCallback | None,
+        endpoint: str,
+        allow_http: bool,
+        staging: Path,
+    ) -> InstalledModel:
         staging.mkdir(parents=True, exist_ok=True)
         try:
             planned = self._plan(request, staging, endpoint, control)

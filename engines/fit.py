@@ -13,6 +13,7 @@ from typing import Any, Literal
 from .cards import ModelCard
 from .gguf_info import GGUFInfo
 from .hardware import Hardware
+from .sizes import human_size
 
 Verdict = Literal["fits", "tight", "won't fit", "unknown"]
 KV_BYTES = 2  # f16
@@ -92,12 +93,6 @@ class FitEstimate:
         return asdict(self)
 
 
-def _gb(num: int | None) -> str:
-    if num is None:
-        return "?"
-    return f"{num / 1e9:.1f} GB" if num >= 1e9 else f"{num / 1e6:.0f} MB"
-
-
 def _verdict(needed: int, available: int | None) -> Verdict:
     if available is None:
         return "unknown"
@@ -117,9 +112,9 @@ def estimate(shape: ModelShape, context: int, hardware: Hardware, gpu_layers: in
     if gpu is None or gpu.unified:
         available = hardware.ram_available
         verdict = _verdict(needed, available)
-        kv_text = _gb(kv) if kv is not None else "unknown (no shape)"
-        detail = (f"{_gb(needed)} needed (weights {_gb(shape.weights)} + KV cache {kv_text} at {context} tokens "
-                  f"+ {_gb(overhead)} compute) of {_gb(available)} free RAM")
+        kv_text = human_size(kv) if kv is not None else "unknown (no shape)"
+        detail = (f"{human_size(needed)} needed (weights {human_size(shape.weights)} + KV cache {kv_text} "
+                  f"at {context} tokens + {human_size(overhead)} compute) of {human_size(available)} free RAM")
         return FitEstimate(verdict, "RAM", context, shape.weights, kv, overhead, needed, available, detail)
     layers = shape.layers or 1
     share = 1.0 if gpu_layers < 0 else min(gpu_layers, layers) / layers
@@ -129,7 +124,8 @@ def estimate(shape: ModelShape, context: int, hardware: Hardware, gpu_layers: in
     gpu_verdict, cpu_verdict = _verdict(on_gpu, vram), _verdict(on_cpu, hardware.ram_available)
     order: list[Verdict] = ["won't fit", "tight", "unknown", "fits"]
     verdict = min(gpu_verdict, cpu_verdict, key=order.index)
-    detail = (f"{_gb(on_gpu)} of {_gb(vram)} free VRAM on {gpu.name} ({share:.0%} of the layers) and "
-              f"{_gb(on_cpu)} of {_gb(hardware.ram_available)} free RAM; KV cache {_gb(kv)} at {context} tokens")
+    detail = (f"{human_size(on_gpu)} of {human_size(vram)} free VRAM on {gpu.name} ({share:.0%} of the layers) "
+              f"and {human_size(on_cpu)} of {human_size(hardware.ram_available)} free RAM; "
+              f"KV cache {human_size(kv)} at {context} tokens")
     device = "VRAM" if share >= 1.0 else "RAM+VRAM"
     return FitEstimate(verdict, device, context, shape.weights, kv, overhead, needed, vram, detail)

@@ -50,18 +50,24 @@ def cli(*args: str, env: dict[str, str], timeout: float = 60, **kw: object) -> s
                           text=True, timeout=timeout, cwd=PROJECT, **kw)  # type: ignore[call-overload]
 
 
+def start_download_until(env: dict[str, str], part: Path, at_least: int) -> subprocess.Popen[str]:
+    """Start `models download CARD` in a child and return once its .part holds `at_least` bytes."""
+    child = subprocess.Popen([sys.executable, "-m", "engines.cli.main", "models", "download", CARD],
+                             env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (part.exists() and part.stat().st_size >= at_least):
+        time.sleep(0.02)
+    return child
+
+
 def test_kill_9_half_way_then_restart_finishes_with_the_right_sha256(
     card_hub: FakeHub, medium_gguf: Path, candeia_home: Path
 ) -> None:
     size = medium_gguf.stat().st_size
     card_hub.faults.throttle = 2_000_000
     env = cli_env(candeia_home, card_hub)
-    child = subprocess.Popen([sys.executable, "-m", "engines.cli.main", "models", "download", CARD],
-                             env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     part = candeia_home / "downloads" / CARD / "qwen2.5-0.5b-instruct-q4_k_m.gguf.part"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (part.exists() and part.stat().st_size >= size // 3):
-        time.sleep(0.02)
+    child = start_download_until(env, part, size // 3)
     child.send_signal(signal.SIGKILL)
     child.communicate(timeout=10)
     assert child.returncode == -signal.SIGKILL
@@ -137,12 +143,8 @@ def test_ctrl_c_exits_non_zero_and_leaves_a_resumable_download(
     size = medium_gguf.stat().st_size
     card_hub.faults.throttle = 2_000_000
     env = cli_env(candeia_home, card_hub)
-    child = subprocess.Popen([sys.executable, "-m", "engines.cli.main", "models", "download", CARD],
-                             env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     part = candeia_home / "downloads" / CARD / "qwen2.5-0.5b-instruct-q4_k_m.gguf.part"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (part.exists() and part.stat().st_size >= size // 4):
-        time.sleep(0.02)
+    child = start_download_until(env, part, size // 4)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=20)
     assert child.returncode == 130

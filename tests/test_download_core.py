@@ -13,8 +13,10 @@ from fake_hub import FakeHub, make_blob
 
 from engines.download import (
     ChecksumMismatchError,
+    DiskSpaceError,
     DownloadControl,
     Downloader,
+    DownloadError,
     DownloadRequest,
     HubAccessError,
     InsecureEndpointError,
@@ -226,3 +228,46 @@ def test_a_card_resumes_as_one_unit_without_refetching_finished_files(hub: FakeH
     assert fetched_now and all("mmproj" in p for p in fetched_now)
     assert Path(model.companions["mmproj"]).read_bytes() == mmproj.data
     assert model.file_hashes["tiny.gguf"] == hashlib.sha256(tiny_repo).hexdigest()
+
+
+def test_free_space_is_checked_before_any_byte_is_fetched(
+    hub: FakeHub, tiny_repo: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(DiskSpaceError, match="not enough disk space"):
+        downloader(hub).run(gguf_request())
+    assert hub.gets() == [] and ModelStore().installed() == []
+
+
+def test_a_bad_tls_certificate_is_refused_at_once(
+    hub: FakeHub, tiny_repo: bytes, tmp_path: Path
+) -> None:
+    import shutil as shutil_module
+    import ssl
+    import subprocess
+
+    if not shutil_module.which("openssl"):
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    for server in hub._servers:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    https = hub.url.replace("http://", "https://")
+    with pytest.raises(DownloadError, match=r"TLS certificate .* is not valid"):
+        Downloader(Settings(hf_endpoint=https), ModelStore(), FAST).run(gguf_request())
+    assert ModelStore().installed() == []
+
+
+def test_one_model_is_downloaded_by_one_process_at_a_time(hub: FakeHub, tiny_repo: bytes) -> None:
+    from filelock import FileLock
+
+    with FileLock(str(downloads_dir() / "tiny") + ".lock"), pytest.raises(DownloadError, match="already being"):
+        downloader(hub).run(gguf_request())
+    assert downloader(hub).run(gguf_request()).id == "tiny"

@@ -87,6 +87,8 @@ def test_scan_cli(tmp_path: Path, tiny_gguf: Path, capsys: pytest.CaptureFixture
     assert [m["id"] for m in out["added"]] == ["x"]
     assert main(["models", "remove", "x"]) == 0  # linked: unregistered without asking
     assert (tmp_path / "m" / "x.gguf").exists()
+    assert main(["models", "scan", str(tmp_path / "missing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
 
 
 def _hardware(ram_free: int, gpus: list[GPU] | None = None, offload: bool | None = True) -> Hardware:
@@ -143,3 +145,22 @@ def test_verify_records_then_checks(tmp_path: Path, tiny_gguf: Path, capsys: pyt
     copy.write_bytes(bytes(data))
     assert main(["models", "verify", "v"]) == 1
     assert "does not match its recorded sha256" in capsys.readouterr().err
+
+
+def test_scan_offers_and_scans_other_apps_folders(
+    tmp_path: Path, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))  # never the real cache
+    lmstudio = tmp_path / ".lmstudio" / "models" / "bartowski" / "Tiny-GGUF"
+    lmstudio.mkdir(parents=True)
+    (lmstudio / "Tiny-Q4_K_M.gguf").write_bytes(tiny_gguf.read_bytes())
+    assert main(["models", "scan"]) == 0
+    assert f"LM Studio: {tmp_path / '.lmstudio' / 'models'}" in capsys.readouterr().err
+    assert ModelStore().installed() == []  # only offered
+    assert main(["models", "scan", "--known"]) == 0
+    assert [m.name for m in ModelStore().installed()] == ["Tiny-Q4_K_M"]

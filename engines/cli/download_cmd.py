@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import signal
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from ..cards import ModelCard, load_catalog
-from ..download import Downloader, DownloadProgress, DownloadRequest, looks_like_hub_ref, request_for_hub_file
-from ..errors import CandeiaError, ModelNotFoundError, UsageError
+from ..download import (
+    DownloadControl,
+    Downloader,
+    DownloadPaused,
+    DownloadProgress,
+    DownloadRequest,
+    looks_like_hub_ref,
+    request_for_hub_file,
+)
+from ..errors import UsageError
 from ..fit import FitEstimate, ModelShape, approximate_size, estimate
 from ..settings import load_settings
-from ..store import InstalledModel, ModelFormat, ModelStore
-
-
-class VerifyError(CandeiaError):
-    """A file does not hash to what was recorded."""
-
-
-def size_text(num: float | None) -> str:
-    if num is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if num < 1000 or unit == "GB":
-            return f"{num:.0f} {unit}" if unit == "B" else f"{num:.1f} {unit}"
-        num /= 1000
-    return f"{num:.1f} GB"
+from ..sizes import human_size
+from ..store import ModelStore
+from ..verify import verify_model
 
 
 def register(actions: Any) -> None:
@@ -64,6 +59,8 @@ def card_fit(card: ModelCard, context: int, hardware: Any) -> FitEstimate | None
 def run_catalog(args: argparse.Namespace) -> int:
     from ..hardware import detect
 
+    if args.ctx is not None and args.ctx < 16:
+        raise UsageError("--ctx must be at least 16")
     cards = [c for c in load_catalog() if args.task is None or args.task in c.tasks]
     context = args.ctx or load_settings().context_size
     hardware = detect()
@@ -86,11 +83,11 @@ def run_catalog(args: argparse.Namespace) -> int:
         mark = "*" if card.id in installed else " "
         verdict = fit.verdict if fit else "-"
         approx = approximate_size(card)
-        size = size_text(card.size) if card.size else ("~" + size_text(approx) if approx else "?")
+        size = human_size(card.size) if card.size else ("~" + human_size(approx) if approx else "?")
         print(f"{card.id:<{width}}{mark} {','.join(card.tasks):<15}  {size:>9}  {verdict:<9}  {card.license}")
     print(f"\n* installed. Fit: weights + KV cache at {context} tokens + compute, against "
-          f"{size_text(hardware.ram_available)} free RAM"
-          + (f" / {size_text(hardware.best_gpu.memory_free)} free VRAM" if hardware.best_gpu else "")
+          f"{human_size(hardware.ram_available)} free RAM"
+          + (f" / {human_size(hardware.best_gpu.memory_free)} free VRAM" if hardware.best_gpu else "")
           + ". ~ marks a size estimated from parameters and quantization.", file=sys.stderr)
     return 0
 
@@ -121,8 +118,8 @@ class ProgressBar:
         share = event.done / total if total else 0.0
         bar = "#" * int(share * 24)
         eta = f"{int(event.eta) // 60:d}:{int(event.eta) % 60:02d}" if event.eta is not None else "--:--"
-        line = (f"\r{event.model_id} [{bar:<24}] {share * 100:5.1f}%  {size_text(event.done)}/{size_text(total)}  "
-                f"{size_text(event.speed)}/s  ETA {eta} ")
+        line = (f"\r{event.model_id} [{bar:<24}] {share * 100:5.1f}%  {human_size(event.done)}/{human_size(total)}  "
+                f"{human_size(event.speed)}/s  ETA {eta} ")
         sys.stderr.write(line)
         sys.stderr.flush()
         self.drawn = True
@@ -139,59 +136,42 @@ def run_download(args: argparse.Namespace) -> int:
     request = request_for(args.ref, args.model_id)
     bar = ProgressBar(sys.stderr.isatty() and not args.quiet)
     downloader = Downloader()
+    control = DownloadControl()
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        # Stop at a safe point (the bytes received so far are written), like a pause; a second
+        # Ctrl-C interrupts at once.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        control.pause()
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
     started = time.monotonic()
     try:
-        model = downloader.run(request, on_progress=bar)
-    except KeyboardInterrupt:
+        model = downloader.run(request, control, on_progress=bar)
+    except (DownloadPaused, KeyboardInterrupt):
         bar.end()
         print(f"candeia-cli: interrupted; run 'candeia-cli models download {args.ref}' again to resume",
               file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        signal.signal(signal.SIGINT, previous)
         bar.end()
     elapsed = time.monotonic() - started
     if args.json:
         print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
     else:
-        print(f"installed {model.id} ({size_text(model.size)} in {elapsed:.1f} s, sha256 verified): {model.path}")
+        print(f"installed {model.id} ({human_size(model.size)} in {elapsed:.1f} s, sha256 verified): {model.path}")
     return 0
 
 
 # -- verify ------------------------------------------------------------------------------------
-def _model_folder(model: InstalledModel) -> Path:
-    path = Path(model.path)
-    return path if model.format is ModelFormat.onnx else path.parent
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(8 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def run_verify(args: argparse.Namespace) -> int:
-    store = ModelStore()
-    model = store.get(args.model_id)
-    folder = _model_folder(model)
-    recorded = dict(model.file_hashes)
-    if not recorded and model.sha256 and model.format is ModelFormat.gguf:
-        recorded = {Path(model.path).name: model.sha256}
-    if not recorded:
-        if model.format is not ModelFormat.gguf:
-            raise VerifyError(f"'{model.id}' has no recorded checksums to verify against")
-        digest = _hash_file(Path(model.path))
-        store.update(model.id, sha256=digest)
-        print(f"{model.id}: no checksum was recorded; recorded sha256 {digest} for later checks")
+    result = verify_model(args.model_id)
+    if result.recorded_now:
+        digest = next(iter(result.checked.values()))
+        print(f"{result.model.id}: no checksum was recorded; recorded sha256 {digest} for later checks")
         return 0
-    for rel, expected in recorded.items():
-        path = folder.joinpath(*rel.split("/"))
-        if not path.is_file():
-            raise ModelNotFoundError(f"{path} is missing; download the model again")
-        actual = _hash_file(path)
-        if actual != expected:
-            raise VerifyError(f"{path} does not match its recorded sha256 (the file changed or is damaged)")
-        print(f"ok  {rel}  {actual}")
-    print(f"{model.id}: all {len(recorded)} file(s) match their recorded sha256")
+    for rel, digest in result.checked.items():
+        print(f"ok  {rel}  {digest}")
+    print(f"{result.model.id}: all {len(result.checked)} file(s) match their recorded sha256")
     return 0

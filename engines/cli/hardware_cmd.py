@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from .download_cmd import size_text
+from ..sizes import human_size
 
 
 def register(commands: Any) -> None:
@@ -28,11 +28,11 @@ def run(args: argparse.Namespace) -> int:
         ("cpu", hw.cpu_model or "unknown"),
         ("cores", cores),
         ("simd", ", ".join(hw.simd) or "-"),
-        ("ram", f"{size_text(hw.ram_available)} free of {size_text(hw.ram_total)}"),
+        ("ram", f"{human_size(hw.ram_available)} free of {human_size(hw.ram_total)}"),
     ]
     for gpu in hw.gpus:
         memory = (
-            "unified memory" if gpu.unified else f"{size_text(gpu.memory_free)} free of {size_text(gpu.memory_total)}"
+            "unified memory" if gpu.unified else f"{human_size(gpu.memory_free)} free of {human_size(gpu.memory_total)}"
         )
         rows.append(("gpu", f"{gpu.name} ({memory})"))
     if not hw.gpus:

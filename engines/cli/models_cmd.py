@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..sizes import human_size
 from ..store import ModelStore
 from . import download_cmd
 
@@ -46,15 +47,6 @@ def register(commands: Any) -> None:
     remove.set_defaults(handler=run_remove)
 
 
-def _size(num: int) -> str:
-    value = float(num)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{num} B"
-
-
 def run_list(args: argparse.Namespace) -> int:
     models = ModelStore().installed()
     if args.json:
@@ -66,7 +58,7 @@ def run_list(args: argparse.Namespace) -> int:
     width = max(len(m.id) for m in models)
     for m in models:
         where = "linked" if m.linked else "owned"
-        print(f"{m.id:<{width}}  {m.format.value:<4}  {_size(m.size):>9}  {where:<6}  {m.path}")
+        print(f"{m.id:<{width}}  {m.format.value:<4}  {human_size(m.size):>9}  {where:<6}  {m.path}")
     return 0
 
 
@@ -92,7 +84,7 @@ def run_remove(args: argparse.Namespace) -> int:
     if not model.linked and not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(f"'{model.id}' owns its files ({model.path}); pass --yes to delete them")
-        answer = input(f"Delete {model.path} ({_size(model.size)})? [y/N] ")
+        answer = input(f"Delete {model.path} ({human_size(model.size)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("kept", file=sys.stderr)
             return 1
@@ -106,6 +98,9 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
     folders = list(args.folders)
+    for folder in folders:
+        if not folder.expanduser().is_dir():
+            raise UsageError(f"{folder} is not a folder")
     known = existing_known_folders()
     if args.known:
         folders += [k.path for k in known]

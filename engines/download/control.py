@@ -15,7 +15,8 @@ from .errors import DownloadCancelled, DownloadPaused
 
 class DownloadControl:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler (Ctrl-C in the CLI) may pause while this thread holds the lock.
+        self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._paused = False
         self._cancelled = False

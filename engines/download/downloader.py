@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from ..atomic import atomic_write_json
 from ..errors import CandeiaError, InvalidModelFileError, StoreError
 from ..gguf_info import read_gguf
 from ..onnx_info import inspect_onnx_folder
 from ..paths import downloads_dir, models_dir
 from ..settings import Settings, load_settings
+from ..sizes import human_size
 from ..store import InstalledModel, ModelFormat, ModelStore
 from .control import DownloadControl
 from .endpoint import check_transport, http_allowed, hub_endpoint, origin
@@ -48,14 +51,6 @@ class PlannedFile:
 
 def _part(staging: Path, path: str) -> Path:
     return staging.joinpath(*path.split("/")).with_name(path.split("/")[-1] + ".part")
-
-
-def _size(num: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if num < 1000 or unit == "GB":
-            return f"{num:.0f} {unit}" if unit == "B" else f"{num:.1f} {unit}"
-        num /= 1000
-    return f"{num} B"
 
 
 class Downloader:
@@ -102,6 +97,26 @@ class Downloader:
         allow_http = http_allowed(self.settings)
         check_transport(endpoint, allow_http=allow_http)
         staging = self.staging_dir(request)
+        lock = FileLock(str(staging) + ".lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise DownloadError(f"'{request.model_id}' is already being downloaded by another Candeia window or "
+                                "command") from None
+        try:
+            return self._run_locked(request, control, on_progress, endpoint, allow_http, staging)
+        finally:
+            lock.release()
+
+    def _run_locked(
+        self,
+        request: DownloadRequest,
+        control: DownloadControl,
+        on_progress: ProgressCallback | None,
+        endpoint: str,
+        allow_http: bool,
+        staging: Path,
+    ) -> InstalledModel:
         staging.mkdir(parents=True, exist_ok=True)
         try:
             planned = self._plan(request, staging, endpoint, control)
@@ -205,8 +220,8 @@ class Downloader:
         free = shutil.disk_usage(staging).free
         if needed + SPACE_RESERVE > free:
             raise DiskSpaceError(
-                f"not enough disk space: the download needs {_size(needed)} more and {staging.anchor or '/'} "
-                f"has {_size(free)} free (keeping {_size(SPACE_RESERVE)} spare)"
+                f"not enough disk space: the download needs {human_size(needed)} more and {staging.anchor or '/'} "
+                f"has {human_size(free)} free (keeping {human_size(SPACE_RESERVE)} spare)"
             )
 
     def _install(

@@ -8,6 +8,7 @@ X-Linked-Size). Candeia adds the retries and turns its exceptions into one-sente
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,20 @@ def _retry_after(exc: BaseException) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     return parse_retry_after(headers.get("Retry-After")) if headers is not None else None
+
+
+def _certificate_problem(exc: BaseException) -> str | None:
+    """The verify message when `exc` (or what caused it) is a failed TLS certificate check."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen)
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _is_network_error(exc: BaseException) -> bool:
@@ -120,6 +135,9 @@ def fetch_metadata(
                 raise NetworkError(f"the hub kept answering HTTP {status} for {repo}/{path}; try again later") from None
             control.sleep(policy.delay(failures, _retry_after(exc)))
         except Exception as exc:
+            problem = _certificate_problem(exc)
+            if problem:  # never retried, never bypassed
+                raise DownloadError(f"the TLS certificate of {endpoint} is not valid ({problem})") from None
             if not _is_network_error(exc):
                 raise
             failures += 1

@@ -343,12 +343,16 @@ class FileTransfer:
         now = time.monotonic()
         next_checkpoint, next_durable = now + CHECKPOINT_INTERVAL, now + DURABLE_INTERVAL
 
+        flushing = False  # an exception inside flush() must not make the final flush write a chunk twice
+
         def flush() -> None:
-            nonlocal filled, offset, next_checkpoint, next_durable, buffer, view
+            nonlocal filled, offset, next_checkpoint, next_durable, buffer, view, flushing
             if not filled:
                 return
+            flushing = True
             _write_all(fh, view[:filled], self.part)
             pipe.give(buffer, filled)
+            flushing = False
             offset += filled
             self.on_bytes(filled)
             filled = 0
@@ -392,8 +396,9 @@ class FileTransfer:
         finally:
             # Whatever ended the stream (a drop, Ctrl-C, pause), the bytes already received are good.
             try:
-                with contextlib.suppress(DownloadError):
-                    flush()
+                if not flushing:  # a chunk half written stays half written: its prefix is still good data
+                    with contextlib.suppress(DownloadError):
+                        flush()
             finally:
                 view.release()
                 pipe.close()

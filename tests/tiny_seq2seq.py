@@ -53,6 +53,7 @@ def _export(checkpoint: Path, out: Path) -> Path:
 
 
 def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_extra: int = 0, seed: int = 0,
+                 eos_bias: float = 1.0, init_std: float = 0.25,
                  generation: dict[str, Any] | None = None, export: bool = True) -> tuple[Path, Path]:
     """A tiny MarianMT (en->de) with its own sentencepiece vocabularies. Returns (checkpoint, onnx folder)."""
     import torch
@@ -89,9 +90,11 @@ def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_extra:
         encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=2 * d_model,
         decoder_ffn_dim=2 * d_model, max_position_embeddings=128, pad_token_id=pad,
         decoder_start_token_id=pad, eos_token_id=0, forced_eos_token_id=0, scale_embedding=True,
-        activation_function="swish", share_encoder_decoder_embeddings=True,
+        activation_function="swish", share_encoder_decoder_embeddings=True, init_std=init_std,
     )
     model = MarianMTModel(config).eval()
+    with torch.no_grad():  # make end-of-sentence likely enough that outputs end at different lengths
+        model.final_logits_bias[0, 0] = eos_bias
     gen = {"bad_words_ids": [[pad]], "bos_token_id": 0, "decoder_start_token_id": pad, "eos_token_id": 0,
            "forced_eos_token_id": 0, "max_length": 64, "num_beams": 4, "pad_token_id": pad}
     gen.update(generation or {})
@@ -104,7 +107,8 @@ def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_extra:
     return ckpt, onnx_dir
 
 
-def build_nllb(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 1,
+def build_nllb(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 1, eos_scale: float = 1.5,
+               init_std: float = 0.25,
                generation: dict[str, Any] | None = None, export: bool = True) -> tuple[Path, Path]:
     """A tiny NLLB-style M2M100 model with a fast tokenizer (tokenizer.json) and language-code tokens."""
     import torch
@@ -125,9 +129,11 @@ def build_nllb(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 1,
         encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=2 * d_model,
         decoder_ffn_dim=2 * d_model, max_position_embeddings=128, pad_token_id=fast.pad_token_id,
         bos_token_id=0, eos_token_id=2, decoder_start_token_id=2, scale_embedding=True,
-        activation_function="relu",
+        activation_function="relu", init_std=init_std,
     )
     model = M2M100ForConditionalGeneration(config).eval()
+    with torch.no_grad():  # a larger end-of-sentence row makes outputs end at different lengths
+        model.lm_head.weight[2] *= eos_scale
     gen = {"bos_token_id": 0, "decoder_start_token_id": 2, "eos_token_id": 2, "max_length": 64,
            "pad_token_id": fast.pad_token_id}
     gen.update(generation or {})
@@ -137,3 +143,31 @@ def build_nllb(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 1,
     if export:
         _export(ckpt, onnx_dir)
     return ckpt, onnx_dir
+
+
+def cached(base: Path, name: str, build: Any) -> tuple[Path, Path]:
+    """Build once per test session: fixtures in several modules share `base` (pytest's base temp dir)."""
+    from filelock import FileLock
+
+    root = base / "seq2seq-cache" / name
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root) + ".lock"):
+        done = root / ".done"
+        if not done.exists():
+            result: tuple[Path, Path] = build(root)
+            done.write_text(json.dumps([str(p) for p in result]), encoding="utf-8")
+        ckpt, onnx_dir = json.loads(done.read_text(encoding="utf-8"))
+    return Path(ckpt), Path(onnx_dir)
+
+
+def quantize_folder(src: Path, dst: Path) -> Path:
+    """Copy an export and add int8 graphs as Candeia's converter makes them (MatMul only, subgraphs too)."""
+    import shutil
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    shutil.copytree(src, dst)
+    for stem in ("encoder_model", "decoder_model_merged"):
+        quantize_dynamic(dst / f"{stem}.onnx", dst / f"{stem}_quantized.onnx", weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul"], extra_options={"EnableSubgraph": True})
+    return dst

@@ -238,10 +238,7 @@ def beam_search(
             cur_len += 1
             if on_step is not None:
                 on_step(cur_len - 1)
-            if early_stopping == "never" and length_penalty > 0.0:
-                best_len = max_length - 1
-            else:
-                best_len = cur_len - 1
+            best_len = max_length - 1 if early_stopping == "never" and length_penalty > 0.0 else cur_len - 1
             best_running = running_scores[:, :1] / np.float32(best_len**length_penalty)
             worst_finished = np.where(finished, beam_scores.min(axis=1, keepdims=True), np.float32(-1.0e9))
             heuristic_open = heuristic_open & np.any(best_running > worst_finished, axis=-1, keepdims=True)

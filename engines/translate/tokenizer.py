@@ -70,8 +70,8 @@ class MarianTokenizer:
         eos = special.get("eos_token", "</s>") if isinstance(special, dict) else "</s>"
         unk = special.get("unk_token", "<unk>") if isinstance(special, dict) else "<unk>"
         pad = special.get("pad_token", "<pad>") if isinstance(special, dict) else "<pad>"
-        self.eos_id = vocab.get(eos if isinstance(eos, str) else "</s>", config.get("eos_token_id", 0))
-        self.unk_id = vocab.get(unk if isinstance(unk, str) else "<unk>", 1)
+        self.eos_id: int = int(vocab.get(eos if isinstance(eos, str) else "</s>", config.get("eos_token_id", 0)))
+        self.unk_id: int = int(vocab.get(unk if isinstance(unk, str) else "<unk>", 1))
         self.special = {self.eos_id, self.unk_id, vocab.get(pad if isinstance(pad, str) else "<pad>", -1)}
         self.language_tokens = {m.group(1): i for t, i in vocab.items() if (m := _MARIAN_LANG.match(t))}
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CandeiaError
-from . import chat_cmd, info_cmd, models_cmd
+from . import chat_cmd, info_cmd, models_cmd, translate_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_cmd.register(commands)
     info_cmd.register(commands)
     models_cmd.register(commands)
+    translate_cmd.register(commands)
     return parser
 
 

@@ -54,3 +54,8 @@ def detect_language(text: str, candidates: Iterable[str] | None = None) -> Detec
     with _lock:  # identifiers are shared and not documented as thread-safe
         lang, prob = _identifier(keys).classify(sample)
     return Detection(language=str(lang), confidence=float(prob))
+
+
+def detector_languages() -> set[str]:
+    """The languages the detector knows (ISO 639-1)."""
+    return set(_identifier(()).nb_classes)

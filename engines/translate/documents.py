@@ -243,10 +243,13 @@ def _wrap(text: str, lines: int) -> str:
         total = len(" ".join(remaining))
         target = total / left
         best, acc = 1, 0
+        best_score = float("inf")
         for i, word in enumerate(remaining[:-1]):
             acc += len(word) + (1 if i else 0)
-            if abs(acc - target) <= abs(len(" ".join(remaining[:best])) - target):
-                best = i + 1
+            # break near the middle, preferably after punctuation
+            score = abs(acc - target) - (0.3 * target if word[-1] in ",.;:!?" else 0.0)
+            if score < best_score:
+                best, best_score = i + 1, score
         out.append(" ".join(remaining[:best]))
         remaining = remaining[best:]
     out.append(" ".join(remaining))
@@ -291,7 +294,12 @@ def decode_bytes(data: bytes, where: str = "the input") -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    results = from_bytes(data)
+    best = results.best()
     if best is None or best.encoding is None:
         raise DocumentError(f"cannot tell the text encoding of {where}; save it as UTF-8 and try again")
+    # Single-byte Latin code pages often tie; Windows-1252 is by far the likeliest of them.
+    for match in results:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos and match.coherence >= best.coherence:
+            return str(match)
     return str(best)

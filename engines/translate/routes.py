@@ -120,9 +120,22 @@ def _suggest(src: str, tgt: str, cards: Sequence[ModelCard]) -> str:
     return f"download a {src}→{tgt} model (such as opus-mt-{src}-{tgt}) or a multilingual one such as NLLB"
 
 
+def known_language(code: str) -> bool:
+    from .detect import detector_languages
+    from .languages import ISO3_TO_1
+
+    norm = normalize(code)
+    return norm in set(ISO3_TO_1.values()) or norm in detector_languages()
+
+
 def plan_route(src: str, tgt: str, candidates: Sequence[tuple[InstalledModel, ModelLanguages]],
                cards: Sequence[ModelCard] = ()) -> Route:
     src, tgt = normalize(src), normalize(tgt)
+    for code in (src, tgt):
+        if not known_language(code) and not any(code in langs.spelling or code in langs.sources | langs.targets
+                                                for _, langs in candidates):
+            raise NoRouteError(f"'{code}' is not a language code Candeia knows; use ISO 639-1 codes such as "
+                               "en, pt, de, or the model's own codes such as por_Latn")
     # single-pair models first: they are smaller and usually better than multilingual ones
     ordered = sorted(candidates, key=lambda c: (c[1].any_to_any, c[0].size))
     for model, langs in ordered:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..errors import GenerationError
 from ..jobs import CancelToken
 from ..llama.engine import LlamaEngine
 from ..llama.sampling import SamplingOptions
@@ -48,15 +49,24 @@ class LlmTranslator:
 
     any_to_any = True
 
-    def __init__(self, engine: LlamaEngine, *, context_share: float = 0.3,
-                 sampling: SamplingOptions | None = None) -> None:
+    def __init__(self, engine: LlamaEngine, *, sampling: SamplingOptions | None = None) -> None:
         self.engine = engine
         self.name = engine.info.path.name
-        self.budget = max(32, int(engine.context_size * context_share))
+        self.budget = engine.context_size // 4
         self.sampling = sampling or SamplingOptions(temperature=0.0, top_k=1, repeat_penalty=1.0, max_tokens=None)
 
     def supports(self, src: str | None, tgt: str) -> bool:
         return True
+
+    def budget_for(self, src: str | None, tgt: str) -> int:
+        """Source tokens per request: the prompt's own tokens and room for a reply twice as long come off."""
+        overhead = len(self.engine.chat_prompt_tokens(build_messages([""], src, tgt)))
+        budget = (self.engine.context_size - overhead - 16) // 3
+        if budget < 8:
+            raise GenerationError(
+                f"{self.name}'s context ({self.engine.context_size} tokens) is too small to translate with; "
+                "load it with a larger context")
+        return budget
 
     def chunks(self, sentences: Sequence[str]) -> list[list[int]]:
         """Indices of sentences grouped so each group's tokens stay within the budget."""
@@ -91,6 +101,7 @@ class LlmTranslator:
             progress(done, len(sentences))
         if not todo:
             return results
+        self.budget = self.budget_for(src, tgt)
         for group in self.chunks([sentences[i] for i in todo]):
             if cancel is not None:
                 cancel.raise_if_cancelled()

@@ -152,7 +152,8 @@ def test_llm_translation_plumbing(tiny_gguf: Path) -> None:
             cost = sum(len(engine.tokenize(sentences[i], add_special=False)) + 1 for i in group)
             assert cost <= translator.budget or len(group) == 1
         seen: list[tuple[int, int]] = []
-        out = translator.translate_sentences(sentences[:3] + [""], "en", "pt", progress=lambda d, t: seen.append((d, t)))
+        out = translator.translate_sentences([*sentences[:3], ""], "en", "pt",
+                                             progress=lambda d, t: seen.append((d, t)))
         assert len(out) == 4 and out[3] == "" and seen[-1] == (4, 4)
         assert all("\n" not in s for s in out)
         token = CancelToken()

@@ -203,3 +203,24 @@ def test_missing_nllb_tokenizer_and_graphs(nllb: tuple[Path, Path], tmp_path: Pa
         Seq2SeqEngine(folder)
     with pytest.raises(InvalidModelFileError, match="not a folder"):
         Seq2SeqEngine(folder / "config.json")
+
+
+def test_long_sentences_are_split_and_output_is_capped(marian: tuple[Path, Path]) -> None:
+    engine = Seq2SeqEngine(marian[1])
+    limit = int(engine.files.config["max_position_embeddings"]) - 2
+    long_text = " ".join(["Hello world, this is a test"] * 60)  # far more tokens than the encoder's positions
+    assert len(engine.encode(long_text, None, None)) > limit
+    parts = engine._fit(long_text, None, None, limit)
+    assert len(parts) > 1 and all(len(p) <= limit for p in parts)
+    from engines.translate.engine import TranslateStats
+
+    stats = TranslateStats()
+    out = engine.translate_sentences([long_text, "Good morning."], None, None, DecodeOptions(num_beams=1),
+                                     stats=stats)
+    assert len(out) == 2 and stats.sentences == 2
+    short = engine.encode("Good morning.", None, None)
+    capped = engine.translate_sentences(["Good morning."], None, None, DecodeOptions(num_beams=1), stats=stats)
+    assert len(capped) == 1
+    # the cap: at most twice the input plus 16 tokens, well under the model's max_length of 64
+    settings = engine.settings_for(None, DecodeOptions(num_beams=1, max_new_tokens=2 * len(short) + 16))
+    assert len(engine.generate_ids([short], settings)[0]) <= 2 * len(short) + 16

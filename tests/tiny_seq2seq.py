@@ -52,7 +52,8 @@ def _export(checkpoint: Path, out: Path) -> Path:
     return out
 
 
-def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_extra: int = 0, seed: int = 0,
+def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_size: int | None = None, seed: int = 0,
+                 heads: int = 4, ffn_dim: int | None = None, max_positions: int = 128,
                  eos_bias: float = 1.0, init_std: float = 0.25,
                  generation: dict[str, Any] | None = None, export: bool = True) -> tuple[Path, Path]:
     """A tiny MarianMT (en->de) with its own sentencepiece vocabularies. Returns (checkpoint, onnx folder)."""
@@ -75,8 +76,8 @@ def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_extra:
     for piece in pieces:
         if piece not in vocab and piece not in ("<s>", "<pad>"):
             vocab[piece] = len(vocab)
-    for i in range(vocab_extra):
-        vocab[f"▁extra{i}"] = len(vocab)
+    while vocab_size is not None and len(vocab) < vocab_size - 1:
+        vocab[f"▁extra{len(vocab)}"] = len(vocab)
     vocab["<pad>"] = len(vocab)
     (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tokenizer = MarianTokenizer(
@@ -87,8 +88,8 @@ def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_extra:
     torch.manual_seed(seed)
     config = MarianConfig(
         vocab_size=len(vocab), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
-        encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=2 * d_model,
-        decoder_ffn_dim=2 * d_model, max_position_embeddings=128, pad_token_id=pad,
+        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn_dim or 2 * d_model,
+        decoder_ffn_dim=ffn_dim or 2 * d_model, max_position_embeddings=max_positions, pad_token_id=pad,
         decoder_start_token_id=pad, eos_token_id=0, forced_eos_token_id=0, scale_embedding=True,
         activation_function="swish", share_encoder_decoder_embeddings=True, init_std=init_std,
     )

@@ -116,6 +116,15 @@ class Seq2SeqEngine:
             raise GenerationError(f"{self.name} failed while translating: {exc}") from exc
 
     # -- text ------------------------------------------------------------------------------------
+    def _fit(self, text: str, src: str | None, tgt: str | None, limit: int) -> list[list[int]]:
+        """Token ids for `text`, halved at word boundaries until each part fits the encoder."""
+        ids = self.encode(text, src, tgt)
+        words = text.split()
+        if len(ids) <= limit or len(words) < 2:
+            return [ids[: limit - 1] + ids[-1:]] if len(ids) > limit else [ids]
+        half = len(words) // 2
+        return self._fit(" ".join(words[:half]), src, tgt, limit) + self._fit(" ".join(words[half:]), src, tgt, limit)
+
     def translate_sentences(
         self,
         sentences: Sequence[str],
@@ -126,30 +135,55 @@ class Seq2SeqEngine:
         progress: Callable[[int, int], None] | None = None,
         stats: TranslateStats | None = None,
     ) -> list[str]:
-        """Translate sentences in batches of similar length; empty ones stay empty."""
+        """Translate sentences in batches of similar length; empty ones stay empty.
+
+        Unlike `generate_ids`, this caps each batch's output at twice its longest input plus 16 tokens
+        (unless `max_new_tokens` is given), so a model that never says end-of-sentence cannot run on to
+        the model's `max_length`; sentences longer than the encoder's positions are split at words.
+        """
         o = options or DecodeOptions()
         settings = self.settings_for(tgt, o)
+        limit = int(self.files.config.get("max_position_embeddings", 512) or 512) - 2
         results = [""] * len(sentences)
-        todo = [i for i, s in enumerate(sentences) if s.strip()]
-        encoded = {i: self.encode(sentences[i].strip(), src, tgt) for i in todo}
-        todo.sort(key=lambda i: len(encoded[i]))  # similar lengths pad less
-        done = len(sentences) - len(todo)
+        units: list[tuple[int, list[int]]] = []  # (sentence index, token ids of one part)
+        for i, sentence in enumerate(sentences):
+            if sentence.strip():
+                units += [(i, ids) for ids in self._fit(sentence.strip(), src, tgt, limit)]
+        order = sorted(range(len(units)), key=lambda u: len(units[u][1]))  # similar lengths pad less
+        parts: list[str] = [""] * len(units)
+        total = len(sentences)
+        pending = {i: 0 for i, _ in units}
+        for i, _ in units:
+            pending[i] += 1
+        done = total - len(pending)
         if progress:
-            progress(done, len(sentences))
+            progress(done, total)
         started = time.perf_counter()
-        for start in range(0, len(todo), max(1, o.batch_size)):
+        step = max(1, o.batch_size)
+        for start in range(0, len(order), step):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            chunk = todo[start:start + max(1, o.batch_size)]
-            outputs = self.generate_ids([encoded[i] for i in chunk], settings, cancel)
-            for i, ids in zip(chunk, outputs, strict=True):
-                results[i] = self.tokenizer.decode(ids)
+            chunk = order[start:start + step]
+            batch = [units[u][1] for u in chunk]
+            batch_settings = settings
+            if o.max_new_tokens is None:
+                cap = 2 * max(len(ids) for ids in batch) + 16
+                if cap < settings.total_length - 1:
+                    batch_settings = settings.with_options(max_new_tokens=cap)
+            outputs = self.generate_ids(batch, batch_settings, cancel)
+            for u, ids in zip(chunk, outputs, strict=True):
+                parts[u] = self.tokenizer.decode(ids)
                 if stats is not None:
                     stats.generated_tokens += len(ids)
-            done += len(chunk)
+                index = units[u][0]
+                pending[index] -= 1
+                if pending[index] == 0:
+                    done += 1
             if progress:
-                progress(done, len(sentences))
+                progress(done, total)
+        for u, (index, _) in enumerate(units):
+            results[index] = f"{results[index]} {parts[u]}".strip() if results[index] else parts[u]
         if stats is not None:
-            stats.sentences += len(todo)
+            stats.sentences += len(pending)
             stats.seconds += time.perf_counter() - started
         return results

@@ -36,7 +36,8 @@ SENTENCES = 16
 SRC_LEN = 24
 NEW_TOKENS = 32
 RUNS = 3
-RUNNERS = ["candeia-fp32", "candeia-int8", "transformers-fp32", "optimum-fp32", "optimum-int8",
+RUNNERS = ["candeia-fp32", "candeia-int8", "candeia-fp32-nospin", "candeia-int8-nospin",
+           "transformers-fp32", "optimum-fp32", "optimum-int8",
            "ctranslate2-fp32", "ctranslate2-int8"]
 
 
@@ -110,7 +111,8 @@ def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
     import numpy as np
 
     batch = inputs()
-    kind, precision = name.rsplit("-", 1)
+    kind, precision = name.split("-")[:2]
+    spin = False if name.endswith("-nospin") else None
     if kind == "candeia":
         from engines.translate.decoding import greedy_search
         from engines.translate.folder import locate_seq2seq
@@ -120,7 +122,7 @@ def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
         folder = paths["onnx8" if precision == "int8" else "onnx"]
         base = _rss()
         files = locate_seq2seq(folder, "int8" if precision == "int8" else "fp32")
-        model = OnnxSeq2Seq(files, threads)
+        model = OnnxSeq2Seq(files, threads, spin=spin)
         settings = read_generation_settings(files.config, files.generation, folder).with_options(
             max_new_tokens=NEW_TOKENS, min_length=NEW_TOKENS + 1)
         model_bytes = sum(p.stat().st_size for p in files.graphs)

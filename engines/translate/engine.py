@@ -52,13 +52,14 @@ class Seq2SeqEngine:
     """A loaded Marian / M2M100 / NLLB ONNX folder. Thread-safe: each call decodes with its own cache."""
 
     def __init__(self, folder: str | Path, *, variant: Variant = "auto", threads: int | None = None,
-                 providers: list[str] | None = None, pair: tuple[str, str] | None = None) -> None:
+                 providers: list[str] | None = None, pair: tuple[str, str] | None = None,
+                 spin: bool | None = None) -> None:
         started = time.perf_counter()
         self.files = locate_seq2seq(Path(folder), variant)
         self.tokenizer: Seq2SeqTokenizer = load_tokenizer(self.files.root, self.files.model_type, self.files.config)
         self.settings: GenerationSettings = read_generation_settings(
             self.files.config, self.files.generation, self.files.root / "generation_config.json")
-        self.model = OnnxSeq2Seq(self.files, threads, providers)
+        self.model = OnnxSeq2Seq(self.files, threads, providers, spin)
         self.languages = model_languages(self.files.root, self.files.model_type, self.tokenizer, pair)
         self.pad_id = self.settings.pad_token_id if self.settings.pad_token_id is not None else 0
         self.load_ms = (time.perf_counter() - started) * 1000.0

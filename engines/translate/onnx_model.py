@@ -30,9 +30,16 @@ def _ort() -> Any:
     return onnxruntime
 
 
-def make_session(path: Path, threads: int | None, providers: list[str] | None = None) -> Any:
+def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
+                 spin: bool | None = None) -> Any:
+    """`spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
+    machine, much slower when other programs compete for the cores; None reads CANDEIA_ORT_SPIN (0/1)."""
     ort = _ort()
     options = ort.SessionOptions()
+    if spin is None and os.environ.get("CANDEIA_ORT_SPIN") in ("0", "1"):
+        spin = os.environ["CANDEIA_ORT_SPIN"] == "1"
+    if spin is not None:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
@@ -45,17 +52,18 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
 
 
 class OnnxSeq2Seq:
-    def __init__(self, files: Seq2SeqFiles, threads: int | None = None, providers: list[str] | None = None) -> None:
+    def __init__(self, files: Seq2SeqFiles, threads: int | None = None, providers: list[str] | None = None,
+                 spin: bool | None = None) -> None:
         self.files = files
-        self.encoder = make_session(files.encoder, threads, providers)
+        self.encoder = make_session(files.encoder, threads, providers, spin)
         if files.decoder_merged is not None:
-            self.first = make_session(files.decoder_merged, threads, providers)
+            self.first = make_session(files.decoder_merged, threads, providers, spin)
             self.rest = self.first
             self.merged = True
         else:
             assert files.decoder is not None and files.decoder_with_past is not None
-            self.first = make_session(files.decoder, threads, providers)
-            self.rest = make_session(files.decoder_with_past, threads, providers)
+            self.first = make_session(files.decoder, threads, providers, spin)
+            self.rest = make_session(files.decoder_with_past, threads, providers, spin)
             self.merged = False
         self._check()
 

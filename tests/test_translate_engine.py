@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,20 @@ def nllb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cached(tmp_path_factory.getbasetemp(), "nllb", build_nllb)
 
 
-def _reference(ckpt: Path, texts: list[str], **kwargs: Any) -> tuple[list[list[int]], list[list[int]]]:
-    """transformers' input ids and generated ids (start token dropped, cut after the first EOS)."""
+@functools.lru_cache(maxsize=4)
+def _load_reference(ckpt: Path) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(ckpt)
-    model = AutoModelForSeq2SeqLM.from_pretrained(ckpt).eval()
+    torch.set_num_threads(1)  # tiny models: threads only cost time on a shared machine
+    return AutoTokenizer.from_pretrained(ckpt), AutoModelForSeq2SeqLM.from_pretrained(ckpt).eval()
+
+
+def _reference(ckpt: Path, texts: list[str], **kwargs: Any) -> tuple[list[list[int]], list[list[int]]]:
+    """transformers' input ids and generated ids (start token dropped, cut after the first EOS)."""
+    import torch
+
+    tok, model = _load_reference(ckpt)
     enc = tok(texts, return_tensors="pt", padding=True)
     if "forced_bos_lang" in kwargs:
         kwargs["forced_bos_token_id"] = tok.convert_tokens_to_ids(kwargs.pop("forced_bos_lang"))

@@ -104,8 +104,26 @@ class TranslationService:
         key = str(path)
         with self._lock:
             if key not in self._engines:
-                self._engines[key] = Seq2SeqEngine(path, variant=self.variant, threads=self.threads)
+                self._engines[key] = Seq2SeqEngine(path, variant=self.variant, threads=self.threads,
+                                                   pair=self._card_pair(path))
             return self._engines[key]
+
+    def _card_pair(self, path: Path) -> tuple[str, str] | None:
+        """A single-pair model's languages from its card, when it was installed from the catalog."""
+        installed = self.store.find_by_path(path)
+        if installed is None or not installed.card_id:
+            return None
+        from ..cards import load_catalog
+        from ..errors import CardError
+
+        try:
+            card = next((c for c in load_catalog() if c.id == installed.card_id), None)
+        except CardError:
+            return None
+        if card is not None and len(card.language_pairs) == 1:
+            src, tgt = card.language_pairs[0]
+            return src, tgt
+        return None
 
     def close(self) -> None:
         with self._lock:

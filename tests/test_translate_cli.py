@@ -188,3 +188,21 @@ def test_convert_without_optimum_says_how_to_install(marian: tuple[Path, Path], 
     monkeypatch.setitem(sys.modules, "optimum.exporters.onnx", None)
     assert main(["models", "convert", str(marian[0])]) == 1
     assert "pip install 'candeia[convert]'" in capsys.readouterr().err
+
+
+def test_card_pair_wins_over_the_folder(marian: tuple[Path, Path], tmp_path: Path) -> None:
+    store = ModelStore()
+    folder = _retag(marian[1], tmp_path / "retagged", "pt", "en")
+    store.add(folder, model_id="from-card", tasks=["translate"], card_id="opus-mt-en-de")
+    with TranslationService(store, options=FAST) as service:
+        assert service.engine(folder).languages.pairs() == {("en", "de")}
+        assert service.translate("Hello.", target="de", source="en").models == ["retagged"]
+
+
+def test_llm_translation_through_the_service(tiny_gguf: Path) -> None:
+    text = "# Title\n\nThe water is hot. The world is new.\n"
+    with TranslationService() as service:
+        result = service.translate(text, target="pt", source="en", kind="markdown", model=str(tiny_gguf))
+    assert result.models == [tiny_gguf.name] and result.route == ["en", "pt"] and result.sentences == 3
+    lines = result.text.split("\n")
+    assert lines[0].startswith("# ") and lines[1] == "" and len(lines) == len(text.split("\n"))

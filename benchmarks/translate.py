@@ -107,10 +107,10 @@ def _time(fn: Any) -> float:
     return statistics.median(times)
 
 
-def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
+def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, int]:
+    """Load one runner: returns (run(rows), model file bytes, RSS before loading)."""
     import numpy as np
 
-    batch = inputs()
     kind, precision = name.split("-")[:2]
     spin = False if name.endswith("-nospin") else None
     if kind == "candeia":
@@ -185,6 +185,12 @@ def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
             return out
     else:
         raise SystemExit(f"unknown runner {name}")
+    return run, model_bytes, base
+
+
+def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
+    batch = inputs()
+    run, model_bytes, base = setup(name, paths, threads)
     t1 = _time(lambda: run(batch[:1]))
     t16 = _time(lambda: run(batch))
     return {
@@ -196,18 +202,47 @@ def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
     }
 
 
+def interleaved(names: list[str], paths: dict[str, Path], threads: int, rounds: int = 5) -> int:
+    batch = inputs()
+    runs = {name: setup(name, paths, threads)[0] for name in names}
+    times: dict[tuple[str, int], list[float]] = {(n, b): [] for n in names for b in (1, 16)}
+    for round_ in range(rounds + 1):
+        for size in (1, 16):
+            for name in names:
+                started = time.perf_counter()
+                runs[name](batch[:size])
+                if round_:  # the first round warms up
+                    times[(name, size)].append(time.perf_counter() - started)
+    print(f"\nInterleaved, {threads} threads, median of {rounds} alternating rounds\n")
+    print("| runner | tok/s batch 1 | tok/s batch 16 |")
+    print("|---|---:|---:|")
+    results = []
+    for name in names:
+        t1, t16 = statistics.median(times[(name, 1)]), statistics.median(times[(name, 16)])
+        results.append({"runner": name, "tok_s_batch1": NEW_TOKENS / t1, "tok_s_batch16": SENTENCES * NEW_TOKENS / t16})
+        print(f"| {name} | {NEW_TOKENS / t1:.0f} | {SENTENCES * NEW_TOKENS / t16:.0f} |")
+    out = ROOT / "bench-results" / f"translate-interleaved-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps({"threads": threads, "results": results}, indent=2), encoding="utf-8")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", type=Path, default=ROOT / "bench-results" / "translate-models")
     parser.add_argument("--runners", default=",".join(RUNNERS))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--interleaved", action="store_true",
+                        help="load the runners in one process and alternate their runs (fair ratios on a busy "
+                             "machine; no memory figures)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     paths = build(args.work)
     if args.worker:
         print(json.dumps(worker(args.worker, paths, args.threads)))
         return 0
+    if args.interleaved:
+        return interleaved(args.runners.split(","), paths, args.threads)
     results = []
     for name in args.runners.split(","):
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))

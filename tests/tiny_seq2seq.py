@@ -146,6 +146,49 @@ def build_nllb(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 1,
     return ckpt, onnx_dir
 
 
+def build_m2m100(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 2, export: bool = True,
+                 init_std: float = 0.25) -> tuple[Path, Path]:
+    """A tiny M2M100 with the slow tokenizer's files (sentencepiece.bpe.model + vocab.json, __xx__ tokens)."""
+    import sentencepiece as spm
+    import torch
+    from transformers import GenerationConfig, M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    ckpt = root / "m2m-ckpt"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    work = root / "m2m-spm"
+    work.mkdir(exist_ok=True)
+    _train_spm(work / "sentencepiece.bpe.model", 120)
+    proc = spm.SentencePieceProcessor(model_file=str(work / "sentencepiece.bpe.model"))
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for i in range(proc.get_piece_size()):
+        piece = proc.id_to_piece(i)
+        if piece not in vocab and piece not in ("<unk>", "<s>", "</s>"):
+            vocab[piece] = len(vocab)
+    (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tok = M2M100Tokenizer(str(work / "vocab.json"), str(work / "sentencepiece.bpe.model"), src_lang="en",
+                          tgt_lang="pt")
+    tok.save_pretrained(ckpt)
+    from transformers import AutoTokenizer
+
+    reloaded = AutoTokenizer.from_pretrained(ckpt)  # language ids as the saved files give them
+    top = max(reloaded.lang_token_to_id.values())
+    torch.manual_seed(seed)
+    config = M2M100Config(
+        vocab_size=top + 1 + 8, d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=2 * d_model,
+        decoder_ffn_dim=2 * d_model, max_position_embeddings=128, pad_token_id=1, bos_token_id=0,
+        eos_token_id=2, decoder_start_token_id=2, init_std=init_std,
+    )
+    model = M2M100ForConditionalGeneration(config).eval()
+    model.generation_config = GenerationConfig(bos_token_id=0, decoder_start_token_id=2, eos_token_id=2,
+                                               max_length=64, pad_token_id=1)
+    model.save_pretrained(ckpt, safe_serialization=True)
+    onnx_dir = root / "m2m-onnx"
+    if export:
+        _export(ckpt, onnx_dir)
+    return ckpt, onnx_dir
+
+
 def cached(base: Path, name: str, build: Any) -> tuple[Path, Path]:
     """Build once per test session: fixtures in several modules share `base` (pytest's base temp dir)."""
     from filelock import FileLock

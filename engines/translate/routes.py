@@ -72,8 +72,13 @@ def folder_languages(folder: Path) -> ModelLanguages:
         except (OSError, ValueError):
             continue
         extra = data.get("additional_special_tokens") if isinstance(data, dict) else None
-        if isinstance(extra, list):
+        if isinstance(extra, list) and extra:
             codes = [c if isinstance(c, str) else str(c.get("content", "")) for c in extra]
+            break
+        if isinstance(data, dict) and data.get("tokenizer_class") == "M2M100Tokenizer":
+            from .tokenizer import M2M100_CODES
+
+            codes = list(M2M100_CODES.get(str(data.get("language_codes", "m2m100")), []))
             break
     for code in codes:
         if code.startswith("__") and code.endswith("__"):

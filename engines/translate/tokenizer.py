@@ -19,6 +19,17 @@ from ..errors import InvalidModelFileError
 _MARIAN_LANG = re.compile(r"^>>([A-Za-z0-9_-]+)<<$")
 _M2M_LANG = re.compile(r"^__([A-Za-z0-9_-]+)__$")
 _NLLB_LANG = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
+# fairseq's language lists for M2M100 tokenizers whose config names only `language_codes`
+# (the order gives the ids: vocabulary size + index).
+M2M100_CODES = {
+    "m2m100": """
+    af am ar ast az ba be bg bn br bs ca ceb cs cy da de el en es et fa ff fi fr fy ga gd gl gu ha
+    he hi hr ht hu hy id ig ilo is it ja jv ka kk km kn ko lb lg ln lo lt lv mg mk ml mn mr ms my ne
+    nl no ns oc or pa pl ps pt ro ru sd si sk sl so sq sr ss su sv sw ta th tl tn tr uk ur uz vi wo
+    xh yi yo zh zu
+    """.split(),
+    "wmt21": ["en", "ha", "is", "ja", "cs", "ru", "zh", "de"],
+}
 
 
 class Seq2SeqTokenizer(Protocol):
@@ -120,6 +131,9 @@ class M2M100Tokenizer:
         if not tokens:
             extra = cfg.get("additional_special_tokens", []) if isinstance(cfg, dict) else []
             tokens = {t: len(vocab) + i for i, t in enumerate(extra) if isinstance(t, str) and _M2M_LANG.match(t)}
+        if not tokens and isinstance(cfg, dict):
+            codes = M2M100_CODES.get(str(cfg.get("language_codes", "m2m100")), [])
+            tokens = {f"__{code}__": len(vocab) + i for i, code in enumerate(codes)}
         if not tokens:
             raise InvalidModelFileError(cfg_path, "names no language tokens (__xx__) for this M2M100 model")
         self.language_tokens = {m.group(1): i for t, i in tokens.items() if (m := _M2M_LANG.match(t))}

@@ -36,7 +36,8 @@ SENTENCES = 16
 SRC_LEN = 24
 NEW_TOKENS = 32
 RUNS = 3
-RUNNERS = ["candeia-fp32", "candeia-int8", "candeia-fp32-nospin", "candeia-int8-nospin",
+RUNNERS = ["candeia-fp32", "candeia-int8", "candeia-fp32-ext", "candeia-int8-ext", "candeia-fp32-nospin",
+           "candeia-int8-nospin",
            "transformers-fp32", "optimum-fp32", "optimum-int8",
            "ctranslate2-fp32", "ctranslate2-int8"]
 
@@ -68,7 +69,16 @@ def build(work: Path) -> dict[str, Path]:
     from tiny_seq2seq import build_marian
 
     paths = {"ckpt": work / "marian-ckpt", "onnx": work / "marian-onnx", "onnx8": work / "marian-onnx-int8",
-             "ct2": work / "ct2-fp32", "ct2_8": work / "ct2-int8"}
+             "ct2": work / "ct2-fp32", "ct2_8": work / "ct2-int8",
+             "onnx_ext": work / "marian-onnx-ext", "onnx8_ext": work / "marian-onnx-int8-ext"}
+    if (work / ".built").exists() and not paths["onnx_ext"].exists():  # built by an older version
+        import shutil
+
+        from engines.convert import externalize_weights
+
+        for key in ("onnx", "onnx8"):
+            shutil.copytree(paths[key], paths[f"{key}_ext"])
+            externalize_weights(paths[f"{key}_ext"])
     if not (work / ".built").exists():
         import shutil
 
@@ -88,6 +98,11 @@ def build(work: Path) -> dict[str, Path]:
         for key, quant in (("ct2", None), ("ct2_8", "int8")):
             ctranslate2.converters.TransformersConverter(str(paths["ckpt"])).convert(
                 str(paths[key]), quantization=quant, force=True)
+        from engines.convert import externalize_weights
+
+        for key in ("onnx", "onnx8"):  # what `models convert` writes: weights beside the graphs, mmapped
+            shutil.copytree(paths[key], paths[f"{key}_ext"])
+            externalize_weights(paths[f"{key}_ext"])
         (work / ".built").write_text("ok")
         print(f"built models in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return paths
@@ -119,13 +134,14 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
         from engines.translate.generation import read_generation_settings
         from engines.translate.onnx_model import OnnxSeq2Seq
 
-        folder = paths["onnx8" if precision == "int8" else "onnx"]
+        folder = paths[("onnx8" if precision == "int8" else "onnx") + ("_ext" if name.endswith("-ext") else "")]
         base = _rss()
         files = locate_seq2seq(folder, "int8" if precision == "int8" else "fp32")
         model = OnnxSeq2Seq(files, threads, spin=spin)
         settings = read_generation_settings(files.config, files.generation, folder).with_options(
             max_new_tokens=NEW_TOKENS, min_length=NEW_TOKENS + 1)
-        model_bytes = sum(p.stat().st_size for p in files.graphs)
+        model_bytes = sum(p.stat().st_size + (p.with_name(p.name + "_data").stat().st_size
+                                              if p.with_name(p.name + "_data").exists() else 0) for p in files.graphs)
 
         def run(rows: list[list[int]]) -> Any:
             ids = np.array(rows, dtype=np.int64)

@@ -173,6 +173,11 @@ def test_convert_exports_quantizes_and_registers(marian: tuple[Path, Path], tmp_
     folder = Path(entry["path"])
     assert (folder / "encoder_model_quantized.onnx").is_file()
     assert (folder / "decoder_model_merged_quantized.onnx").is_file()
+    import onnx
+
+    graph = onnx.load(str(folder / "decoder_model_merged.onnx"), load_external_data=False).graph
+    external = [t for t in graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+    assert external and (folder / "decoder_model_merged.onnx_data").stat().st_size > 0  # memory-mapped at load
     assert Seq2SeqEngine(folder, variant="int8").files.quantized
     assert main(["translate", "-m", "conv", "--to", "de", "--int8", "--max-tokens", "4", "Hello"]) == 0
     bin_only = tmp_path / "pickle-ckpt"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CandeiaError, UsageError
-from . import chat_cmd, hardware_cmd, info_cmd, models_cmd
+from . import chat_cmd, hardware_cmd, info_cmd, models_cmd, translate_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     info_cmd.register(commands)
     models_cmd.register(commands)
     hardware_cmd.register(commands)
+    translate_cmd.register(commands)
     return parser
 
 

@@ -41,6 +41,16 @@ def register(commands: Any) -> None:
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(handler=run_scan)
 
+    convert = actions.add_parser(
+        "convert", help="export a local transformers checkpoint to ONNX and register it (needs the convert extra)")
+    convert.add_argument("path", help="checkpoint folder (config.json + .safetensors + tokenizer files)")
+    convert.add_argument("--task", choices=["translate", "caption"], default="translate")
+    convert.add_argument("--int8", action="store_true", help="also write int8 graphs (dynamic quantization)")
+    convert.add_argument("--out", help="output folder (default: inside Candeia's data folder)")
+    convert.add_argument("--id", dest="model_id", help="id to register it under")
+    convert.add_argument("--json", action="store_true")
+    convert.set_defaults(handler=run_convert)
+
     remove = actions.add_parser("remove", help="unregister a model (deleting files Candeia owns)")
     remove.add_argument("model_id")
     remove.add_argument("-y", "--yes", action="store_true", help="do not ask before deleting owned files")
@@ -131,4 +141,18 @@ def run_scan(args: argparse.Namespace) -> int:
     total = len(report.added) + len(report.pending)
     print(f"{total} new model(s), {len(report.known)} already registered, {len(report.skipped)} skipped",
           file=sys.stderr)
+
+def run_convert(args: argparse.Namespace) -> int:
+    from ..convert import convert_checkpoint
+
+    def log(message: str) -> None:
+        if not args.json:
+            print(message, file=sys.stderr)
+
+    model = convert_checkpoint(args.path, task=args.task, int8=args.int8, out=args.out, model_id=args.model_id,
+                               log=log)
+    if args.json:
+        print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
+    else:
+        print(f"added {model.id} ({model.path})")
     return 0

@@ -1,0 +1,237 @@
+"""The translation API the CLI and the GUI call: text or a document in, a translation out.
+
+`TranslationService.translate(text, target=..., source=None, kind=..., model=None, cancel, progress)`
+detects the source language when it is not given, picks a route (the model asked for, a direct
+installed model, or two models through English), splits the document into sentences, translates
+them in batches with progress, and puts the document back together.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import CandeiaError
+from ..jobs import CancelToken, ProgressCallback
+from ..models import resolve_model
+from ..store import InstalledModel, ModelFormat, ModelStore
+from .detect import Detection, detect_language
+from .documents import DocKind, DocumentError, parse_document
+from .engine import DecodeOptions, Seq2SeqEngine, TranslateStats, UnsupportedLanguageError
+from .folder import Variant
+from .languages import ModelLanguages, normalize
+from .routes import PIVOT, Hop, Route, installed_translators, plan_route
+
+
+class Translator(Protocol):
+    name: str
+
+    def translate_sentences(self, sentences: Sequence[str], src: str | None, tgt: str,
+                            cancel: CancelToken | None = None,
+                            progress: Callable[[int, int], None] | None = None) -> list[str]: ...
+
+
+class OnnxTranslator:
+    def __init__(self, engine: Seq2SeqEngine, options: DecodeOptions | None = None) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.options = options or DecodeOptions()
+        self.stats = TranslateStats()
+
+    def translate_sentences(self, sentences: Sequence[str], src: str | None, tgt: str,
+                            cancel: CancelToken | None = None,
+                            progress: Callable[[int, int], None] | None = None) -> list[str]:
+        return self.engine.translate_sentences(sentences, src, tgt, self.options, cancel, progress, self.stats)
+
+
+@dataclass
+class TranslationResult:
+    text: str
+    source: str
+    target: str
+    kind: DocKind
+    models: list[str]
+    detected: Detection | None = None
+    sentences: int = 0
+    seconds: float = 0.0
+    route: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "text": self.text, "source": self.source, "target": self.target, "kind": self.kind,
+            "models": self.models, "route": self.route, "sentences": self.sentences,
+            "seconds": round(self.seconds, 3),
+            "detected": None if self.detected is None else
+            {"language": self.detected.language, "confidence": round(self.detected.confidence, 3)},
+        }
+
+
+def run_document(text: str, hops: Sequence[tuple[Translator, str | None, str]], kind: DocKind,
+                 cancel: CancelToken | None = None, progress: ProgressCallback | None = None) -> tuple[str, int]:
+    """Translate a document through one or more translators in a row. Returns (text, sentences)."""
+    doc = parse_document(text, kind)
+    sentences = doc.sentences
+    total = len(sentences) * len(hops)
+    for index, (translator, src, tgt) in enumerate(hops):
+        offset = index * len(sentences)
+
+        def report(done: int, _total: int, offset: int = offset) -> None:
+            if progress is not None:
+                progress(offset + done, total)
+
+        sentences = translator.translate_sentences(sentences, src, tgt, cancel, report)
+    return doc.render(sentences), len(doc.sentences)
+
+
+class TranslationService:
+    """Loads translation models on demand and keeps them for the next call. Thread-safe."""
+
+    def __init__(self, store: ModelStore | None = None, *, threads: int | None = None,
+                 options: DecodeOptions | None = None, variant: Variant = "auto") -> None:
+        self.store = store or ModelStore()
+        self.threads = threads
+        self.options = options or DecodeOptions()
+        self.variant: Variant = variant
+        self._engines: dict[str, Seq2SeqEngine] = {}
+        self._lock = threading.Lock()
+        self._closers: list[Callable[[], None]] = []
+
+    def engine(self, path: Path) -> Seq2SeqEngine:
+        key = str(path)
+        with self._lock:
+            if key not in self._engines:
+                self._engines[key] = Seq2SeqEngine(path, variant=self.variant, threads=self.threads,
+                                                   pair=self._card_pair(path))
+            return self._engines[key]
+
+    def _card_pair(self, path: Path) -> tuple[str, str] | None:
+        """A single-pair model's languages from its card, when it was installed from the catalog."""
+        installed = self.store.find_by_path(path)
+        if installed is None or not installed.card_id:
+            return None
+        from ..cards import load_catalog
+        from ..errors import CardError
+
+        try:
+            card = next((c for c in load_catalog() if c.id == installed.card_id), None)
+        except CardError:
+            return None
+        if card is not None and len(card.language_pairs) == 1:
+            src, tgt = card.language_pairs[0]
+            return src, tgt
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._engines.clear()
+            closers, self._closers = self._closers, []
+        for close in closers:
+            close()
+
+    def __enter__(self) -> TranslationService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- routing ---------------------------------------------------------------------------------
+    def _detect(self, text: str, candidates: set[str] | None) -> Detection:
+        return detect_language(text, sorted(candidates) if candidates else None)
+
+    def _llm_hops(self, ref: str, text: str, source: str | None, target: str
+                  ) -> tuple[list[tuple[Translator, str | None, str]], Detection | None, str]:
+        from ..models import open_chat_model
+        from .llm import LlmTranslator
+
+        detected = None if source else self._detect(text, None)
+        src = normalize(source) if source else detected.language if detected else "und"
+        engine = open_chat_model(ref)
+        self._closers.append(engine.close)
+        return [(LlmTranslator(engine), src, normalize(target))], detected, src
+
+    def plan(self, text: str, target: str, source: str | None = None, model: str | None = None
+             ) -> tuple[list[tuple[Translator, str | None, str]], Detection | None, str]:
+        tgt = normalize(target)
+        if model is not None:
+            resolved = resolve_model(model, self.store)
+            is_gguf = (resolved.installed.format is ModelFormat.gguf) if resolved.installed \
+                else resolved.path.is_file()
+            if is_gguf:
+                return self._llm_hops(model, text, source, target)
+            engine = self.engine(resolved.path)
+            langs = engine.languages
+            detected = None
+            if source:
+                src = normalize(source)
+            elif len(langs.sources) == 1:
+                src = next(iter(langs.sources))
+            else:
+                detected = self._detect(text, langs.sources or None)
+                src = detected.language
+            if not langs.sources or langs.supports(src, tgt):
+                return [(OnnxTranslator(engine, self.options), src, tgt)], detected, src
+            route = self._pivot_with(resolved.path, langs, src, tgt)
+            if route is None:
+                pairs = sorted(langs.pairs())
+                shown = ", ".join(f"{s}→{t}" for s, t in pairs[:6]) + (" …" if len(pairs) > 6 else "")
+                raise UnsupportedLanguageError(
+                    f"{engine.name} translates {shown}, not {src}→{tgt}; install a model for that pair "
+                    "or leave out -m to let Candeia pick one")
+            return self._hops(route), detected, src
+        candidates = installed_translators(self.store)
+        detected = None
+        if source:
+            src = normalize(source)
+        else:
+            sources: set[str] = set()
+            for _, langs in candidates:
+                sources |= langs.sources
+            detected = self._detect(text, sources or None)
+            src = detected.language
+        from ..cards import load_catalog
+        from ..errors import CardError
+
+        try:
+            cards = load_catalog()
+        except CardError:
+            cards = []
+        route = plan_route(src, tgt, candidates, cards)
+        return self._hops(route), detected, src
+
+    def _pivot_with(self, path: Path, langs: ModelLanguages, src: str, tgt: str) -> Route | None:
+        """The model asked for as one leg of a pivot through English, the other leg installed."""
+        me = self.store.find_by_path(path) or InstalledModel(
+            id=path.name, name=path.name, format=ModelFormat.onnx, path=str(path), linked=True, size=0)
+        others = [(m, ls) for m, ls in installed_translators(self.store) if m.path != str(path)]
+        if langs.supports(src, PIVOT):
+            other = next((m for m, ls in others if ls.supports(PIVOT, tgt)), None)
+            return Route([Hop(me, src, PIVOT), Hop(other, PIVOT, tgt)]) if other else None
+        if langs.supports(PIVOT, tgt):
+            other = next((m for m, ls in others if ls.supports(src, PIVOT)), None)
+            return Route([Hop(other, src, PIVOT), Hop(me, PIVOT, tgt)]) if other else None
+        return None
+
+    def _hops(self, route: Route) -> list[tuple[Translator, str | None, str]]:
+        return [(OnnxTranslator(self.engine(Path(h.model.path)), self.options), h.src, h.tgt) for h in route.hops]
+
+    # -- translating -----------------------------------------------------------------------------
+    def translate(self, text: str, *, target: str, source: str | None = None, kind: DocKind = "text",
+                  model: str | None = None, cancel: CancelToken | None = None,
+                  progress: ProgressCallback | None = None) -> TranslationResult:
+        if not text.strip():
+            raise DocumentError("the input is empty; there is nothing to translate")
+        started = time.perf_counter()
+        hops, detected, src = self.plan(text, target, source, model)
+        if src == normalize(target):
+            raise CandeiaError(f"the text is already in '{src}'; choose another target language")
+        out, count = run_document(text, hops, kind, cancel, progress)
+        return TranslationResult(
+            text=out, source=src, target=normalize(target), kind=kind,
+            models=[t.name for t, _, _ in hops], detected=detected, sentences=count,
+            seconds=time.perf_counter() - started,
+            route=[src, *(tgt for _, _, tgt in hops)],
+        )

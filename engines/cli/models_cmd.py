@@ -106,7 +106,6 @@ def run_remove(args: argparse.Namespace) -> int:
 def run_scan(args: argparse.Namespace) -> int:
     from ..scan import existing_known_folders, scan
 
-
     folders = list(args.folders)
     for folder in folders:
         if not folder.expanduser().is_dir():
@@ -141,6 +140,8 @@ def run_scan(args: argparse.Namespace) -> int:
     total = len(report.added) + len(report.pending)
     print(f"{total} new model(s), {len(report.known)} already registered, {len(report.skipped)} skipped",
           file=sys.stderr)
+    return 0
+
 
 def run_convert(args: argparse.Namespace) -> int:
     from ..convert import convert_checkpoint

@@ -365,6 +365,7 @@ class ChatPage(QWidget):
         self.ensure_model()
         sampling = sampling_from(self.sampling.values())
         widget = self.view.add(MessageWidget("assistant"))
+        widget.streaming = True
         widget.regenerate_requested.connect(self.regenerate)
         task = self.session.generate(self._history(self.conv), sampling)
         reply = _Reply(task, self.conv.id, widget)
@@ -402,6 +403,7 @@ class ChatPage(QWidget):
 
     def _on_reply_failed(self, reply: _Reply, error: object) -> None:
         if reply.widget is not None:
+            reply.widget.set_text(reply.widget.text)
             reply.widget.set_error(error_text(error))
 
     def _on_reply_done(self, reply: _Reply) -> None:

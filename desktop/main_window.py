@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -39,6 +39,7 @@ def window_settings() -> QSettings:
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext | None = None) -> None:
         super().__init__()
+        self._closed = False
         self.ctx = ctx or AppContext(self)
         self.setWindowTitle(self.tr("Candeia"))
         self.setMinimumSize(QSize(720, 480))
@@ -80,8 +81,8 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_shortcuts()
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self._restore()
-        self._closed = False
 
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -156,12 +157,17 @@ class MainWindow(QMainWindow):
     def _welcome_scan(self) -> None:
         self.models.installed.scan_dialog()
 
+    def _system_scheme_changed(self) -> None:
+        if self.ctx.settings.theme == "system" and not self._closed:
+            self.apply_theme("system")
+
     def apply_theme(self, mode: str) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply(app, mode)
             for index, key in enumerate(PAGES):
                 self.sidebar.item(index).setIcon(theme.icon(key))
+            theme.refresh_icons(self)
 
     # -- geometry and closing ------------------------------------------------------------------
     def _restore(self) -> None:
@@ -189,6 +195,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
         self._save()
         self.memory_timer.stop()
         self.chat.shutdown()

@@ -193,3 +193,36 @@ def test_closing_mid_reply_saves_the_partial_reply_and_stops_everything(
     store.close()
     assert [m.role for m in messages] == ["user", "assistant"] and messages[1].content
     assert main_window.ctx.session.model is None
+
+
+def test_auto_scroll_stops_when_the_user_scrolls_up(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    main_window.resize(900, 520)
+    configure(chat, max_tokens=0)
+    chat.send("Scroll test")
+    bar = chat.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 200, timeout=30_000)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=5_000)  # following the reply
+    bar.setValue(0)  # the user scrolls up
+    assert not chat.view.follow
+    top_max = bar.maximum()
+    qtbot.waitUntil(lambda: bar.maximum() > top_max + 100, timeout=30_000)
+    assert bar.value() == 0  # left where the user put it
+    chat.stop()
+    wait_reply(qtbot, chat)
+    chat.view.scroll_to_end()
+    assert chat.view.follow and bar.value() == bar.maximum()
+
+
+def test_copy_message_and_code(qtbot: QtBot, main_window: MainWindow) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.pages.chat.message_view import CodeBlock, MessageWidget
+
+    widget = main_window.chat.view.add(MessageWidget("assistant", "Run:\n\n```sh\nls -la\n```\nDone."))
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == widget.text
+    [code] = widget.findChildren(CodeBlock)
+    assert code.language.text() == "sh"
+    qtbot.mouseClick(code.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "ls -la"

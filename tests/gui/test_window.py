@@ -198,3 +198,14 @@ def test_status_bar_memory(main_window: MainWindow, qtbot: QtBot) -> None:
     assert "MB" in main_window.memory_label.text()
     main_window.chat.send("hi")
     wait_reply(qtbot, main_window.chat)
+
+
+def test_theme_switch_redraws_icons(main_window: MainWindow) -> None:
+    button = main_window.chat.sampling_button
+    light_key = button.icon().cacheKey()
+    main_window.apply_theme("dark")
+    try:
+        assert button.icon().cacheKey() != light_key
+        assert theme.current().name == "dark"
+    finally:
+        main_window.apply_theme("light")

@@ -49,12 +49,12 @@ class Composer(QFrame):
         self.generating = generating
         if generating:
             self.button.setText(self.tr("Stop"))
-            self.button.setIcon(theme.icon("stop", theme.current().accent_text))
+            theme.set_icon(self.button, "stop", "accent_text")
             self.button.setToolTip(self.tr("Stop the reply now (Esc)"))
             self.button.setAccessibleName(self.tr("Stop the reply"))
         else:
             self.button.setText(self.tr("Send"))
-            self.button.setIcon(theme.icon("send", theme.current().accent_text))
+            theme.set_icon(self.button, "send", "accent_text")
             self.button.setToolTip(self.tr("Send the message (Enter)"))
             self.button.setAccessibleName(self.tr("Send the message"))
 

@@ -81,7 +81,7 @@ class CodeBlock(QFrame):
         header.addWidget(self.language)
         header.addStretch(1)
         self.copy_button = QToolButton()
-        self.copy_button.setIcon(theme.icon("copy"))
+        theme.set_icon(self.copy_button, "copy")
         self.copy_button.setToolTip(self.tr("Copy code"))
         self.copy_button.setAccessibleName(self.tr("Copy code"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.code))
@@ -164,7 +164,7 @@ class MessageWidget(QWidget):
 
     def _tool(self, icon_name: str, tip: str, signal: Any) -> QToolButton:
         button = QToolButton()
-        button.setIcon(theme.icon(icon_name, theme.current().muted))
+        theme.set_icon(button, icon_name, "muted")
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.clicked.connect(signal)

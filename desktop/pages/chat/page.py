@@ -161,7 +161,7 @@ class ChatPage(QWidget):
 
     def _tool(self, icon_name: str, tip: str, checkable: bool = False) -> QToolButton:
         button = QToolButton()
-        button.setIcon(theme.icon(icon_name))
+        theme.set_icon(button, icon_name)
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.setCheckable(checkable)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -266,6 +267,10 @@ class MessageView(QScrollArea):
         self._layout.setContentsMargins(16, 16, 16, 16)
         self._layout.setSpacing(12)
         self._layout.addStretch(1)
+        # Wrapped text reports a tall minimum height (measured at a narrow width) that would stretch
+        # the body past its content; ignoring it lets the scroll area size the body by height-for-width.
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.setWidget(body)
         self.follow = True
         bar = self.verticalScrollBar()

@@ -226,3 +226,16 @@ def test_copy_message_and_code(qtbot: QtBot, main_window: MainWindow) -> None:
     assert code.language.text() == "sh"
     qtbot.mouseClick(code.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "ls -la"
+
+
+def test_budget_after_a_reply_counts_the_reply(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    configure(chat, max_tokens=50)
+    chat.send("Count me")  # the model loads first: its measurement must not overwrite the reply's figure
+    wait_reply(qtbot, chat)
+    qtbot.wait(200)
+    budget = chat.last_budget
+    stats = chat.store.messages(chat.conv.id)[-1].stats  # type: ignore[union-attr]
+    assert budget is not None and stats is not None
+    assert budget.used == stats["prompt_tokens"] + stats["generated_tokens"]
+    assert f"{budget.used} of" in chat.budget_label.text()

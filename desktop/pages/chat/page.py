@@ -453,12 +453,17 @@ class ChatPage(QWidget):
 
     # -- context budget ------------------------------------------------------------------------
     def _measure(self) -> None:
-        if self.conv is None or self.session.pending_ref is None:
+        """Count the conversation's tokens (on the model's worker); a reply in flight reports its own."""
+        if self.conv is None or self.session.pending_ref is None or self.reply is not None:
             return
         task = self.session.measure(self._history(self.conv), self.sampling.values()["max_tokens"])
         conv_id = self.conv.id
-        task.succeeded.connect(lambda budget: self._show_budget(budget) if self.conv and self.conv.id == conv_id
-                               else None)
+
+        def show(budget: Budget | None) -> None:
+            if self.reply is None and self.conv is not None and self.conv.id == conv_id:
+                self._show_budget(budget)
+
+        task.succeeded.connect(show)
 
     def _set_budget_text(self, text: str) -> None:
         self.budget_label.setText(text)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -100,8 +103,7 @@ class MainWindow(QMainWindow):
         session.loading.connect(lambda ref: self.model_label.setText(self.tr("Loading {model}…").format(model=ref)))
         session.loaded.connect(self._on_loaded)
         session.load_failed.connect(lambda _: self.model_label.setText(self.tr("No model loaded")))
-        session.unloaded.connect(lambda: (self.model_label.setText(self.tr("No model loaded")),
-                                          self.device_label.clear()))
+        session.unloaded.connect(self._on_unloaded)
         self.chat.reply_finished.connect(self._on_reply_stats)
         self.memory_timer = QTimer(self)
         self.memory_timer.setObjectName("memory poll")
@@ -114,6 +116,10 @@ class MainWindow(QMainWindow):
         self.model_label.setText(model.name)
         self.model_label.setToolTip(self.tr("{tokens} tokens of context").format(tokens=model.context_size))
         self.device_label.setText(model.device)
+
+    def _on_unloaded(self) -> None:
+        self.model_label.setText(self.tr("No model loaded"))
+        self.device_label.clear()
 
     def _on_reply_stats(self, stats: dict[str, float]) -> None:
         self.speed_label.setText(self.tr("{speed:.1f} tokens/s").format(speed=stats.get("tokens_per_s", 0.0)))
@@ -132,7 +138,7 @@ class MainWindow(QMainWindow):
         return PAGES[max(0, self.sidebar.currentRow())]
 
     def _build_shortcuts(self) -> None:
-        def add(sequence: QKeySequence | str, slot: object) -> None:
+        def add(sequence: QKeySequence | QKeySequence.StandardKey | str, slot: Callable[[], None]) -> None:
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
@@ -141,7 +147,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+L", self._focus_input)
         add("Esc", self.chat.stop)
         for index, key in enumerate(PAGES):
-            add(f"Ctrl+{index + 1}", lambda key=key: self.show_page(key))
+            add(f"Ctrl+{index + 1}", functools.partial(self.show_page, key))
 
     def _new_chat(self) -> None:
         self.show_page("chat")

@@ -95,8 +95,8 @@ class CatalogPane(QWidget):
         self.download_button.setEnabled(False)
         self.download_button.setToolTip(self.tr("Downloading from the catalog is coming in a later version."))
         self.download_button.setAccessibleName(self.tr("Download the selected model"))
-        for widget in (self.name, self.facts, self.description, self.licence):
-            self.details.addWidget(widget)
+        for label in (self.name, self.facts, self.description, self.licence):
+            self.details.addWidget(label)
         row = QHBoxLayout()
         row.addWidget(self.download_button)
         row.addStretch(1)
@@ -239,7 +239,8 @@ class InstalledPane(QWidget):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not rows:
             return None
-        model_id = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        item = self.table.item(rows[0].row(), 0)
+        model_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         return next((m for m in self.ctx.installed() if m.id == model_id), None)
 
     def _update_buttons(self) -> None:

@@ -72,6 +72,7 @@ STREAM_CHUNK = 1200  # characters per widget while a reply streams (see split_fo
 class CodeBlock(QFrame):
     def __init__(self, block: Block, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.code = ""
         self.setObjectName("code")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 8)
@@ -92,7 +93,6 @@ class CodeBlock(QFrame):
         self.body.setTextFormat(Qt.TextFormat.PlainText)
         self.body.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         layout.addWidget(self.body)
-        self.code = ""
         self.set_block(block)
 
     def set_block(self, block: Block) -> None:
@@ -286,8 +286,8 @@ class MessageView(QScrollArea):
         self.follow = value >= self.verticalScrollBar().maximum() - 8
 
     def messages(self) -> list[MessageWidget]:
-        widgets = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
-        return [w for w in widgets if isinstance(w, MessageWidget)]
+        items = (self._layout.itemAt(i) for i in range(self._layout.count()))
+        return [w for w in (item.widget() for item in items if item is not None) if isinstance(w, MessageWidget)]
 
     def add(self, widget: MessageWidget) -> MessageWidget:
         self._layout.insertWidget(self._layout.count() - 1, widget)

@@ -262,7 +262,7 @@ class ChatPage(QWidget):
         self.system_edit.setPlainText("")
         self._draft_sampling = {}
         self.conversations.list.clearSelection()
-        self.conversations.list.setCurrentItem(None)
+        self.conversations.list.setCurrentRow(-1)
         self._select_model(self.ctx.default_model("chat"))
         self._apply_model_defaults()
         self.notice.hide()
@@ -441,9 +441,10 @@ class ChatPage(QWidget):
             return
         widgets = self.view.messages()
         index = next((i for i in range(len(widgets) - 1, -1, -1) if widgets[i].role == "user"), None)
-        if index is None or widgets[index].message_id is None:
+        message_id = widgets[index].message_id if index is not None else None
+        if index is None or message_id is None:
             return
-        self.store.delete_messages_from(self.conv.id, widgets[index].message_id)
+        self.store.delete_messages_from(self.conv.id, message_id)
         self.composer.input.setPlainText(widgets[index].text)
         for widget in widgets[index:]:
             self.view.remove(widget)

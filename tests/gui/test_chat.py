@@ -239,3 +239,27 @@ def test_budget_after_a_reply_counts_the_reply(qtbot: QtBot, main_window: MainWi
     assert budget is not None and stats is not None
     assert budget.used == stats["prompt_tokens"] + stats["generated_tokens"]
     assert f"{budget.used} of" in chat.budget_label.text()
+
+
+def test_a_model_that_fails_to_load_is_reported_inline(
+    qtbot: QtBot, main_window: MainWindow, tiny_base_gguf: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from engines.store import ModelStore
+
+    broken = tmp_path / "broken.gguf"
+    shutil.copy(tiny_base_gguf, broken)
+    model = ModelStore().add(broken, name="Broken")
+    broken.write_bytes(broken.read_bytes()[:4096])  # truncated after it was registered
+    main_window.ctx.models_changed.emit()
+    chat = main_window.chat
+    chat.model_combo.setCurrentIndex(chat.model_combo.findData(model.id))
+    chat.model_combo.activated.emit(chat.model_combo.currentIndex())
+    chat.send("Hello?")
+    wait_reply(qtbot, chat)
+    assert chat.notice.isVisible() and "could not be loaded" in chat.notice.text()
+    reply = chat.view.messages()[-1]
+    assert reply.role == "assistant" and reply.error.isVisibleTo(reply) and reply.error.text()
+    assert [m.role for m in chat.store.messages(chat.conv.id)] == ["user"]  # type: ignore[union-attr]
+    assert main_window.model_label.text() == "No model loaded"

@@ -263,3 +263,26 @@ def test_a_model_that_fails_to_load_is_reported_inline(
     assert reply.role == "assistant" and reply.error.isVisibleTo(reply) and reply.error.text()
     assert [m.role for m in chat.store.messages(chat.conv.id)] == ["user"]  # type: ignore[union-attr]
     assert main_window.model_label.text() == "No model loaded"
+
+
+def test_composer_grows_with_the_text(main_window: MainWindow) -> None:
+    box = main_window.chat.composer.input
+    small = box.height()
+    box.setPlainText("\n".join(f"line {i}" for i in range(6)))
+    assert box.height() > small
+    box.setPlainText("\n".join(f"line {i}" for i in range(60)))
+    assert box.height() == main_window.chat.composer.MAX_HEIGHT
+    box.clear()
+    assert box.height() == small
+
+
+def test_changed_threads_apply_on_the_next_message(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    configure(chat, max_tokens=4)
+    chat.send("one")
+    wait_reply(qtbot, chat)
+    assert chat.session.model is not None and chat.session.model.options.threads == main_window.ctx.settings.threads
+    main_window.ctx.settings.threads = 1 if main_window.ctx.settings.threads != 1 else 2
+    chat.send("two")
+    wait_reply(qtbot, chat)
+    assert chat.session.model.options.threads == main_window.ctx.settings.threads

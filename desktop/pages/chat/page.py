@@ -230,16 +230,16 @@ class ChatPage(QWidget):
         self.ensure_model()
 
     def ensure_model(self) -> bool:
-        """Load the picked model with the conversation's context size unless it is loaded (or loading)."""
+        """Load the picked model with the conversation's context size and the current settings (threads,
+        GPU layers) unless it is loaded that way already, or loading."""
         model_id = self.current_model_id()
         if model_id is None:
             return False
-        context_size = int(self.sampling.values()["context_size"])
+        options = load_options_from(self.ctx.settings, context_size=int(self.sampling.values()["context_size"]))
         loaded = self.session.model
-        if self.session.pending_ref == model_id and (loaded is None or loaded.options.context_size == context_size):
+        if self.session.pending_ref == model_id and (loaded is None or loaded.options == options):
             return True
-        self.session.load(model_id, load_options_from(self.ctx.settings, context_size=context_size),
-                          name=self.model_combo.currentText())
+        self.session.load(model_id, options, name=self.model_combo.currentText())
         return True
 
     def _on_loading(self, ref: str) -> None:

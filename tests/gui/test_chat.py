@@ -286,3 +286,11 @@ def test_changed_threads_apply_on_the_next_message(qtbot: QtBot, main_window: Ma
     chat.send("two")
     wait_reply(qtbot, chat)
     assert chat.session.model.options.threads == main_window.ctx.settings.threads
+
+
+def test_closing_while_the_model_loads(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    configure(chat, max_tokens=8)
+    chat.send("Close now")  # queues the load, then the reply
+    main_window.close()
+    assert main_window.ctx.session.model is None

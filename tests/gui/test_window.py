@@ -183,6 +183,16 @@ def test_compiled_translations_are_up_to_date(tmp_path: Path) -> None:
         assert committed.read_bytes() == fresh.read_bytes(), f"run scripts/build_translations.py ({fresh.name})"
     ts = (build_translations.I18N / "candeia_pt_BR.ts").read_text(encoding="utf-8")
     assert 'type="unfinished"' not in ts
+    # Every string in the source has a Portuguese translation (lupdate into a scratch file).
+    import xml.etree.ElementTree as ET
+
+    scratch = tmp_path / "scratch.ts"
+    subprocess.run([build_translations.tool("pyside6-lupdate"), *build_translations.sources(), "-ts", str(scratch)],
+                   cwd=ROOT, check=True, capture_output=True)
+    wanted = {m.findtext("source") for m in ET.parse(scratch).iter("message")}
+    translated = {m.findtext("source") for m in ET.parse(build_translations.I18N / "candeia_pt_BR.ts").iter("message")
+                  if m.findtext("translation")}
+    assert not wanted - translated, "run scripts/build_translations.py and translate the new strings"
 
 
 @pytest.mark.slow

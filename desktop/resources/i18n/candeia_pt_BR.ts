@@ -124,7 +124,7 @@
     </message>
     <message>
         <location filename="../../pages/chat/page.py" line="152" />
-        <location filename="../../pages/chat/page.py" line="494" />
+        <location filename="../../pages/chat/page.py" line="502" />
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
@@ -184,42 +184,42 @@
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="470" />
+        <location filename="../../pages/chat/page.py" line="478" />
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="474" />
+        <location filename="../../pages/chat/page.py" line="482" />
         <source>This conversation is longer than the model's context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="479" />
+        <location filename="../../pages/chat/page.py" line="487" />
         <source>The last message is too long for the model's context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="492" />
+        <location filename="../../pages/chat/page.py" line="500" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="492" />
+        <location filename="../../pages/chat/page.py" line="500" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="504" />
+        <location filename="../../pages/chat/page.py" line="512" />
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="504" />
+        <location filename="../../pages/chat/page.py" line="512" />
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="504" />
+        <location filename="../../pages/chat/page.py" line="512" />
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -227,13 +227,13 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="52" />
-        <location filename="../../pages/chat/message_view.py" line="53" />
+        <location filename="../../pages/chat/message_view.py" line="87" />
+        <location filename="../../pages/chat/message_view.py" line="88" />
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="66" />
+        <location filename="../../pages/chat/message_view.py" line="100" />
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -241,42 +241,42 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../../pages/chat/composer.py" line="34" />
+        <location filename="../../pages/chat/composer.py" line="36" />
         <source>Message the model (Enter sends, Shift+Enter for a new line)</source>
         <translation>Mensagem para o modelo (Enter envia, Shift+Enter quebra a linha)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="35" />
+        <location filename="../../pages/chat/composer.py" line="37" />
         <source>Message</source>
         <translation>Mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="51" />
+        <location filename="../../pages/chat/composer.py" line="62" />
         <source>Stop</source>
         <translation>Parar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="53" />
+        <location filename="../../pages/chat/composer.py" line="64" />
         <source>Stop the reply now (Esc)</source>
         <translation>Parar a resposta agora (Esc)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="54" />
+        <location filename="../../pages/chat/composer.py" line="65" />
         <source>Stop the reply</source>
         <translation>Parar a resposta</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="56" />
+        <location filename="../../pages/chat/composer.py" line="67" />
         <source>Send</source>
         <translation>Enviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="58" />
+        <location filename="../../pages/chat/composer.py" line="69" />
         <source>Send the message (Enter)</source>
         <translation>Enviar a mensagem (Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="59" />
+        <location filename="../../pages/chat/composer.py" line="70" />
         <source>Send the message</source>
         <translation>Enviar a mensagem</translation>
     </message>
@@ -285,59 +285,59 @@
     <name>ConversationList</name>
     <message>
         <location filename="../../pages/chat/conversation_list.py" line="37" />
-        <location filename="../../pages/chat/conversation_list.py" line="39" />
+        <location filename="../../pages/chat/conversation_list.py" line="40" />
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="38" />
+        <location filename="../../pages/chat/conversation_list.py" line="39" />
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>Começar uma nova conversa (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="44" />
         <location filename="../../pages/chat/conversation_list.py" line="45" />
+        <location filename="../../pages/chat/conversation_list.py" line="46" />
         <source>Search conversations</source>
         <translation>Buscar conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="50" />
+        <location filename="../../pages/chat/conversation_list.py" line="51" />
         <source>Conversations</source>
         <translation>Conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="56" />
+        <location filename="../../pages/chat/conversation_list.py" line="57" />
         <source>Rename</source>
         <translation>Renomear</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="60" />
-        <location filename="../../pages/chat/conversation_list.py" line="95" />
+        <location filename="../../pages/chat/conversation_list.py" line="61" />
+        <location filename="../../pages/chat/conversation_list.py" line="96" />
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="94" />
+        <location filename="../../pages/chat/conversation_list.py" line="95" />
         <source>Rename…</source>
         <translation>Renomear…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="104" />
+        <location filename="../../pages/chat/conversation_list.py" line="105" />
         <source>Rename conversation</source>
         <translation>Renomear conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="104" />
+        <location filename="../../pages/chat/conversation_list.py" line="105" />
         <source>Title:</source>
         <translation>Título:</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="118" />
+        <location filename="../../pages/chat/conversation_list.py" line="119" />
         <source>Delete conversation</source>
         <translation>Excluir conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="119" />
+        <location filename="../../pages/chat/conversation_list.py" line="120" />
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
     </message>
@@ -425,87 +425,87 @@
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="255" />
+        <location filename="../../pages/models.py" line="256" />
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="256" />
+        <location filename="../../pages/models.py" line="257" />
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="261" />
+        <location filename="../../pages/models.py" line="262" />
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="263" />
+        <location filename="../../pages/models.py" line="264" />
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="264" />
+        <location filename="../../pages/models.py" line="265" />
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="268" />
+        <location filename="../../pages/models.py" line="269" />
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="273" />
+        <location filename="../../pages/models.py" line="274" />
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="276" />
+        <location filename="../../pages/models.py" line="277" />
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="278" />
+        <location filename="../../pages/models.py" line="279" />
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="284" />
+        <location filename="../../pages/models.py" line="285" />
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="287" />
+        <location filename="../../pages/models.py" line="288" />
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="288" />
+        <location filename="../../pages/models.py" line="289" />
         <source>{name} is readable and unchanged.</source>
         <translation>{name} pode ser lido e não mudou.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="289" />
+        <location filename="../../pages/models.py" line="290" />
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313" />
+        <location filename="../../pages/models.py" line="314" />
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="314" />
+        <location filename="../../pages/models.py" line="315" />
         <source>Delete {name}? Its files are removed from Candeia's folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="315" />
+        <location filename="../../pages/models.py" line="316" />
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="321" />
+        <location filename="../../pages/models.py" line="322" />
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -513,89 +513,89 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="43" />
+        <location filename="../../main_window.py" line="47" />
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="51" />
+        <location filename="../../main_window.py" line="55" />
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="63" />
+        <location filename="../../main_window.py" line="67" />
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="64" />
+        <location filename="../../main_window.py" line="68" />
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="65" />
+        <location filename="../../main_window.py" line="69" />
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="66" />
+        <location filename="../../main_window.py" line="70" />
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="67" />
+        <location filename="../../main_window.py" line="71" />
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="73" />
+        <location filename="../../main_window.py" line="77" />
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="89" />
-        <location filename="../../main_window.py" line="101" />
-        <location filename="../../main_window.py" line="102" />
+        <location filename="../../main_window.py" line="93" />
+        <location filename="../../main_window.py" line="105" />
+        <location filename="../../main_window.py" line="121" />
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93" />
+        <location filename="../../main_window.py" line="97" />
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93" />
+        <location filename="../../main_window.py" line="97" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94" />
+        <location filename="../../main_window.py" line="98" />
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94" />
+        <location filename="../../main_window.py" line="98" />
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="99" />
+        <location filename="../../main_window.py" line="103" />
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="114" />
+        <location filename="../../main_window.py" line="117" />
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="118" />
+        <location filename="../../main_window.py" line="125" />
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="123" />
+        <location filename="../../main_window.py" line="130" />
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
@@ -603,7 +603,7 @@
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="212" />
+        <location filename="../../pages/chat/message_view.py" line="279" />
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -611,57 +611,57 @@
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="95" />
+        <location filename="../../pages/chat/message_view.py" line="130" />
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="95" />
+        <location filename="../../pages/chat/message_view.py" line="130" />
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="99" />
+        <location filename="../../pages/chat/message_view.py" line="134" />
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="100" />
+        <location filename="../../pages/chat/message_view.py" line="135" />
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="101" />
+        <location filename="../../pages/chat/message_view.py" line="136" />
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="120" />
+        <location filename="../../pages/chat/message_view.py" line="163" />
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="120" />
+        <location filename="../../pages/chat/message_view.py" line="163" />
         <source>Assistant's reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="175" />
+        <location filename="../../pages/chat/message_view.py" line="238" />
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="180" />
+        <location filename="../../pages/chat/message_view.py" line="243" />
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="182" />
+        <location filename="../../pages/chat/message_view.py" line="245" />
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="185" />
+        <location filename="../../pages/chat/message_view.py" line="248" />
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -671,17 +671,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="329" />
+        <location filename="../../pages/models.py" line="330" />
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="333" />
+        <location filename="../../pages/models.py" line="334" />
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="334" />
+        <location filename="../../pages/models.py" line="335" />
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -1133,6 +1133,14 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/models.py" line="50" />
         <source>Embeddings</source>
         <translation>Embeddings</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="195" />
+        <source>code</source>
+        <translation>código</translation>
     </message>
 </context>
 </TS>

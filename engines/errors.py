@@ -47,3 +47,7 @@ class GenerationError(CandeiaError, RuntimeError):
 
 class EngineClosedError(CandeiaError, RuntimeError):
     """A job was sent to a model that has been unloaded."""
+
+
+class UsageError(CandeiaError, ValueError):
+    """Command-line arguments that parse but make no sense (exit code 2)."""

@@ -1,8 +1,8 @@
 """Validate a GGUF file and read the metadata Candeia needs, before llama.cpp ever sees it.
 
-A model file is untrusted input. The fixed header is checked by hand first (cheap and
-immune to absurd counts), then the `gguf` reader parses the key/value section and the
-tensor table inside a broad guard, and the result is checked against the file's size.
+A model file is untrusted input. The fixed header is checked first (cheap and immune to
+absurd counts), then a bounds-checked parser built on the `gguf` package's type tables walks
+the key/value section and the tensor table, and the result is checked against the file's size.
 Every problem becomes an InvalidModelFileError with one sentence naming what is wrong.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidModelFileError
+from .gguf_parse import ArrayValue, ParseError, parse_gguf
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -44,6 +45,8 @@ class GGUFInfo:
     block_count: int | None = None
     head_count: int | None = None
     head_count_kv: int | None = None
+    key_length: int | None = None  # per-head K size, when it differs from embedding_length / head_count
+    value_length: int | None = None
     vocab_size: int | None = None
     file_type: str | None = None
     chat_template: str | None = None
@@ -117,22 +120,12 @@ def _check_header(path: Path, size: int) -> tuple[int, int, int]:
     return version, tensor_count, kv_count
 
 
-def _field_value(reader: Any, key: str) -> Any:
-    fld = reader.fields.get(key)
-    if fld is None:
-        return None
-    value = fld.contents()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return value
-
-
-def _int_field(path: Path, reader: Any, key: str, upper: int) -> int | None:
-    value = _field_value(reader, key)
+def _int_field(path: Path, fields: dict[str, Any], key: str, upper: int) -> int | None:
+    value = fields.get(key)
     if value is None:
         return None
-    if isinstance(value, list):  # some architectures store per-layer values; take the first
-        value = value[0] if value else None
+    if isinstance(value, ArrayValue):  # some architectures store per-layer values; take the first
+        value = value.items[0] if value.items else None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidModelFileError(path, f"has a non-integer '{key}' ({value!r})")
     if not 0 < value <= upper:
@@ -164,18 +157,16 @@ def read_gguf(path: str | Path) -> GGUFInfo:
         raise InvalidModelFileError(path, "is a folder, not a GGUF file")
     version, tensor_count, kv_count = _check_header(path, size)
 
-    from gguf import GGUFReader
-
     try:
-        reader = GGUFReader(path, "r")
-    except MemoryError:
-        raise InvalidModelFileError(path, "has metadata too large to read (corrupt file)") from None
-    except Exception as exc:  # the reader raises many kinds on malformed input
-        raise InvalidModelFileError(
-            path, f"is damaged or truncated: the GGUF metadata cannot be parsed ({type(exc).__name__})"
-        ) from exc
+        parsed = parse_gguf(path, HEADER_SIZE, tensor_count, kv_count)
+    except ParseError as exc:
+        reason = f"is damaged or truncated: the GGUF metadata cannot be parsed ({exc})"
+        raise InvalidModelFileError(path, reason) from None
+    except (OSError, ValueError) as exc:
+        raise InvalidModelFileError(path, f"cannot be read ({exc})") from exc
+    fields = parsed.fields
 
-    architecture = _field_value(reader, "general.architecture")
+    architecture = fields.get("general.architecture")
     if not isinstance(architecture, str) or not architecture:
         raise InvalidModelFileError(path, "has no 'general.architecture' in its metadata")
     if architecture not in known_architectures():
@@ -183,26 +174,26 @@ def read_gguf(path: str | Path) -> GGUFInfo:
 
     parameter_count = 0
     tensor_bytes = 0
-    for tensor in reader.tensors:
-        end = int(tensor.data_offset) + int(tensor.n_bytes)
+    for tensor in parsed.tensors:
+        end = tensor.offset + tensor.n_bytes
         if end > size:
             raise InvalidModelFileError(
                 path,
                 f"is truncated: tensor '{tensor.name}' ends at byte {end} but the file has {size} bytes",
             )
-        parameter_count += int(tensor.n_elements)
-        tensor_bytes += int(tensor.n_bytes)
+        parameter_count += tensor.n_elements
+        tensor_bytes += tensor.n_bytes
 
     arch = architecture
     is_text_model = arch not in COMPANION_ARCHITECTURES
-    tokens = reader.fields.get("tokenizer.ggml.tokens")
-    vocab_size = len(tokens.data) if tokens is not None else None
+    tokens = fields.get("tokenizer.ggml.tokens")
+    vocab_size = tokens.count if isinstance(tokens, ArrayValue) else None
     if is_text_model and vocab_size is None:
         raise InvalidModelFileError(path, "has no tokenizer vocabulary ('tokenizer.ggml.tokens')")
 
-    template = _field_value(reader, "tokenizer.chat_template")
-    add_bos = _field_value(reader, "tokenizer.ggml.add_bos_token")
-    name = _field_value(reader, "general.name")
+    template = fields.get("tokenizer.chat_template")
+    add_bos = fields.get("tokenizer.ggml.add_bos_token")
+    name = fields.get("general.name")
     info = GGUFInfo(
         path=path,
         file_size=size,
@@ -211,16 +202,18 @@ def read_gguf(path: str | Path) -> GGUFInfo:
         tensor_count=tensor_count,
         kv_count=kv_count,
         name=name if isinstance(name, str) else None,
-        context_length=_int_field(path, reader, f"{arch}.context_length", MAX_CONTEXT),
-        embedding_length=_int_field(path, reader, f"{arch}.embedding_length", MAX_DIMENSION),
-        block_count=_int_field(path, reader, f"{arch}.block_count", 100_000),
-        head_count=_int_field(path, reader, f"{arch}.attention.head_count", MAX_DIMENSION),
-        head_count_kv=_int_field(path, reader, f"{arch}.attention.head_count_kv", MAX_DIMENSION),
+        context_length=_int_field(path, fields, f"{arch}.context_length", MAX_CONTEXT),
+        embedding_length=_int_field(path, fields, f"{arch}.embedding_length", MAX_DIMENSION),
+        block_count=_int_field(path, fields, f"{arch}.block_count", 100_000),
+        head_count=_int_field(path, fields, f"{arch}.attention.head_count", MAX_DIMENSION),
+        head_count_kv=_int_field(path, fields, f"{arch}.attention.head_count_kv", MAX_DIMENSION),
+        key_length=_int_field(path, fields, f"{arch}.attention.key_length", MAX_DIMENSION),
+        value_length=_int_field(path, fields, f"{arch}.attention.value_length", MAX_DIMENSION),
         vocab_size=vocab_size,
-        file_type=_file_type_name(_field_value(reader, "general.file_type")),
+        file_type=_file_type_name(fields.get("general.file_type")),
         chat_template=template if isinstance(template, str) and template.strip() else None,
-        bos_token_id=_int_or_none(_field_value(reader, "tokenizer.ggml.bos_token_id")),
-        eos_token_id=_int_or_none(_field_value(reader, "tokenizer.ggml.eos_token_id")),
+        bos_token_id=_int_or_none(fields.get("tokenizer.ggml.bos_token_id")),
+        eos_token_id=_int_or_none(fields.get("tokenizer.ggml.eos_token_id")),
         add_bos_token=add_bos if isinstance(add_bos, bool) else None,
         parameter_count=parameter_count,
         tensor_bytes=tensor_bytes,

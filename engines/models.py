@@ -43,7 +43,7 @@ def resolve_model(ref: str, store: ModelStore | None = None) -> ResolvedModel:
         resolved = path.resolve()
         return ResolvedModel(resolved, store.find_by_path(resolved))
     known = ", ".join(m.id for m in store.installed()[:5])
-    hint = f" (installed: {known})" if known else " (no models are installed; see 'candeia-cli models add')"
+    hint = f" (installed: {known})" if known else " (no models are installed; see 'candeia-cli models catalog')"
     raise ModelNotFoundError(f"'{ref}' is neither an installed model id nor an existing file{hint}")
 
 

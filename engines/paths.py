@@ -41,3 +41,10 @@ def cache_dir() -> Path:
     path = data_dir() / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def downloads_dir() -> Path:
+    """Unfinished downloads (`.part` files and their state); on the same disk as models_dir()."""
+    path = data_dir() / "downloads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

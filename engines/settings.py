@@ -30,6 +30,9 @@ class Settings(BaseModel):
     onnx_provider: str = Field(default="auto", description="ONNX Runtime execution provider, or 'auto'")
     offline: bool = False
     hf_endpoint: str | None = None
+    allow_insecure_http: bool = Field(
+        default=False, description="Allow a plain-http hub endpoint that is not on this machine (a LAN mirror)."
+    )
     ui_language: str = "system"
     theme: str = "system"
     default_models: dict[str, str] = Field(default_factory=dict)

@@ -56,6 +56,11 @@ class InstalledModel(BaseModel):
     tasks: list[str] = Field(default_factory=list)
     companions: dict[str, str] = Field(default_factory=dict, description="role -> path, e.g. mmproj")
     sha256: str | None = None
+    repo: str | None = Field(default=None, description="Hub repository a download came from.")
+    commit: str | None = Field(default=None, description="The commit every file was downloaded at.")
+    file_hashes: dict[str, str] = Field(
+        default_factory=dict, description="sha256 of each file, by path relative to the model's folder"
+    )
     added_at: str = ""
     probe: ProbeRecord | None = None
 
@@ -173,6 +178,14 @@ class ModelStore:
             if copy:
                 shutil.rmtree(final_path.parent if fmt is ModelFormat.gguf else final_path, True)
             raise
+        return entry
+
+    def register(self, entry: InstalledModel) -> InstalledModel:
+        """Add an entry whose files are already in place (a finished download)."""
+        with self._editing() as manifest:
+            if any(m.id == entry.id for m in manifest.models):
+                raise StoreError(f"a model with the id '{entry.id}' is already installed")
+            manifest.models.append(entry)
         return entry
 
     def remove(self, model_id: str, *, delete_files: bool = True) -> InstalledModel:

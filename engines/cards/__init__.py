@@ -1,7 +1,7 @@
 """Model cards: the typed schema for `model_cards/*.toml` and the catalog loader."""
 
 from .catalog import builtin_cards_dir, load_card, load_catalog
-from .schema import CardFile, Engine, FileRole, ModelCard, Recommended, Source, Task
+from .schema import CardFile, Engine, FileRole, ModelCard, Recommended, Shape, Source, Task
 
 __all__ = [
     "CardFile",
@@ -9,6 +9,7 @@ __all__ = [
     "FileRole",
     "ModelCard",
     "Recommended",
+    "Shape",
     "Source",
     "Task",
     "builtin_cards_dir",

@@ -76,6 +76,14 @@ class Recommended(_Strict):
     system_prompt: str | None = None
 
 
+class Shape(_Strict):
+    """The transformer shape that sizes the KV cache, from the model's own config, for fit estimates."""
+
+    layers: int = Field(ge=1, le=1000)
+    kv_heads: int = Field(ge=1, le=1024)
+    head_dim: int = Field(ge=1, le=4096)
+
+
 class ModelCard(_Strict):
     schema_version: int = Field(default=CARD_SCHEMA_VERSION, ge=1, le=CARD_SCHEMA_VERSION)
     id: str = Field(pattern=_ID_PATTERN)
@@ -93,6 +101,7 @@ class ModelCard(_Strict):
     license_url: str | None = None
     homepage: str | None = None
     recommended: Recommended = Field(default_factory=Recommended)
+    shape: Shape | None = None
     min_app_version: str = Field(default="0.1.0", pattern=_VERSION_PATTERN)
 
     @model_validator(mode="after")

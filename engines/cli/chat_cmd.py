@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from typing import Any
 
+from ..errors import UsageError
 from ..jobs import CancelToken
 from ..llama.engine import Finished, LlamaEngine, TextDelta
 from ..llama.sampling import SamplingOptions
 from ..llama.template import Message
 from ..models import load_options_from, open_chat_model
 from ..settings import load_settings
+
+EXIT_INTERRUPTED = 130
 
 
 def register(commands: Any) -> None:
@@ -43,8 +48,6 @@ def register(commands: Any) -> None:
 def sampling_from(args: argparse.Namespace) -> SamplingOptions:
     from pydantic import ValidationError
 
-    from .main import UsageError
-
     fields = {
         "temperature": args.temperature,
         "top_p": args.top_p,
@@ -65,8 +68,6 @@ def sampling_from(args: argparse.Namespace) -> SamplingOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .main import UsageError
-
     sampling = sampling_from(args)
     for flag, value, low in (("--ctx", args.ctx, 16), ("--threads", args.threads, 1)):
         if value is not None and value < low:
@@ -89,28 +90,28 @@ def run(args: argparse.Namespace) -> int:
         result = reply(engine, history, sampling, stream=not args.json)
         if args.json:
             print(json.dumps({"text": result.text, "stats": result.stats.public()}, ensure_ascii=False))
-        return 0
+        return EXIT_INTERRUPTED if result.stats.stop_reason == "cancelled" else 0
     finally:
         engine.close()
 
 
 def reply(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions, stream: bool) -> Finished:
+    """Stream one reply. Ctrl-C stops the reply (within a token) instead of killing the program."""
     cancel = CancelToken()
     finished: Finished | None = None
-    events = engine.stream_chat(history, sampling, cancel)
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel()) if on_main else None
     try:
-        for event in events:
+        for event in engine.stream_chat(history, sampling, cancel):
             if isinstance(event, TextDelta):
                 if stream:
                     sys.stdout.write(event.text)
                     sys.stdout.flush()
             else:
                 finished = event
-    except KeyboardInterrupt:
-        cancel.cancel()
-        for event in events:  # collect the final event: the model stops within a token
-            if isinstance(event, Finished):
-                finished = event
+    finally:
+        if on_main:
+            signal.signal(signal.SIGINT, previous)
     if stream:
         sys.stdout.write("\n")
         sys.stdout.flush()
@@ -144,6 +145,8 @@ def interactive(engine: LlamaEngine, history: list[Message], sampling: SamplingO
             continue
         history.append(Message(role="user", content=text))
         result = reply(engine, history, sampling, stream=not as_json)
+        if result.stats.stop_reason == "cancelled" and tty:
+            print("(stopped)", file=sys.stderr)
         if as_json:
             print(json.dumps({"text": result.text, "stats": result.stats.public()}, ensure_ascii=False), flush=True)
         history.append(Message(role="assistant", content=result.text))

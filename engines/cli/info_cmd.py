@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from ..errors import UsageError
 from ..models import resolve_model
 from ..onnx_info import inspect_onnx_folder
 from ..store import ModelStore
@@ -14,11 +15,12 @@ from ..store import ModelStore
 def register(commands: Any) -> None:
     parser = commands.add_parser("info", help="show a model's metadata without loading it")
     parser.add_argument("model", help="installed model id, a .gguf file or an ONNX model folder")
+    parser.add_argument("--ctx", type=int, help="context size for the memory fit estimate (default: the setting)")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run)
 
 
-def describe(ref: str) -> dict[str, Any]:
+def describe(ref: str, context: int | None = None) -> dict[str, Any]:
     from ..gguf_info import read_gguf
 
     resolved = resolve_model(ref, ModelStore())
@@ -33,14 +35,28 @@ def describe(ref: str) -> dict[str, Any]:
             "tasks": onnx.tasks,
         }
     else:
-        data = {"format": "gguf", **read_gguf(resolved.path).summary()}
+        from ..fit import ModelShape, estimate
+        from ..hardware import detect
+        from ..settings import load_settings
+
+        info = read_gguf(resolved.path)
+        data = {"format": "gguf", **info.summary()}
+        if not info.is_companion:
+            settings = load_settings()
+            ctx = min(context or settings.context_size, info.context_length or settings.context_size)
+            fit = estimate(ModelShape.from_gguf(info), ctx, detect(), settings.gpu_layers)
+            data["fit"] = f"{fit.verdict}: {fit.detail}"
     if resolved.installed is not None:
         data = {"id": resolved.installed.id, "linked": resolved.installed.linked, **data}
     return data
 
 
 def run(args: argparse.Namespace) -> int:
-    data = describe(args.model)
+
+
+    if args.ctx is not None and args.ctx < 16:
+        raise UsageError("--ctx must be at least 16")
+    data = describe(args.model, args.ctx)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:

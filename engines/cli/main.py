@@ -9,16 +9,12 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import CandeiaError
-from . import chat_cmd, info_cmd, models_cmd
+from ..errors import CandeiaError, UsageError
+from . import chat_cmd, hardware_cmd, info_cmd, models_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(CandeiaError):
-    """Arguments that parse but make no sense together."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,12 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     chat_cmd.register(commands)
     info_cmd.register(commands)
     models_cmd.register(commands)
+    hardware_cmd.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if len(args_list) == 2 and args_list[0] == "--probe-gguf":  # a frozen build probing a model file
+        from ..llama.probe import run_probe_child
+
+        return run_probe_child(args_list[1])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="candeia-cli: %(levelname)s: %(message)s",
@@ -69,4 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module, not this __main__ copy, so `from .main import UsageError` in the
+    # commands names the same class that main() catches.
+    from engines.cli.main import main as _main
+
+    sys.exit(_main())

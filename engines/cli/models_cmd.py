@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
+from ..sizes import human_size
 from ..store import ModelStore
+from . import download_cmd
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("models", help="list, add and remove installed models")
+    parser = commands.add_parser("models", help="the catalog, downloads, and installed models")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
 
@@ -27,19 +31,20 @@ def register(commands: Any) -> None:
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=run_add)
 
+    download_cmd.register(actions)
+
+    scan = actions.add_parser("scan", help="find GGUF files and ONNX folders and register them linked in place")
+    scan.add_argument("folders", nargs="*", type=Path, metavar="DIR")
+    scan.add_argument("--known", action="store_true",
+                      help="also scan where LM Studio, GPT4All, Jan and the Hugging Face cache keep models")
+    scan.add_argument("--dry-run", action="store_true", help="show what would be registered")
+    scan.add_argument("--json", action="store_true")
+    scan.set_defaults(handler=run_scan)
+
     remove = actions.add_parser("remove", help="unregister a model (deleting files Candeia owns)")
     remove.add_argument("model_id")
     remove.add_argument("-y", "--yes", action="store_true", help="do not ask before deleting owned files")
     remove.set_defaults(handler=run_remove)
-
-
-def _size(num: int) -> str:
-    value = float(num)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{num} B"
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -53,7 +58,7 @@ def run_list(args: argparse.Namespace) -> int:
     width = max(len(m.id) for m in models)
     for m in models:
         where = "linked" if m.linked else "owned"
-        print(f"{m.id:<{width}}  {m.format.value:<4}  {_size(m.size):>9}  {where:<6}  {m.path}")
+        print(f"{m.id:<{width}}  {m.format.value:<4}  {human_size(m.size):>9}  {where:<6}  {m.path}")
     return 0
 
 
@@ -74,17 +79,56 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from .main import UsageError
-
     store = ModelStore()
     model = store.get(args.model_id)
     if not model.linked and not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(f"'{model.id}' owns its files ({model.path}); pass --yes to delete them")
-        answer = input(f"Delete {model.path} ({_size(model.size)})? [y/N] ")
+        answer = input(f"Delete {model.path} ({human_size(model.size)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("kept", file=sys.stderr)
             return 1
     store.remove(model.id)
     print(f"removed {model.id}" + ("" if not model.linked else " (the file itself was left in place)"))
+    return 0
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from ..scan import existing_known_folders, scan
+
+
+    folders = list(args.folders)
+    for folder in folders:
+        if not folder.expanduser().is_dir():
+            raise UsageError(f"{folder} is not a folder")
+    known = existing_known_folders()
+    if args.known:
+        folders += [k.path for k in known]
+    if not folders:
+        if not known:
+            raise UsageError("name a folder to scan (no other app's model folder was found on this computer)")
+        print("Other apps keep models here; scan them with 'candeia-cli models scan --known':", file=sys.stderr)
+        for k in known:
+            print(f"  {k.app}: {k.path}", file=sys.stderr)
+        return 0
+    report = scan(folders, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({
+            "added": [m.model_dump(mode="json") for m in report.added],
+            "already_registered": [m.id for m in report.known],
+            "would_add": [str(c.path) for c in report.pending],
+            "skipped": [{"path": str(p), "reason": r} for p, r in report.skipped],
+        }, ensure_ascii=False, indent=2))
+        return 0
+    for model in report.added:
+        print(f"added {model.id} ({model.format.value}, linked: {model.path})")
+    for candidate in report.pending:
+        print(f"would add {candidate.path} ({candidate.kind})")
+    for model in report.known:
+        print(f"already registered: {model.id}")
+    for path, reason in report.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    total = len(report.added) + len(report.pending)
+    print(f"{total} new model(s), {len(report.known)} already registered, {len(report.skipped)} skipped",
+          file=sys.stderr)
     return 0

@@ -19,6 +19,9 @@ from typing import Any
 from ..errors import EngineClosedError, GenerationError, ModelLoadError
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
+from ..memory import release_freed_memory
+from .decoder import NativeDecoder, Sampler
+from .native import llama_cpp_module
 from .owner import OwnerThread
 from .sampling import SamplingOptions
 from .stats import GenerationStats
@@ -51,8 +54,7 @@ _END = object()
 
 
 def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
-    import llama_cpp  # deferred: importing it loads the native library
-
+    llama_cpp = llama_cpp_module()  # deferred: importing it loads the native library
     try:
         return llama_cpp.Llama(
             model_path=str(path),
@@ -86,7 +88,7 @@ class LlamaEngine:
             raise
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self.template = self._owner.call(self._make_template)
-        self._vocab_eog: Callable[[int], bool] = self._owner.call(self._eog_checker)
+        self._native: NativeDecoder | None = self._owner.call(lambda: NativeDecoder(self._llm))
 
     @classmethod
     def load(cls, path: str | Path, options: LoadOptions | None = None) -> LlamaEngine:
@@ -106,13 +108,6 @@ class LlamaEngine:
             bos_token=self._token_text(self._llm.token_bos()),
             eos_token=self._token_text(self._llm.token_eos()),
         )
-
-    def _eog_checker(self) -> Callable[[int], bool]:
-        import llama_cpp
-
-        vocab = self._llm._model.vocab
-        is_eog = llama_cpp.llama_vocab_is_eog
-        return lambda token: bool(is_eog(vocab, token))
 
     # -- public API ------------------------------------------------------------------------------
     @property
@@ -167,6 +162,10 @@ class LlamaEngine:
         assert result is not None
         return result
 
+    def reset_cache(self) -> None:
+        """Forget the cached prompt (the next reply evaluates its whole prompt)."""
+        self._owner.call(lambda: self._native.reset() if self._native else None)
+
     def cancel_all(self) -> None:
         with self._active_lock:
             for token in self._active:
@@ -179,9 +178,12 @@ class LlamaEngine:
         self.cancel_all()
 
         def _free() -> None:
+            self._native = None
             llm, self._llm = self._llm, None
             if llm is not None:
                 llm.close()
+                del llm
+                release_freed_memory()
 
         self._owner.shutdown(final=_free)
 
@@ -263,65 +265,62 @@ class LlamaEngine:
         strip_leading: bool,
         emit: Callable[[Any], None],
     ) -> None:
-        llm = self._llm
-        if llm is None:
+        native = self._native
+        if native is None:
             raise EngineClosedError("the model has been unloaded")
         started = time.perf_counter()
-        reused = _common_prefix(llm.input_ids[: llm.n_tokens], tokens)
-        evaluated = max(1, len(tokens) - reused)
-        llm.set_seed(sampling.seed if sampling.seed is not None else random.randrange(2**32))
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         stop_filter = StopFilter(stops)
         pieces: list[str] = []
-        is_eog = self._vocab_eog
-        detokenize = llm.detokenize
         limit = sampling.max_tokens
         room = self.context_size - len(tokens)
-        generated = sampled = 0
+        evaluated = generated = sampled = 0
         first_at = last_at = 0.0
         leading = strip_leading
         reason = "length"
         if limit == 0 or cancel.cancelled:
             reason = "length" if limit == 0 else "cancelled"
         else:
-            for token in llm.generate(
-                tokens,
-                top_k=sampling.top_k,
-                top_p=sampling.top_p,
-                min_p=sampling.min_p,
-                temp=sampling.temperature,
-                repeat_penalty=sampling.repeat_penalty,
-                reset=True,
-            ):
-                last_at = time.perf_counter()
-                sampled += 1
-                if sampled == 1:
-                    first_at = last_at
-                if cancel.cancelled:
-                    reason = "cancelled"
-                    break
-                if not sampling.ignore_eos and is_eog(token):
-                    reason = "eos"
-                    break
-                generated += 1
-                text = decoder.decode(detokenize([token]))
-                if leading and text:
-                    text = text.lstrip()
-                    leading = not text
-                if text:
-                    visible = stop_filter.feed(text)
-                    if visible:
-                        pieces.append(visible)
-                        emit(TextDelta(visible))
-                    if stop_filter.stopped:
-                        reason = "stop"
+            seed = sampling.seed if sampling.seed is not None else random.randrange(2**32)
+            sampler = Sampler(native, sampling, seed)
+            try:
+                evaluated = native.prefill(tokens)
+                if sampling.repeat_penalty != 1.0:
+                    sampler.accept_history(tokens)
+                while True:
+                    token = native.sample(sampler)
+                    last_at = time.perf_counter()
+                    sampled += 1
+                    if sampled == 1:
+                        first_at = last_at
+                    if cancel.cancelled:
+                        reason = "cancelled"
                         break
-                if limit is not None and generated >= limit:
-                    reason = "length"
-                    break
-                if generated >= room - 1:
-                    reason = "context"
-                    break
+                    if not sampling.ignore_eos and native.is_eog(token):
+                        reason = "eos"
+                        break
+                    generated += 1
+                    text = decoder.decode(native.piece(token))
+                    if leading and text:
+                        text = text.lstrip()
+                        leading = not text
+                    if text:
+                        visible = stop_filter.feed(text)
+                        if visible:
+                            pieces.append(visible)
+                            emit(TextDelta(visible))
+                        if stop_filter.stopped:
+                            reason = "stop"
+                            break
+                    if limit is not None and generated >= limit:
+                        reason = "length"
+                        break
+                    if generated >= room - 1:
+                        reason = "context"
+                        break
+                    native.feed(token)
+            finally:
+                sampler.close()
         tail = "" if stop_filter.stopped else stop_filter.feed(decoder.decode(b"", final=True)) + stop_filter.flush()
         if tail and not (leading and not tail.strip()):
             pieces.append(tail)
@@ -341,12 +340,3 @@ class LlamaEngine:
             stop_reason=reason,
         )
         emit(Finished("".join(pieces), stats))
-
-
-def _common_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
-    count = 0
-    for a, b in zip(cached, tokens, strict=False):
-        if a != b:
-            break
-        count += 1
-    return count

@@ -50,9 +50,19 @@ def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
     raise InvalidModelFileError(path, reason)
 
 
-def _child(path: str) -> int:
-    import llama_cpp
+def run_probe_child(path: str) -> int:
+    """The child side of the probe (also reached as `candeia-cli --probe-gguf PATH` when frozen)."""
+    try:
+        return _child(path)
+    except Exception as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
 
+
+def _child(path: str) -> int:
+    from .native import llama_cpp_module
+
+    llama_cpp = llama_cpp_module()
     llm = llama_cpp.Llama(model_path=path, n_ctx=64, n_batch=64, n_threads=1, n_gpu_layers=0, verbose=False)
     tokens = llm.tokenize(b"Hello", add_bos=True, special=False) or [llm.token_bos()]
     llm.eval(tokens[:4])
@@ -62,10 +72,4 @@ def _child(path: str) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(_child(sys.argv[1]))
-    except SystemExit:
-        raise
-    except Exception as exc:
-        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
-        raise SystemExit(3) from None
+    raise SystemExit(run_probe_child(sys.argv[1]))

@@ -22,7 +22,7 @@ class Message(TypedDict):
     content: str
 
 
-FALLBACK_STOP = ("\nUser:", "\nuser:")
+FALLBACK_STOP = ("\nUser:", "\nAssistant:")
 
 
 def _raise(message: str) -> None:

@@ -1,0 +1,177 @@
+"""`candeia-cli models download|verify|catalog`: the catalog and getting models from a hub."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from typing import Any
+
+from ..cards import ModelCard, load_catalog
+from ..download import (
+    DownloadControl,
+    Downloader,
+    DownloadPaused,
+    DownloadProgress,
+    DownloadRequest,
+    looks_like_hub_ref,
+    request_for_hub_file,
+)
+from ..errors import UsageError
+from ..fit import FitEstimate, ModelShape, approximate_size, estimate
+from ..settings import load_settings
+from ..sizes import human_size
+from ..store import ModelStore
+from ..verify import verify_model
+
+
+def register(actions: Any) -> None:
+    catalog = actions.add_parser("catalog", help="models Candeia knows how to download, with a fit estimate")
+    catalog.add_argument("--task", choices=["chat", "translate", "caption", "embed"])
+    catalog.add_argument("--ctx", type=int, help="context size for the fit estimate (default: the setting)")
+    catalog.add_argument("--json", action="store_true")
+    catalog.set_defaults(handler=run_catalog)
+
+    download = actions.add_parser(
+        "download", help="download a catalog card (all its files) or one GGUF: hf.co/ORG/REPO/FILE.gguf"
+    )
+    download.add_argument("ref", metavar="CARD_ID|hf.co/REPO/FILE")
+    download.add_argument("--id", dest="model_id", help="id for a hub file (default: from its name)")
+    download.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    download.add_argument("--json", action="store_true", help="print the installed model as JSON")
+    download.set_defaults(handler=run_download)
+
+    verify = actions.add_parser("verify", help="re-hash an installed model's files against the recorded sha256")
+    verify.add_argument("model_id")
+    verify.set_defaults(handler=run_verify)
+
+
+# -- catalog ----------------------------------------------------------------------------------
+def card_fit(card: ModelCard, context: int, hardware: Any) -> FitEstimate | None:
+    if card.engine != "llama.cpp":
+        return None
+    shape = ModelShape.from_card(card)
+    return estimate(shape, context, hardware, load_settings().gpu_layers) if shape else None
+
+
+def run_catalog(args: argparse.Namespace) -> int:
+    from ..hardware import detect
+
+    if args.ctx is not None and args.ctx < 16:
+        raise UsageError("--ctx must be at least 16")
+    cards = [c for c in load_catalog() if args.task is None or args.task in c.tasks]
+    context = args.ctx or load_settings().context_size
+    hardware = detect()
+    installed = {m.card_id for m in ModelStore().installed() if m.card_id}
+    rows = []
+    for card in cards:
+        fit = card_fit(card, min(context, card.context_length or context), hardware)
+        rows.append((card, fit))
+    if args.json:
+        print(json.dumps([
+            {**card.model_dump(mode="json"), "size": card.size, "approximate_size": approximate_size(card),
+             "installed": card.id in installed,
+             "fit": fit.to_dict() if fit else None}
+            for card, fit in rows
+        ], ensure_ascii=False, indent=2))
+        return 0
+    width = max((len(c.id) for c in cards), default=2)
+    print(f"{'id':<{width}}  {'tasks':<15}  {'size':>9}  {'fit':<9}  licence")
+    for card, fit in rows:
+        mark = "*" if card.id in installed else " "
+        verdict = fit.verdict if fit else "-"
+        approx = approximate_size(card)
+        size = human_size(card.size) if card.size else ("~" + human_size(approx) if approx else "?")
+        print(f"{card.id:<{width}}{mark} {','.join(card.tasks):<15}  {size:>9}  {verdict:<9}  {card.license}")
+    print(f"\n* installed. Fit: weights + KV cache at {context} tokens + compute, against "
+          f"{human_size(hardware.ram_available)} free RAM"
+          + (f" / {human_size(hardware.best_gpu.memory_free)} free VRAM" if hardware.best_gpu else "")
+          + ". ~ marks a size estimated from parameters and quantization.", file=sys.stderr)
+    return 0
+
+
+# -- download ---------------------------------------------------------------------------------
+def request_for(ref: str, model_id: str | None) -> DownloadRequest:
+
+
+    cards = {c.id: c for c in load_catalog()}
+    if ref in cards:
+        return DownloadRequest.from_card(cards[ref])
+    if looks_like_hub_ref(ref):
+        return request_for_hub_file(ref, model_id)
+    close = [c for c in cards if ref.lower() in c]
+    hint = f" (did you mean {', '.join(close[:3])}?)" if close else " (see 'candeia-cli models catalog')"
+    raise UsageError(f"'{ref}' is neither a catalog card nor a hub file like hf.co/ORG/REPO/FILE.gguf{hint}")
+
+
+class ProgressBar:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.drawn = False
+
+    def __call__(self, event: DownloadProgress) -> None:
+        if not self.enabled:
+            return
+        total = event.total
+        share = event.done / total if total else 0.0
+        bar = "#" * int(share * 24)
+        eta = f"{int(event.eta) // 60:d}:{int(event.eta) % 60:02d}" if event.eta is not None else "--:--"
+        line = (f"\r{event.model_id} [{bar:<24}] {share * 100:5.1f}%  {human_size(event.done)}/{human_size(total)}  "
+                f"{human_size(event.speed)}/s  ETA {eta} ")
+        sys.stderr.write(line)
+        sys.stderr.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from .main import EXIT_INTERRUPTED
+
+    request = request_for(args.ref, args.model_id)
+    bar = ProgressBar(sys.stderr.isatty() and not args.quiet)
+    downloader = Downloader()
+    control = DownloadControl()
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        # Stop at a safe point (the bytes received so far are written), like a pause; a second
+        # Ctrl-C interrupts at once.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        control.pause()
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    started = time.monotonic()
+    try:
+        model = downloader.run(request, control, on_progress=bar)
+    except (DownloadPaused, KeyboardInterrupt):
+        bar.end()
+        print(f"candeia-cli: interrupted; run 'candeia-cli models download {args.ref}' again to resume",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.end()
+    elapsed = time.monotonic() - started
+    if args.json:
+        print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
+    else:
+        print(f"installed {model.id} ({human_size(model.size)} in {elapsed:.1f} s, sha256 verified): {model.path}")
+    return 0
+
+
+# -- verify ------------------------------------------------------------------------------------
+def run_verify(args: argparse.Namespace) -> int:
+    result = verify_model(args.model_id)
+    if result.recorded_now:
+        digest = next(iter(result.checked.values()))
+        print(f"{result.model.id}: no checksum was recorded; recorded sha256 {digest} for later checks")
+        return 0
+    for rel, digest in result.checked.items():
+        print(f"ok  {rel}  {digest}")
+    print(f"{result.model.id}: all {len(result.checked)} file(s) match their recorded sha256")
+    return 0

@@ -1,0 +1,169 @@
+"""A download queue: at most two downloads at once, each pausable, resumable and cancellable.
+
+The GUI submits requests and listens to progress; each job runs `Downloader.run` on a worker
+thread. Pausing stops the transfer (keeping its `.part` files) and frees its slot for the next
+queued download; resuming queues it again, and it continues from those files. Cancelling
+deletes them.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+
+from ..store import InstalledModel
+from .control import DownloadControl
+from .downloader import Downloader
+from .errors import DownloadCancelled, DownloadPaused
+from .progress import DownloadProgress
+from .request import DownloadRequest
+
+MAX_PARALLEL = 2
+
+
+class JobStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class DownloadJob:
+    _ids = itertools.count(1)
+
+    def __init__(self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None) -> None:
+        self.id = next(self._ids)
+        self.request = request
+        self.control = DownloadControl()
+        self.status = JobStatus.queued
+        self.progress: DownloadProgress | None = None
+        self.result: InstalledModel | None = None
+        self.error: BaseException | None = None
+        self._on_progress = on_progress
+        self._finished = threading.Event()
+        self._lock = threading.Lock()
+        self._requeue: Callable[[DownloadJob], None] = lambda job: None
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self.control.resume()
+            if self.status is JobStatus.paused and not self.finished:
+                self.status = JobStatus.queued
+                self._requeue(self)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.control.cancel()
+            if self.status is JobStatus.paused and not self.finished:
+                self.status = JobStatus.queued  # a worker deletes its files and finishes it
+                self._requeue(self)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self._finished.is_set()
+
+    def _progress(self, event: DownloadProgress) -> None:
+        self.progress = event
+        if self._on_progress is not None:
+            self._on_progress(event)
+
+    def _finish(self, status: JobStatus) -> None:
+        self.status = status
+        self._finished.set()
+
+
+class DownloadManager:
+    """Use as a context manager, or call `close()`: worker threads end with it."""
+
+    def __init__(self, downloader: Downloader | None = None, max_parallel: int = MAX_PARALLEL) -> None:
+        self.downloader = downloader or Downloader()
+        self._queue: queue.Queue[DownloadJob | None] = queue.Queue()
+        self._workers = [
+            threading.Thread(target=self._work, name=f"download-{i}", daemon=True) for i in range(max_parallel)
+        ]
+        self._jobs: list[DownloadJob] = []
+        self._closed = False
+        for worker in self._workers:
+            worker.start()
+
+    def __enter__(self) -> DownloadManager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=True)
+
+    @property
+    def jobs(self) -> list[DownloadJob]:
+        return list(self._jobs)
+
+    def submit(
+        self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None = None
+    ) -> DownloadJob:
+        if self._closed:
+            raise RuntimeError("the download manager is closed")
+        job = DownloadJob(request, on_progress)
+        job._requeue = self._queue.put
+        self._jobs.append(job)
+        self._queue.put(job)
+        return job
+
+    def close(self, cancel: bool = False, timeout: float = 30.0) -> None:
+        """Stop the workers. With cancel=False, running downloads are paused (and stay resumable)."""
+        self._closed = True
+        for job in self._jobs:
+            if not job.finished:
+                job.control.cancel() if cancel else job.control.pause()
+        for _ in self._workers:
+            self._queue.put(None)
+        for worker in self._workers:
+            worker.join(timeout)
+        for job in self._jobs:  # paused or never started: they stay resumable on disk
+            if not job.finished:
+                job._finish(JobStatus.paused if not cancel else JobStatus.cancelled)
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            self._run(job)
+
+    def _run(self, job: DownloadJob) -> None:
+        while True:
+            if job.control.cancelled:
+                self.downloader.discard(job.request)
+                job._finish(JobStatus.cancelled)
+                return
+            if self._closed:
+                return  # close() marks it
+            job.status = JobStatus.running
+            try:
+                job.result = self.downloader.run(job.request, job.control, job._progress)
+            except DownloadPaused:
+                with job._lock:
+                    if job.control.paused or job.control.cancelled:
+                        job.status = JobStatus.paused  # the slot is free; resume() queues it again
+                        if job.control.cancelled:
+                            continue
+                        return
+                continue  # resumed before we noticed: carry on
+            except DownloadCancelled:
+                job._finish(JobStatus.cancelled)
+                return
+            except BaseException as exc:  # reported to whoever waits on the job
+                job.error = exc
+                job._finish(JobStatus.failed)
+                return
+            job._finish(JobStatus.done)
+            return

@@ -1,0 +1,244 @@
+"""What this machine offers a model: CPU, SIMD, memory, GPUs, ONNX Runtime providers, llama.cpp offload.
+
+Every probe is optional and cheap; one that fails leaves its field empty instead of failing the
+whole report. NVIDIA GPUs are read through nvidia-ml-py (`pynvml`) when it is installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import platform
+import re
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Flags that matter to llama.cpp and ONNX Runtime kernels, in the order people know them.
+_X86_FLAGS = (
+    "sse3", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni",
+    "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile",
+)
+_ARM_FLAGS = {"asimd": "neon", "asimddp": "dotprod", "i8mm": "i8mm", "sve": "sve", "sve2": "sve2", "bf16": "bf16"}
+
+
+@dataclass(frozen=True)
+class GPU:
+    name: str
+    vendor: str
+    memory_total: int | None = None  # bytes
+    memory_free: int | None = None
+    unified: bool = False  # shares system RAM (Apple Silicon)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    os: str
+    arch: str
+    cpu_model: str | None
+    logical_cores: int
+    physical_cores: int | None
+    simd: list[str]
+    ram_total: int | None
+    ram_available: int | None
+    gpus: list[GPU] = field(default_factory=list)
+    onnx_providers: list[str] = field(default_factory=list)
+    llama_gpu_offload: bool | None = None
+    llama_system_info: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def best_gpu(self) -> GPU | None:
+        usable = [g for g in self.gpus if g.memory_total]
+        return max(usable, key=lambda g: g.memory_free or g.memory_total or 0) if usable else None
+
+
+def _run(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=5, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def cpu_model() -> str | None:
+    if sys.platform.startswith("linux"):
+        for key in ("model name", "Hardware", "Model", "cpu model"):
+            match = re.search(rf"^{key}\s*:\s*(.+)$", _cpuinfo(), re.MULTILINE)
+            if match:
+                return match[1].strip()
+    if sys.platform == "darwin":
+        return _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or None
+    if sys.platform == "win32":
+        with contextlib.suppress(OSError):
+            import winreg
+
+            key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0")
+            return str(winreg.QueryValueEx(key, "ProcessorNameString")[0]).strip()
+    return platform.processor() or None
+
+
+def physical_cores() -> int | None:
+    with contextlib.suppress(ImportError):
+        import psutil
+
+        count = psutil.cpu_count(logical=False)
+        return int(count) if count else None
+    if sys.platform.startswith("linux"):
+        pairs = set(re.findall(r"physical id\s*:\s*(\d+)\s*\n(?:.*\n)*?core id\s*:\s*(\d+)", _cpuinfo()))
+        return len(pairs) or None
+    if sys.platform == "darwin":
+        value = _run(["sysctl", "-n", "hw.physicalcpu"])
+        return int(value) if value.isdigit() else None
+    return None
+
+
+def simd_flags() -> list[str]:
+    if sys.platform.startswith("linux"):
+        match = re.search(r"^(?:flags|Features)\s*:\s*(.+)$", _cpuinfo(), re.MULTILINE)
+        present = set(match[1].split()) if match else set()
+        if "pni" in present:  # Linux calls SSE3 "pni" (Prescott New Instructions)
+            present.add("sse3")
+        found = [f for f in _X86_FLAGS if f in present]
+        found += [name for flag, name in _ARM_FLAGS.items() if flag in present]
+        return found
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        flags = ["neon"]
+        for feature, name in (("FEAT_DotProd", "dotprod"), ("FEAT_I8MM", "i8mm"), ("FEAT_BF16", "bf16")):
+            if _run(["sysctl", "-n", f"hw.optional.arm.{feature}"]) == "1":
+                flags.append(name)
+        return flags
+    if sys.platform == "darwin":
+        text = (_run(["sysctl", "-n", "machdep.cpu.features"]) + " " +
+                _run(["sysctl", "-n", "machdep.cpu.leaf7_features"])).lower().replace(".", "_")
+        return [f for f in _X86_FLAGS if f in text.split()]
+    if sys.platform == "win32":
+        # IsProcessorFeaturePresent ids (winnt.h): 36 SSSE3, 37 SSE4.1, 38 SSE4.2, 39 AVX, 40 AVX2, 41 AVX-512F
+        check = ctypes.windll.kernel32.IsProcessorFeaturePresent  # type: ignore[attr-defined]
+        ids = {36: "ssse3", 37: "sse4_1", 38: "sse4_2", 39: "avx", 40: "avx2", 41: "avx512f"}
+        return [name for number, name in ids.items() if check(number)]
+    return []
+
+
+def memory() -> tuple[int | None, int | None]:
+    """(total, available) system RAM in bytes."""
+    with contextlib.suppress(ImportError):
+        import psutil
+
+        vm = psutil.virtual_memory()
+        return int(vm.total), int(vm.available)
+    if sys.platform.startswith("linux"):
+        try:
+            text = Path("/proc/meminfo").read_text(encoding="utf-8")
+        except OSError:
+            return None, None
+        values = {k: int(v) * 1024 for k, v in re.findall(r"^(\w+):\s+(\d+) kB", text, re.MULTILINE)}
+        return values.get("MemTotal"), values.get("MemAvailable", values.get("MemFree"))
+    if sys.platform == "darwin":
+        total = _run(["sysctl", "-n", "hw.memsize"])
+        stats = _run(["vm_stat"])
+        page = re.search(r"page size of (\d+)", stats)
+        pages = sum(int(n) for n in re.findall(r"Pages (?:free|inactive|speculative|purgeable):\s+(\d+)", stats))
+        available = pages * int(page[1]) if page else None
+        return (int(total) if total.isdigit() else None), available
+    if sys.platform == "win32":
+        class _Status(ctypes.Structure):
+            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
+                        ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
+                        ("ullTotalPageFile", ctypes.c_ulonglong), ("ullAvailPageFile", ctypes.c_ulonglong),
+                        ("ullTotalVirtual", ctypes.c_ulonglong), ("ullAvailVirtual", ctypes.c_ulonglong),
+                        ("ullAvailExtendedVirtual", ctypes.c_ulonglong)]
+
+        status = _Status()
+        status.dwLength = ctypes.sizeof(_Status)
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):  # type: ignore[attr-defined]
+            return int(status.ullTotalPhys), int(status.ullAvailPhys)
+    return None, None
+
+
+def nvidia_gpus() -> list[GPU]:
+    try:
+        import pynvml  # from nvidia-ml-py
+    except ImportError:
+        return []
+    try:
+        pynvml.nvmlInit()
+    except Exception:  # no driver, no device: simply no NVIDIA GPU
+        return []
+    gpus = []
+    try:
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            name = pynvml.nvmlDeviceGetName(handle)
+            info = pynvml.nvmlDeviceGetMemoryInfo(handle)
+            gpus.append(GPU(
+                name=name.decode() if isinstance(name, bytes) else str(name),
+                vendor="NVIDIA",
+                memory_total=int(info.total),
+                memory_free=int(info.free),
+            ))
+    except Exception:
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            pynvml.nvmlShutdown()
+    return gpus
+
+
+def apple_gpu(ram_total: int | None, ram_available: int | None) -> list[GPU]:
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        return [GPU("Apple Silicon GPU (Metal)", "Apple", ram_total, ram_available, unified=True)]
+    return []
+
+
+def onnx_providers() -> list[str]:
+    try:
+        import onnxruntime
+    except ImportError:
+        return []
+    return list(onnxruntime.get_available_providers())
+
+
+def llama_info() -> tuple[bool | None, str | None]:
+    try:
+        import llama_cpp
+    except Exception:  # the native library may fail to load on an odd machine
+        return None, None
+    offload = None
+    with contextlib.suppress(Exception):
+        offload = bool(llama_cpp.llama_supports_gpu_offload())
+    info = None
+    with contextlib.suppress(Exception):
+        raw = llama_cpp.llama_print_system_info()
+        info = (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)).strip()
+    return offload, info
+
+
+def detect(*, llama: bool = True) -> Hardware:
+    total, available = memory()
+    offload, system_info = llama_info() if llama else (None, None)
+    return Hardware(
+        os=f"{platform.system()} {platform.release()}".strip(),
+        arch=platform.machine(),
+        cpu_model=cpu_model(),
+        logical_cores=os.cpu_count() or 1,
+        physical_cores=physical_cores(),
+        simd=simd_flags(),
+        ram_total=total,
+        ram_available=available,
+        gpus=nvidia_gpus() + apple_gpu(total, available),
+        onnx_providers=onnx_providers(),
+        llama_gpu_offload=offload,
+        llama_system_info=system_info,
+    )

@@ -1,0 +1,36 @@
+"""Import llama-cpp-python once, with llama.cpp's own log routed into Python logging.
+
+llama.cpp prints some messages at its "none" level, which llama-cpp-python's default callback
+always writes to stderr; those lines would land in the CLI's output and fail in windowed builds
+where there is no stderr. Everything goes to the `llama.cpp` logger at debug level instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from types import ModuleType
+from typing import Any
+
+log = logging.getLogger("llama.cpp")
+_lock = threading.Lock()
+_module: ModuleType | None = None
+_callback: Any = None  # kept referenced: llama.cpp holds a raw pointer to it
+
+
+def llama_cpp_module() -> ModuleType:
+    global _module, _callback
+    with _lock:
+        if _module is None:
+            import llama_cpp
+
+            @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+            def _route(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s", text.decode("utf-8", errors="replace").rstrip())
+
+            _callback = _route
+            llama_cpp.llama_log_set(_callback, ctypes.c_void_p(0))
+            _module = llama_cpp
+        return _module

@@ -81,11 +81,14 @@ class MainWindow(QMainWindow):
         self.ctx.navigate.connect(self.show_page)
         self.chat.welcome.import_requested.connect(self._welcome_import)
         self.chat.welcome.scan_requested.connect(self._welcome_scan)
+        self.chat.welcome.download_requested.connect(self._show_download)
 
         self._build_status_bar()
         self._build_shortcuts()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self._restore()
+        self.ctx.detect_hardware()
+        self.ctx.downloads.resume_partial(self.ctx.catalog)  # downloads left unfinished last time
 
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -156,6 +159,12 @@ class MainWindow(QMainWindow):
     def _focus_input(self) -> None:
         self.show_page("chat")
         self.chat.focus_input()
+
+    def _show_download(self, card_id: str) -> None:
+        self.show_page("models")
+        self.models.tabs.setCurrentWidget(self.models.catalog)
+        self.models.catalog.task_filter.setCurrentIndex(0)
+        self.models.catalog.select(card_id)
 
     def _welcome_import(self) -> None:
         self.models.installed.import_dialog()

@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from engines.cards import ModelCard
+from engines.fit import approximate_size
 from engines.store import InstalledModel
 
 from .. import model_ops
 from ..appcontext import AppContext
 from ..session import error_text
 from .common import format_params, format_size, heading, page_layout
+from .download_panel import DownloadPanel
 
 SIZE_LIMITS = (None, 1_000_000_000, 3_000_000_000, 8_000_000_000)
 
@@ -69,8 +71,10 @@ class CatalogPane(QWidget):
             self.size_filter.addItem(self.tr("Any size") if limit is None else
                                      self.tr("Up to {size}").format(size=format_size(limit)), limit)
         self.fits_filter = QCheckBox(self.tr("Fits this computer"))
-        self.fits_filter.setEnabled(False)  # seam: needs engines/fit.py and engines/hardware.py
-        self.fits_filter.setToolTip(self.tr("Available once Candeia can measure this computer's memory."))
+        self.fits_filter.setEnabled(ctx.hardware is not None)  # enabled once the hardware is measured
+        self.fits_filter.setToolTip(self.tr("Only models whose memory estimate fits the free memory"))
+        self.fits_filter.toggled.connect(lambda _: self.refresh())
+        ctx.hardware_ready.connect(self._hardware_ready)
         for widget in (self.task_filter, self.size_filter, self.fits_filter):
             filters.addWidget(widget)
         filters.addStretch(1)
@@ -90,17 +94,11 @@ class CatalogPane(QWidget):
         self.licence = QLabel()
         self.licence.setOpenExternalLinks(True)
         self.licence.setWordWrap(True)
-        self.download_button = QPushButton(self.tr("Download"))
-        self.download_button.setObjectName("primary")
-        self.download_button.setEnabled(False)
-        self.download_button.setToolTip(self.tr("Downloading from the catalog is coming in a later version."))
-        self.download_button.setAccessibleName(self.tr("Download the selected model"))
-        for label in (self.name, self.facts, self.description, self.licence):
+        self.fit_label = heading("", "muted")
+        self.downloads = DownloadPanel(ctx)
+        for label in (self.name, self.facts, self.description, self.fit_label, self.licence):
             self.details.addWidget(label)
-        row = QHBoxLayout()
-        row.addWidget(self.download_button)
-        row.addStretch(1)
-        self.details.addLayout(row)
+        self.details.addWidget(self.downloads)
         self.details.addStretch(1)
         split.addWidget(details)
         split.setSizes([320, 520])
@@ -114,9 +112,21 @@ class CatalogPane(QWidget):
         limit = self.size_filter.currentData()
         cards = [c for c in self.ctx.catalog if task is None or task in c.tasks]
         if limit is not None:
-            cards = [c for c in cards if (c.size is not None and c.size <= limit) or
-                     (c.size is None and (c.parameters or 0) * 0.6 <= limit)]
+            cards = [c for c in cards if (approximate_size(c) or 0) <= limit]
+        if self.fits_filter.isChecked():
+            cards = [c for c in cards if (fit := self.ctx.fit(c)) is not None and fit.verdict in ("fits", "tight")]
         return sorted(cards, key=lambda c: (c.parameters or 0, c.name))
+
+    def _hardware_ready(self) -> None:
+        self.fits_filter.setEnabled(True)
+        self.show_card(self.list.currentItem())
+
+    def select(self, card_id: str) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == card_id:
+                self.list.setCurrentRow(row)
+                return
 
     def refresh(self) -> None:
         self.list.clear()
@@ -137,8 +147,9 @@ class CatalogPane(QWidget):
         card = self.ctx.card(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
         if card is None:
             self.name.setText(self.tr("No model matches these filters"))
-            for label in (self.facts, self.description, self.licence):
+            for label in (self.facts, self.description, self.licence, self.fit_label):
                 label.clear()
+            self.downloads.show_card(None)
             return
         names = task_names()
         facts = [
@@ -146,17 +157,31 @@ class CatalogPane(QWidget):
             card.engine,
             card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
             card.quantization or "",
-            self.tr("{size} download").format(size=format_size(card.size)) if card.size else "",
+            self.tr("{size} download").format(size=format_size(approximate_size(card))) if approximate_size(card)
+            else "",
             card.context_length and self.tr("{tokens} tokens of context").format(tokens=f"{card.context_length:,}"),
         ]
         self.name.setText(card.name)
         self.facts.setText(" · ".join(str(f) for f in facts if f))
-        # RAM needed and fit: filled by engines/fit.py once it lands.
-        self.description.setText(card.description + "\n\n" + self.tr("Memory needed: estimated once this "
-                                                                      "computer's memory can be measured."))
+        self.description.setText(card.description)
+        self.fit_label.setText(self._fit_text(card))
+        self.downloads.show_card(card)
         link = card.license_url or card.homepage
         licence = self.tr("Licence: {licence}").format(licence=card.license)
         self.licence.setText(f'{licence} · <a href="{link}">{link}</a>' if link else licence)
+
+
+    def _fit_text(self, card: ModelCard) -> str:
+        fit = self.ctx.fit(card)
+        if fit is None:
+            return self.tr("Memory needed: measuring this computer…") if self.ctx.hardware is None else ""
+        verdicts = {"fits": self.tr("Fits this computer"), "tight": self.tr("Tight fit: close other apps first"),
+                    "won't fit": self.tr("Does not fit this computer's free memory"), "unknown": self.tr("Fit unknown")}
+        needed = self.tr("Memory needed: {needed} at {context} tokens of context ({device})").format(
+            needed=format_size(fit.needed), context=f"{fit.context:,}", device=fit.device)
+        available = (self.tr("{available} free").format(available=format_size(fit.available))
+                     if fit.available else "")
+        return f"{verdicts[fit.verdict]} · {needed}" + (f" · {available}" if available else "")
 
 
 class InstalledPane(QWidget):

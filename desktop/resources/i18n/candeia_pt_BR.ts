@@ -3,87 +3,98 @@
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="62" />
+        <location filename="../../pages/models.py" line="64" />
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="63" />
+        <location filename="../../pages/models.py" line="65" />
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="67" />
+        <location filename="../../pages/models.py" line="69" />
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="69" />
+        <location filename="../../pages/models.py" line="71" />
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="70" />
+        <location filename="../../pages/models.py" line="72" />
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71" />
+        <location filename="../../pages/models.py" line="73" />
+        <location filename="../../pages/models.py" line="178" />
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="73" />
-        <source>Available once Candeia can measure this computer's memory.</source>
-        <translation>Disponível quando o Candeia puder medir a memória deste computador.</translation>
+        <location filename="../../pages/models.py" line="75" />
+        <source>Only models whose memory estimate fits the free memory</source>
+        <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="81" />
+        <location filename="../../pages/models.py" line="177" />
+        <source>Memory needed: measuring this computer…</source>
+        <translation>Memória necessária: medindo este computador…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="178" />
+        <source>Tight fit: close other apps first</source>
+        <translation>Cabe no limite: feche outros apps antes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="179" />
+        <source>Does not fit this computer's free memory</source>
+        <translation>Não cabe na memória livre deste computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="179" />
+        <source>Fit unknown</source>
+        <translation>Não se sabe se cabe</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="180" />
+        <source>Memory needed: {needed} at {context} tokens of context ({device})</source>
+        <translation>Memória necessária: {needed} com {context} tokens de contexto ({device})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="182" />
+        <source>{available} free</source>
+        <translation>{available} livres</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="85" />
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="93" />
-        <source>Download</source>
-        <translation>Baixar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="96" />
-        <source>Downloading from the catalog is coming in a later version.</source>
-        <translation>Baixar do catálogo chega numa próxima versão.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="97" />
-        <source>Download the selected model</source>
-        <translation>Baixar o modelo selecionado</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="139" />
+        <location filename="../../pages/models.py" line="149" />
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="147" />
+        <location filename="../../pages/models.py" line="158" />
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="149" />
+        <location filename="../../pages/models.py" line="160" />
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="150" />
+        <location filename="../../pages/models.py" line="162" />
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="155" />
-        <source>Memory needed: estimated once this computer's memory can be measured.</source>
-        <translation>Memória necessária: estimada quando a memória deste computador puder ser medida.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="158" />
+        <location filename="../../pages/models.py" line="170" />
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -343,169 +354,269 @@
     </message>
 </context>
 <context>
+    <name>DownloadPanel</name>
+    <message>
+        <location filename="../../pages/download_panel.py" line="30" />
+        <location filename="../../pages/download_panel.py" line="95" />
+        <source>Download</source>
+        <translation>Baixar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="32" />
+        <source>Download the selected model</source>
+        <translation>Baixar o modelo selecionado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="34" />
+        <location filename="../../pages/download_panel.py" line="98" />
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="36" />
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="37" />
+        <source>Cancel the download</source>
+        <translation>Cancelar o download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="46" />
+        <source>Download progress</source>
+        <translation>Progresso do download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="85" />
+        <source>The download failed: {error}</source>
+        <translation>O download falhou: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="89" />
+        <source>Installed</source>
+        <translation>Instalados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="91" />
+        <source>This model is installed; see the Installed tab.</source>
+        <translation>Este modelo está instalado; veja a aba Instalados.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="94" />
+        <source>Retry</source>
+        <translation>Tentar de novo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="95" />
+        <source>Resume download</source>
+        <translation>Continuar o download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="97" />
+        <source>Offline mode is on (Settings)</source>
+        <translation>O modo offline está ligado (Configurações)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="98" />
+        <source>Resume</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="100" />
+        <source>Waiting for a free download slot…</source>
+        <translation>Esperando uma vaga para baixar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="102" />
+        <source>Paused; the downloaded part is kept.</source>
+        <translation>Pausado; a parte já baixada fica guardada.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="104" />
+        <source>Downloaded and verified.</source>
+        <translation>Baixado e verificado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="106" />
+        <source>Cancelled.</source>
+        <translation>Cancelado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="108" />
+        <source>Part of this download is already here; it continues where it stopped.</source>
+        <translation>Parte deste download já está aqui; ele continua de onde parou.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="122" />
+        <source>{done} of {total} · {speed}/s · {eta} left</source>
+        <translation>{done} de {total} · {speed}/s · faltam {eta}</translation>
+    </message>
+</context>
+<context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="171" />
+        <location filename="../../pages/models.py" line="196" />
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="173" />
+        <location filename="../../pages/models.py" line="198" />
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="178" />
+        <location filename="../../pages/models.py" line="203" />
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180" />
+        <location filename="../../pages/models.py" line="205" />
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="181" />
+        <location filename="../../pages/models.py" line="206" />
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="183" />
+        <location filename="../../pages/models.py" line="208" />
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="185" />
+        <location filename="../../pages/models.py" line="210" />
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="217" />
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="217" />
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="217" />
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="217" />
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="217" />
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="193" />
+        <location filename="../../pages/models.py" line="218" />
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="209" />
+        <location filename="../../pages/models.py" line="234" />
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="249" />
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="249" />
         <source>in Candeia's folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="256" />
+        <location filename="../../pages/models.py" line="281" />
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257" />
+        <location filename="../../pages/models.py" line="282" />
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="262" />
+        <location filename="../../pages/models.py" line="287" />
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="264" />
+        <location filename="../../pages/models.py" line="289" />
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="265" />
+        <location filename="../../pages/models.py" line="290" />
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="269" />
+        <location filename="../../pages/models.py" line="294" />
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="274" />
+        <location filename="../../pages/models.py" line="299" />
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="277" />
+        <location filename="../../pages/models.py" line="302" />
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="279" />
+        <location filename="../../pages/models.py" line="304" />
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="285" />
+        <location filename="../../pages/models.py" line="310" />
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="288" />
+        <location filename="../../pages/models.py" line="313" />
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="289" />
+        <location filename="../../pages/models.py" line="314" />
         <source>{name} is readable and unchanged.</source>
         <translation>{name} pode ser lido e não mudou.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="290" />
+        <location filename="../../pages/models.py" line="315" />
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="314" />
+        <location filename="../../pages/models.py" line="339" />
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="315" />
+        <location filename="../../pages/models.py" line="340" />
         <source>Delete {name}? Its files are removed from Candeia's folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="316" />
+        <location filename="../../pages/models.py" line="341" />
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="322" />
+        <location filename="../../pages/models.py" line="347" />
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -553,49 +664,49 @@
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93" />
-        <location filename="../../main_window.py" line="105" />
-        <location filename="../../main_window.py" line="121" />
+        <location filename="../../main_window.py" line="96" />
+        <location filename="../../main_window.py" line="108" />
+        <location filename="../../main_window.py" line="124" />
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="97" />
+        <location filename="../../main_window.py" line="100" />
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="97" />
+        <location filename="../../main_window.py" line="100" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="98" />
+        <location filename="../../main_window.py" line="101" />
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="98" />
+        <location filename="../../main_window.py" line="101" />
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="103" />
+        <location filename="../../main_window.py" line="106" />
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="117" />
+        <location filename="../../main_window.py" line="120" />
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="125" />
+        <location filename="../../main_window.py" line="128" />
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130" />
+        <location filename="../../main_window.py" line="133" />
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
@@ -671,17 +782,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="330" />
+        <location filename="../../pages/models.py" line="355" />
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="334" />
+        <location filename="../../pages/models.py" line="359" />
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="335" />
+        <location filename="../../pages/models.py" line="360" />
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -983,67 +1094,77 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../pages/welcome.py" line="21" />
+        <location filename="../../pages/welcome.py" line="25" />
         <source>Welcome to Candeia</source>
         <translation>Boas-vindas ao Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="24" />
+        <location filename="../../pages/welcome.py" line="28" />
         <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="37" />
+        <location filename="../../pages/welcome.py" line="40" />
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="42" />
+        <location filename="../../pages/welcome.py" line="100" />
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="45" />
+        <location filename="../../pages/welcome.py" line="102" />
+        <source>{size} download</source>
+        <translation>download de {size}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="103" />
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="51" />
+        <location filename="../../pages/welcome.py" line="107" />
+        <source>Fits this computer: about {needed} of memory, {available} free</source>
+        <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="113" />
+        <source>Offline mode is on (Settings)</source>
+        <translation>O modo offline está ligado (Configurações)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="47" />
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="54" />
-        <source>Downloading from the catalog is coming in a later version.</source>
-        <translation>Baixar do catálogo chega numa próxima versão.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/welcome.py" line="55" />
+        <location filename="../../pages/welcome.py" line="49" />
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="58" />
+        <location filename="../../pages/welcome.py" line="53" />
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="69" />
+        <location filename="../../pages/welcome.py" line="64" />
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="71" />
+        <location filename="../../pages/welcome.py" line="66" />
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="76" />
+        <location filename="../../pages/welcome.py" line="71" />
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="78" />
+        <location filename="../../pages/welcome.py" line="73" />
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
@@ -1115,22 +1236,22 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/models.py" line="47" />
+        <location filename="../../pages/models.py" line="49" />
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="48" />
+        <location filename="../../pages/models.py" line="50" />
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="49" />
+        <location filename="../../pages/models.py" line="51" />
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="50" />
+        <location filename="../../pages/models.py" line="52" />
         <source>Embeddings</source>
         <translation>Embeddings</translation>
     </message>

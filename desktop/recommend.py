@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from engines.cards import ModelCard
 from engines.fit import FitEstimate
 
-STARTER_MAX_PARAMETERS = 4_000_000_000  # bigger models are slow to download and to run on a first try
+STARTER_MAX_PARAMETERS = 2_000_000_000  # bigger ones are slow to download and to run on a first try
 
 
 def starter_chat_card(

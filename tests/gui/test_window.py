@@ -219,3 +219,15 @@ def test_theme_switch_redraws_icons(main_window: MainWindow) -> None:
         assert theme.current().name == "dark"
     finally:
         main_window.apply_theme("light")
+
+
+def test_catalog_shows_the_fit_once_the_hardware_is_measured(qtbot: QtBot, main_window: MainWindow) -> None:
+    catalog = main_window.models.catalog
+    qtbot.waitUntil(lambda: main_window.ctx.hardware is not None, timeout=20_000)
+    assert catalog.fits_filter.isEnabled()
+    gguf = next(c for c in main_window.ctx.catalog if c.engine == "llama.cpp" and c.shape is not None)
+    catalog.select(gguf.id)
+    assert "Memory needed" in catalog.fit_label.text()
+    catalog.fits_filter.setChecked(True)
+    fitting = catalog.visible_cards()
+    assert all((f := main_window.ctx.fit(c)) is not None and f.verdict in ("fits", "tight") for c in fitting)

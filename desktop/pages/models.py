@@ -311,7 +311,7 @@ class InstalledPane(QWidget):
         task = model_ops.verify_model(self.ctx, model)
         task.succeeded.connect(lambda how: self._report(
             self.tr("{name} is intact (checksum verified).").format(name=model.name) if how == "sha256" else
-            self.tr("{name} is readable and unchanged.").format(name=model.name)))
+            self.tr("{name}: checksum recorded; later checks compare against it.").format(name=model.name)))
         task.failed.connect(lambda e: self._report(self.tr("{name} failed verification: {error}").format(
             name=model.name, error=error_text(e))))
 

@@ -45,8 +45,8 @@ def test_first_run_shows_the_welcome_page_and_import_leaves_it(
     (folder / "broken.gguf").write_bytes(b"GGUF but not really")
     window.models.installed.scan_path(tmp_path / "library")
     qtbot.waitUntil(lambda: chat.stack.currentIndex() == 1, timeout=10_000)
-    assert [m.name for m in ModelStore().installed()] == ["a"]
-    qtbot.waitUntil(lambda: "skipped 1" in window.models.installed.status.text(), timeout=5_000)
+    assert [Path(m.path).name for m in ModelStore().installed()] == ["a.gguf"]
+    qtbot.waitUntil(lambda: "broken.gguf" in window.models.installed.status.text(), timeout=5_000)
     assert chat.model_combo.count() == 1
     close(window)
 
@@ -64,7 +64,9 @@ def test_models_page_import_default_verify_delete(qtbot: QtBot, main_window: Mai
     assert load_settings().default_models == {"chat": selected.id}
     assert pane.table.item(1, 4).text() == "Chat"
     pane.verify_selected()
-    qtbot.waitUntil(lambda: "unchanged" in pane.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "checksum recorded" in pane.status.text(), timeout=10_000)
+    pane.verify_selected()
+    qtbot.waitUntil(lambda: "intact" in pane.status.text(), timeout=10_000)
     pane.delete_selected(confirm=False)
     qtbot.waitUntil(lambda: pane.table.rowCount() == 1, timeout=10_000)
     assert tiny_base_gguf.exists()  # linked files are never deleted

@@ -592,8 +592,8 @@
     </message>
     <message>
         <location filename="../../pages/models.py" line="314" />
-        <source>{name} is readable and unchanged.</source>
-        <translation>{name} pode ser lido e não mudou.</translation>
+        <source>{name}: checksum recorded; later checks compare against it.</source>
+        <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
         <location filename="../../pages/models.py" line="315" />

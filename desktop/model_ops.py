@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engines.jobs import CancelToken
-from engines.scan import scan
+from engines.scan import existing_known_folders, scan
 from engines.store import InstalledModel
 from engines.verify import verify_model as core_verify
 
@@ -31,12 +31,18 @@ def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
     return task
 
 
-def scan_folder(ctx: AppContext, folder: Path) -> Task:
+def other_apps_folders() -> list[Path]:
+    """Model folders of LM Studio, GPT4All, Jan and the Hugging Face cache that exist on this computer."""
+    return [known.path for known in existing_known_folders()]
+
+
+def scan_folder(ctx: AppContext, folder: Path | list[Path]) -> Task:
     """Register every model under `folder` (GGUF files and ONNX folders), linked in place (engines/scan.py)."""
     store = ctx.store
+    roots = folder if isinstance(folder, list) else [folder]
 
     def job(cancel: CancelToken) -> ScanResult:
-        report = scan([folder], store)
+        report = scan(roots, store)
         return ScanResult(list(report.added), [f"{path.name}: {reason}" for path, reason in report.skipped])
 
     task = ctx.files.start("scan", job)

@@ -197,8 +197,13 @@ class InstalledPane(QWidget):
         self.import_button.clicked.connect(self.import_dialog)
         self.scan_button = QPushButton(self.tr("Scan a folder…"))
         self.scan_button.clicked.connect(self.scan_dialog)
+        self.other_apps_button = QPushButton(self.tr("Find other apps' models"))
+        self.other_apps_button.setToolTip(self.tr("Link the models of LM Studio, GPT4All, Jan and the Hugging Face "
+                                                  "cache, without copying them"))
+        self.other_apps_button.clicked.connect(self.scan_other_apps)
         actions.addWidget(self.import_button)
         actions.addWidget(self.scan_button)
+        actions.addWidget(self.other_apps_button)
         actions.addStretch(1)
         self.verify_button = QPushButton(self.tr("Verify"))
         self.verify_button.clicked.connect(self.verify_selected)
@@ -295,13 +300,21 @@ class InstalledPane(QWidget):
         if folder:
             self.scan_path(Path(folder))
 
-    def scan_path(self, folder: Path) -> None:
-        self._report(self.tr("Scanning {folder}…").format(folder=folder))
+    def scan_path(self, folder: Path | list[Path]) -> None:
+        shown = ", ".join(str(f) for f in folder) if isinstance(folder, list) else str(folder)
+        self._report(self.tr("Scanning {folder}…").format(folder=shown))
         task = model_ops.scan_folder(self.ctx, folder)
         task.succeeded.connect(lambda r: self._report(
             self.tr("Found {added} new models; skipped {skipped}.").format(added=len(r.added), skipped=len(r.skipped))
             + ("\n" + "\n".join(r.skipped[:5]) if r.skipped else "")))
         task.failed.connect(lambda e: self._report(self.tr("The scan failed: {error}").format(error=error_text(e))))
+
+    def scan_other_apps(self) -> None:
+        folders = model_ops.other_apps_folders()
+        if not folders:
+            self._report(self.tr("No other app's model folder was found on this computer."))
+            return
+        self.scan_path(folders)
 
     def verify_selected(self) -> None:
         model = self.selected()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -233,3 +233,21 @@ def test_catalog_shows_the_fit_once_the_hardware_is_measured(qtbot: QtBot, main_
     catalog.fits_filter.setChecked(True)
     fitting = catalog.visible_cards()
     assert all((f := main_window.ctx.fit(c)) is not None and f.verdict in ("fits", "tight") for c in fitting)
+
+
+def test_other_apps_folders_are_scanned(
+    qtbot: QtBot, main_window: MainWindow, tiny_base_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop import model_ops
+
+    lmstudio = tmp_path / "lmstudio" / "models" / "someone" / "repo"
+    lmstudio.mkdir(parents=True)
+    shutil.copy(tiny_base_gguf, lmstudio / "other.gguf")
+    monkeypatch.setattr(model_ops, "other_apps_folders", lambda: [tmp_path / "lmstudio"])
+    pane = main_window.models.installed
+    qtbot.mouseClick(pane.other_apps_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 2, timeout=10_000)
+    assert any(Path(m.path).name == "other.gguf" and m.linked for m in ModelStore().installed())
+    monkeypatch.setattr(model_ops, "other_apps_folders", lambda: [])
+    pane.scan_other_apps()
+    assert "No other app" in pane.status.text()

@@ -466,157 +466,172 @@
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="203" />
+        <location filename="../../pages/models.py" line="200" />
+        <source>Find other apps' models</source>
+        <translation>Achar modelos de outros apps</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="201" />
+        <source>Link the models of LM Studio, GPT4All, Jan and the Hugging Face cache, without copying them</source>
+        <translation>Vincular os modelos do LM Studio, GPT4All, Jan e do cache do Hugging Face, sem copiá-los</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="208" />
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="205" />
+        <location filename="../../pages/models.py" line="210" />
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="206" />
+        <location filename="../../pages/models.py" line="211" />
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="208" />
+        <location filename="../../pages/models.py" line="213" />
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="210" />
+        <location filename="../../pages/models.py" line="215" />
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="218" />
+        <location filename="../../pages/models.py" line="223" />
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="234" />
+        <location filename="../../pages/models.py" line="239" />
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="249" />
+        <location filename="../../pages/models.py" line="254" />
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="249" />
+        <location filename="../../pages/models.py" line="254" />
         <source>in Candeia's folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="281" />
+        <location filename="../../pages/models.py" line="286" />
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="282" />
+        <location filename="../../pages/models.py" line="287" />
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="287" />
+        <location filename="../../pages/models.py" line="292" />
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="289" />
+        <location filename="../../pages/models.py" line="294" />
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="290" />
+        <location filename="../../pages/models.py" line="295" />
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="294" />
+        <location filename="../../pages/models.py" line="299" />
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="299" />
+        <location filename="../../pages/models.py" line="305" />
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="302" />
+        <location filename="../../pages/models.py" line="308" />
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="304" />
+        <location filename="../../pages/models.py" line="310" />
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="310" />
+        <location filename="../../pages/models.py" line="315" />
+        <source>No other app's model folder was found on this computer.</source>
+        <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="323" />
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313" />
+        <location filename="../../pages/models.py" line="326" />
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="314" />
+        <location filename="../../pages/models.py" line="327" />
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="315" />
+        <location filename="../../pages/models.py" line="328" />
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="339" />
+        <location filename="../../pages/models.py" line="352" />
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="340" />
+        <location filename="../../pages/models.py" line="353" />
         <source>Delete {name}? Its files are removed from Candeia's folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="341" />
+        <location filename="../../pages/models.py" line="354" />
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="347" />
+        <location filename="../../pages/models.py" line="360" />
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -782,17 +797,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="355" />
+        <location filename="../../pages/models.py" line="368" />
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="359" />
+        <location filename="../../pages/models.py" line="372" />
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="360" />
+        <location filename="../../pages/models.py" line="373" />
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -908,147 +923,147 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="57" />
+        <location filename="../../pages/settings.py" line="53" />
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="60" />
+        <location filename="../../pages/settings.py" line="56" />
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="64" />
+        <location filename="../../pages/settings.py" line="60" />
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="65" />
+        <location filename="../../pages/settings.py" line="61" />
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="68" />
+        <location filename="../../pages/settings.py" line="64" />
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="70" />
+        <location filename="../../pages/settings.py" line="66" />
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="71" />
+        <location filename="../../pages/settings.py" line="67" />
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73" />
+        <location filename="../../pages/settings.py" line="69" />
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="77" />
+        <location filename="../../pages/settings.py" line="73" />
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="79" />
-        <location filename="../../pages/settings.py" line="80" />
+        <location filename="../../pages/settings.py" line="75" />
+        <location filename="../../pages/settings.py" line="76" />
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="86" />
+        <location filename="../../pages/settings.py" line="82" />
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="87" />
+        <location filename="../../pages/settings.py" line="83" />
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="90" />
+        <location filename="../../pages/settings.py" line="86" />
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="91" />
+        <location filename="../../pages/settings.py" line="87" />
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="97" />
+        <location filename="../../pages/settings.py" line="93" />
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="98" />
-        <location filename="../../pages/settings.py" line="101" />
+        <location filename="../../pages/settings.py" line="94" />
+        <location filename="../../pages/settings.py" line="97" />
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="107" />
+        <location filename="../../pages/settings.py" line="103" />
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109" />
-        <location filename="../../pages/settings.py" line="116" />
+        <location filename="../../pages/settings.py" line="105" />
+        <location filename="../../pages/settings.py" line="112" />
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="110" />
+        <location filename="../../pages/settings.py" line="106" />
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="110" />
+        <location filename="../../pages/settings.py" line="106" />
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="111" />
+        <location filename="../../pages/settings.py" line="107" />
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="118" />
-        <location filename="../../pages/settings.py" line="124" />
+        <location filename="../../pages/settings.py" line="114" />
+        <location filename="../../pages/settings.py" line="120" />
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="125" />
+        <location filename="../../pages/settings.py" line="121" />
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="130" />
-        <location filename="../../pages/settings.py" line="135" />
+        <location filename="../../pages/settings.py" line="126" />
+        <location filename="../../pages/settings.py" line="131" />
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="137" />
+        <location filename="../../pages/settings.py" line="133" />
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="142" />
+        <location filename="../../pages/settings.py" line="138" />
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="143" />
+        <location filename="../../pages/settings.py" line="139" />
         <source>Models, chat history and settings live here. To move it, set the CANDEIA_HOME environment variable; moving it from here is coming in a later version.</source>
         <translation>Modelos, histórico de conversas e configurações ficam aqui. Para mudá-la de lugar, defina a variável de ambiente CANDEIA_HOME; mover por aqui chega numa próxima versão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="175" />
+        <location filename="../../pages/settings.py" line="171" />
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>

@@ -205,6 +205,8 @@ class InstalledPane(QWidget):
         actions.addWidget(self.scan_button)
         actions.addWidget(self.other_apps_button)
         actions.addStretch(1)
+        selection = QHBoxLayout()  # what applies to the selected model, under the table
+        selection.addStretch(1)
         self.verify_button = QPushButton(self.tr("Verify"))
         self.verify_button.clicked.connect(self.verify_selected)
         self.default_button = QPushButton(self.tr("Set as default"))
@@ -215,7 +217,7 @@ class InstalledPane(QWidget):
         self.delete_button = QPushButton(self.tr("Delete"))
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         for button in (self.verify_button, self.default_button, self.reveal_button, self.delete_button):
-            actions.addWidget(button)
+            selection.addWidget(button)
         layout.addLayout(actions)
         self.table = QTableWidget(0, self.COLUMNS)
         self.table.setHorizontalHeaderLabels(
@@ -231,6 +233,7 @@ class InstalledPane(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
+        layout.addLayout(selection)
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)

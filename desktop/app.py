@@ -43,6 +43,7 @@ def run_gui(argv: Sequence[str]) -> int:
     i18n.install(app, settings.ui_language)
     theme.apply(app, settings.theme)
     window = MainWindow()
+    app.aboutToQuit.connect(window.shutdown)  # quit without closing the window (logout, Ctrl+Q)
     window.show()
     return int(app.exec())
 

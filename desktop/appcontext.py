@@ -6,9 +6,13 @@ from PySide6.QtCore import QObject, Signal
 
 from engines.cards import ModelCard, load_catalog
 from engines.conversations import ConversationStore
+from engines.fit import FitEstimate, ModelShape, estimate
+from engines.hardware import Hardware, detect
+from engines.jobs import CancelToken
 from engines.settings import Settings, load_settings, save_settings
 from engines.store import InstalledModel, ModelFormat, ModelStore
 
+from .downloads import DownloadCenter
 from .session import ModelSession
 from .workers import TaskRunner
 
@@ -18,6 +22,7 @@ class AppContext(QObject):
     models_changed = Signal()  # installed models were added, removed or changed
     navigate = Signal(str)  # ask the window to show a page by key
     status_message = Signal(str)
+    hardware_ready = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -27,7 +32,34 @@ class AppContext(QObject):
         self.conversations = ConversationStore()
         self.session = ModelSession(self)
         self.files = TaskRunner("files", 2, self)
+        self.downloads = DownloadCenter(self.settings, self.store, self)
+        self.downloads.installed.connect(lambda _: self.models_changed.emit())
+        self.hardware: Hardware | None = None
         self._closed = False
+
+    def detect_hardware(self) -> None:
+        """Measure RAM, GPUs and offload support off the UI thread; `hardware_ready` follows."""
+
+        def job(cancel: CancelToken) -> Hardware:
+            return detect()
+
+        task = self.files.start("hardware", job)
+        task.succeeded.connect(self._on_hardware)
+
+    def _on_hardware(self, hardware: Hardware) -> None:
+        self.hardware = hardware
+        self.hardware_ready.emit()
+
+    def fit(self, card: ModelCard) -> FitEstimate | None:
+        """Will `card` fit this computer at its recommended context? None until the hardware is known."""
+        shape = ModelShape.from_card(card)
+        if self.hardware is None or shape is None:
+            return None
+        context = card.recommended.context_size or self.settings.context_size
+        return estimate(shape, context, self.hardware, self.settings.gpu_layers)
+
+    def installed_card_ids(self) -> set[str]:
+        return {m.card_id or m.id for m in self.installed()}
 
     def save_settings(self) -> None:
         save_settings(self.settings)
@@ -59,5 +91,6 @@ class AppContext(QObject):
             return
         self._closed = True
         self.session.shutdown()
+        self.downloads.shutdown()
         self.files.shutdown()
         self.conversations.close()

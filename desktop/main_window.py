@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -39,6 +42,7 @@ def window_settings() -> QSettings:
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext | None = None) -> None:
         super().__init__()
+        self._closed = False
         self.ctx = ctx or AppContext(self)
         self.setWindowTitle(self.tr("Candeia"))
         self.setMinimumSize(QSize(720, 480))
@@ -77,11 +81,14 @@ class MainWindow(QMainWindow):
         self.ctx.navigate.connect(self.show_page)
         self.chat.welcome.import_requested.connect(self._welcome_import)
         self.chat.welcome.scan_requested.connect(self._welcome_scan)
+        self.chat.welcome.download_requested.connect(self._show_download)
 
         self._build_status_bar()
         self._build_shortcuts()
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self._restore()
-        self._closed = False
+        self.ctx.detect_hardware()
+        self.ctx.downloads.resume_partial(self.ctx.catalog)  # downloads left unfinished last time
 
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -99,8 +106,7 @@ class MainWindow(QMainWindow):
         session.loading.connect(lambda ref: self.model_label.setText(self.tr("Loading {model}…").format(model=ref)))
         session.loaded.connect(self._on_loaded)
         session.load_failed.connect(lambda _: self.model_label.setText(self.tr("No model loaded")))
-        session.unloaded.connect(lambda: (self.model_label.setText(self.tr("No model loaded")),
-                                          self.device_label.clear()))
+        session.unloaded.connect(self._on_unloaded)
         self.chat.reply_finished.connect(self._on_reply_stats)
         self.memory_timer = QTimer(self)
         self.memory_timer.setObjectName("memory poll")
@@ -113,6 +119,10 @@ class MainWindow(QMainWindow):
         self.model_label.setText(model.name)
         self.model_label.setToolTip(self.tr("{tokens} tokens of context").format(tokens=model.context_size))
         self.device_label.setText(model.device)
+
+    def _on_unloaded(self) -> None:
+        self.model_label.setText(self.tr("No model loaded"))
+        self.device_label.clear()
 
     def _on_reply_stats(self, stats: dict[str, float]) -> None:
         self.speed_label.setText(self.tr("{speed:.1f} tokens/s").format(speed=stats.get("tokens_per_s", 0.0)))
@@ -131,7 +141,7 @@ class MainWindow(QMainWindow):
         return PAGES[max(0, self.sidebar.currentRow())]
 
     def _build_shortcuts(self) -> None:
-        def add(sequence: QKeySequence | str, slot: object) -> None:
+        def add(sequence: QKeySequence | QKeySequence.StandardKey | str, slot: Callable[[], None]) -> None:
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
@@ -140,7 +150,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+L", self._focus_input)
         add("Esc", self.chat.stop)
         for index, key in enumerate(PAGES):
-            add(f"Ctrl+{index + 1}", lambda key=key: self.show_page(key))
+            add(f"Ctrl+{index + 1}", functools.partial(self.show_page, key))
 
     def _new_chat(self) -> None:
         self.show_page("chat")
@@ -150,11 +160,21 @@ class MainWindow(QMainWindow):
         self.show_page("chat")
         self.chat.focus_input()
 
+    def _show_download(self, card_id: str) -> None:
+        self.show_page("models")
+        self.models.tabs.setCurrentWidget(self.models.catalog)
+        self.models.catalog.task_filter.setCurrentIndex(0)
+        self.models.catalog.select(card_id)
+
     def _welcome_import(self) -> None:
         self.models.installed.import_dialog()
 
     def _welcome_scan(self) -> None:
         self.models.installed.scan_dialog()
+
+    def _system_scheme_changed(self) -> None:
+        if self.ctx.settings.theme == "system" and not self._closed:
+            self.apply_theme("system")
 
     def apply_theme(self, mode: str) -> None:
         app = QApplication.instance()
@@ -162,6 +182,7 @@ class MainWindow(QMainWindow):
             theme.apply(app, mode)
             for index, key in enumerate(PAGES):
                 self.sidebar.item(index).setIcon(theme.icon(key))
+            theme.refresh_icons(self)
 
     # -- geometry and closing ------------------------------------------------------------------
     def _restore(self) -> None:
@@ -189,6 +210,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
         self._save()
         self.memory_timer.stop()
         self.chat.shutdown()

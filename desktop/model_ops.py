@@ -1,19 +1,14 @@
-"""Model file operations run on the file workers: import one file, scan a folder, verify, delete.
-
-`scan_folder` is a plain recursive *.gguf registration until engines/scan.py (other apps' model
-folders, ONNX folders) lands; swap the job body for the core scan then.
-"""
+"""Model file operations run on the file workers: import one file, scan a folder, verify, delete."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engines.errors import CandeiaError
-from engines.gguf_info import read_gguf
-from engines.jobs import Cancelled, CancelToken
-from engines.store import InstalledModel, ModelFormat
+from engines.jobs import CancelToken
+from engines.scan import existing_known_folders, scan
+from engines.store import InstalledModel
+from engines.verify import verify_model as core_verify
 
 from .appcontext import AppContext
 from .workers import Task
@@ -36,21 +31,19 @@ def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
     return task
 
 
-def scan_folder(ctx: AppContext, folder: Path) -> Task:
+def other_apps_folders() -> list[Path]:
+    """Model folders of LM Studio, GPT4All, Jan and the Hugging Face cache that exist on this computer."""
+    return [known.path for known in existing_known_folders()]
+
+
+def scan_folder(ctx: AppContext, folder: Path | list[Path]) -> Task:
+    """Register every model under `folder` (GGUF files and ONNX folders), linked in place (engines/scan.py)."""
     store = ctx.store
+    roots = folder if isinstance(folder, list) else [folder]
 
     def job(cancel: CancelToken) -> ScanResult:
-        result = ScanResult()
-        for path in sorted(folder.rglob("*")):
-            cancel.raise_if_cancelled()
-            if path.suffix.lower() != ".gguf" or not path.is_file():
-                continue
-            try:
-                if store.find_by_path(path.resolve()) is None:
-                    result.added.append(store.add(path))
-            except CandeiaError as exc:
-                result.skipped.append(f"{path.name}: {exc}")
-        return result
+        report = scan(roots, store)
+        return ScanResult(list(report.added), [f"{path.name}: {reason}" for path, reason in report.skipped])
 
     task = ctx.files.start("scan", job)
     task.succeeded.connect(lambda _: ctx.models_changed.emit())
@@ -58,27 +51,11 @@ def scan_folder(ctx: AppContext, folder: Path) -> Task:
 
 
 def verify_model(ctx: AppContext, model: InstalledModel) -> Task:
-    """Check the file is there, still parses, and matches its recorded size and sha256 (when known)."""
+    """Re-hash the files against the recorded sha256; a linked GGUF without one gets it recorded now."""
+    store = ctx.store
 
     def job(cancel: CancelToken) -> str:
-        path = Path(model.path)
-        if not path.exists():
-            raise CandeiaError(f"{path} is missing")
-        if model.format is ModelFormat.gguf:
-            info = read_gguf(path)
-            if info.file_size != model.size:
-                raise CandeiaError(f"{path.name} changed size since it was added ({model.size} → {info.file_size})")
-        if model.sha256:
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                while chunk := handle.read(4 * 1024 * 1024):
-                    if cancel.cancelled:
-                        raise Cancelled()
-                    digest.update(chunk)
-            if digest.hexdigest() != model.sha256:
-                raise CandeiaError(f"{path.name} does not match its sha256 checksum")
-            return "sha256"
-        return "header"
+        return "recorded" if core_verify(model.id, store).recorded_now else "sha256"
 
     return ctx.files.start("verify", job)
 

@@ -1,16 +1,24 @@
-"""Which model to suggest to a new user.
-
-For now: the smallest chat card in the catalog. When engines/fit.py and engines/hardware.py land,
-replace `starter_chat_card` with the fit estimate (the best card that fits this machine).
-"""
+"""Which model to suggest to a new user: the most capable small chat model that fits this computer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engines.cards import ModelCard
+from engines.fit import FitEstimate
+
+STARTER_MAX_PARAMETERS = 2_000_000_000  # bigger ones are slow to download and to run on a first try
 
 
-def starter_chat_card(catalog: Sequence[ModelCard]) -> ModelCard | None:
+def starter_chat_card(
+    catalog: Sequence[ModelCard], fit: Callable[[ModelCard], FitEstimate | None] | None = None
+) -> ModelCard | None:
+    """The largest llama.cpp chat card up to STARTER_MAX_PARAMETERS whose estimate says "fits";
+    without a fit estimate (hardware not measured yet) or when none fits, the smallest one."""
     chat = [c for c in catalog if "chat" in c.tasks and c.engine == "llama.cpp"]
-    return min(chat, key=lambda c: (c.parameters or 10**15, c.id), default=None)
+    smallest = min(chat, key=lambda c: (c.parameters or 10**15, c.id), default=None)
+    if fit is None:
+        return smallest
+    fitting = [c for c in chat if (c.parameters or 10**15) <= STARTER_MAX_PARAMETERS
+               and (estimate := fit(c)) is not None and estimate.verdict == "fits"]
+    return max(fitting, key=lambda c: (c.parameters or 0, c.id), default=smallest)

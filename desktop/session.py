@@ -83,7 +83,7 @@ class _Holder:
 
 
 class ModelSession(QObject):
-    loading = Signal(str)  # the model's reference
+    loading = Signal(str)  # the model's display name
     loaded = Signal(object)  # LoadedModel
     load_failed = Signal(str)
     unloaded = Signal()
@@ -102,7 +102,7 @@ class ModelSession(QObject):
         """Stop any reply, free the current model, load `ref`. Emits loading, then loaded or load_failed."""
         self.stop()
         self.pending_ref = ref
-        self.loading.emit(ref)
+        self.loading.emit(name or ref)
         holder, opener = self._holder, self._open
 
         def job(cancel: CancelToken) -> LoadedModel | None:

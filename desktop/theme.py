@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
@@ -136,3 +136,17 @@ def _icon(name: str, color: str) -> QIcon:
 
 def icon(name: str, color: str | None = None) -> QIcon:
     return _icon(name, color or _current.text)
+
+
+def set_icon(button: QAbstractButton, name: str, role: str = "text") -> None:
+    """Give a button a themed icon that `refresh_icons` redraws when the theme changes."""
+    button.setProperty("themeIcon", name)
+    button.setProperty("themeIconRole", role)
+    button.setIcon(icon(name, getattr(_current, role)))
+
+
+def refresh_icons(root: QWidget) -> None:
+    for button in root.findChildren(QAbstractButton):
+        name = button.property("themeIcon")
+        if name:
+            button.setIcon(icon(str(name), getattr(_current, str(button.property("themeIconRole") or "text"))))

@@ -52,6 +52,20 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         window.chat.system_button.setChecked(True)
         window.chat.sampling_button.setChecked(True)
 
+    def streaming() -> None:
+        window.chat.system_button.setChecked(False)
+        window.chat.sampling_button.setChecked(False)
+        window.chat.new_chat()
+        window.chat.sampling.set_values({"max_tokens": 0, "context_size": 256})
+        window.chat._sampling_changed(window.chat.sampling.values())
+        window.chat.send("Tell me a long story about a lamp")
+        settle(app, 1.5)
+
+    def stopped() -> None:
+        window.chat.stop()
+        while window.chat.reply is not None:
+            settle(app, 0.05)
+
     def catalog() -> None:
         window.show_page("models")
         window.models.tabs.setCurrentIndex(1)
@@ -59,6 +73,8 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
     shots: dict[str, Callable[[], None]] = {"welcome": lambda: window.show_page("chat")} if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,
+        "chat-streaming": streaming,
+        "chat-stopped": stopped,
         "models-installed": lambda: window.show_page("models"),
         "models-catalog": catalog,
         "settings": lambda: window.show_page("settings"),

@@ -23,3 +23,15 @@ def test_display_splits_paragraphs_but_not_code() -> None:
     text = "One.\n\nTwo\nlines.\n \nThree.\n```\nx\n\ny\n```"
     assert split_for_display(text) == [
         Block("text", "One."), Block("text", "Two\nlines."), Block("text", "Three."), Block("code", "x\n\ny", "")]
+
+
+def test_streaming_chunks_long_paragraphs_and_code() -> None:
+    words = " ".join(f"word{i}" for i in range(400))
+    blocks = split_for_display(words, chunk=500)
+    assert len(blocks) > 3 and all(len(b.text) <= 500 for b in blocks)
+    assert " ".join(b.text for b in blocks) == words
+    code = "```\n" + "\n".join(f"line {i}" for i in range(200)) + "\n```"
+    pieces = split_for_display(code, chunk=300)
+    assert all(b.kind == "code" for b in pieces) and len(pieces) > 3
+    assert "\n".join(b.text.strip("\n") for b in pieces) == "\n".join(f"line {i}" for i in range(200))
+    assert len(split_for_display(words)) == 1

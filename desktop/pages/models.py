@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from engines.cards import ModelCard
+from engines.fit import approximate_size
 from engines.store import InstalledModel
 
 from .. import model_ops
 from ..appcontext import AppContext
 from ..session import error_text
 from .common import format_params, format_size, heading, page_layout
+from .download_panel import DownloadPanel
 
 SIZE_LIMITS = (None, 1_000_000_000, 3_000_000_000, 8_000_000_000)
 
@@ -69,8 +71,10 @@ class CatalogPane(QWidget):
             self.size_filter.addItem(self.tr("Any size") if limit is None else
                                      self.tr("Up to {size}").format(size=format_size(limit)), limit)
         self.fits_filter = QCheckBox(self.tr("Fits this computer"))
-        self.fits_filter.setEnabled(False)  # seam: needs engines/fit.py and engines/hardware.py
-        self.fits_filter.setToolTip(self.tr("Available once Candeia can measure this computer's memory."))
+        self.fits_filter.setEnabled(ctx.hardware is not None)  # enabled once the hardware is measured
+        self.fits_filter.setToolTip(self.tr("Only models whose memory estimate fits the free memory"))
+        self.fits_filter.toggled.connect(lambda _: self.refresh())
+        ctx.hardware_ready.connect(self._hardware_ready)
         for widget in (self.task_filter, self.size_filter, self.fits_filter):
             filters.addWidget(widget)
         filters.addStretch(1)
@@ -90,17 +94,11 @@ class CatalogPane(QWidget):
         self.licence = QLabel()
         self.licence.setOpenExternalLinks(True)
         self.licence.setWordWrap(True)
-        self.download_button = QPushButton(self.tr("Download"))
-        self.download_button.setObjectName("primary")
-        self.download_button.setEnabled(False)
-        self.download_button.setToolTip(self.tr("Downloading from the catalog is coming in a later version."))
-        self.download_button.setAccessibleName(self.tr("Download the selected model"))
-        for widget in (self.name, self.facts, self.description, self.licence):
-            self.details.addWidget(widget)
-        row = QHBoxLayout()
-        row.addWidget(self.download_button)
-        row.addStretch(1)
-        self.details.addLayout(row)
+        self.fit_label = heading("", "muted")
+        self.downloads = DownloadPanel(ctx)
+        for label in (self.name, self.facts, self.description, self.fit_label, self.licence):
+            self.details.addWidget(label)
+        self.details.addWidget(self.downloads)
         self.details.addStretch(1)
         split.addWidget(details)
         split.setSizes([320, 520])
@@ -114,9 +112,21 @@ class CatalogPane(QWidget):
         limit = self.size_filter.currentData()
         cards = [c for c in self.ctx.catalog if task is None or task in c.tasks]
         if limit is not None:
-            cards = [c for c in cards if (c.size is not None and c.size <= limit) or
-                     (c.size is None and (c.parameters or 0) * 0.6 <= limit)]
+            cards = [c for c in cards if (approximate_size(c) or 0) <= limit]
+        if self.fits_filter.isChecked():
+            cards = [c for c in cards if (fit := self.ctx.fit(c)) is not None and fit.verdict in ("fits", "tight")]
         return sorted(cards, key=lambda c: (c.parameters or 0, c.name))
+
+    def _hardware_ready(self) -> None:
+        self.fits_filter.setEnabled(True)
+        self.show_card(self.list.currentItem())
+
+    def select(self, card_id: str) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == card_id:
+                self.list.setCurrentRow(row)
+                return
 
     def refresh(self) -> None:
         self.list.clear()
@@ -137,8 +147,9 @@ class CatalogPane(QWidget):
         card = self.ctx.card(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
         if card is None:
             self.name.setText(self.tr("No model matches these filters"))
-            for label in (self.facts, self.description, self.licence):
+            for label in (self.facts, self.description, self.licence, self.fit_label):
                 label.clear()
+            self.downloads.show_card(None)
             return
         names = task_names()
         facts = [
@@ -146,17 +157,31 @@ class CatalogPane(QWidget):
             card.engine,
             card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
             card.quantization or "",
-            self.tr("{size} download").format(size=format_size(card.size)) if card.size else "",
+            self.tr("{size} download").format(size=format_size(approximate_size(card))) if approximate_size(card)
+            else "",
             card.context_length and self.tr("{tokens} tokens of context").format(tokens=f"{card.context_length:,}"),
         ]
         self.name.setText(card.name)
         self.facts.setText(" · ".join(str(f) for f in facts if f))
-        # RAM needed and fit: filled by engines/fit.py once it lands.
-        self.description.setText(card.description + "\n\n" + self.tr("Memory needed: estimated once this "
-                                                                      "computer's memory can be measured."))
+        self.description.setText(card.description)
+        self.fit_label.setText(self._fit_text(card))
+        self.downloads.show_card(card)
         link = card.license_url or card.homepage
         licence = self.tr("Licence: {licence}").format(licence=card.license)
         self.licence.setText(f'{licence} · <a href="{link}">{link}</a>' if link else licence)
+
+
+    def _fit_text(self, card: ModelCard) -> str:
+        fit = self.ctx.fit(card)
+        if fit is None:
+            return self.tr("Memory needed: measuring this computer…") if self.ctx.hardware is None else ""
+        verdicts = {"fits": self.tr("Fits this computer"), "tight": self.tr("Tight fit: close other apps first"),
+                    "won't fit": self.tr("Does not fit this computer's free memory"), "unknown": self.tr("Fit unknown")}
+        needed = self.tr("Memory needed: {needed} at {context} tokens of context ({device})").format(
+            needed=format_size(fit.needed), context=f"{fit.context:,}", device=fit.device)
+        available = (self.tr("{available} free").format(available=format_size(fit.available))
+                     if fit.available else "")
+        return f"{verdicts[fit.verdict]} · {needed}" + (f" · {available}" if available else "")
 
 
 class InstalledPane(QWidget):
@@ -172,9 +197,16 @@ class InstalledPane(QWidget):
         self.import_button.clicked.connect(self.import_dialog)
         self.scan_button = QPushButton(self.tr("Scan a folder…"))
         self.scan_button.clicked.connect(self.scan_dialog)
+        self.other_apps_button = QPushButton(self.tr("Find other apps' models"))
+        self.other_apps_button.setToolTip(self.tr("Link the models of LM Studio, GPT4All, Jan and the Hugging Face "
+                                                  "cache, without copying them"))
+        self.other_apps_button.clicked.connect(self.scan_other_apps)
         actions.addWidget(self.import_button)
         actions.addWidget(self.scan_button)
+        actions.addWidget(self.other_apps_button)
         actions.addStretch(1)
+        selection = QHBoxLayout()  # what applies to the selected model, under the table
+        selection.addStretch(1)
         self.verify_button = QPushButton(self.tr("Verify"))
         self.verify_button.clicked.connect(self.verify_selected)
         self.default_button = QPushButton(self.tr("Set as default"))
@@ -185,7 +217,7 @@ class InstalledPane(QWidget):
         self.delete_button = QPushButton(self.tr("Delete"))
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         for button in (self.verify_button, self.default_button, self.reveal_button, self.delete_button):
-            actions.addWidget(button)
+            selection.addWidget(button)
         layout.addLayout(actions)
         self.table = QTableWidget(0, self.COLUMNS)
         self.table.setHorizontalHeaderLabels(
@@ -201,6 +233,7 @@ class InstalledPane(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
+        layout.addLayout(selection)
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
@@ -239,7 +272,8 @@ class InstalledPane(QWidget):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not rows:
             return None
-        model_id = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        item = self.table.item(rows[0].row(), 0)
+        model_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         return next((m for m in self.ctx.installed() if m.id == model_id), None)
 
     def _update_buttons(self) -> None:
@@ -269,13 +303,21 @@ class InstalledPane(QWidget):
         if folder:
             self.scan_path(Path(folder))
 
-    def scan_path(self, folder: Path) -> None:
-        self._report(self.tr("Scanning {folder}…").format(folder=folder))
+    def scan_path(self, folder: Path | list[Path]) -> None:
+        shown = ", ".join(str(f) for f in folder) if isinstance(folder, list) else str(folder)
+        self._report(self.tr("Scanning {folder}…").format(folder=shown))
         task = model_ops.scan_folder(self.ctx, folder)
         task.succeeded.connect(lambda r: self._report(
             self.tr("Found {added} new models; skipped {skipped}.").format(added=len(r.added), skipped=len(r.skipped))
             + ("\n" + "\n".join(r.skipped[:5]) if r.skipped else "")))
         task.failed.connect(lambda e: self._report(self.tr("The scan failed: {error}").format(error=error_text(e))))
+
+    def scan_other_apps(self) -> None:
+        folders = model_ops.other_apps_folders()
+        if not folders:
+            self._report(self.tr("No other app's model folder was found on this computer."))
+            return
+        self.scan_path(folders)
 
     def verify_selected(self) -> None:
         model = self.selected()
@@ -285,7 +327,7 @@ class InstalledPane(QWidget):
         task = model_ops.verify_model(self.ctx, model)
         task.succeeded.connect(lambda how: self._report(
             self.tr("{name} is intact (checksum verified).").format(name=model.name) if how == "sha256" else
-            self.tr("{name} is readable and unchanged.").format(name=model.name)))
+            self.tr("{name}: checksum recorded; later checks compare against it.").format(name=model.name)))
         task.failed.connect(lambda e: self._report(self.tr("{name} failed verification: {error}").format(
             name=model.name, error=error_text(e))))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from ..appcontext import AppContext
 from .common import heading, page_layout
@@ -34,5 +34,8 @@ class TaskPlaceholderPage(QWidget):
         browse = QPushButton(self.tr("Browse models"))
         browse.setAccessibleName(self.tr("Browse models for this task"))
         browse.clicked.connect(lambda: ctx.navigate.emit("models"))
-        layout.addWidget(browse)
+        row = QHBoxLayout()
+        row.addWidget(browse)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addStretch(1)

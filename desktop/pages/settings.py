@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engines import hardware
 from engines.paths import data_dir
 
 from ..appcontext import AppContext
@@ -34,12 +35,7 @@ from .common import heading
 
 
 def onnx_providers() -> list[str]:
-    try:
-        import onnxruntime  # optional extra
-
-        return list(onnxruntime.get_available_providers())
-    except Exception:
-        return ["CPUExecutionProvider"]
+    return hardware.onnx_providers() or ["CPUExecutionProvider"]
 
 
 class SettingsPage(QScrollArea):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from engines.cards import ModelCard
+from engines.fit import approximate_size
+
 from ..appcontext import AppContext
 from ..recommend import starter_chat_card
 from .common import format_params, format_size, heading, page_layout
@@ -12,6 +15,7 @@ from .common import format_params, format_size, heading, page_layout
 
 class WelcomePage(QWidget):
     import_requested = Signal()
+    download_requested = Signal(str)  # card id: the window shows its progress on the Models page
     scan_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -29,30 +33,21 @@ class WelcomePage(QWidget):
         layout.addWidget(intro)
         layout.addSpacing(8)
 
-        card = starter_chat_card(ctx.catalog)
         box = QFrame()
         box.setObjectName("card")
         inner = QVBoxLayout(box)
         inner.setContentsMargins(18, 14, 18, 14)
         inner.addWidget(heading(self.tr("A good first model"), "muted"))
-        if card is not None:
-            name = QLabel(f"<b>{card.name}</b>")
-            inner.addWidget(name)
-            details = [
-                card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
-                card.quantization or "",
-                card.size and format_size(card.size),
-                self.tr("licence: {licence}").format(licence=card.license),
-            ]
-            inner.addWidget(heading(" · ".join(d for d in details if d), "muted"))
-            inner.addWidget(heading(card.description, "subtitle"))
-        # Seam: when the downloader and the fit estimate land, this button downloads the
-        # recommended card (the best one that fits this machine) with progress inline.
+        self.card_name = QLabel()
+        self.card_facts = heading("", "muted")
+        self.card_fit = heading("", "muted")
+        self.card_description = heading("", "subtitle")
+        for label in (self.card_name, self.card_facts, self.card_fit, self.card_description):
+            inner.addWidget(label)
         self.download_button = QPushButton(self.tr("Download this model"))
         self.download_button.setObjectName("primary")
-        self.download_button.setEnabled(False)
-        self.download_button.setToolTip(self.tr("Downloading from the catalog is coming in a later version."))
         self.download_button.setAccessibleName(self.tr("Download the recommended model"))
+        self.download_button.clicked.connect(self._download)
         row = QHBoxLayout()
         row.addWidget(self.download_button)
         browse = QPushButton(self.tr("Browse the catalog"))
@@ -88,3 +83,36 @@ class WelcomePage(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
         layout.addStretch(1)
+        self.card: ModelCard | None = None
+        ctx.hardware_ready.connect(self.recommend)
+        ctx.settings_changed.connect(self.recommend)
+        self.recommend()
+
+    def recommend(self) -> None:
+        """The starter model: the best small one that fits, once the hardware is measured."""
+        ctx = self.ctx
+        card = self.card = starter_chat_card(ctx.catalog, ctx.fit if ctx.hardware is not None else None)
+        if card is None:
+            return
+        self.card_name.setText(f"<b>{card.name}</b>")
+        size = approximate_size(card)
+        details = [
+            card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
+            card.quantization or "",
+            size and self.tr("{size} download").format(size=format_size(size)),
+            self.tr("licence: {licence}").format(licence=card.license),
+        ]
+        self.card_facts.setText(" · ".join(str(d) for d in details if d))
+        fit = ctx.fit(card)
+        self.card_fit.setText(self.tr("Fits this computer: about {needed} of memory, {available} free").format(
+            needed=format_size(fit.needed), available=format_size(fit.available))
+            if fit is not None and fit.available else "")
+        self.card_description.setText(card.description)
+        offline = ctx.downloads.offline()
+        self.download_button.setEnabled(not offline)
+        self.download_button.setToolTip(self.tr("Offline mode is on (Settings)") if offline else "")
+
+    def _download(self) -> None:
+        if self.card is not None:
+            self.ctx.downloads.start(self.card)
+            self.download_requested.emit(self.card.id)

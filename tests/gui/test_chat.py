@@ -193,3 +193,104 @@ def test_closing_mid_reply_saves_the_partial_reply_and_stops_everything(
     store.close()
     assert [m.role for m in messages] == ["user", "assistant"] and messages[1].content
     assert main_window.ctx.session.model is None
+
+
+def test_auto_scroll_stops_when_the_user_scrolls_up(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    main_window.resize(900, 520)
+    configure(chat, max_tokens=0)
+    chat.send("Scroll test")
+    bar = chat.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 200, timeout=30_000)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=5_000)  # following the reply
+    bar.setValue(0)  # the user scrolls up
+    assert not chat.view.follow
+    top_max = bar.maximum()
+    qtbot.waitUntil(lambda: bar.maximum() > top_max + 100, timeout=30_000)
+    assert bar.value() == 0  # left where the user put it
+    chat.stop()
+    wait_reply(qtbot, chat)
+    chat.view.scroll_to_end()
+    assert chat.view.follow and bar.value() == bar.maximum()
+
+
+def test_copy_message_and_code(qtbot: QtBot, main_window: MainWindow) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.pages.chat.message_view import CodeBlock, MessageWidget
+
+    widget = main_window.chat.view.add(MessageWidget("assistant", "Run:\n\n```sh\nls -la\n```\nDone."))
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == widget.text
+    [code] = widget.findChildren(CodeBlock)
+    assert code.language.text() == "sh"
+    qtbot.mouseClick(code.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "ls -la"
+
+
+def test_budget_after_a_reply_counts_the_reply(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    configure(chat, max_tokens=50)
+    chat.send("Count me")  # the model loads first: its measurement must not overwrite the reply's figure
+    wait_reply(qtbot, chat)
+    qtbot.wait(200)
+    budget = chat.last_budget
+    stats = chat.store.messages(chat.conv.id)[-1].stats  # type: ignore[union-attr]
+    assert budget is not None and stats is not None
+    assert budget.used == stats["prompt_tokens"] + stats["generated_tokens"]
+    assert f"{budget.used} of" in chat.budget_label.text()
+
+
+def test_a_model_that_fails_to_load_is_reported_inline(
+    qtbot: QtBot, main_window: MainWindow, tiny_base_gguf: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from engines.store import ModelStore
+
+    broken = tmp_path / "broken.gguf"
+    shutil.copy(tiny_base_gguf, broken)
+    model = ModelStore().add(broken, name="Broken")
+    broken.write_bytes(broken.read_bytes()[:4096])  # truncated after it was registered
+    main_window.ctx.models_changed.emit()
+    chat = main_window.chat
+    chat.model_combo.setCurrentIndex(chat.model_combo.findData(model.id))
+    chat.model_combo.activated.emit(chat.model_combo.currentIndex())
+    chat.send("Hello?")
+    wait_reply(qtbot, chat)
+    assert chat.notice.isVisible() and "could not be loaded" in chat.notice.text()
+    reply = chat.view.messages()[-1]
+    assert reply.role == "assistant" and reply.error.isVisibleTo(reply) and reply.error.text()
+    assert [m.role for m in chat.store.messages(chat.conv.id)] == ["user"]  # type: ignore[union-attr]
+    assert main_window.model_label.text() == "No model loaded"
+
+
+def test_composer_grows_with_the_text(main_window: MainWindow) -> None:
+    box = main_window.chat.composer.input
+    small = box.height()
+    box.setPlainText("\n".join(f"line {i}" for i in range(6)))
+    assert box.height() > small
+    box.setPlainText("\n".join(f"line {i}" for i in range(60)))
+    assert box.height() == main_window.chat.composer.MAX_HEIGHT
+    box.clear()
+    assert box.height() == small
+
+
+def test_changed_threads_apply_on_the_next_message(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    configure(chat, max_tokens=4)
+    chat.send("one")
+    wait_reply(qtbot, chat)
+    assert chat.session.model is not None and chat.session.model.options.threads == main_window.ctx.settings.threads
+    main_window.ctx.settings.threads = 1 if main_window.ctx.settings.threads != 1 else 2
+    chat.send("two")
+    wait_reply(qtbot, chat)
+    assert chat.session.model.options.threads == main_window.ctx.settings.threads
+
+
+def test_closing_while_the_model_loads(qtbot: QtBot, main_window: MainWindow) -> None:
+    chat = main_window.chat
+    configure(chat, max_tokens=8)
+    chat.send("Close now")  # queues the load, then the reply
+    main_window.close()
+    assert main_window.ctx.session.model is None

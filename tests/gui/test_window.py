@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -45,8 +45,8 @@ def test_first_run_shows_the_welcome_page_and_import_leaves_it(
     (folder / "broken.gguf").write_bytes(b"GGUF but not really")
     window.models.installed.scan_path(tmp_path / "library")
     qtbot.waitUntil(lambda: chat.stack.currentIndex() == 1, timeout=10_000)
-    assert [m.name for m in ModelStore().installed()] == ["a"]
-    qtbot.waitUntil(lambda: "skipped 1" in window.models.installed.status.text(), timeout=5_000)
+    assert [Path(m.path).name for m in ModelStore().installed()] == ["a.gguf"]
+    qtbot.waitUntil(lambda: "broken.gguf" in window.models.installed.status.text(), timeout=5_000)
     assert chat.model_combo.count() == 1
     close(window)
 
@@ -64,7 +64,9 @@ def test_models_page_import_default_verify_delete(qtbot: QtBot, main_window: Mai
     assert load_settings().default_models == {"chat": selected.id}
     assert pane.table.item(1, 4).text() == "Chat"
     pane.verify_selected()
-    qtbot.waitUntil(lambda: "unchanged" in pane.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "checksum recorded" in pane.status.text(), timeout=10_000)
+    pane.verify_selected()
+    qtbot.waitUntil(lambda: "intact" in pane.status.text(), timeout=10_000)
     pane.delete_selected(confirm=False)
     qtbot.waitUntil(lambda: pane.table.rowCount() == 1, timeout=10_000)
     assert tiny_base_gguf.exists()  # linked files are never deleted
@@ -183,6 +185,16 @@ def test_compiled_translations_are_up_to_date(tmp_path: Path) -> None:
         assert committed.read_bytes() == fresh.read_bytes(), f"run scripts/build_translations.py ({fresh.name})"
     ts = (build_translations.I18N / "candeia_pt_BR.ts").read_text(encoding="utf-8")
     assert 'type="unfinished"' not in ts
+    # Every string in the source has a Portuguese translation (lupdate into a scratch file).
+    import xml.etree.ElementTree as ET
+
+    scratch = tmp_path / "scratch.ts"
+    subprocess.run([build_translations.tool("pyside6-lupdate"), *build_translations.sources(), "-ts", str(scratch)],
+                   cwd=ROOT, check=True, capture_output=True)
+    wanted = {m.findtext("source") for m in ET.parse(scratch).iter("message")}
+    translated = {m.findtext("source") for m in ET.parse(build_translations.I18N / "candeia_pt_BR.ts").iter("message")
+                  if m.findtext("translation")}
+    assert not wanted - translated, "run scripts/build_translations.py and translate the new strings"
 
 
 @pytest.mark.slow
@@ -198,3 +210,44 @@ def test_status_bar_memory(main_window: MainWindow, qtbot: QtBot) -> None:
     assert "MB" in main_window.memory_label.text()
     main_window.chat.send("hi")
     wait_reply(qtbot, main_window.chat)
+
+
+def test_theme_switch_redraws_icons(main_window: MainWindow) -> None:
+    button = main_window.chat.sampling_button
+    light_key = button.icon().cacheKey()
+    main_window.apply_theme("dark")
+    try:
+        assert button.icon().cacheKey() != light_key
+        assert theme.current().name == "dark"
+    finally:
+        main_window.apply_theme("light")
+
+
+def test_catalog_shows_the_fit_once_the_hardware_is_measured(qtbot: QtBot, main_window: MainWindow) -> None:
+    catalog = main_window.models.catalog
+    qtbot.waitUntil(lambda: main_window.ctx.hardware is not None, timeout=20_000)
+    assert catalog.fits_filter.isEnabled()
+    gguf = next(c for c in main_window.ctx.catalog if c.engine == "llama.cpp" and c.shape is not None)
+    catalog.select(gguf.id)
+    assert "Memory needed" in catalog.fit_label.text()
+    catalog.fits_filter.setChecked(True)
+    fitting = catalog.visible_cards()
+    assert all((f := main_window.ctx.fit(c)) is not None and f.verdict in ("fits", "tight") for c in fitting)
+
+
+def test_other_apps_folders_are_scanned(
+    qtbot: QtBot, main_window: MainWindow, tiny_base_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop import model_ops
+
+    lmstudio = tmp_path / "lmstudio" / "models" / "someone" / "repo"
+    lmstudio.mkdir(parents=True)
+    shutil.copy(tiny_base_gguf, lmstudio / "other.gguf")
+    monkeypatch.setattr(model_ops, "other_apps_folders", lambda: [tmp_path / "lmstudio"])
+    pane = main_window.models.installed
+    qtbot.mouseClick(pane.other_apps_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 2, timeout=10_000)
+    assert any(Path(m.path).name == "other.gguf" and m.linked for m in ModelStore().installed())
+    monkeypatch.setattr(model_ops, "other_apps_folders", lambda: [])
+    pane.scan_other_apps()
+    assert "No other app" in pane.status.text()

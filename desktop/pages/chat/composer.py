@@ -24,6 +24,8 @@ class ChatInput(QPlainTextEdit):
 class Composer(QFrame):
     send_requested = Signal(str)
     stop_requested = Signal()
+    MIN_HEIGHT = 56
+    MAX_HEIGHT = 220
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,7 +36,8 @@ class Composer(QFrame):
         self.input.setPlaceholderText(self.tr("Message the model (Enter sends, Shift+Enter for a new line)"))
         self.input.setAccessibleName(self.tr("Message"))
         self.input.setTabChangesFocus(True)
-        self.input.setFixedHeight(72)
+        self.input.setFixedHeight(self.MIN_HEIGHT)
+        self.input.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self.input.submitted.connect(self._submit)
         layout.addWidget(self.input, 1)
         self.button = QPushButton()
@@ -45,16 +48,24 @@ class Composer(QFrame):
         self.generating = False
         self.set_generating(False)
 
+    def _fit_height(self) -> None:
+        """Grow with the text up to MAX_HEIGHT, then scroll."""
+        # A plain-text document measures its height in lines, not pixels.
+        lines = max(1, int(self.input.document().size().height()))
+        margins = int(2 * self.input.document().documentMargin()) + 2 * self.input.frameWidth() + 8
+        content = lines * self.input.fontMetrics().lineSpacing() + margins
+        self.input.setFixedHeight(max(self.MIN_HEIGHT, min(self.MAX_HEIGHT, content)))
+
     def set_generating(self, generating: bool) -> None:
         self.generating = generating
         if generating:
             self.button.setText(self.tr("Stop"))
-            self.button.setIcon(theme.icon("stop", theme.current().accent_text))
+            theme.set_icon(self.button, "stop", "accent_text")
             self.button.setToolTip(self.tr("Stop the reply now (Esc)"))
             self.button.setAccessibleName(self.tr("Stop the reply"))
         else:
             self.button.setText(self.tr("Send"))
-            self.button.setIcon(theme.icon("send", theme.current().accent_text))
+            theme.set_icon(self.button, "send", "accent_text")
             self.button.setToolTip(self.tr("Send the message (Enter)"))
             self.button.setAccessibleName(self.tr("Send the message"))
 

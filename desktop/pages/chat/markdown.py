@@ -49,13 +49,32 @@ def split_blocks(text: str) -> list[Block]:
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def split_for_display(text: str) -> list[Block]:
+def _pieces(text: str, limit: int) -> list[str]:
+    """Cut `text` at line breaks or spaces into pieces of about `limit` characters."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip(" ").removeprefix("\n")
+    pieces.append(text)
+    return pieces
+
+
+def split_for_display(text: str, chunk: int | None = None) -> list[Block]:
     """Like split_blocks, with prose cut into paragraphs: while a reply streams, only its last
-    paragraph changes, so only that one is laid out again (keeps each update cheap on long replies)."""
+    paragraph changes, so only that one is laid out again (keeps each update cheap on long replies).
+
+    `chunk` (used while streaming) also cuts very long paragraphs and code blocks, so the piece
+    being laid out again stays small; the finished reply is drawn without it.
+    """
     out: list[Block] = []
     for block in split_blocks(text):
-        if block.kind == "code":
-            out.append(block)
-        else:
-            out.extend(Block("text", part.strip("\n")) for part in _BLANK_LINE.split(block.text) if part.strip())
+        parts = [block.text] if block.kind == "code" else [
+            p.strip("\n") for p in _BLANK_LINE.split(block.text) if p.strip()]
+        for part in parts:
+            pieces = _pieces(part, chunk) if chunk else [part]
+            out.extend(Block(block.kind, piece, block.language) for piece in pieces)
     return out

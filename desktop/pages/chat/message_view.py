@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -23,6 +24,36 @@ from PySide6.QtWidgets import (
 
 from ... import theme
 from .markdown import Block, split_for_display
+
+
+class WrappedLabel(QLabel):
+    """A word-wrapped label that remembers its height per width: Qt asks every label again on each
+    layout pass, and laying out long text is what made streaming slow down as a reply grew."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._heights: dict[int, int] = {}
+
+    def setText(self, text: str) -> None:
+        self._heights.clear()
+        super().setText(text)
+
+    def setTextFormat(self, text_format: Qt.TextFormat) -> None:
+        self._heights.clear()
+        super().setTextFormat(text_format)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._heights.clear()
+        super().changeEvent(event)
+
+    def heightForWidth(self, width: int) -> int:
+        height = self._heights.get(width)
+        if height is None:
+            if len(self._heights) > 8:
+                self._heights.clear()
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -35,9 +66,13 @@ def _selectable(label: QLabel) -> QLabel:
     return label
 
 
+STREAM_CHUNK = 1200  # characters per widget while a reply streams (see split_for_display)
+
+
 class CodeBlock(QFrame):
     def __init__(self, block: Block, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.code = ""
         self.setObjectName("code")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 8)
@@ -48,17 +83,16 @@ class CodeBlock(QFrame):
         header.addWidget(self.language)
         header.addStretch(1)
         self.copy_button = QToolButton()
-        self.copy_button.setIcon(theme.icon("copy"))
+        theme.set_icon(self.copy_button, "copy")
         self.copy_button.setToolTip(self.tr("Copy code"))
         self.copy_button.setAccessibleName(self.tr("Copy code"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.code))
         header.addWidget(self.copy_button)
         layout.addLayout(header)
-        self.body = _selectable(QLabel())
+        self.body = _selectable(WrappedLabel())
         self.body.setTextFormat(Qt.TextFormat.PlainText)
         self.body.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         layout.addWidget(self.body)
-        self.code = ""
         self.set_block(block)
 
     def set_block(self, block: Block) -> None:
@@ -79,6 +113,7 @@ class MessageWidget(QWidget):
         self.role = role
         self.text = text
         self.message_id: int | None = None
+        self.streaming = False
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.bubble = QFrame()
@@ -105,9 +140,12 @@ class MessageWidget(QWidget):
         self.regenerate_button.hide()
         self.copy_requested.connect(lambda: QGuiApplication.clipboard().setText(self.text))
         layout.addLayout(header)
-        self.body = QVBoxLayout()
-        self.body.setSpacing(6)
-        layout.addLayout(self.body)
+        # Settled segments live in one container and the segment still growing in another: an update
+        # then lays out only the growing one (Qt keeps the settled container's cached height).
+        self._settled, self._settled_layout = self._container()
+        self._growing, self._growing_layout = self._container()
+        layout.addWidget(self._settled)
+        layout.addWidget(self._growing)
         self.stats = QLabel()
         self.stats.setObjectName("stats")
         self.stats.hide()
@@ -127,43 +165,58 @@ class MessageWidget(QWidget):
 
     def _tool(self, icon_name: str, tip: str, signal: Any) -> QToolButton:
         button = QToolButton()
-        button.setIcon(theme.icon(icon_name, theme.current().muted))
+        theme.set_icon(button, icon_name, "muted")
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.clicked.connect(signal)
         return button
 
+    @staticmethod
+    def _container() -> tuple[QWidget, QVBoxLayout]:
+        widget = QWidget()
+        box = QVBoxLayout(widget)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(6)
+        return widget, box
+
     def _render(self) -> None:
         self._render_timer.stop()
-        blocks = split_for_display(self.text) or [Block("text", "")]
+        if self.role == "user":
+            blocks = [Block("text", self.text)]
+        else:
+            blocks = split_for_display(self.text, STREAM_CHUNK if self.streaming else None) or [Block("text", "")]
         for index, block in enumerate(blocks):
             widget = self._segments[index] if index < len(self._segments) else None
-            fits = (block.kind == "code") == isinstance(widget, CodeBlock)
-            if widget is None or not fits:
-                if widget is not None:
-                    for stale in self._segments[index:]:
-                        self.body.removeWidget(stale)
-                        stale.deleteLater()
-                    del self._segments[index:]
-                widget = CodeBlock(block) if block.kind == "code" else _selectable(QLabel())
-                self.body.addWidget(widget)
+            if widget is None or (block.kind == "code") != isinstance(widget, CodeBlock):
+                self._drop_segments(index)
+                widget = CodeBlock(block) if block.kind == "code" else self._text_label()
                 self._segments.append(widget)
             if isinstance(widget, CodeBlock):
-                if widget.code != block.text:
+                if widget.code != block.text or widget.language.text() != (block.language or widget.tr("code")):
                     widget.set_block(block)
-            elif isinstance(widget, QLabel):
-                if self.role == "user":
-                    widget.setTextFormat(Qt.TextFormat.PlainText)  # what the user typed, exactly
-                    widget.setText(self.text)
-                else:
-                    widget.setTextFormat(Qt.TextFormat.MarkdownText)
-                    widget.setText(block.text)
-            if self.role == "user":
-                break
-        for stale in self._segments[len(blocks) if self.role != "user" else 1:]:
-            self.body.removeWidget(stale)
+            elif isinstance(widget, QLabel) and widget.text() != block.text:
+                widget.setText(block.text)  # unchanged segments are not laid out again
+        self._drop_segments(len(blocks))
+        last = len(self._segments) - 1
+        for index, widget in enumerate(self._segments):
+            target = self._growing_layout if index == last else self._settled_layout
+            if widget.parentWidget() is not target.parentWidget():
+                if widget.parentWidget() is not None:
+                    self._growing_layout.removeWidget(widget)
+                target.addWidget(widget)
+
+    def _text_label(self) -> QLabel:
+        label = _selectable(WrappedLabel())
+        # What the user typed is shown exactly; replies are Markdown.
+        label.setTextFormat(Qt.TextFormat.PlainText if self.role == "user" else Qt.TextFormat.MarkdownText)
+        return label
+
+    def _drop_segments(self, start: int) -> None:
+        for stale in self._segments[start:]:
+            stale.hide()
+            stale.setParent(None)
             stale.deleteLater()
-        del self._segments[len(blocks) if self.role != "user" else 1:]
+        del self._segments[start:]
 
     def append(self, text: str) -> None:
         """Add streamed text; batches that arrive together are drawn once, when the event loop is free."""
@@ -172,8 +225,10 @@ class MessageWidget(QWidget):
             self._render_timer.start()
 
     def set_text(self, text: str) -> None:
-        if text != self.text or self._render_timer.isActive():
+        """The final text: drawn at once, long paragraphs whole again."""
+        if text != self.text or self._render_timer.isActive() or self.streaming:
             self.text = text
+            self.streaming = False
             self._render()
 
     def set_stats(self, stats: dict[str, Any] | None) -> None:
@@ -212,6 +267,10 @@ class MessageView(QScrollArea):
         self._layout.setContentsMargins(16, 16, 16, 16)
         self._layout.setSpacing(12)
         self._layout.addStretch(1)
+        # Wrapped text reports a tall minimum height (measured at a narrow width) that would stretch
+        # the body past its content; ignoring it lets the scroll area size the body by height-for-width.
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.setWidget(body)
         self.follow = True
         bar = self.verticalScrollBar()
@@ -227,8 +286,8 @@ class MessageView(QScrollArea):
         self.follow = value >= self.verticalScrollBar().maximum() - 8
 
     def messages(self) -> list[MessageWidget]:
-        widgets = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
-        return [w for w in widgets if isinstance(w, MessageWidget)]
+        items = (self._layout.itemAt(i) for i in range(self._layout.count()))
+        return [w for w in (item.widget() for item in items if item is not None) if isinstance(w, MessageWidget)]
 
     def add(self, widget: MessageWidget) -> MessageWidget:
         self._layout.insertWidget(self._layout.count() - 1, widget)

@@ -161,7 +161,7 @@ class ChatPage(QWidget):
 
     def _tool(self, icon_name: str, tip: str, checkable: bool = False) -> QToolButton:
         button = QToolButton()
-        button.setIcon(theme.icon(icon_name))
+        theme.set_icon(button, icon_name)
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.setCheckable(checkable)
@@ -230,16 +230,16 @@ class ChatPage(QWidget):
         self.ensure_model()
 
     def ensure_model(self) -> bool:
-        """Load the picked model with the conversation's context size unless it is loaded (or loading)."""
+        """Load the picked model with the conversation's context size and the current settings (threads,
+        GPU layers) unless it is loaded that way already, or loading."""
         model_id = self.current_model_id()
         if model_id is None:
             return False
-        context_size = int(self.sampling.values()["context_size"])
+        options = load_options_from(self.ctx.settings, context_size=int(self.sampling.values()["context_size"]))
         loaded = self.session.model
-        if self.session.pending_ref == model_id and (loaded is None or loaded.options.context_size == context_size):
+        if self.session.pending_ref == model_id and (loaded is None or loaded.options == options):
             return True
-        self.session.load(model_id, load_options_from(self.ctx.settings, context_size=context_size),
-                          name=self.model_combo.currentText())
+        self.session.load(model_id, options, name=self.model_combo.currentText())
         return True
 
     def _on_loading(self, ref: str) -> None:
@@ -262,7 +262,7 @@ class ChatPage(QWidget):
         self.system_edit.setPlainText("")
         self._draft_sampling = {}
         self.conversations.list.clearSelection()
-        self.conversations.list.setCurrentItem(None)
+        self.conversations.list.setCurrentRow(-1)
         self._select_model(self.ctx.default_model("chat"))
         self._apply_model_defaults()
         self.notice.hide()
@@ -365,6 +365,7 @@ class ChatPage(QWidget):
         self.ensure_model()
         sampling = sampling_from(self.sampling.values())
         widget = self.view.add(MessageWidget("assistant"))
+        widget.streaming = True
         widget.regenerate_requested.connect(self.regenerate)
         task = self.session.generate(self._history(self.conv), sampling)
         reply = _Reply(task, self.conv.id, widget)
@@ -402,6 +403,7 @@ class ChatPage(QWidget):
 
     def _on_reply_failed(self, reply: _Reply, error: object) -> None:
         if reply.widget is not None:
+            reply.widget.set_text(reply.widget.text)
             reply.widget.set_error(error_text(error))
 
     def _on_reply_done(self, reply: _Reply) -> None:
@@ -439,9 +441,10 @@ class ChatPage(QWidget):
             return
         widgets = self.view.messages()
         index = next((i for i in range(len(widgets) - 1, -1, -1) if widgets[i].role == "user"), None)
-        if index is None or widgets[index].message_id is None:
+        message_id = widgets[index].message_id if index is not None else None
+        if index is None or message_id is None:
             return
-        self.store.delete_messages_from(self.conv.id, widgets[index].message_id)
+        self.store.delete_messages_from(self.conv.id, message_id)
         self.composer.input.setPlainText(widgets[index].text)
         for widget in widgets[index:]:
             self.view.remove(widget)
@@ -451,12 +454,17 @@ class ChatPage(QWidget):
 
     # -- context budget ------------------------------------------------------------------------
     def _measure(self) -> None:
-        if self.conv is None or self.session.pending_ref is None:
+        """Count the conversation's tokens (on the model's worker); a reply in flight reports its own."""
+        if self.conv is None or self.session.pending_ref is None or self.reply is not None:
             return
         task = self.session.measure(self._history(self.conv), self.sampling.values()["max_tokens"])
         conv_id = self.conv.id
-        task.succeeded.connect(lambda budget: self._show_budget(budget) if self.conv and self.conv.id == conv_id
-                               else None)
+
+        def show(budget: Budget | None) -> None:
+            if self.reply is None and self.conv is not None and self.conv.id == conv_id:
+                self._show_budget(budget)
+
+        task.succeeded.connect(show)
 
     def _set_budget_text(self, text: str) -> None:
         self.budget_label.setText(text)

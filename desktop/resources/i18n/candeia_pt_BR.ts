@@ -3,87 +3,98 @@
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="62" />
+        <location filename="../../pages/models.py" line="64" />
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="63" />
+        <location filename="../../pages/models.py" line="65" />
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="67" />
+        <location filename="../../pages/models.py" line="69" />
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="69" />
+        <location filename="../../pages/models.py" line="71" />
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="70" />
+        <location filename="../../pages/models.py" line="72" />
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71" />
+        <location filename="../../pages/models.py" line="73" />
+        <location filename="../../pages/models.py" line="178" />
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="73" />
-        <source>Available once Candeia can measure this computer's memory.</source>
-        <translation>Disponível quando o Candeia puder medir a memória deste computador.</translation>
+        <location filename="../../pages/models.py" line="75" />
+        <source>Only models whose memory estimate fits the free memory</source>
+        <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="81" />
+        <location filename="../../pages/models.py" line="177" />
+        <source>Memory needed: measuring this computer…</source>
+        <translation>Memória necessária: medindo este computador…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="178" />
+        <source>Tight fit: close other apps first</source>
+        <translation>Cabe no limite: feche outros apps antes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="179" />
+        <source>Does not fit this computer's free memory</source>
+        <translation>Não cabe na memória livre deste computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="179" />
+        <source>Fit unknown</source>
+        <translation>Não se sabe se cabe</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="180" />
+        <source>Memory needed: {needed} at {context} tokens of context ({device})</source>
+        <translation>Memória necessária: {needed} com {context} tokens de contexto ({device})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="182" />
+        <source>{available} free</source>
+        <translation>{available} livres</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="85" />
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="93" />
-        <source>Download</source>
-        <translation>Baixar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="96" />
-        <source>Downloading from the catalog is coming in a later version.</source>
-        <translation>Baixar do catálogo chega numa próxima versão.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="97" />
-        <source>Download the selected model</source>
-        <translation>Baixar o modelo selecionado</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="139" />
+        <location filename="../../pages/models.py" line="149" />
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="147" />
+        <location filename="../../pages/models.py" line="158" />
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="149" />
+        <location filename="../../pages/models.py" line="160" />
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="150" />
+        <location filename="../../pages/models.py" line="162" />
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="155" />
-        <source>Memory needed: estimated once this computer's memory can be measured.</source>
-        <translation>Memória necessária: estimada quando a memória deste computador puder ser medida.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/models.py" line="158" />
+        <location filename="../../pages/models.py" line="170" />
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -124,7 +135,7 @@
     </message>
     <message>
         <location filename="../../pages/chat/page.py" line="152" />
-        <location filename="../../pages/chat/page.py" line="494" />
+        <location filename="../../pages/chat/page.py" line="502" />
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
@@ -184,42 +195,42 @@
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="470" />
+        <location filename="../../pages/chat/page.py" line="478" />
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="474" />
+        <location filename="../../pages/chat/page.py" line="482" />
         <source>This conversation is longer than the model's context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="479" />
+        <location filename="../../pages/chat/page.py" line="487" />
         <source>The last message is too long for the model's context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="492" />
+        <location filename="../../pages/chat/page.py" line="500" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="492" />
+        <location filename="../../pages/chat/page.py" line="500" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="504" />
+        <location filename="../../pages/chat/page.py" line="512" />
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="504" />
+        <location filename="../../pages/chat/page.py" line="512" />
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="504" />
+        <location filename="../../pages/chat/page.py" line="512" />
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -227,13 +238,13 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="52" />
-        <location filename="../../pages/chat/message_view.py" line="53" />
+        <location filename="../../pages/chat/message_view.py" line="87" />
+        <location filename="../../pages/chat/message_view.py" line="88" />
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="66" />
+        <location filename="../../pages/chat/message_view.py" line="100" />
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -241,42 +252,42 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../../pages/chat/composer.py" line="34" />
+        <location filename="../../pages/chat/composer.py" line="36" />
         <source>Message the model (Enter sends, Shift+Enter for a new line)</source>
         <translation>Mensagem para o modelo (Enter envia, Shift+Enter quebra a linha)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="35" />
+        <location filename="../../pages/chat/composer.py" line="37" />
         <source>Message</source>
         <translation>Mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="51" />
+        <location filename="../../pages/chat/composer.py" line="62" />
         <source>Stop</source>
         <translation>Parar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="53" />
+        <location filename="../../pages/chat/composer.py" line="64" />
         <source>Stop the reply now (Esc)</source>
         <translation>Parar a resposta agora (Esc)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="54" />
+        <location filename="../../pages/chat/composer.py" line="65" />
         <source>Stop the reply</source>
         <translation>Parar a resposta</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="56" />
+        <location filename="../../pages/chat/composer.py" line="67" />
         <source>Send</source>
         <translation>Enviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="58" />
+        <location filename="../../pages/chat/composer.py" line="69" />
         <source>Send the message (Enter)</source>
         <translation>Enviar a mensagem (Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="59" />
+        <location filename="../../pages/chat/composer.py" line="70" />
         <source>Send the message</source>
         <translation>Enviar a mensagem</translation>
     </message>
@@ -285,227 +296,342 @@
     <name>ConversationList</name>
     <message>
         <location filename="../../pages/chat/conversation_list.py" line="37" />
-        <location filename="../../pages/chat/conversation_list.py" line="39" />
+        <location filename="../../pages/chat/conversation_list.py" line="40" />
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="38" />
+        <location filename="../../pages/chat/conversation_list.py" line="39" />
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>Começar uma nova conversa (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="44" />
         <location filename="../../pages/chat/conversation_list.py" line="45" />
+        <location filename="../../pages/chat/conversation_list.py" line="46" />
         <source>Search conversations</source>
         <translation>Buscar conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="50" />
+        <location filename="../../pages/chat/conversation_list.py" line="51" />
         <source>Conversations</source>
         <translation>Conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="56" />
+        <location filename="../../pages/chat/conversation_list.py" line="57" />
         <source>Rename</source>
         <translation>Renomear</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="60" />
-        <location filename="../../pages/chat/conversation_list.py" line="95" />
+        <location filename="../../pages/chat/conversation_list.py" line="61" />
+        <location filename="../../pages/chat/conversation_list.py" line="96" />
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="94" />
+        <location filename="../../pages/chat/conversation_list.py" line="95" />
         <source>Rename…</source>
         <translation>Renomear…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="104" />
+        <location filename="../../pages/chat/conversation_list.py" line="105" />
         <source>Rename conversation</source>
         <translation>Renomear conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="104" />
+        <location filename="../../pages/chat/conversation_list.py" line="105" />
         <source>Title:</source>
         <translation>Título:</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="118" />
+        <location filename="../../pages/chat/conversation_list.py" line="119" />
         <source>Delete conversation</source>
         <translation>Excluir conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="119" />
+        <location filename="../../pages/chat/conversation_list.py" line="120" />
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
     </message>
 </context>
 <context>
+    <name>DownloadPanel</name>
+    <message>
+        <location filename="../../pages/download_panel.py" line="30" />
+        <location filename="../../pages/download_panel.py" line="95" />
+        <source>Download</source>
+        <translation>Baixar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="32" />
+        <source>Download the selected model</source>
+        <translation>Baixar o modelo selecionado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="34" />
+        <location filename="../../pages/download_panel.py" line="98" />
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="36" />
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="37" />
+        <source>Cancel the download</source>
+        <translation>Cancelar o download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="46" />
+        <source>Download progress</source>
+        <translation>Progresso do download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="85" />
+        <source>The download failed: {error}</source>
+        <translation>O download falhou: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="89" />
+        <source>Installed</source>
+        <translation>Instalados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="91" />
+        <source>This model is installed; see the Installed tab.</source>
+        <translation>Este modelo está instalado; veja a aba Instalados.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="94" />
+        <source>Retry</source>
+        <translation>Tentar de novo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="95" />
+        <source>Resume download</source>
+        <translation>Continuar o download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="97" />
+        <source>Offline mode is on (Settings)</source>
+        <translation>O modo offline está ligado (Configurações)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="98" />
+        <source>Resume</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="100" />
+        <source>Waiting for a free download slot…</source>
+        <translation>Esperando uma vaga para baixar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="102" />
+        <source>Paused; the downloaded part is kept.</source>
+        <translation>Pausado; a parte já baixada fica guardada.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="104" />
+        <source>Downloaded and verified.</source>
+        <translation>Baixado e verificado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="106" />
+        <source>Cancelled.</source>
+        <translation>Cancelado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="108" />
+        <source>Part of this download is already here; it continues where it stopped.</source>
+        <translation>Parte deste download já está aqui; ele continua de onde parou.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="122" />
+        <source>{done} of {total} · {speed}/s · {eta} left</source>
+        <translation>{done} de {total} · {speed}/s · faltam {eta}</translation>
+    </message>
+</context>
+<context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="171" />
+        <location filename="../../pages/models.py" line="196" />
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="173" />
+        <location filename="../../pages/models.py" line="198" />
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="178" />
+        <location filename="../../pages/models.py" line="200" />
+        <source>Find other apps' models</source>
+        <translation>Achar modelos de outros apps</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="201" />
+        <source>Link the models of LM Studio, GPT4All, Jan and the Hugging Face cache, without copying them</source>
+        <translation>Vincular os modelos do LM Studio, GPT4All, Jan e do cache do Hugging Face, sem copiá-los</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="208" />
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180" />
+        <location filename="../../pages/models.py" line="210" />
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="181" />
+        <location filename="../../pages/models.py" line="211" />
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="183" />
+        <location filename="../../pages/models.py" line="213" />
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="185" />
+        <location filename="../../pages/models.py" line="215" />
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192" />
+        <location filename="../../pages/models.py" line="222" />
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="193" />
+        <location filename="../../pages/models.py" line="223" />
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="209" />
+        <location filename="../../pages/models.py" line="239" />
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="254" />
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="254" />
         <source>in Candeia's folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="255" />
+        <location filename="../../pages/models.py" line="286" />
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="256" />
+        <location filename="../../pages/models.py" line="287" />
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="261" />
+        <location filename="../../pages/models.py" line="292" />
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="263" />
+        <location filename="../../pages/models.py" line="294" />
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="264" />
+        <location filename="../../pages/models.py" line="295" />
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="268" />
+        <location filename="../../pages/models.py" line="299" />
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="273" />
+        <location filename="../../pages/models.py" line="305" />
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="276" />
+        <location filename="../../pages/models.py" line="308" />
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="278" />
+        <location filename="../../pages/models.py" line="310" />
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="284" />
+        <location filename="../../pages/models.py" line="315" />
+        <source>No other app's model folder was found on this computer.</source>
+        <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="323" />
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="287" />
+        <location filename="../../pages/models.py" line="326" />
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="288" />
-        <source>{name} is readable and unchanged.</source>
-        <translation>{name} pode ser lido e não mudou.</translation>
+        <location filename="../../pages/models.py" line="327" />
+        <source>{name}: checksum recorded; later checks compare against it.</source>
+        <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="289" />
+        <location filename="../../pages/models.py" line="328" />
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313" />
+        <location filename="../../pages/models.py" line="352" />
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="314" />
+        <location filename="../../pages/models.py" line="353" />
         <source>Delete {name}? Its files are removed from Candeia's folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="315" />
+        <location filename="../../pages/models.py" line="354" />
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="321" />
+        <location filename="../../pages/models.py" line="360" />
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -513,89 +639,89 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="43" />
+        <location filename="../../main_window.py" line="47" />
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="51" />
+        <location filename="../../main_window.py" line="55" />
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="63" />
+        <location filename="../../main_window.py" line="67" />
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="64" />
+        <location filename="../../main_window.py" line="68" />
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="65" />
+        <location filename="../../main_window.py" line="69" />
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="66" />
+        <location filename="../../main_window.py" line="70" />
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="67" />
+        <location filename="../../main_window.py" line="71" />
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="73" />
+        <location filename="../../main_window.py" line="77" />
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="89" />
-        <location filename="../../main_window.py" line="101" />
-        <location filename="../../main_window.py" line="102" />
+        <location filename="../../main_window.py" line="96" />
+        <location filename="../../main_window.py" line="108" />
+        <location filename="../../main_window.py" line="124" />
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93" />
+        <location filename="../../main_window.py" line="100" />
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93" />
+        <location filename="../../main_window.py" line="100" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94" />
+        <location filename="../../main_window.py" line="101" />
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94" />
+        <location filename="../../main_window.py" line="101" />
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="99" />
+        <location filename="../../main_window.py" line="106" />
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="114" />
+        <location filename="../../main_window.py" line="120" />
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="118" />
+        <location filename="../../main_window.py" line="128" />
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="123" />
+        <location filename="../../main_window.py" line="133" />
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
@@ -603,7 +729,7 @@
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="212" />
+        <location filename="../../pages/chat/message_view.py" line="279" />
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -611,57 +737,57 @@
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="95" />
+        <location filename="../../pages/chat/message_view.py" line="130" />
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="95" />
+        <location filename="../../pages/chat/message_view.py" line="130" />
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="99" />
+        <location filename="../../pages/chat/message_view.py" line="134" />
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="100" />
+        <location filename="../../pages/chat/message_view.py" line="135" />
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="101" />
+        <location filename="../../pages/chat/message_view.py" line="136" />
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="120" />
+        <location filename="../../pages/chat/message_view.py" line="163" />
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="120" />
+        <location filename="../../pages/chat/message_view.py" line="163" />
         <source>Assistant's reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="175" />
+        <location filename="../../pages/chat/message_view.py" line="238" />
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="180" />
+        <location filename="../../pages/chat/message_view.py" line="243" />
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="182" />
+        <location filename="../../pages/chat/message_view.py" line="245" />
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="185" />
+        <location filename="../../pages/chat/message_view.py" line="248" />
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -671,17 +797,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="329" />
+        <location filename="../../pages/models.py" line="368" />
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="333" />
+        <location filename="../../pages/models.py" line="372" />
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="334" />
+        <location filename="../../pages/models.py" line="373" />
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -797,147 +923,147 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="57" />
+        <location filename="../../pages/settings.py" line="53" />
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="60" />
+        <location filename="../../pages/settings.py" line="56" />
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="64" />
+        <location filename="../../pages/settings.py" line="60" />
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="65" />
+        <location filename="../../pages/settings.py" line="61" />
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="68" />
+        <location filename="../../pages/settings.py" line="64" />
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="70" />
+        <location filename="../../pages/settings.py" line="66" />
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="71" />
+        <location filename="../../pages/settings.py" line="67" />
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73" />
+        <location filename="../../pages/settings.py" line="69" />
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="77" />
+        <location filename="../../pages/settings.py" line="73" />
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="79" />
-        <location filename="../../pages/settings.py" line="80" />
+        <location filename="../../pages/settings.py" line="75" />
+        <location filename="../../pages/settings.py" line="76" />
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="86" />
+        <location filename="../../pages/settings.py" line="82" />
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="87" />
+        <location filename="../../pages/settings.py" line="83" />
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="90" />
+        <location filename="../../pages/settings.py" line="86" />
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="91" />
+        <location filename="../../pages/settings.py" line="87" />
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="97" />
+        <location filename="../../pages/settings.py" line="93" />
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="98" />
-        <location filename="../../pages/settings.py" line="101" />
+        <location filename="../../pages/settings.py" line="94" />
+        <location filename="../../pages/settings.py" line="97" />
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="107" />
+        <location filename="../../pages/settings.py" line="103" />
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109" />
-        <location filename="../../pages/settings.py" line="116" />
+        <location filename="../../pages/settings.py" line="105" />
+        <location filename="../../pages/settings.py" line="112" />
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="110" />
+        <location filename="../../pages/settings.py" line="106" />
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="110" />
+        <location filename="../../pages/settings.py" line="106" />
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="111" />
+        <location filename="../../pages/settings.py" line="107" />
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="118" />
-        <location filename="../../pages/settings.py" line="124" />
+        <location filename="../../pages/settings.py" line="114" />
+        <location filename="../../pages/settings.py" line="120" />
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="125" />
+        <location filename="../../pages/settings.py" line="121" />
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="130" />
-        <location filename="../../pages/settings.py" line="135" />
+        <location filename="../../pages/settings.py" line="126" />
+        <location filename="../../pages/settings.py" line="131" />
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="137" />
+        <location filename="../../pages/settings.py" line="133" />
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="142" />
+        <location filename="../../pages/settings.py" line="138" />
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="143" />
+        <location filename="../../pages/settings.py" line="139" />
         <source>Models, chat history and settings live here. To move it, set the CANDEIA_HOME environment variable; moving it from here is coming in a later version.</source>
         <translation>Modelos, histórico de conversas e configurações ficam aqui. Para mudá-la de lugar, defina a variável de ambiente CANDEIA_HOME; mover por aqui chega numa próxima versão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="175" />
+        <location filename="../../pages/settings.py" line="171" />
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>
@@ -983,67 +1109,77 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../pages/welcome.py" line="21" />
+        <location filename="../../pages/welcome.py" line="25" />
         <source>Welcome to Candeia</source>
         <translation>Boas-vindas ao Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="24" />
+        <location filename="../../pages/welcome.py" line="28" />
         <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="37" />
+        <location filename="../../pages/welcome.py" line="40" />
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="42" />
+        <location filename="../../pages/welcome.py" line="100" />
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="45" />
+        <location filename="../../pages/welcome.py" line="102" />
+        <source>{size} download</source>
+        <translation>download de {size}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="103" />
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="51" />
+        <location filename="../../pages/welcome.py" line="107" />
+        <source>Fits this computer: about {needed} of memory, {available} free</source>
+        <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="113" />
+        <source>Offline mode is on (Settings)</source>
+        <translation>O modo offline está ligado (Configurações)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/welcome.py" line="47" />
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="54" />
-        <source>Downloading from the catalog is coming in a later version.</source>
-        <translation>Baixar do catálogo chega numa próxima versão.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/welcome.py" line="55" />
+        <location filename="../../pages/welcome.py" line="49" />
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="58" />
+        <location filename="../../pages/welcome.py" line="53" />
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="69" />
+        <location filename="../../pages/welcome.py" line="64" />
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="71" />
+        <location filename="../../pages/welcome.py" line="66" />
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="76" />
+        <location filename="../../pages/welcome.py" line="71" />
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="78" />
+        <location filename="../../pages/welcome.py" line="73" />
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
@@ -1115,24 +1251,32 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/models.py" line="47" />
+        <location filename="../../pages/models.py" line="49" />
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="48" />
+        <location filename="../../pages/models.py" line="50" />
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="49" />
+        <location filename="../../pages/models.py" line="51" />
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="50" />
+        <location filename="../../pages/models.py" line="52" />
         <source>Embeddings</source>
         <translation>Embeddings</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="195" />
+        <source>code</source>
+        <translation>código</translation>
     </message>
 </context>
 </TS>

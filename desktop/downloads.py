@@ -1,0 +1,128 @@
+"""Catalog downloads for the GUI: the core DownloadManager's jobs, reported on the UI thread.
+
+Progress events arrive from the download threads through a relay signal (queued to the UI
+thread); job ends are noticed by a short poll that runs only while a job is unfinished.
+Closing the app pauses running downloads: their .part files stay and they resume on the next
+start (or with Resume).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from engines.cards import ModelCard
+from engines.download import DownloadJob, DownloadManager, DownloadProgress, DownloadRequest, JobStatus
+from engines.download.downloader import Downloader
+from engines.download.offline import is_offline
+from engines.paths import downloads_dir
+from engines.settings import Settings
+from engines.store import ModelStore
+
+POLL_MS = 200
+
+
+class _Relay(QObject):
+    progress = Signal(object)
+
+
+class DownloadCenter(QObject):
+    progress = Signal(str, object)  # card id, DownloadProgress
+    status_changed = Signal(str)  # card id
+    installed = Signal(str)  # card id
+
+    def __init__(self, settings: Settings, store: ModelStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._store = store
+        self._manager: DownloadManager | None = None
+        self._jobs: dict[str, DownloadJob] = {}
+        self._seen: dict[str, JobStatus] = {}
+        self._relay = _Relay()
+        self._relay.progress.connect(self._on_progress)
+        self._poll = QTimer(self)
+        self._poll.setObjectName("download poll")
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._check)
+        self._closed = False
+
+    # -- queries -------------------------------------------------------------------------------
+    def job(self, card_id: str) -> DownloadJob | None:
+        return self._jobs.get(card_id)
+
+    def status(self, card_id: str) -> JobStatus | None:
+        job = self._jobs.get(card_id)
+        return job.status if job is not None else None
+
+    def has_partial(self, card_id: str) -> bool:
+        """Partial files from an earlier session (or a cancelled-by-close one) wait in the staging folder."""
+        job = self._jobs.get(card_id)
+        return (job is None or job.finished) and (downloads_dir() / card_id).is_dir()
+
+    def offline(self) -> bool:
+        return is_offline(self._settings)
+
+    # -- actions -------------------------------------------------------------------------------
+    def start(self, card: ModelCard) -> DownloadJob:
+        """Download (or resume from the .part files) a catalog model."""
+        if self._closed:
+            raise RuntimeError("downloads are shut down")
+        current = self._jobs.get(card.id)
+        if current is not None and not current.finished:
+            return current
+        if self._manager is None:
+            self._manager = DownloadManager(Downloader(self._settings, self._store))
+        job = self._manager.submit(DownloadRequest.from_card(card), self._relay.progress.emit)
+        self._jobs[card.id] = job
+        self._seen[card.id] = job.status
+        self._poll.start()
+        self.status_changed.emit(card.id)
+        return job
+
+    def resume_partial(self, cards: list[ModelCard]) -> list[str]:
+        """Resume the downloads an earlier session left unfinished (not in offline mode)."""
+        if self.offline():
+            return []
+        resumed = [card for card in cards if self.has_partial(card.id)]
+        for card in resumed:
+            self.start(card)
+        return [card.id for card in resumed]
+
+    def pause(self, card_id: str) -> None:
+        if (job := self._jobs.get(card_id)) is not None:
+            job.pause()
+            self._poll.start()
+
+    def resume(self, card_id: str) -> None:
+        if (job := self._jobs.get(card_id)) is not None:
+            job.resume()
+            self._poll.start()
+
+    def cancel(self, card_id: str) -> None:
+        if (job := self._jobs.get(card_id)) is not None:
+            job.cancel()
+            self._poll.start()
+
+    # -- events --------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, event: DownloadProgress) -> None:
+        self.progress.emit(event.model_id, event)
+
+    def _check(self) -> None:
+        busy = False
+        for card_id, job in self._jobs.items():
+            if job.status != self._seen.get(card_id):
+                self._seen[card_id] = job.status
+                self.status_changed.emit(card_id)
+                if job.status is JobStatus.done:
+                    self.installed.emit(card_id)
+            busy = busy or not (job.finished or job.status is JobStatus.paused)
+        if not busy:
+            self._poll.stop()
+
+    def shutdown(self) -> None:
+        """Pause what runs (resumable next time) and end the download threads."""
+        self._closed = True
+        self._poll.stop()
+        if self._manager is not None:
+            self._manager.close(cancel=False)
+            self._manager = None

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from desktop.recommend import STARTER_MAX_PARAMETERS, starter_chat_card
+from engines.cards import ModelCard, load_catalog
+from engines.fit import FitEstimate
+
+
+def verdict_for(limit: int):  # type: ignore[no-untyped-def]
+    def fit(card: ModelCard) -> FitEstimate:
+        size = card.parameters or 0
+        verdict = "fits" if size <= limit else "won't fit"
+        return FitEstimate(verdict, "RAM", 4096, size, None, 0, size, limit, "")  # type: ignore[arg-type]
+
+    return fit
+
+
+def test_starter_is_the_biggest_small_chat_model_that_fits() -> None:
+    catalog = load_catalog()
+    chat = [c for c in catalog if "chat" in c.tasks and c.engine == "llama.cpp"]
+    smallest = min(chat, key=lambda c: c.parameters or 0)
+    assert starter_chat_card(catalog) == smallest  # hardware not measured yet
+    roomy = starter_chat_card(catalog, verdict_for(10**12))
+    assert roomy is not None and roomy.parameters is not None and roomy.parameters <= STARTER_MAX_PARAMETERS
+    assert roomy.parameters == max(c.parameters or 0 for c in chat if (c.parameters or 0) <= STARTER_MAX_PARAMETERS)
+    tight = starter_chat_card(catalog, verdict_for(1_100_000_000))
+    assert tight is not None and (tight.parameters or 0) <= 1_100_000_000
+    assert starter_chat_card(catalog, verdict_for(1)) == smallest  # nothing fits: still suggest the smallest

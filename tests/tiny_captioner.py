@@ -56,10 +56,10 @@ def build_model(
     import torch
     from transformers import (
         GPT2Config,
-        ViTConfig,
-        ViTImageProcessor,
         VisionEncoderDecoderConfig,
         VisionEncoderDecoderModel,
+        ViTConfig,
+        ViTImageProcessor,
     )
 
     out.mkdir(parents=True, exist_ok=True)

@@ -153,10 +153,7 @@ def beam_search(
         finished = np.take_along_axis(np.concatenate([finished, just_finished], axis=1), best, axis=1)
         cur_len += 1
         # early-stopping heuristic, as transformers' _check_early_stop_heuristic
-        if s.early_stopping == "never" and lp > 0.0:
-            hypothetical = max_length - prompt_len
-        else:
-            hypothetical = cur_len - prompt_len
+        hypothetical = max_length - prompt_len if s.early_stopping == "never" and lp > 0.0 else cur_len - prompt_len
         best_running = running_scores[:, :1] / np.float32(hypothetical ** lp)
         worst_done = np.where(finished, beam_scores.min(axis=1, keepdims=True), NEG)
         heuristic_open = heuristic_open & (best_running > worst_done).any(axis=-1, keepdims=True)

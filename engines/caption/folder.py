@@ -70,7 +70,9 @@ def find_caption_files(folder: str | Path, variant: str | None = None) -> Captio
     onnx_dir = next((d for d in candidates if (d / f"{ENCODER}{suffix}.onnx").is_file()), None)
     if onnx_dir is None:
         what = f"'{ENCODER}{suffix}.onnx'"
-        raise InvalidModelFileError(root, f"has no {what}; export the model with optimum's 'image-to-text-with-past' task")
+        raise InvalidModelFileError(
+            root, f"has no {what}; export the model with optimum's 'image-to-text-with-past' task"
+        )
 
     def onnx(name: str) -> Path | None:
         path = onnx_dir / f"{name}{suffix}.onnx"
@@ -82,7 +84,9 @@ def find_caption_files(folder: str | Path, variant: str | None = None) -> Captio
             raise InvalidModelFileError(
                 root, "has a decoder without its key/value cache; export with 'image-to-text-with-past'"
             )
-        raise InvalidModelFileError(root, f"has no '{DECODER_MERGED}{suffix}.onnx' (nor a decoder and decoder-with-past)")
+        raise InvalidModelFileError(
+            root, f"has no '{DECODER_MERGED}{suffix}.onnx' (nor a decoder and decoder-with-past)"
+        )
     dirs = [onnx_dir, root] if onnx_dir != root else [root]
     config_path = _first(dirs, "config.json")
     config = _read_json(config_path, required=True)

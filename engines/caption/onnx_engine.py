@@ -106,10 +106,11 @@ class OnnxCaptioner:
         if start is None:
             raise InvalidModelFileError(self.files.root, "names no decoder_start_token_id in its configuration")
         eos = d.get("eos_token_id")
-        eos_list = [eos] if _int(eos) is not None else [e for e in (eos or []) if _int(e) is not None]
+        candidates = eos if isinstance(eos, list) else [eos]
+        eos_list = [e for e in (_int(c) for c in candidates) if e is not None]
         pad = _int(d.get("pad_token_id"))
         self.start_token = start
-        self.eos_tokens = tuple(int(e) for e in eos_list)
+        self.eos_tokens = tuple(eos_list)
         self.pad_token = pad if pad is not None else (self.eos_tokens[0] if self.eos_tokens else 0)
 
     def _check_io(self) -> None:
@@ -146,7 +147,8 @@ class OnnxCaptioner:
         self.vocab_size = self.rest.get_outputs()[0].shape[-1]
         if isinstance(self.vocab_size, int) and self.tokenizer.vocab_size > self.vocab_size + 1024:
             raise InvalidModelFileError(
-                self.files.tokenizer, f"has {self.tokenizer.vocab_size} tokens but the decoder predicts {self.vocab_size}"
+                self.files.tokenizer,
+                f"has {self.tokenizer.vocab_size} tokens but the decoder predicts {self.vocab_size}",
             )
 
     # -- public API ------------------------------------------------------------------------------
@@ -162,8 +164,8 @@ class OnnxCaptioner:
         d = self.defaults
         if options.max_new_tokens is not None:
             max_length = 1 + options.max_new_tokens
-        elif _int(d.get("max_new_tokens")) is not None:
-            max_length = 1 + int(d["max_new_tokens"])
+        elif (default_new := _int(d.get("max_new_tokens"))) is not None:
+            max_length = 1 + default_new
         else:
             max_length = _int(d.get("max_length")) or 20
         early = d.get("early_stopping", False)

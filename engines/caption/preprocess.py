@@ -130,9 +130,11 @@ class ImagePreprocessor:
             image = image.convert("RGB")
         pixels = self._crop(np.asarray(self._resize(image)))
         values = pixels.astype(np.float64) * self.rescale_factor if self.do_rescale else pixels.astype(np.float64)
-        out = values.astype(np.float32)
+        out: np.ndarray[Any, np.dtype[np.float32]] = values.astype(np.float32)
         if self.do_normalize:
-            out = (out - np.asarray(self.mean, dtype=np.float32)) / np.asarray(self.std, dtype=np.float32)
+            mean = np.asarray(self.mean, dtype=np.float32)
+            std = np.asarray(self.std, dtype=np.float32)
+            out = ((out - mean) / std).astype(np.float32, copy=False)
         return np.ascontiguousarray(out.transpose(2, 0, 1))
 
     def __call__(self, images: Sequence[Image.Image]) -> np.ndarray:

@@ -60,3 +60,14 @@ def tiny_base_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_llama(
         tmp_path_factory.mktemp("models") / "tiny-base.gguf", chat_template=None, seed=1, name="Tiny Base"
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_captioner(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random ViT + GPT-2 captioner: transformers weights in `hf/`, optimum's merged ONNX export in `onnx/`."""
+    from tiny_captioner import build_model, export_onnx
+
+    root = tmp_path_factory.mktemp("captioner")
+    build_model(root / "hf", init_range=0.5, eos_boost=2.0)
+    export_onnx(root / "hf", root / "onnx")
+    return root

@@ -49,6 +49,7 @@ def build_model(
     n_positions: int = 64,
     seed: int = 0,
     eos_boost: float = 0.0,
+    init_range: float = 0.02,
     resample: int = 2,
     generation: dict[str, Any] | None = None,
 ) -> Path:
@@ -67,9 +68,11 @@ def build_model(
     vocab = vocab_size or len(tokenizer)
     eos = tokenizer.eos_token_id
     enc = ViTConfig(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
-                    intermediate_size=hidden * 4, image_size=image_size, patch_size=patch_size)
+                    intermediate_size=hidden * 4, image_size=image_size, patch_size=patch_size,
+                    initializer_range=init_range)
     dec = GPT2Config(vocab_size=vocab, n_embd=decoder_hidden, n_layer=decoder_layers, n_head=decoder_heads,
-                     n_positions=n_positions, add_cross_attention=True, bos_token_id=eos, eos_token_id=eos)
+                     n_positions=n_positions, add_cross_attention=True, bos_token_id=eos, eos_token_id=eos,
+                     initializer_range=init_range)
     config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(enc, dec)
     config.decoder_start_token_id = eos
     config.pad_token_id = eos
@@ -79,6 +82,7 @@ def build_model(
     if eos_boost:
         with torch.no_grad():  # make the end token likelier so some captions end early
             model.decoder.lm_head.weight[eos] *= eos_boost
+            model.decoder.lm_head.weight[eos] += eos_boost * init_range
     for key, value in (generation or {}).items():
         setattr(model.generation_config, key, value)
     model.save_pretrained(out, safe_serialization=True)

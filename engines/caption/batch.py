@@ -49,8 +49,8 @@ def read_results(path: Path) -> dict[str, str]:
         with path.open(encoding="utf-8", newline="") as fh:
             if path.suffix.lower() == ".csv":
                 for row in csv.DictReader(fh):
-                    if row.get("path") and row.get("caption") and not row.get("error"):
-                        done[_key(Path(row["path"]))] = row["caption"]
+                    if row.get("path") and not row.get("error"):  # an empty caption is still a caption
+                        done[_key(Path(row["path"]))] = row.get("caption") or ""
             else:
                 for line in fh:
                     try:
@@ -151,34 +151,27 @@ def caption_paths(
     count = 0
     size = max(1, options.batch_size)
     try:
-        pending: list[Path] = []
-        for path in images:
-            earlier = _earlier_caption(path, done_before, batch)
-            if earlier is not None:
-                result = CaptionResult(path, caption=earlier, skipped=True)
-                if writer is not None and _key(path) not in done_before:
-                    writer.write(result)  # captioned by sidecar only: record it in the file too
-                count += 1
-                yield result
-                if progress is not None:
-                    progress(count, total)
+        # Skipped images wait in `queue` with the ones to caption, so results come out in input order.
+        queue: list[tuple[Path, str | None]] = []
+        for index, path in enumerate(images):
+            queue.append((path, _earlier_caption(path, done_before, batch)))
+            to_run = sum(1 for _, earlier in queue if earlier is None)
+            if to_run < size and index + 1 < len(images):
                 continue
-            pending.append(path)
-            if len(pending) >= size:
-                for result in _run_batch(captioner, pending, options, cancel):
+            fresh = iter(_run_batch(captioner, [p for p, e in queue if e is None], options, cancel) if to_run else [])
+            for queued, earlier in queue:
+                if earlier is not None:
+                    result = CaptionResult(queued, caption=earlier, skipped=True)
+                    if writer is not None and _key(queued) not in done_before:
+                        writer.write(result)  # captioned by a sidecar only: record it in the file too
+                else:
+                    result = next(fresh)
                     _save(result, writer, batch)
-                    count += 1
-                    yield result
-                    if progress is not None:
-                        progress(count, total)
-                pending = []
-        if pending:
-            for result in _run_batch(captioner, pending, options, cancel):
-                _save(result, writer, batch)
                 count += 1
                 yield result
                 if progress is not None:
                     progress(count, total)
+            queue = []
     finally:
         if writer is not None:
             writer.close()
@@ -197,7 +190,7 @@ def _earlier_caption(path: Path, done: dict[str, str], batch: BatchOptions) -> s
                 text = side.read_text(encoding="utf-8").strip()
             except (OSError, UnicodeDecodeError):
                 return None
-            return text or None
+            return text
     return None
 
 

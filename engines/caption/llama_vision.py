@@ -209,7 +209,7 @@ class LlamaVisionCaptioner:
         handler_cls = getattr(llama_cpp.llama_chat_format, self.handler_name)
         try:
             handler = handler_cls(clip_model_path=str(self.projector.info.path), verbose=False)
-            return llama_cpp.Llama(
+            llm = llama_cpp.Llama(
                 model_path=str(self.info.path),
                 chat_handler=handler,
                 n_ctx=context_size,
@@ -222,6 +222,17 @@ class LlamaVisionCaptioner:
             raise ModelLoadError(
                 f"llama.cpp could not load {self.info.path.name} with {self.projector.info.path.name}: {exc}"
             ) from exc
+        init = getattr(handler, "_init_mtmd_context", None)
+        if init is not None:  # load the projector now, so a bad one fails here rather than on the first image
+            try:
+                init(llm)
+            except Exception as exc:
+                llm.close()
+                raise ModelLoadError(
+                    f"llama.cpp could not load the vision projector {self.projector.info.path.name} "
+                    f"for {self.info.path.name}: {exc}"
+                ) from exc
+        return llm
 
     @property
     def name(self) -> str:

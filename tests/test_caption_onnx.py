@@ -58,7 +58,42 @@ def _generate(model: Any, pixels: np.ndarray, **kw: Any) -> list[list[int]]:
 
 def test_folder_has_what_the_test_needs(captioner: OnnxCaptioner) -> None:
     assert captioner.files.decoder_merged is not None
-    assert captioner.uses_cache_branch and len(captioner.past_names) == 4
+    assert captioner.cross is not None, "the decoder should be split so cross-attention runs once per image"
+    assert len(captioner.past_names) == 4 and len(captioner.cross_names) >= 4
+
+
+def test_unsplit_decoders_give_the_same_ids(tiny_captioner: Path, captioner: OnnxCaptioner, split_folder: Path,
+                                            reference: Any) -> None:
+    merged = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
+    assert merged.cross is None and merged.uses_cache_branch
+    pixels = captioner.pixel_values(_images(4, seed=8))
+    for beams in (1, 3):
+        settings = captioner.settings_for(CaptionOptions(num_beams=beams, max_new_tokens=10))
+        expected = _generate(reference, pixels, num_beams=beams, max_new_tokens=10)
+        assert merged.generate(pixels, settings) == expected
+        assert captioner.generate(pixels, settings) == expected
+
+
+def test_split_is_cached_and_int8_models_split_too(tiny_captioner: Path, tmp_path: Path,
+                                                   candeia_home: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = tmp_path / "q"
+    shutil.copytree(tiny_captioner / "onnx", folder)
+    for name in ("encoder_model", "decoder_model_merged"):
+        quantize_dynamic(folder / f"{name}.onnx", folder / f"{name}_quantized.onnx", weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul"], extra_options={"EnableSubgraph": True})
+    split = OnnxCaptioner(folder, threads=1, variant="quantized")
+    plain = OnnxCaptioner(folder, threads=1, variant="quantized", split=False)
+    assert split.cross is not None and split.files.encoder.name == "encoder_model_quantized.onnx"
+    cached = sorted(p.name for p in (candeia_home / "cache" / "caption-split").rglob("*.onnx"))
+    assert cached == ["cross.onnx", "step.onnx"]
+    pixels = split.pixel_values(_images(3, seed=9))
+    settings = split.settings_for(CaptionOptions(num_beams=2, max_new_tokens=8))
+    assert split.generate(pixels, settings) == plain.generate(pixels, settings)
+    again = OnnxCaptioner(folder, threads=1, variant="quantized")
+    assert again.cross is not None
+    assert len(list((candeia_home / "cache" / "caption-split").iterdir())) == 1  # reused, not split again
 
 
 @pytest.mark.parametrize("beams", [1, 3])

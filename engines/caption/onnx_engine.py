@@ -80,7 +80,9 @@ class OnnxCaptioner:
         threads: int | None = None,
         providers: list[str] | None = None,
         variant: str | None = None,
+        split: bool = True,
     ) -> None:
+        """`split`: compute cross-attention keys/values once per image (see split.py) when possible."""
         started = time.perf_counter()
         self.files = find_caption_files(folder, variant)
         self.preprocessor = ImagePreprocessor.from_file(self.files.preprocessor)
@@ -88,7 +90,12 @@ class OnnxCaptioner:
         self.defaults = generation_defaults(self.files)
         self._settings_check()
         self.encoder = make_session(self.files.encoder, threads, providers)
-        if self.files.decoder_merged is not None:
+        self.cross: Any = None
+        halves = self._split_halves() if split else None
+        if halves is not None:
+            self.cross = make_session(halves[0], threads, providers)
+            self.first = self.rest = make_session(halves[1], threads, providers)
+        elif self.files.decoder_merged is not None:
             self.first = self.rest = make_session(self.files.decoder_merged, threads, providers)
         else:
             assert self.files.decoder is not None and self.files.decoder_with_past is not None
@@ -98,6 +105,14 @@ class OnnxCaptioner:
         self.load_ms = (time.perf_counter() - started) * 1000.0
 
     # -- set-up ----------------------------------------------------------------------------------
+    def _split_halves(self) -> tuple[Path, Path] | None:
+        from ..paths import cache_dir
+        from .split import split_files
+
+        decoder = self.files.decoder_merged or self.files.decoder_with_past
+        assert decoder is not None
+        return split_files(decoder, cache_dir() / "caption-split")
+
     def _settings_check(self) -> None:
         d = self.defaults
         start = _int(d.get("decoder_start_token_id"))
@@ -122,7 +137,8 @@ class OnnxCaptioner:
         rest_inputs = {i.name: i for i in self.rest.get_inputs()}
         first_inputs = {i.name: i for i in self.first.get_inputs()}
         decoder_file = self.files.decoder_merged or self.files.decoder_with_past
-        for needed in ("input_ids", "encoder_hidden_states"):
+        needs = ("input_ids",) if self.cross is not None else ("input_ids", "encoder_hidden_states")
+        for needed in needs:
             if needed not in first_inputs or needed not in rest_inputs:
                 raise InvalidModelFileError(decoder_file, f"is not a captioning decoder (no '{needed}' input)")
         self.past_names = sorted((n for n in rest_inputs if _PAST.match(n)), key=_order)
@@ -138,10 +154,12 @@ class OnnxCaptioner:
         heads = past_shape[1] if isinstance(past_shape[1], int) else int(decoder_cfg.get("n_head", 12))
         head_dim = past_shape[3] if isinstance(past_shape[3], int) else int(decoder_cfg.get("n_embd", 768)) // heads
         self.past_heads, self.head_dim = heads, head_dim
-        self.merged = self.files.decoder_merged is not None
+        self.merged = self.files.decoder_merged is not None and self.cross is None
         self.uses_cache_branch = "use_cache_branch" in rest_inputs
+        self.cross_names = [o.name for o in self.cross.get_outputs()] if self.cross is not None else []
+        self.uses_hidden = "encoder_hidden_states" in rest_inputs
         self.other_inputs = sorted(set(rest_inputs) - {"input_ids", "encoder_hidden_states", "use_cache_branch",
-                                                       *self.past_names})
+                                                       *self.past_names, *self.cross_names})
         if self.other_inputs:
             raise InvalidModelFileError(decoder_file, f"needs inputs Candeia does not provide: {self.other_inputs}")
         self.vocab_size = self.rest.get_outputs()[0].shape[-1]
@@ -219,7 +237,7 @@ class OnnxCaptioner:
         return self.tokenizer.decode_batch(rows)
 
     def close(self) -> None:
-        self.encoder = self.first = self.rest = None
+        self.encoder = self.first = self.rest = self.cross = None
         release_freed_memory()
 
     def __enter__(self) -> OnnxCaptioner:
@@ -248,6 +266,14 @@ class _DecodeState:
         self.hidden = np.ascontiguousarray(hidden)
         self.enc = self.value(self.hidden)
         self.past: list[Any] = []
+        self.cross: list[Any] = []
+        if model.cross is not None:  # cross-attention keys/values: once per generation, not per token
+            binding = model.cross.io_binding()
+            binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
+            for name in model.cross_names:
+                binding.bind_output(name, "cpu")
+            model.cross.run_with_iobinding(binding)
+            self.cross = list(binding.get_outputs())
         self.true_flag = self.value(np.array([True]))
         self.false_flag = self.value(np.array([False]))
 
@@ -258,11 +284,14 @@ class _DecodeState:
         binding = session.io_binding()
         ids = np.ascontiguousarray(tokens, dtype=np.int64).reshape(-1, 1)
         binding.bind_cpu_input("input_ids", ids)
-        binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
+        if m.uses_hidden:
+            binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
+        for name, ov in zip(m.cross_names, self.cross, strict=True):
+            binding.bind_ortvalue_input(name, ov)
         if m.uses_cache_branch:
             binding.bind_ortvalue_input("use_cache_branch", self.false_flag if first else self.true_flag)
         if first:
-            if m.merged:  # the merged graph wants every past input, even on its no-cache branch
+            if m.merged or m.cross is not None:  # graphs with past inputs get an empty cache at the start
                 empty = self.value(np.zeros((self.rows, m.past_heads, 0, m.head_dim), dtype=np.float32))
                 for name in m.past_names:
                     binding.bind_ortvalue_input(name, empty)
@@ -285,4 +314,5 @@ class _DecodeState:
 
     def release(self) -> None:
         self.past = []
+        self.cross = []
         self.enc = None

@@ -130,5 +130,7 @@ def test_cli_errors(tiny_captioner: Path, tmp_path: Path) -> None:
     assert missing.returncode == 1 and "neither an installed model id nor an existing file" in missing.stderr
     empty = run_cli("caption", "-m", str(tiny_captioner / "onnx"), str(tmp_path), "--threads", "1")
     assert empty.returncode == 1 and "no images found" in empty.stderr
+    question = run_cli("caption", "-m", str(tiny_captioner / "onnx"), str(tmp_path), "--prompt", "how many?")
+    assert question.returncode == 2 and "--prompt needs a vision chat model" in question.stderr
     text = run_cli("caption", "-m", str(tiny_captioner / "onnx"), str(tmp_path / "ghost.png"), "--threads", "1")
     assert text.returncode == 1 and "ghost.png: error: does not exist" in text.stderr

@@ -243,6 +243,10 @@ class LlamaVisionCaptioner:
         return 1
 
     @property
+    def supports_prompts(self) -> bool:
+        return True
+
+    @property
     def closed(self) -> bool:
         return not self._owner.alive
 

@@ -178,6 +178,10 @@ class OnnxCaptioner:
     def preferred_batch_size(self) -> int:
         return 4
 
+    @property
+    def supports_prompts(self) -> bool:
+        return False
+
     def settings_for(self, options: CaptionOptions) -> GenerationSettings:
         d = self.defaults
         if options.max_new_tokens is not None:

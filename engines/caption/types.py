@@ -64,6 +64,11 @@ class Captioner(Protocol):
     @property
     def preferred_batch_size(self) -> int: ...
 
+    @property
+    def supports_prompts(self) -> bool:
+        """Whether styles and free questions (`CaptionOptions.prompt`) mean anything to this model."""
+        ...
+
     def caption_images(
         self, images: list[Image.Image], options: CaptionOptions, cancel: CancelToken | None = None
     ) -> list[str]: ...

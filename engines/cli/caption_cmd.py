@@ -25,7 +25,7 @@ def register(commands: Any) -> None:
                         help="installed model id, ONNX captioning folder, or GGUF vision model")
     parser.add_argument("inputs", nargs="+", metavar="IMAGE|DIR")
     parser.add_argument("--style", choices=["short", "detailed", "alt"], default="short",
-                        help="caption style (vision chat models)")
+                        help="caption style (vision chat models; ONNX captioners have one style)")
     parser.add_argument("--prompt", help="ask this question about each image instead (vision chat models)")
     parser.add_argument("--out", type=Path, help="append results to FILE.csv or FILE.jsonl")
     parser.add_argument("--sidecar", action="store_true", help="write a .txt caption beside each image")
@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--prompt is empty")
     captioner = open_captioner(args.model, threads=args.threads, mmproj=args.mmproj,
                                gpu_layers=args.gpu_layers, variant=args.variant)
+    if args.prompt is not None and not captioner.supports_prompts:
+        captioner.close()
+        raise UsageError("--prompt needs a vision chat model (GGUF + mmproj); this captioning model "
+                         "only writes captions")
     options = CaptionOptions(
         style=CaptionStyle(args.style),
         prompt=args.prompt,

@@ -211,8 +211,14 @@ class OnnxCaptioner:
             )
         return pixels
 
+    ENCODER_CHUNK = 2  # images per encoder run: bounds the activation memory of big batches
+
     def encode(self, pixel_values: FloatArray) -> FloatArray:
-        out: FloatArray = self.encoder.run(None, {"pixel_values": pixel_values})[0]
+        parts = [
+            self.encoder.run(None, {"pixel_values": pixel_values[i:i + self.ENCODER_CHUNK]})[0]
+            for i in range(0, pixel_values.shape[0], self.ENCODER_CHUNK)
+        ]
+        out: FloatArray = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return out
 
     def generate(

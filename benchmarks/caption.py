@@ -107,9 +107,8 @@ def files_mib(names: list[str]) -> float:
     return sum((MODEL_DIR / "onnx" / n).stat().st_size for n in names) / 2**20
 
 
-def child(name: str, threads: int, repeats: int, tokens: int) -> dict[str, Any]:
-    """Runs in a fresh process: load one contender, time batch 1 and batch 8, report peak memory."""
-    imgs = images(8)
+def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float]:
+    """(run(images), model files MiB, resident MiB before loading) for one contender."""
     if name == "transformers":
         import torch
         from transformers import VisionEncoderDecoderModel, ViTImageProcessor
@@ -163,6 +162,13 @@ def child(name: str, threads: int, repeats: int, tokens: int) -> dict[str, Any]:
             cap.tokenizer.decode_batch(ids)
             assert len(ids[0]) == tokens + 1
 
+    return run, size, baseline
+
+
+def child(name: str, threads: int, repeats: int, tokens: int) -> dict[str, Any]:
+    """Runs in a fresh process: load one contender, time batch 1 and batch 8, report peak memory."""
+    imgs = images(8)
+    run, size, baseline = make_runner(name, threads, tokens)
     run(imgs[:1])  # warm-up
     single = []
     for _ in range(repeats):
@@ -195,11 +201,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="run every contender this many times, alternating order; the fastest round counts "
                              "(on a shared machine, load from other users only ever slows a round down)")
+    parser.add_argument("--paired", action="store_true",
+                        help="latency only: load every contender in one process and alternate single-image "
+                             "runs, so all see the same load from other programs")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.threads, args.repeats, args.tokens)))
         return 0
+    if args.paired:
+        return paired(list(args.only or CONTENDERS), args)
     # build in a child too, so this process stays small (its children inherit nothing from it, but keep it lean)
     subprocess.run([sys.executable, "-c", "from benchmarks.caption import build_model; build_model()"],
                    check=True, timeout=3600)
@@ -227,6 +238,24 @@ def main() -> int:
                           "peak above baseline MiB", "model files MiB", "above-baseline / files"], rows))
     write_json("caption", {"machine": machine(), "threads": args.threads, "tokens": args.tokens,
                            "repeats": args.repeats, "rounds": args.rounds, "results": results})
+    return 0
+
+
+def paired(names: list[str], args: argparse.Namespace) -> int:
+    imgs = images(1)
+    runners = {name: make_runner(name, args.threads, args.tokens)[0] for name in names}
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for run in runners.values():
+        run(imgs)  # warm-up
+    for index in range(args.repeats):
+        for name in names if index % 2 == 0 else list(reversed(names)):
+            started = time.perf_counter()
+            runners[name](imgs)
+            times[name].append(time.perf_counter() - started)
+    rows = [[name, statistics.median(t), min(t), max(t)] for name, t in times.items()]
+    print(markdown_table(["contender", "median s/image (batch 1)", "min", "max"], rows))
+    write_json("caption-paired", {"threads": args.threads, "tokens": args.tokens, "repeats": args.repeats,
+                                  "seconds": times})
     return 0
 
 

@@ -19,6 +19,18 @@ from tiny_gguf import write_tiny_llama
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Module- and session-scoped fixtures are made before each test's own home is set: give them a
+    throwaway data folder too, so nothing (a cached split decoder, say) lands in the real profile."""
+    home = tmp_path_factory.mktemp("session-home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CANDEIA_HOME", str(home))
+    patch.setenv("CANDEIA_OFFLINE", "1")
+    yield home
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def candeia_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own empty data folder; nothing touches a real profile."""

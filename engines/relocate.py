@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,19 @@ def move_data_dir(
     cancel: CancelToken | None = None,
 ) -> Path:
     """Move the data folder to `target` (a new or empty folder). Returns the new folder."""
+    steps = iter_move_data_dir(target, cancel)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as finished:
+            result: Path = finished.value
+            return result
+        if progress:
+            progress(done, total)
+
+
+def iter_move_data_dir(target: Path, cancel: CancelToken | None = None) -> Generator[tuple[int, int], None, Path]:
+    """The move as a generator of (bytes copied, bytes in all), for workers that report progress."""
     source = data_dir().resolve()
     target = check_target(target, source)
     files = _files(source)
@@ -96,8 +109,7 @@ def move_data_dir(
                         cancel.raise_if_cancelled()
                     out.write(chunk)
                     done += len(chunk)
-                    if progress:
-                        progress(done, total)
+                    yield done, total
             shutil.copystat(file, dest)
         if cancel is not None:
             cancel.raise_if_cancelled()

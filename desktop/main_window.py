@@ -23,6 +23,7 @@ from engines.paths import data_dir
 
 from . import theme
 from .appcontext import AppContext
+from .pages.caption import CaptionPage
 from .pages.chat import ChatPage
 from .pages.models import ModelsPage
 from .pages.placeholder import TaskPlaceholderPage
@@ -61,12 +62,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.chat = ChatPage(self.ctx)
+        self.caption = CaptionPage(self.ctx)
         self.models = ModelsPage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         pages: dict[str, tuple[str, QWidget]] = {
             "chat": (self.tr("Chat"), self.chat),
             "translate": (self.tr("Translate"), TaskPlaceholderPage(self.ctx, "translate")),
-            "caption": (self.tr("Caption"), TaskPlaceholderPage(self.ctx, "caption")),
+            "caption": (self.tr("Caption"), self.caption),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
         }
@@ -214,6 +216,7 @@ class MainWindow(QMainWindow):
         self._save()
         self.memory_timer.stop()
         self.chat.shutdown()
+        self.caption.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
         self.ctx.shutdown()

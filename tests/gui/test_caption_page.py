@@ -198,4 +198,6 @@ def test_cancel_then_resume(qtbot: QtBot, page: CaptionPage, tmp_path: Path,
     done_before = [r for r in panel.results if r.skipped]
     assert len(done_before) == first - 1 or len(done_before) == first  # the broken file is retried, not skipped
     assert all(r.ok for r in done_before)
-    assert "(earlier run)" in panel.table.item(0, 1).text()
+    rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(17)}
+    assert "(earlier run)" in rows["img00.png"]
+    assert rows["broken.jpg"].startswith("Error: broken.jpg is not an image")

@@ -207,7 +207,10 @@ class BatchPanel(QWidget):
                 text = self.tr("{caption} (earlier run)").format(caption=text)
             caption_item = QTableWidgetItem(text)
         else:
-            caption_item = QTableWidgetItem(self.tr("Error: {error}").format(error=result.error))
+            error = result.error or ""
+            if error[:1].islower():  # an image's reason ("is truncated …") reads as a sentence with its name
+                error = f"{result.path.name} {error}"
+            caption_item = QTableWidgetItem(self.tr("Error: {error}").format(error=error))
             caption_item.setForeground(QBrush(QColor(theme.current().error)))
         caption_item.setToolTip(caption_item.text())
         self.table.setItem(row, 0, file_item)

@@ -140,7 +140,7 @@ class CaptionPage(QWidget):
         right.addWidget(self.image_label)
         self.caption = QPlainTextEdit()
         self.caption.setReadOnly(True)
-        self.caption.setAccessibleName(self.tr("Caption"))
+        self.caption.setAccessibleName(self.tr("Caption text"))
         self.caption.setPlaceholderText(self.tr("The caption appears here."))
         self.caption.textChanged.connect(self._update_buttons)
         right.addWidget(self.caption, 1)

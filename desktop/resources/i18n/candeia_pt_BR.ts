@@ -1279,4 +1279,499 @@ Tempo total: {total:.0f} ms</translation>
         <translation>código</translation>
     </message>
 </context>
+<context>
+    <name>BatchPanel</name>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="47" />
+        <source>Folder:</source>
+        <translation>Pasta:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="49" />
+        <source>Choose or drop a folder of images</source>
+        <translation>Escolha ou solte uma pasta de imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="50" />
+        <source>Folder of images</source>
+        <translation>Pasta de imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="53" />
+        <source>Choose folder…</source>
+        <translation>Escolher pasta…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="54" />
+        <location filename="../../pages/caption/batch_panel.py" line="148" />
+        <source>Choose a folder of images</source>
+        <translation>Escolher uma pasta de imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="61" />
+        <source>Include subfolders</source>
+        <translation>Incluir subpastas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="62" />
+        <source>Include images in subfolders</source>
+        <translation>Incluir imagens das subpastas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="64" />
+        <source>Write a .txt beside each image</source>
+        <translation>Gravar um .txt ao lado de cada imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="65" />
+        <source>Write a caption text file beside each image</source>
+        <translation>Gravar um arquivo de texto com a legenda ao lado de cada imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="66" />
+        <source>photo.jpg gets photo.txt, the convention of training tools</source>
+        <translation>foto.jpg ganha foto.txt, a convenção das ferramentas de treino</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="68" />
+        <source>Skip images already captioned</source>
+        <translation>Pular imagens já legendadas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="70" />
+        <source>Skip images captioned by an earlier run</source>
+        <translation>Pular imagens legendadas numa execução anterior</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="71" />
+        <source>Images in the results file (or with a .txt beside them) are not captioned again, so a stopped batch resumes where it stopped</source>
+        <translation>Imagens que já estão no arquivo de resultados (ou com um .txt ao lado) não são legendadas de novo; assim um lote interrompido continua de onde parou</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="78" />
+        <source>Save results to:</source>
+        <translation>Salvar resultados em:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="80" />
+        <source>Save results to a file</source>
+        <translation>Salvar os resultados num arquivo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="83" />
+        <source>captions.csv in the folder</source>
+        <translation>captions.csv na pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="84" />
+        <source>Results file (.csv or .jsonl)</source>
+        <translation>Arquivo de resultados (.csv ou .jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="85" />
+        <source>A .csv or .jsonl file; results are added as they are made</source>
+        <translation>Um arquivo .csv ou .jsonl; os resultados são acrescentados à medida que saem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="88" />
+        <source>Change…</source>
+        <translation>Alterar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="89" />
+        <source>Choose the results file</source>
+        <translation>Escolher o arquivo de resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="96" />
+        <source>Caption folder</source>
+        <translation>Legendar pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="98" />
+        <source>Caption every image in the folder</source>
+        <translation>Legendar todas as imagens da pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="102" />
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="103" />
+        <source>Cancel the batch</source>
+        <translation>Cancelar o lote</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="109" />
+        <source>Batch progress</source>
+        <translation>Progresso do lote</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="112" />
+        <source>%v of %m</source>
+        <translation>%v de %m</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="114" />
+        <source>Export…</source>
+        <translation>Exportar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="115" />
+        <source>Export the results table</source>
+        <translation>Exportar a tabela de resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="116" />
+        <source>Save the table as CSV or JSON Lines</source>
+        <translation>Salvar a tabela como CSV ou JSON Lines</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="125" />
+        <source>Batch status</source>
+        <translation>Situação do lote</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="130" />
+        <source>File</source>
+        <translation>Arquivo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="130" />
+        <source>Caption or error</source>
+        <translation>Legenda ou erro</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="131" />
+        <source>Batch results</source>
+        <translation>Resultados do lote</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="153" />
+        <source>Results file</source>
+        <translation>Arquivo de resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="154" />
+        <location filename="../../pages/caption/batch_panel.py" line="245" />
+        <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
+        <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="190" />
+        <source>Loading the model and finding images…</source>
+        <translation>Carregando o modelo e procurando imagens…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="207" />
+        <source>{caption} (earlier run)</source>
+        <translation>{caption} (execução anterior)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="213" />
+        <source>Error: {error}</source>
+        <translation>Erro: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="231" />
+        <source>{captioned} captioned, {skipped} skipped (earlier run), {failed} failed</source>
+        <translation>{captioned} legendadas, {skipped} puladas (execução anterior), {failed} com erro</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="244" />
+        <source>Export results</source>
+        <translation>Exportar resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="262" />
+        <source>Cannot write {path}: {reason}</source>
+        <translation>Não foi possível gravar {path}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/batch_panel.py" line="265" />
+        <source>Exported {count} rows to {path}</source>
+        <translation>{count} linhas exportadas para {path}</translation>
+    </message>
+</context>
+<context>
+    <name>CaptionPage</name>
+    <message>
+        <location filename="../../pages/caption/page.py" line="67" />
+        <location filename="../../pages/caption/page.py" line="154" />
+        <source>Caption</source>
+        <translation>Legendar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="71" />
+        <source>Model:</source>
+        <translation>Modelo:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="73" />
+        <source>Captioning model</source>
+        <translation>Modelo de legendas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="77" />
+        <source>Style:</source>
+        <translation>Estilo:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="79" />
+        <source>Caption style</source>
+        <translation>Estilo da legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="80" />
+        <source>Short</source>
+        <translation>Curta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="80" />
+        <source>Detailed</source>
+        <translation>Detalhada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="81" />
+        <source>Alt text</source>
+        <translation>Texto alternativo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="89" />
+        <source>What the style does</source>
+        <translation>O que o estilo faz</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="92" />
+        <source>Question about the image</source>
+        <translation>Pergunta sobre a imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="100" />
+        <source>No captioning model</source>
+        <translation>Nenhum modelo de legendas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="102" />
+        <source>No captioning model is installed. Get one on the &lt;a href="models"&gt;Models page&lt;/a&gt;: an ONNX vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj).</source>
+        <translation>Nenhum modelo de legendas instalado. Obtenha um na &lt;a href="models"&gt;página Modelos&lt;/a&gt;: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com seu projetor (mmproj).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="109" />
+        <source>Caption one image or a folder</source>
+        <translation>Legendar uma imagem ou uma pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="121" />
+        <source>Open image…</source>
+        <translation>Abrir imagem…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="122" />
+        <source>Open an image file</source>
+        <translation>Abrir um arquivo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="126" />
+        <source>Paste</source>
+        <translation>Colar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="127" />
+        <source>Paste an image from the clipboard</source>
+        <translation>Colar uma imagem da área de transferência</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="128" />
+        <source>Paste an image or an image file (Ctrl+V)</source>
+        <translation>Colar uma imagem ou um arquivo de imagem (Ctrl+V)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="138" />
+        <source>Current image</source>
+        <translation>Imagem atual</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="143" />
+        <source>Caption text</source>
+        <translation>Texto da legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="144" />
+        <location filename="../../pages/caption/page.py" line="315" />
+        <source>The caption appears here.</source>
+        <translation>A legenda aparece aqui.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="150" />
+        <source>Caption error</source>
+        <translation>Erro na legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="156" />
+        <source>Caption the image</source>
+        <translation>Legendar a imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="160" />
+        <source>Copy</source>
+        <translation>Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="161" />
+        <source>Copy the caption</source>
+        <translation>Copiar a legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="171" />
+        <source>One image</source>
+        <translation>Uma imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="176" />
+        <source>Folder</source>
+        <translation>Pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="193" />
+        <source>vision chat</source>
+        <translation>chat com visão</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="216" />
+        <source>Ask a question about the image (optional)</source>
+        <translation>Faça uma pergunta sobre a imagem (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="217" />
+        <source>Questions need a vision chat model (GGUF with mmproj)</source>
+        <translation>Perguntas precisam de um modelo de chat com visão (GGUF com mmproj)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="223" />
+        <source>This captioning model writes one kind of caption: short and literal. Styles and questions need a vision chat model.</source>
+        <translation>Este modelo escreve um só tipo de legenda: curta e literal. Estilos e perguntas precisam de um modelo de chat com visão.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="227" />
+        <source>Short: one sentence naming what the image shows.</source>
+        <translation>Curta: uma frase dizendo o que a imagem mostra.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="228" />
+        <source>Detailed: a paragraph about the subject, setting, colours and any text in the image.</source>
+        <translation>Detalhada: um parágrafo sobre o assunto, o cenário, as cores e qualquer texto na imagem.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="230" />
+        <source>Alt text: a concise description for people using screen readers.</source>
+        <translation>Texto alternativo: uma descrição concisa para quem usa leitores de tela.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="251" />
+        <source>Cannot keep the pasted image in the temporary folder.</source>
+        <translation>Não foi possível guardar a imagem colada na pasta temporária.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="255" />
+        <source>Pasted image, {width}×{height}</source>
+        <translation>Imagem colada, {width}×{height}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="267" />
+        <source>Open an image</source>
+        <translation>Abrir uma imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="268" />
+        <source>Images ({patterns})</source>
+        <translation>Imagens ({patterns})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="288" />
+        <source>The clipboard holds no image.</source>
+        <translation>A área de transferência não contém imagem.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="297" />
+        <source>Captioning…</source>
+        <translation>Legendando…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="326" />
+        <source>Copied</source>
+        <translation>Copiada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="336" />
+        <source>Choose a folder of images first.</source>
+        <translation>Escolha primeiro uma pasta de imagens.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="340" />
+        <source>The results file must end in .csv or .jsonl.</source>
+        <translation>O arquivo de resultados precisa terminar em .csv ou .jsonl.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="355" />
+        <source>Stopping after the images being captioned…</source>
+        <translation>Parando depois das imagens em andamento…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="364" />
+        <source>No images found in the folder (PNG, JPEG, WebP, GIF, BMP, TIFF).</source>
+        <translation>Nenhuma imagem encontrada na pasta (PNG, JPEG, WebP, GIF, BMP, TIFF).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="367" />
+        <source>Done; results saved to {path}.</source>
+        <translation>Pronto; resultados salvos em {path}.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="367" />
+        <source>Done.</source>
+        <translation>Pronto.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="371" />
+        <source>Stopped; run the batch again to resume where it stopped.</source>
+        <translation>Interrompido; execute o lote de novo para continuar de onde parou.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="373" />
+        <source>The batch stopped: {error}</source>
+        <translation>O lote parou: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>DropZone</name>
+    <message>
+        <location filename="../../pages/caption/drop_zone.py" line="50" />
+        <source>Image drop zone</source>
+        <translation>Área para soltar imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/drop_zone.py" line="51" />
+        <source>Drop an image or a folder of images here</source>
+        <translation>Solte aqui uma imagem ou uma pasta de imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/drop_zone.py" line="59" />
+        <source>Image preview</source>
+        <translation>Prévia da imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/drop_zone.py" line="69" />
+        <source>Drop an image here, paste one (Ctrl+V) or open a file.
+Drop a folder to caption every image in it.</source>
+        <translation>Solte uma imagem aqui, cole uma (Ctrl+V) ou abra um arquivo.
+Solte uma pasta para legendar todas as imagens dela.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/drop_zone.py" line="85" />
+        <source>No preview for {name}</source>
+        <translation>Sem prévia de {name}</translation>
+    </message>
+</context>
 </TS>

@@ -65,6 +65,16 @@ class CaptionPage(QWidget):
 
         layout = page_layout(self)
         layout.addWidget(heading(self.tr("Caption")))
+        self.no_model = QLabel()
+        self.no_model.setObjectName("notice")
+        self.no_model.setWordWrap(True)
+        self.no_model.setTextFormat(Qt.TextFormat.RichText)
+        self.no_model.setAccessibleName(self.tr("No captioning model"))
+        self.no_model.setText(self.tr(
+            "No captioning model is installed. Get one on the <a href=\"models\">Models page</a>: an ONNX "
+            "vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj)."))
+        self.no_model.linkActivated.connect(self.ctx.navigate.emit)
+        layout.addWidget(self.no_model)
 
         # -- model, style and question ------------------------------------------------------
         top = QHBoxLayout()
@@ -72,6 +82,7 @@ class CaptionPage(QWidget):
         self.model = QComboBox()
         self.model.setAccessibleName(self.tr("Captioning model"))
         self.model.setMinimumContentsLength(18)
+        self.model.setPlaceholderText(self.tr("No captioning model installed"))
         self.model.currentIndexChanged.connect(self._model_changed)
         top.addWidget(self.model, 1)
         top.addWidget(QLabel(self.tr("Style:")))
@@ -93,16 +104,6 @@ class CaptionPage(QWidget):
         self.question.setClearButtonEnabled(True)
         self.question.returnPressed.connect(self.caption_current)
         layout.addWidget(self.question)
-        self.no_model = QLabel()
-        self.no_model.setObjectName("notice")
-        self.no_model.setWordWrap(True)
-        self.no_model.setTextFormat(Qt.TextFormat.RichText)
-        self.no_model.setAccessibleName(self.tr("No captioning model"))
-        self.no_model.setText(self.tr(
-            "No captioning model is installed. Get one on the <a href=\"models\">Models page</a>: an ONNX "
-            "vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj)."))
-        self.no_model.linkActivated.connect(self.ctx.navigate.emit)
-        layout.addWidget(self.no_model)
 
         # -- one image and a folder ----------------------------------------------------------
         self.tabs = QTabWidget()
@@ -219,7 +220,8 @@ class CaptionPage(QWidget):
         self._update_buttons()
 
     def _explain_style(self) -> None:
-        if self.model.count() and not self.answers_questions():
+        self.style_hint.setVisible(self.model.count() > 0)
+        if not self.answers_questions():
             self.style_hint.setText(self.tr("This captioning model writes one kind of caption: short and literal. "
                                             "Styles and questions need a vision chat model."))
             return

@@ -201,3 +201,52 @@ def test_cancel_then_resume(qtbot: QtBot, page: CaptionPage, tmp_path: Path,
     rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(17)}
     assert "(earlier run)" in rows["img00.png"]
     assert rows["broken.jpg"].startswith("Error: broken.jpg is not an image")
+
+
+def test_a_new_image_replaces_the_one_being_captioned(qtbot: QtBot, page: CaptionPage, reference: OnnxCaptioner,
+                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = OnnxCaptioner.caption_images
+
+    def slow(self: OnnxCaptioner, *args: Any, **kwargs: Any) -> list[str]:
+        time.sleep(0.2)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(OnnxCaptioner, "caption_images", slow)
+    first, second = write_image(tmp_path / "first.png", 1), write_image(tmp_path / "second.png", 2)
+    page.set_image_file(first)
+    assert page.single is not None and not page.run_button.isEnabled()
+    page.set_image_file(second)
+    qtbot.waitUntil(lambda: page.single is None and not page._rerun, timeout=20_000)
+    assert page.image_path == second
+    assert page.caption.toPlainText() == caption_of(reference, second)
+    assert page.timing.text().endswith(" s")
+
+
+def test_a_folder_dropped_anywhere_on_the_page(page: CaptionPage, tmp_path: Path) -> None:
+    page.tabs.setCurrentWidget(page.batch_panel)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    page.dropEvent(event)
+    assert event.isAccepted() and page.batch_panel.folder_path() == tmp_path
+
+
+def test_questions_and_styles_need_a_vision_chat_model(qtbot: QtBot, page: CaptionPage, tiny_gguf: Path,
+                                                       tmp_path: Path) -> None:
+    projector = tmp_path / "mmproj.gguf"
+    projector.write_bytes(b"GGUF")
+    store = ModelStore()
+    vision = store.add(tiny_gguf, name="Tiny Vision")
+    store.update(vision.id, companions={"mmproj": str(projector)})
+    page.ctx.models_changed.emit()
+    assert page.model.count() == 2
+    page.model.setCurrentIndex(page.model.findData(vision.id))
+    assert page.question.isEnabled() and page.style_box.isEnabled()
+    page.style_box.setCurrentIndex(page.style_box.findData("alt"))
+    assert "screen readers" in page.style_hint.text()
+    page.question.setText("  What colour is the car?  ")
+    options = page.options()
+    assert options.prompt == "What colour is the car?" and options.style.value == "alt"
+    page.model.setCurrentIndex(page.model.findText("Tiny Captioner (ONNX)"))
+    assert not page.question.isEnabled() and page.options().prompt is None

@@ -6,6 +6,7 @@ that same thread, or after the worker has stopped when the page shuts down.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +59,16 @@ class CaptionEngine(QObject):
             captioner.close()
 
     def caption_one(self, model: str, image: Path, options: CaptionOptions) -> Task:
-        """`succeeded` carries the caption; `failed` an ImageFileError, a model error or Cancelled."""
+        """`succeeded` carries (caption, seconds spent captioning); `failed` an ImageFileError, a model
+        error or Cancelled."""
 
-        def job(cancel: CancelToken) -> str:
+        def job(cancel: CancelToken) -> tuple[str, float]:
             picture = load_image(image)  # a broken file is reported before a model is loaded
             captioner = self._open(model)
             cancel.raise_if_cancelled()
-            return captioner.caption_images([picture], options, cancel)[0]
+            started = time.perf_counter()
+            caption = captioner.caption_images([picture], options, cancel)[0]
+            return caption, time.perf_counter() - started
 
         return self._runner.start("caption image", job)
 

@@ -9,7 +9,7 @@ import itertools
 from pathlib import Path
 
 from PySide6.QtCore import QDir, QStandardPaths, Qt, QTemporaryDir
-from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -62,6 +62,8 @@ class CaptionPage(QWidget):
         self._pasted = QTemporaryDir(QDir.tempPath() + "/candeia-paste-XXXXXX")
         self._paste_count = itertools.count(1)
         self._closed = False
+        self._rerun = False  # a new image arrived while the last one was being captioned
+        self.setAcceptDrops(True)  # drops anywhere on the page (the folder box too) go where the drop zone sends them
 
         layout = page_layout(self)
         layout.addWidget(heading(self.tr("Caption")))
@@ -172,6 +174,7 @@ class CaptionPage(QWidget):
         self.tabs.addTab(single, self.tr("One image"))
 
         self.batch_panel = BatchPanel()
+        self.batch_panel.folder.setAcceptDrops(False)  # a dropped folder fills it through the page, as a path
         self.batch_panel.start_requested.connect(self.start_batch)
         self.batch_panel.cancel_requested.connect(self.cancel_batch)
         self.tabs.addTab(self.batch_panel, self.tr("Folder"))
@@ -291,7 +294,11 @@ class CaptionPage(QWidget):
 
     def caption_current(self) -> None:
         model = self.current_model()
-        if self.image_path is None or model is None or self.single is not None or self.batch is not None:
+        if self.single is not None:  # stop the caption of the earlier image; this one runs after it
+            self.single.cancel.cancel()
+            self._rerun = True
+            return
+        if self.image_path is None or model is None or self.batch is not None:
             self._update_buttons()
             return
         self.error.hide()
@@ -300,22 +307,29 @@ class CaptionPage(QWidget):
         self.timing.clear()
         task = self.engine.caption_one(model.id, self.image_path, self.options())
         self.single = task
-        task.succeeded.connect(self._on_caption)
-        task.failed.connect(self._on_caption_failed)
+        task.succeeded.connect(lambda result: self._on_caption(task, result))
+        task.failed.connect(lambda error: self._on_caption_failed(task, error))
         task.done.connect(self._on_single_done)
         self._update_buttons()
 
-    def _on_caption(self, caption: object) -> None:
+    def _on_caption(self, task: Task, result: object) -> None:
+        if task.cancel.cancelled or not isinstance(result, tuple):
+            return  # made for an image that has since been replaced
+        caption, seconds = result
         self.caption.setPlainText(str(caption).strip())
+        self.timing.setText(self.tr("{seconds:.2f} s").format(seconds=seconds))
 
-    def _on_caption_failed(self, error: object) -> None:
-        if not isinstance(error, Cancelled):
+    def _on_caption_failed(self, task: Task, error: object) -> None:
+        if not task.cancel.cancelled and not isinstance(error, Cancelled):
             self._show_error(error_sentence(error))
 
     def _on_single_done(self) -> None:
         self.single = None
         self.caption.setPlaceholderText(self.tr("The caption appears here."))
         self._update_buttons()
+        if self._rerun and not self._closed:
+            self._rerun = False
+            self.caption_current()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -378,6 +392,19 @@ class CaptionPage(QWidget):
         self.batch = None
         self.batch_panel.set_running(False)
         self._update_buttons()
+
+    # -- drops outside the drop zone ---------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.drop.accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.drop.deliver(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
 
     # -- state ---------------------------------------------------------------------------------
     def _update_buttons(self) -> None:

@@ -1497,254 +1497,259 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>CaptionPage</name>
     <message>
-        <location filename="../../pages/caption/page.py" line="67" />
-        <location filename="../../pages/caption/page.py" line="155" />
+        <location filename="../../pages/caption/page.py" line="69" />
+        <location filename="../../pages/caption/page.py" line="157" />
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="72" />
+        <location filename="../../pages/caption/page.py" line="74" />
         <source>No captioning model</source>
         <translation>Nenhum modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="74" />
+        <location filename="../../pages/caption/page.py" line="76" />
         <source>No captioning model is installed. Get one on the &lt;a href="models"&gt;Models page&lt;/a&gt;: an ONNX vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj).</source>
         <translation>Nenhum modelo de legendas instalado. Obtenha um na &lt;a href="models"&gt;página Modelos&lt;/a&gt;: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com seu projetor (mmproj).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="81" />
+        <location filename="../../pages/caption/page.py" line="83" />
         <source>Model:</source>
         <translation>Modelo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="83" />
+        <location filename="../../pages/caption/page.py" line="85" />
         <source>Captioning model</source>
         <translation>Modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="85" />
+        <location filename="../../pages/caption/page.py" line="87" />
         <source>No captioning model installed</source>
         <translation>Nenhum modelo de legendas instalado</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="88" />
+        <location filename="../../pages/caption/page.py" line="90" />
         <source>Style:</source>
         <translation>Estilo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="90" />
+        <location filename="../../pages/caption/page.py" line="92" />
         <source>Caption style</source>
         <translation>Estilo da legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="91" />
+        <location filename="../../pages/caption/page.py" line="93" />
         <source>Short</source>
         <translation>Curta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="91" />
+        <location filename="../../pages/caption/page.py" line="93" />
         <source>Detailed</source>
         <translation>Detalhada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="92" />
+        <location filename="../../pages/caption/page.py" line="94" />
         <source>Alt text</source>
         <translation>Texto alternativo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="100" />
+        <location filename="../../pages/caption/page.py" line="102" />
         <source>What the style does</source>
         <translation>O que o estilo faz</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="103" />
+        <location filename="../../pages/caption/page.py" line="105" />
         <source>Question about the image</source>
         <translation>Pergunta sobre a imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="110" />
+        <location filename="../../pages/caption/page.py" line="112" />
         <source>Caption one image or a folder</source>
         <translation>Legendar uma imagem ou uma pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="122" />
+        <location filename="../../pages/caption/page.py" line="124" />
         <source>Open image…</source>
         <translation>Abrir imagem…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="123" />
+        <location filename="../../pages/caption/page.py" line="125" />
         <source>Open an image file</source>
         <translation>Abrir um arquivo de imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="127" />
+        <location filename="../../pages/caption/page.py" line="129" />
         <source>Paste</source>
         <translation>Colar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="128" />
+        <location filename="../../pages/caption/page.py" line="130" />
         <source>Paste an image from the clipboard</source>
         <translation>Colar uma imagem da área de transferência</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="129" />
+        <location filename="../../pages/caption/page.py" line="131" />
         <source>Paste an image or an image file (Ctrl+V)</source>
         <translation>Colar uma imagem ou um arquivo de imagem (Ctrl+V)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="139" />
+        <location filename="../../pages/caption/page.py" line="141" />
         <source>Current image</source>
         <translation>Imagem atual</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="144" />
+        <location filename="../../pages/caption/page.py" line="146" />
         <source>Caption text</source>
         <translation>Texto da legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="145" />
-        <location filename="../../pages/caption/page.py" line="317" />
+        <location filename="../../pages/caption/page.py" line="147" />
+        <location filename="../../pages/caption/page.py" line="328" />
         <source>The caption appears here.</source>
         <translation>A legenda aparece aqui.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="151" />
+        <location filename="../../pages/caption/page.py" line="153" />
         <source>Caption error</source>
         <translation>Erro na legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="157" />
+        <location filename="../../pages/caption/page.py" line="159" />
         <source>Caption the image</source>
         <translation>Legendar a imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="161" />
+        <location filename="../../pages/caption/page.py" line="163" />
         <source>Copy</source>
         <translation>Copiar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="162" />
+        <location filename="../../pages/caption/page.py" line="164" />
         <source>Copy the caption</source>
         <translation>Copiar a legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="172" />
+        <location filename="../../pages/caption/page.py" line="174" />
         <source>One image</source>
         <translation>Uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="177" />
+        <location filename="../../pages/caption/page.py" line="180" />
         <source>Folder</source>
         <translation>Pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="194" />
+        <location filename="../../pages/caption/page.py" line="197" />
         <source>vision chat</source>
         <translation>chat com visão</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="217" />
+        <location filename="../../pages/caption/page.py" line="220" />
         <source>Ask a question about the image (optional)</source>
         <translation>Faça uma pergunta sobre a imagem (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="218" />
+        <location filename="../../pages/caption/page.py" line="221" />
         <source>Questions need a vision chat model (GGUF with mmproj)</source>
         <translation>Perguntas precisam de um modelo de chat com visão (GGUF com mmproj)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="225" />
+        <location filename="../../pages/caption/page.py" line="228" />
         <source>This captioning model writes one kind of caption: short and literal. Styles and questions need a vision chat model.</source>
         <translation>Este modelo escreve um só tipo de legenda: curta e literal. Estilos e perguntas precisam de um modelo de chat com visão.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="229" />
+        <location filename="../../pages/caption/page.py" line="232" />
         <source>Short: one sentence naming what the image shows.</source>
         <translation>Curta: uma frase dizendo o que a imagem mostra.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="230" />
+        <location filename="../../pages/caption/page.py" line="233" />
         <source>Detailed: a paragraph about the subject, setting, colours and any text in the image.</source>
         <translation>Detalhada: um parágrafo sobre o assunto, o cenário, as cores e qualquer texto na imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="232" />
+        <location filename="../../pages/caption/page.py" line="235" />
         <source>Alt text: a concise description for people using screen readers.</source>
         <translation>Texto alternativo: uma descrição concisa para quem usa leitores de tela.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="253" />
+        <location filename="../../pages/caption/page.py" line="256" />
         <source>Cannot keep the pasted image in the temporary folder.</source>
         <translation>Não foi possível guardar a imagem colada na pasta temporária.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="257" />
+        <location filename="../../pages/caption/page.py" line="260" />
         <source>Pasted image, {width}×{height}</source>
         <translation>Imagem colada, {width}×{height}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="269" />
+        <location filename="../../pages/caption/page.py" line="272" />
         <source>Open an image</source>
         <translation>Abrir uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="270" />
+        <location filename="../../pages/caption/page.py" line="273" />
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="290" />
+        <location filename="../../pages/caption/page.py" line="293" />
         <source>The clipboard holds no image.</source>
         <translation>A área de transferência não contém imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="299" />
+        <location filename="../../pages/caption/page.py" line="306" />
         <source>Captioning…</source>
         <translation>Legendando…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="328" />
+        <location filename="../../pages/caption/page.py" line="320" />
+        <source>{seconds:.2f} s</source>
+        <translation>{seconds:.2f} s</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/page.py" line="342" />
         <source>Copied</source>
         <translation>Copiada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="338" />
+        <location filename="../../pages/caption/page.py" line="352" />
         <source>Choose a folder of images first.</source>
         <translation>Escolha primeiro uma pasta de imagens.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="342" />
+        <location filename="../../pages/caption/page.py" line="356" />
         <source>The results file must end in .csv or .jsonl.</source>
         <translation>O arquivo de resultados precisa terminar em .csv ou .jsonl.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="357" />
+        <location filename="../../pages/caption/page.py" line="371" />
         <source>Stopping after the images being captioned…</source>
         <translation>Parando depois das imagens em andamento…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="366" />
+        <location filename="../../pages/caption/page.py" line="380" />
         <source>No images found in the folder (PNG, JPEG, WebP, GIF, BMP, TIFF).</source>
         <translation>Nenhuma imagem encontrada na pasta (PNG, JPEG, WebP, GIF, BMP, TIFF).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="369" />
+        <location filename="../../pages/caption/page.py" line="383" />
         <source>Done; results saved to {path}.</source>
         <translation>Pronto; resultados salvos em {path}.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="369" />
+        <location filename="../../pages/caption/page.py" line="383" />
         <source>Done.</source>
         <translation>Pronto.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="373" />
+        <location filename="../../pages/caption/page.py" line="387" />
         <source>Stopped; run the batch again to resume where it stopped.</source>
         <translation>Interrompido; execute o lote de novo para continuar de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="375" />
+        <location filename="../../pages/caption/page.py" line="389" />
         <source>The batch stopped: {error}</source>
         <translation>O lote parou: {error}</translation>
     </message>

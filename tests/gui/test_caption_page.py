@@ -164,6 +164,20 @@ def test_batch_with_a_broken_file_goes_on_and_exports(qtbot: QtBot, page: Captio
         rows = list(csv.DictReader(fh))
     assert len(rows) == 7 and sum(1 for r in rows if r["error"]) == 1
 
+    panel.table.cellDoubleClicked.emit(broken_row, 1)
+    assert page.tabs.currentIndex() == 0 and page.image_path == folder / "broken.jpg"
+    assert "broken.jpg is not an image" in page.error.text()
+    ok_row = files.index("img00.png")
+    panel.table.cellDoubleClicked.emit(ok_row, 1)
+    assert page.error.isHidden() and page.caption.toPlainText() == (panel.results[ok_row].caption or "")
+    assert page.drop.has_image
+
+    panel.save_results.setChecked(False)
+    panel.sidecar.setChecked(False)
+    assert not panel.resume.isEnabled(), "nothing records an earlier run to resume from"
+    panel.sidecar.setChecked(True)
+    assert panel.resume.isEnabled()
+
     panel.export_to(tmp_path / "export.jsonl")
     lines = [json.loads(x) for x in (tmp_path / "export.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 7 and sum(1 for x in lines if "error" in x) == 1

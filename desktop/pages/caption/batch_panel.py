@@ -31,11 +31,18 @@ from ... import theme
 RESULTS_NAME = "captions.csv"
 
 
+def result_error(result: CaptionResult) -> str:
+    """An image's reason ("is truncated …") reads as a sentence with the file's name in front."""
+    error = result.error or ""
+    return f"{result.path.name} {error}" if error[:1].islower() else error
+
+
 class BatchPanel(QWidget):
     """Collects the batch's settings and shows its results; the page runs it (`start_requested`)."""
 
     start_requested = Signal()
     cancel_requested = Signal()
+    open_requested = Signal(object)  # a CaptionResult double-clicked in the table
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,8 +51,10 @@ class BatchPanel(QWidget):
         layout.setContentsMargins(0, 8, 0, 0)
 
         row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Folder:")))
+        folder_label = QLabel(self.tr("&Folder:"))
+        row.addWidget(folder_label)
         self.folder = QLineEdit()
+        folder_label.setBuddy(self.folder)
         self.folder.setPlaceholderText(self.tr("Choose or drop a folder of images"))
         self.folder.setAccessibleName(self.tr("Folder of images"))
         self.folder.textChanged.connect(self._folder_changed)
@@ -137,7 +146,15 @@ class BatchPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 220)
+        self.table.setToolTip(self.tr("Double-click a row to show the image and its caption"))
+        self.table.cellDoubleClicked.connect(lambda row, _: self.open_requested.emit(self.results[row]))
+        self.save_results.toggled.connect(self._resume_possible)
+        self.sidecar.toggled.connect(self._resume_possible)
         layout.addWidget(self.table, 1)
+
+    def _resume_possible(self) -> None:
+        """Skipping needs a record of the earlier run: the results file or the .txt files."""
+        self.resume.setEnabled(self.save_results.isChecked() or self.sidecar.isChecked())
 
     # -- settings ------------------------------------------------------------------------------
     def _folder_changed(self, text: str) -> None:
@@ -180,6 +197,7 @@ class BatchPanel(QWidget):
         if not running:
             self.out.setEnabled(self.save_results.isChecked())
             self.choose_out.setEnabled(self.save_results.isChecked())
+            self._resume_possible()
         self.cancel.setEnabled(running)
         self.export.setEnabled(not running and bool(self.results))
 
@@ -207,10 +225,7 @@ class BatchPanel(QWidget):
                 text = self.tr("{caption} (earlier run)").format(caption=text)
             caption_item = QTableWidgetItem(text)
         else:
-            error = result.error or ""
-            if error[:1].islower():  # an image's reason ("is truncated …") reads as a sentence with its name
-                error = f"{result.path.name} {error}"
-            caption_item = QTableWidgetItem(self.tr("Error: {error}").format(error=error))
+            caption_item = QTableWidgetItem(self.tr("Error: {error}").format(error=result_error(result)))
             caption_item.setForeground(QBrush(QColor(theme.current().error)))
         caption_item.setToolTip(caption_item.text())
         self.table.setItem(row, 0, file_item)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engines.caption import SUPPORTED_SUFFIXES, CaptionOptions, CaptionStyle, ImageFileError
+from engines.caption import SUPPORTED_SUFFIXES, CaptionOptions, CaptionResult, CaptionStyle, ImageFileError
 from engines.errors import CandeiaError
 from engines.jobs import Cancelled
 from engines.store import InstalledModel, ModelFormat
@@ -32,7 +32,7 @@ from ... import theme
 from ...appcontext import AppContext
 from ...workers import Task
 from ..common import heading, page_layout
-from .batch_panel import BatchPanel
+from .batch_panel import BatchPanel, result_error
 from .drop_zone import DropZone, local_paths
 from .engine import BatchProgress, CaptionEngine
 
@@ -80,15 +80,19 @@ class CaptionPage(QWidget):
 
         # -- model, style and question ------------------------------------------------------
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Model:")))
+        model_label = QLabel(self.tr("&Model:"))
+        top.addWidget(model_label)
         self.model = QComboBox()
+        model_label.setBuddy(self.model)
         self.model.setAccessibleName(self.tr("Captioning model"))
         self.model.setMinimumContentsLength(18)
         self.model.setPlaceholderText(self.tr("No captioning model installed"))
         self.model.currentIndexChanged.connect(self._model_changed)
         top.addWidget(self.model, 1)
-        top.addWidget(QLabel(self.tr("Style:")))
+        style_label = QLabel(self.tr("&Style:"))
+        top.addWidget(style_label)
         self.style_box = QComboBox()
+        style_label.setBuddy(self.style_box)
         self.style_box.setAccessibleName(self.tr("Caption style"))
         for style, label in ((CaptionStyle.short, self.tr("Short")), (CaptionStyle.detailed, self.tr("Detailed")),
                              (CaptionStyle.alt, self.tr("Alt text"))):
@@ -177,6 +181,7 @@ class CaptionPage(QWidget):
         self.batch_panel.folder.setAcceptDrops(False)  # a dropped folder fills it through the page, as a path
         self.batch_panel.start_requested.connect(self.start_batch)
         self.batch_panel.cancel_requested.connect(self.cancel_batch)
+        self.batch_panel.open_requested.connect(self.show_result)
         self.tabs.addTab(self.batch_panel, self.tr("Folder"))
 
         paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
@@ -265,6 +270,22 @@ class CaptionPage(QWidget):
     def set_folder(self, folder: Path) -> None:
         self.batch_panel.folder.setText(str(folder))
         self.tabs.setCurrentWidget(self.batch_panel)
+
+    def show_result(self, result: object) -> None:
+        """A batch row in the one-image view: its picture and caption (or error), without captioning again."""
+        if not isinstance(result, CaptionResult) or self.single is not None:
+            return
+        self.image_path = result.path
+        self.drop.show_file(result.path)
+        self.image_label.setText(str(result.path))
+        self.caption.setPlainText(result.caption or "")
+        self.timing.clear()
+        if result.ok:
+            self.error.hide()
+        else:
+            self._show_error(result_error(result))
+        self.tabs.setCurrentIndex(0)
+        self._update_buttons()
 
     def _open_dialog(self) -> None:
         start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)

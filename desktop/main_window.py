@@ -29,6 +29,7 @@ from engines.relocate import iter_move_data_dir
 
 from . import theme
 from .appcontext import AppContext
+from .pages.caption import CaptionPage
 from .pages.chat import ChatPage
 from .pages.models import ModelsPage
 from .pages.placeholder import TaskPlaceholderPage
@@ -73,13 +74,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.chat = ChatPage(self.ctx)
+        self.caption = CaptionPage(self.ctx)
         self.models = ModelsPage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         self.settings_page.move_requested.connect(self.relocate)
         pages: dict[str, tuple[str, QWidget]] = {
             "chat": (self.tr("Chat"), self.chat),
             "translate": (self.tr("Translate"), TaskPlaceholderPage(self.ctx, "translate")),
-            "caption": (self.tr("Caption"), TaskPlaceholderPage(self.ctx, "caption")),
+            "caption": (self.tr("Caption"), self.caption),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
         }
@@ -271,6 +273,7 @@ class MainWindow(QMainWindow):
         self._save()
         self.memory_timer.stop()
         self.chat.shutdown()
+        self.caption.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
         self.ctx.shutdown()

@@ -35,6 +35,40 @@ It **splits** on whitespace, reverses the list and joins it again. For example:
 """
 
 
+SAMPLE_CAPTION = "A yellow sun over rolling green hills under a clear blue sky."
+
+
+def sample_picture(path: Path) -> Path:
+    """A small landscape to caption: sky, sun and hills."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 420), (120, 180, 235))
+    draw = ImageDraw.Draw(image)
+    for y in range(260):  # a lighter sky towards the horizon
+        shade = int(60 * y / 260)
+        draw.line([(0, y), (640, y)], fill=(120 + shade, 180 + shade // 2, 235))
+    draw.ellipse((440, 50, 540, 150), fill=(255, 214, 80))
+    draw.ellipse((-120, 250, 420, 560), fill=(88, 160, 72))
+    draw.ellipse((220, 280, 800, 620), fill=(64, 136, 60))
+    image.save(path)
+    return path
+
+
+def tiny_captioner(tmp: Path) -> Path | None:
+    """Export the tests' tiny random captioner so the Caption page has a model (needs torch and optimum)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from tiny_captioner import build_model, export_onnx
+    except ImportError:
+        return None
+    try:
+        build_model(tmp / "captioner-hf", init_range=0.5, eos_boost=2.0)
+        return export_onnx(tmp / "captioner-hf", tmp / "captioner-onnx")
+    except Exception as exc:  # the other pages still get their screenshots
+        print(f"no captioning model for the screenshots: {exc}", file=sys.stderr)
+        return None
+
+
 def settle(app: object, seconds: float = 0.3) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -66,11 +100,43 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         while window.chat.reply is not None:
             settle(app, 0.05)
 
+    def caption_image() -> None:
+        from engines.caption import CaptionResult
+
+        page = window.caption
+        window.show_page("caption")
+        page.tabs.setCurrentIndex(0)
+        picture = prefix.parent / "sample-hills.png"
+        if not picture.exists():
+            sample_picture(picture)
+        page.image_path = picture
+        page.drop.show_file(picture)
+        page.image_label.setText(str(picture.name))
+        page.caption.setPlainText(SAMPLE_CAPTION)
+        panel = page.batch_panel
+        folder = Path.home() / "Pictures" / "Trip"
+        panel.folder.setText(str(folder))
+        panel.recursive.setChecked(True)
+        panel.begin()
+        rows = [("beach.jpg", "A wide sandy beach with waves rolling in at sunset.", None, True),
+                ("market.jpg", "People shopping at an outdoor fruit market.", None, False),
+                ("old/scan-01.tif", None, "is truncated or damaged (the image data ends early)", False),
+                ("street.png", "A red tram climbing a narrow cobbled street.", None, False)]
+        for count, (name, caption, error, skipped) in enumerate(rows, 1):
+            panel.add(CaptionResult(folder / name, caption=caption, error=error, skipped=skipped), count, 6)
+        panel.status.setText(panel.summary())
+
+    def caption_batch() -> None:
+        window.caption.tabs.setCurrentWidget(window.caption.batch_panel)
+
     def catalog() -> None:
         window.show_page("models")
         window.models.tabs.setCurrentIndex(1)
 
-    shots: dict[str, Callable[[], None]] = {"welcome": lambda: window.show_page("chat")} if empty else {
+    shots: dict[str, Callable[[], None]] = {
+        "welcome": lambda: window.show_page("chat"),
+        "caption-empty": lambda: window.show_page("caption"),
+    } if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,
         "chat-streaming": streaming,
@@ -79,7 +145,8 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "models-catalog": catalog,
         "settings": lambda: window.show_page("settings"),
         "translate": lambda: window.show_page("translate"),
-        "caption": lambda: window.show_page("caption"),
+        "caption": caption_image,
+        "caption-batch": caption_batch,
     }
     for name, action in shots.items():
         action()
@@ -98,6 +165,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     model_file = write_tiny_llama(tmp / "tiny-chat.gguf", name="Tiny Chat")
+    captioner = tiny_captioner(tmp)
     for language in ("en", "pt_BR"):
         for mode in ("light", "dark"):
             for empty in (True, False):
@@ -108,6 +176,8 @@ def main() -> int:
 
                 if not empty:
                     model = ModelStore().add(model_file, name="Tiny Chat 0.1B")
+                    if captioner is not None:
+                        ModelStore().add(captioner, name="Tiny Captioner")
                     store = ConversationStore()
                     conv = store.create("Reverse the words", model_id=model.id,
                                         system_prompt="You are an expert programmer.")

@@ -1,0 +1,5 @@
+"""The Caption page: one image (drop, pick or paste) or a whole folder, on a captioning model."""
+
+from .page import CaptionPage
+
+__all__ = ["CaptionPage"]

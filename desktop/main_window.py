@@ -27,6 +27,7 @@ from .pages.chat import ChatPage
 from .pages.models import ModelsPage
 from .pages.placeholder import TaskPlaceholderPage
 from .pages.settings import SettingsPage
+from .pages.translate import TranslatePage
 from .session import LoadedModel
 from .sysinfo import process_memory_bytes
 
@@ -62,10 +63,11 @@ class MainWindow(QMainWindow):
 
         self.chat = ChatPage(self.ctx)
         self.models = ModelsPage(self.ctx)
+        self.translate_page = TranslatePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         pages: dict[str, tuple[str, QWidget]] = {
             "chat": (self.tr("Chat"), self.chat),
-            "translate": (self.tr("Translate"), TaskPlaceholderPage(self.ctx, "translate")),
+            "translate": (self.tr("Translate"), self.translate_page),
             "caption": (self.tr("Caption"), TaskPlaceholderPage(self.ctx, "caption")),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
@@ -214,6 +216,7 @@ class MainWindow(QMainWindow):
         self._save()
         self.memory_timer.stop()
         self.chat.shutdown()
+        self.translate_page.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
         self.ctx.shutdown()

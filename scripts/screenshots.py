@@ -42,6 +42,32 @@ def settle(app: object, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
+SAMPLE_SOURCE = """Good morning and good night.
+Where is the station? The weather is nice today.
+I would like a cup of coffee, please."""
+
+
+def tiny_translator(tmp: Path) -> Path | None:
+    """A tiny random Marian export that says it translates en→pt (needs the dev extra: torch, optimum)."""
+    try:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from tiny_seq2seq import build_marian
+    except ImportError:
+        return None
+    import json
+
+    try:
+        _, folder = build_marian(tmp / "marian")
+    except Exception as exc:  # no torch or optimum: the Translate page shows its empty state
+        print(f"no translation model for the screenshots: {exc}", file=sys.stderr)
+        return None
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config.update(source_lang="en", target_lang="pt")
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    target = folder.rename(tmp / "opus-mt-tiny-en-pt")
+    return target
+
+
 def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
     def open_chat() -> None:
         window.show_page("chat")
@@ -70,7 +96,19 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         window.show_page("models")
         window.models.tabs.setCurrentIndex(1)
 
-    shots: dict[str, Callable[[], None]] = {"welcome": lambda: window.show_page("chat")} if empty else {
+    def translation() -> None:
+        page = window.translate_page
+        window.show_page("translate")
+        page.select_languages(None, "pt")
+        page.source_edit.setPlainText(SAMPLE_SOURCE)
+        page.translate()
+        while page.run is not None:
+            settle(app, 0.05)
+
+    shots: dict[str, Callable[[], None]] = {
+        "welcome": lambda: window.show_page("chat"),
+        "translate-none": lambda: window.show_page("translate"),
+    } if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,
         "chat-streaming": streaming,
@@ -78,7 +116,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "models-installed": lambda: window.show_page("models"),
         "models-catalog": catalog,
         "settings": lambda: window.show_page("settings"),
-        "translate": lambda: window.show_page("translate"),
+        "translate": translation,
         "caption": lambda: window.show_page("caption"),
     }
     for name, action in shots.items():
@@ -98,6 +136,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     model_file = write_tiny_llama(tmp / "tiny-chat.gguf", name="Tiny Chat")
+    translator = tiny_translator(tmp)
     for language in ("en", "pt_BR"):
         for mode in ("light", "dark"):
             for empty in (True, False):
@@ -108,6 +147,8 @@ def main() -> int:
 
                 if not empty:
                     model = ModelStore().add(model_file, name="Tiny Chat 0.1B")
+                    if translator is not None:
+                        ModelStore().add(translator, name="OPUS-MT tiny en→pt", tasks=["translate"])
                     store = ConversationStore()
                     conv = store.create("Reverse the words", model_id=model.id,
                                         system_prompt="You are an expert programmer.")

@@ -109,7 +109,7 @@ def test_translate_detects_and_shows_model_and_time(qtbot: QtBot, page: Translat
     assert "(pt)" in page.detected_label.text()
     assert "(pt)" in page.source_combo.itemText(0)
     stats = page.stats_label.text()
-    assert "pt → en → de" in stats and "tiny-pt-en" in stats and " s" in stats
+    assert "pt → en → de" in stats and "Tiny pt-en + Tiny en-de" in stats and " s" in stats
     page.copy_button.click()
     assert QCoreApplication.instance().clipboard().text() == result.text  # type: ignore[attr-defined]
 

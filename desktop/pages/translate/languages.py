@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QLocale
 
@@ -27,6 +28,7 @@ class ModelChoice:
     name: str
     llm: bool = False
     languages: set[str] = field(default_factory=set)
+    folder: str = ""  # the model folder's name: what the core reports as the model used
 
 
 @dataclass
@@ -50,7 +52,8 @@ def read_offer(store: ModelStore, cards: Sequence[ModelCard], chat_models: Seque
     for model, langs in found:
         codes = {normalize(c) for c in langs.sources | langs.targets}
         every |= codes
-        translators.append(ModelChoice(model.id, model.name or model.id, languages=codes))
+        translators.append(ModelChoice(model.id, model.name or model.id, languages=codes,
+                                       folder=Path(model.path).name))
     chat = [ModelChoice(m.id, m.name or m.id, llm=True, languages=set(LLM_LANGUAGES))
             for m in chat_models if m.format is ModelFormat.gguf]
     return Offer(translators, chat, sort_languages(every))

@@ -113,6 +113,7 @@ class TranslatePage(QWidget):
         row.setSpacing(6)
         self.source_combo = QComboBox()
         self.source_combo.setMinimumWidth(190)
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source_combo.setAccessibleName(self.tr("Source language"))
         self.source_combo.setToolTip(self.tr("The language of the text (Detect language: guess it from the text)"))
         self.source_combo.activated.connect(self._languages_changed)
@@ -125,6 +126,7 @@ class TranslatePage(QWidget):
         row.addWidget(self.swap_button)
         self.target_combo = QComboBox()
         self.target_combo.setMinimumWidth(190)
+        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.target_combo.setAccessibleName(self.tr("Target language"))
         self.target_combo.setToolTip(self.tr("The language to translate into"))
         self.target_combo.activated.connect(self._languages_changed)
@@ -146,11 +148,11 @@ class TranslatePage(QWidget):
     def _build_panes(self) -> QSplitter:
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
-        split.setHandleWidth(8)
+        split.setHandleWidth(1)
 
         left = QWidget()
         left_col = QVBoxLayout(left)
-        left_col.setContentsMargins(0, 0, 0, 0)
+        left_col.setContentsMargins(0, 0, 8, 0)
         left_col.setSpacing(4)
         self.source_edit = QPlainTextEdit()
         self.source_edit.setPlaceholderText(self.tr("Type or paste text, or open a file (Ctrl+O). "
@@ -180,7 +182,7 @@ class TranslatePage(QWidget):
 
         right = QWidget()
         right_col = QVBoxLayout(right)
-        right_col.setContentsMargins(0, 0, 0, 0)
+        right_col.setContentsMargins(8, 0, 0, 0)
         right_col.setSpacing(4)
         self.target_edit = QPlainTextEdit()
         self.target_edit.setReadOnly(True)
@@ -488,7 +490,7 @@ class TranslatePage(QWidget):
         self.target_edit.setPlainText(result.text)
         self.notice.hide()
         if result.detected is not None:
-            self.detected_label.setText(self.tr("Detected: {language} ({confidence:.0%})").format(
+            self.detected_label.setText(self.tr("Detected: {language} · {confidence:.0%} sure").format(
                 language=language_name(result.detected.language), confidence=result.detected.confidence))
             self.source_combo.setItemText(0, self.tr("Detect language: {language}").format(
                 language=language_name(result.detected.language)))
@@ -499,7 +501,8 @@ class TranslatePage(QWidget):
         self.translated.emit(result)
 
     def describe(self, result: TranslationResult) -> str:
-        models = " + ".join(result.models)
+        names = {c.folder: c.name for c in self.offer.translators if c.folder}
+        models = " + ".join(names.get(m, m) for m in result.models)
         route = " → ".join(result.route)
         return self.tr("{models} · {route} · {count} sentences in {seconds:.2f} s").format(
             models=models, route=route, count=result.sentences, seconds=result.seconds)

@@ -1107,6 +1107,275 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>TranslatePage</name>
+    <message>
+        <location filename="../../pages/translate/page.py" line="94" />
+        <source>Translation message</source>
+        <translation>Mensagem da tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="117" />
+        <source>Source language</source>
+        <translation>Idioma de origem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="118" />
+        <source>The language of the text (Detect language: guess it from the text)</source>
+        <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="123" />
+        <source>Swap languages (Ctrl+Shift+S)</source>
+        <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="124" />
+        <source>Swap languages</source>
+        <translation>Inverter idiomas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="130" />
+        <source>Target language</source>
+        <translation>Idioma de destino</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="131" />
+        <source>The language to translate into</source>
+        <translation>O idioma para o qual traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="135" />
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="140" />
+        <source>Translation model</source>
+        <translation>Modelo de tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="141" />
+        <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
+        <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="158" />
+        <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
+        <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="160" />
+        <source>Text to translate</source>
+        <translation>Texto a traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="167" />
+        <source>Detected language</source>
+        <translation>Idioma detectado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="170" />
+        <source>Document format</source>
+        <translation>Formato do documento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="171" />
+        <source>How the text is read: Markdown and subtitles keep their structure</source>
+        <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="172" />
+        <source>Plain text</source>
+        <translation>Texto simples</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="172" />
+        <source>Markdown</source>
+        <translation>Markdown</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="172" />
+        <source>SRT subtitles</source>
+        <translation>Legendas SRT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="173" />
+        <source>WebVTT subtitles</source>
+        <translation>Legendas WebVTT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="177" />
+        <source>Clear the text</source>
+        <translation>Limpar o texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="189" />
+        <location filename="../../pages/translate/page.py" line="190" />
+        <source>Translation</source>
+        <translation>Tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="197" />
+        <source>Model used and time taken</source>
+        <translation>Modelo usado e tempo gasto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="199" />
+        <source>Copy the translation (Ctrl+Shift+C)</source>
+        <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="209" />
+        <source>Open file…</source>
+        <translation>Abrir arquivo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="211" />
+        <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
+        <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="212" />
+        <location filename="../../pages/translate/page.py" line="534" />
+        <source>Open a file to translate</source>
+        <translation>Abrir um arquivo para traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="215" />
+        <source>Save translation…</source>
+        <translation>Salvar tradução…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="217" />
+        <source>Save the translation as a file (Ctrl+S)</source>
+        <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="218" />
+        <location filename="../../pages/translate/page.py" line="576" />
+        <source>Save the translation</source>
+        <translation>Salvar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="221" />
+        <location filename="../../pages/translate/page.py" line="222" />
+        <source>Translate as you type</source>
+        <translation>Traduzir ao digitar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="228" />
+        <source>Translation progress</source>
+        <translation>Progresso da tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="230" />
+        <source>%v of %m sentences</source>
+        <translation>%v de %m frases</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="233" />
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="235" />
+        <source>Cancel the translation</source>
+        <translation>Cancelar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="238" />
+        <location filename="../../pages/translate/page.py" line="241" />
+        <source>Translate</source>
+        <translation>Traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="240" />
+        <source>Translate now (Ctrl+Enter)</source>
+        <translation>Traduzir agora (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="273" />
+        <source>Automatic</source>
+        <translation>Automático</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="277" />
+        <source>{model} (chat model)</source>
+        <translation>{model} (modelo de chat)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="302" />
+        <location filename="../../pages/translate/page.py" line="499" />
+        <source>Detect language</source>
+        <translation>Detectar idioma</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="345" />
+        <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href="models"&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
+        <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href="models"&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="349" />
+        <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href="models"&gt;Models page&lt;/a&gt;.</source>
+        <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href="models"&gt;página Modelos&lt;/a&gt;.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="358" />
+        <source>&lt;a href="models"&gt;Open the Models page&lt;/a&gt;</source>
+        <translation>&lt;a href="models"&gt;Abrir a página Modelos&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="470" />
+        <source>Translating…</source>
+        <translation>Traduzindo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="493" />
+        <source>Detected: {language} · {confidence:.0%} sure</source>
+        <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="495" />
+        <source>Detect language: {language}</source>
+        <translation>Detectar idioma: {language}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="507" />
+        <source>{models} · {route} · {count} sentences in {seconds:.2f} s</source>
+        <translation>{models} · {route} · {count} frases em {seconds:.2f} s</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="514" />
+        <source>Translation cancelled</source>
+        <translation>Tradução cancelada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="533" />
+        <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
+        <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="543" />
+        <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
+        <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="548" />
+        <source>Cannot read {name}: {error}</source>
+        <translation>Não foi possível ler {name}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="584" />
+        <source>Cannot save {name}: {error}</source>
+        <translation>Não foi possível salvar {name}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="587" />
+        <source>Saved {name}</source>
+        <translation>{name} salvo</translation>
+    </message>
+</context>
+<context>
     <name>WelcomePage</name>
     <message>
         <location filename="../../pages/welcome.py" line="25" />

@@ -428,6 +428,8 @@ class TranslatePage(QWidget):
         self.save_button.setEnabled(bool(self.target_edit.toPlainText()) and self.run is None)
         self.copy_button.setEnabled(bool(self.target_edit.toPlainText()))
         self.swap_button.setEnabled(self.target_language() is not None)
+        for picker in (self.source_combo, self.target_combo, self.model_combo):
+            picker.setEnabled(not self.offer.empty)
 
     # -- running -------------------------------------------------------------------------------
     def translate(self) -> Task | None:
@@ -504,8 +506,9 @@ class TranslatePage(QWidget):
         names = {c.folder: c.name for c in self.offer.translators if c.folder}
         models = " + ".join(names.get(m, m) for m in result.models)
         route = " → ".join(result.route)
-        return self.tr("{models} · {route} · {count} sentences in {seconds:.2f} s").format(
-            models=models, route=route, count=result.sentences, seconds=result.seconds)
+        seconds = self.locale().toString(result.seconds, "f", 2)  # 0,42 in Portuguese
+        return self.tr("{models} · {route} · {count} sentences in {seconds} s").format(
+            models=models, route=route, count=result.sentences, seconds=seconds)
 
     def _on_error(self, run: _Run, error: object) -> None:
         if run is not self.run or self._closed:

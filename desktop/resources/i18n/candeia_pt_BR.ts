@@ -1236,7 +1236,7 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../pages/translate/page.py" line="212" />
-        <location filename="../../pages/translate/page.py" line="534" />
+        <location filename="../../pages/translate/page.py" line="537" />
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
@@ -1252,7 +1252,7 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../pages/translate/page.py" line="218" />
-        <location filename="../../pages/translate/page.py" line="576" />
+        <location filename="../../pages/translate/page.py" line="579" />
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
@@ -1305,7 +1305,7 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../pages/translate/page.py" line="302" />
-        <location filename="../../pages/translate/page.py" line="499" />
+        <location filename="../../pages/translate/page.py" line="501" />
         <source>Detect language</source>
         <translation>Detectar idioma</translation>
     </message>
@@ -1325,52 +1325,52 @@ Tempo total: {total:.0f} ms</translation>
         <translation>&lt;a href="models"&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="470" />
+        <location filename="../../pages/translate/page.py" line="472" />
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="493" />
+        <location filename="../../pages/translate/page.py" line="495" />
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="495" />
+        <location filename="../../pages/translate/page.py" line="497" />
         <source>Detect language: {language}</source>
         <translation>Detectar idioma: {language}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="507" />
-        <source>{models} · {route} · {count} sentences in {seconds:.2f} s</source>
-        <translation>{models} · {route} · {count} frases em {seconds:.2f} s</translation>
+        <location filename="../../pages/translate/page.py" line="510" />
+        <source>{models} · {route} · {count} sentences in {seconds} s</source>
+        <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="514" />
+        <location filename="../../pages/translate/page.py" line="517" />
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="533" />
+        <location filename="../../pages/translate/page.py" line="536" />
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="543" />
+        <location filename="../../pages/translate/page.py" line="546" />
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="548" />
+        <location filename="../../pages/translate/page.py" line="551" />
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="584" />
+        <location filename="../../pages/translate/page.py" line="587" />
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="587" />
+        <location filename="../../pages/translate/page.py" line="590" />
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>

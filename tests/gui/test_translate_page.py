@@ -18,7 +18,7 @@ from tiny_seq2seq import build_marian, cached
 
 from desktop.appcontext import AppContext
 from desktop.pages.translate import TranslatePage
-from engines.store import ModelStore
+from engines.store import InstalledModel, ModelStore
 from engines.translate import TranslationResult, TranslationService
 from engines.translate.documents import parse_subtitles
 from engines.translate.engine import DecodeOptions
@@ -258,3 +258,19 @@ def test_ctrl_enter_translates(qtbot: QtBot, page: TranslatePage) -> None:
         qtbot.keyClick(page.source_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.run is None)
     assert page.last_result is not None and page.target_edit.toPlainText() == page.last_result.text
+
+
+@pytest.fixture
+def chat_page(qtbot: QtBot, installed_model: InstalledModel) -> Iterator[TranslatePage]:
+    yield from make_page(qtbot)
+
+
+def test_chat_model_translates_when_no_translation_model(qtbot: QtBot, chat_page: TranslatePage) -> None:
+    page = chat_page
+    assert [page.model_combo.itemText(i) for i in range(page.model_combo.count())] == ["Tiny Chat (chat model)"]
+    assert page.notice.isVisible() and "translating with a chat model" in page.notice.text()
+    codes = {page.target_combo.itemData(i) for i in range(page.target_combo.count())}
+    assert {"en", "pt", "de", "ja"} <= codes
+    page.select_languages("en", "pt")
+    result = translate_now(qtbot, page, "The water is hot.")
+    assert result.route == ["en", "pt"] and page.stats_label.text().startswith("Tiny Chat · en → pt")

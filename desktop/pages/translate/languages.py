@@ -28,7 +28,7 @@ class ModelChoice:
     name: str
     llm: bool = False
     languages: set[str] = field(default_factory=set)
-    folder: str = ""  # the model folder's name: what the core reports as the model used
+    folder: str = ""  # the model folder's (or GGUF file's) name: what the core reports as the model used
 
 
 @dataclass
@@ -54,7 +54,7 @@ def read_offer(store: ModelStore, cards: Sequence[ModelCard], chat_models: Seque
         every |= codes
         translators.append(ModelChoice(model.id, model.name or model.id, languages=codes,
                                        folder=Path(model.path).name))
-    chat = [ModelChoice(m.id, m.name or m.id, llm=True, languages=set(LLM_LANGUAGES))
+    chat = [ModelChoice(m.id, m.name or m.id, llm=True, languages=set(LLM_LANGUAGES), folder=Path(m.path).name)
             for m in chat_models if m.format is ModelFormat.gguf]
     return Offer(translators, chat, sort_languages(every))
 

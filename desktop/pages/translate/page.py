@@ -503,7 +503,7 @@ class TranslatePage(QWidget):
         self.translated.emit(result)
 
     def describe(self, result: TranslationResult) -> str:
-        names = {c.folder: c.name for c in self.offer.translators if c.folder}
+        names = {c.folder: c.name for c in self.offer.translators + self.offer.chat if c.folder}
         models = " + ".join(names.get(m, m) for m in result.models)
         route = " → ".join(result.route)
         seconds = self.locale().toString(result.seconds, "f", 2)  # 0,42 in Portuguese

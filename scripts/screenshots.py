@@ -47,6 +47,17 @@ Where is the station? The weather is nice today.
 I would like a cup of coffee, please."""
 
 
+SAMPLE_SRT = """1
+00:00:01,000 --> 00:00:03,200
+Good morning and good night.
+
+2
+00:00:03,500 --> 00:00:06,000
+Where is the station?
+The weather is nice today.
+"""
+
+
 def tiny_translator(tmp: Path) -> Path | None:
     """A tiny random Marian export that says it translates en→pt (needs the dev extra: torch, optimum)."""
     try:
@@ -105,6 +116,14 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         while page.run is not None:
             settle(app, 0.05)
 
+    def subtitles() -> None:
+        page = window.translate_page
+        path = Path(tempfile.mkdtemp(prefix="candeia-shots-srt-")) / "lamp.srt"
+        path.write_text(SAMPLE_SRT, encoding="utf-8")
+        page.open_file(path)
+        while page.run is not None:
+            settle(app, 0.05)
+
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),
         "translate-none": lambda: window.show_page("translate"),
@@ -117,6 +136,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "models-catalog": catalog,
         "settings": lambda: window.show_page("settings"),
         "translate": translation,
+        "translate-subtitles": subtitles,
         "caption": lambda: window.show_page("caption"),
     }
     for name, action in shots.items():

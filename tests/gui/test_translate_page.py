@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from tiny_seq2seq import build_marian, cached
 
 from desktop.appcontext import AppContext
+from desktop.main_window import MainWindow
 from desktop.pages.translate import TranslatePage
 from engines.store import InstalledModel, ModelStore
 from engines.translate import TranslationResult, TranslationService
@@ -182,6 +183,7 @@ def test_open_srt_progress_and_save(qtbot: QtBot, page: TranslatePage, store: Mo
     page._progress.changed.connect(lambda _n, done, total: progress.append((done, total)))
     task = page.open_file(source)
     assert task is not None and page.kind() == "srt" and page.progress.isVisible()
+    assert page.file_label.text() == "talk.srt"
     qtbot.waitUntil(lambda: page.run is None, timeout=20_000)
     assert progress and progress[-1][0] == progress[-1][1] == len(parse_subtitles(SRT, "srt").sentences)
     assert not page.progress.isVisible()
@@ -274,3 +276,16 @@ def test_chat_model_translates_when_no_translation_model(qtbot: QtBot, chat_page
     page.select_languages("en", "pt")
     result = translate_now(qtbot, page, "The water is hot.")
     assert result.route == ["en", "pt"] and page.stats_label.text().startswith("Tiny Chat · en → pt")
+
+
+def test_closing_the_window_mid_translation(qtbot: QtBot, store: ModelStore, main_window: MainWindow) -> None:
+    page = main_window.translate_page
+    main_window.show_page("translate")
+    assert main_window.stack.currentWidget() is page
+    page.auto_check.setChecked(False)
+    page.select_languages("en", "de")
+    page.source_edit.setPlainText("\n".join(f"Ships sail over the sea number {i}." for i in range(200)))
+    task = page.translate()
+    assert task is not None
+    main_window.close()  # cancels the run, joins the worker, unloads the models; the guards check the rest
+    assert task.cancel.cancelled and not page.runner.busy

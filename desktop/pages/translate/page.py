@@ -166,6 +166,10 @@ class TranslatePage(QWidget):
         self.detected_label.setObjectName("muted")
         self.detected_label.setAccessibleName(self.tr("Detected language"))
         under_left.addWidget(self.detected_label, 1)
+        self.file_label = QLabel()
+        self.file_label.setObjectName("muted")
+        self.file_label.setAccessibleName(self.tr("Open file"))
+        under_left.addWidget(self.file_label)
         self.kind_combo = QComboBox()
         self.kind_combo.setAccessibleName(self.tr("Document format"))
         self.kind_combo.setToolTip(self.tr("How the text is read: Markdown and subtitles keep their structure"))
@@ -267,6 +271,9 @@ class TranslatePage(QWidget):
     def refresh_models(self) -> None:
         """Fill the pickers from what is installed; keeps the user's choices where they still exist."""
         self.offer = read_offer(self.ctx.store, self.ctx.catalog, self.ctx.chat_models())
+        if self.service is not None and self.run is None:
+            self.service.close()  # a removed model must not stay loaded; the next run reloads what it needs
+            self.service = None
         current = self.model_combo.currentData() if self.model_combo.count() else None
         self.model_combo.clear()
         if self.offer.translators or not self.offer.chat:
@@ -396,6 +403,7 @@ class TranslatePage(QWidget):
         self.detected_label.clear()
         self.stats_label.clear()
         self.file_path = None
+        self.file_label.clear()
         self.last_result = None
         self._update_actions()
 
@@ -555,6 +563,8 @@ class TranslatePage(QWidget):
             return None
         self.set_kind(kind_for(path, text))
         self.file_path = path
+        self.file_label.setText(path.name)
+        self.file_label.setToolTip(str(path))
         self.debounce.stop()
         self.source_edit.blockSignals(True)
         self.source_edit.setPlainText(text)

@@ -1174,203 +1174,208 @@ Tempo total: {total:.0f} ms</translation>
         <translation>Idioma detectado</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="170" />
+        <location filename="../../pages/translate/page.py" line="171" />
+        <source>Open file</source>
+        <translation>Arquivo aberto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="174" />
         <source>Document format</source>
         <translation>Formato do documento</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="171" />
+        <location filename="../../pages/translate/page.py" line="175" />
         <source>How the text is read: Markdown and subtitles keep their structure</source>
         <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="172" />
+        <location filename="../../pages/translate/page.py" line="176" />
         <source>Plain text</source>
         <translation>Texto simples</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="172" />
+        <location filename="../../pages/translate/page.py" line="176" />
         <source>Markdown</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="172" />
+        <location filename="../../pages/translate/page.py" line="176" />
         <source>SRT subtitles</source>
         <translation>Legendas SRT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="173" />
+        <location filename="../../pages/translate/page.py" line="177" />
         <source>WebVTT subtitles</source>
         <translation>Legendas WebVTT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="177" />
+        <location filename="../../pages/translate/page.py" line="181" />
         <source>Clear the text</source>
         <translation>Limpar o texto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="189" />
-        <location filename="../../pages/translate/page.py" line="190" />
+        <location filename="../../pages/translate/page.py" line="193" />
+        <location filename="../../pages/translate/page.py" line="194" />
         <source>Translation</source>
         <translation>Tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="197" />
+        <location filename="../../pages/translate/page.py" line="201" />
         <source>Model used and time taken</source>
         <translation>Modelo usado e tempo gasto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="199" />
+        <location filename="../../pages/translate/page.py" line="203" />
         <source>Copy the translation (Ctrl+Shift+C)</source>
         <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="209" />
+        <location filename="../../pages/translate/page.py" line="213" />
         <source>Open file…</source>
         <translation>Abrir arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="211" />
+        <location filename="../../pages/translate/page.py" line="215" />
         <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
         <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="212" />
-        <location filename="../../pages/translate/page.py" line="537" />
+        <location filename="../../pages/translate/page.py" line="216" />
+        <location filename="../../pages/translate/page.py" line="545" />
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="215" />
+        <location filename="../../pages/translate/page.py" line="219" />
         <source>Save translation…</source>
         <translation>Salvar tradução…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="217" />
+        <location filename="../../pages/translate/page.py" line="221" />
         <source>Save the translation as a file (Ctrl+S)</source>
         <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="218" />
-        <location filename="../../pages/translate/page.py" line="579" />
+        <location filename="../../pages/translate/page.py" line="222" />
+        <location filename="../../pages/translate/page.py" line="589" />
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="221" />
-        <location filename="../../pages/translate/page.py" line="222" />
+        <location filename="../../pages/translate/page.py" line="225" />
+        <location filename="../../pages/translate/page.py" line="226" />
         <source>Translate as you type</source>
         <translation>Traduzir ao digitar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="228" />
+        <location filename="../../pages/translate/page.py" line="232" />
         <source>Translation progress</source>
         <translation>Progresso da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="230" />
+        <location filename="../../pages/translate/page.py" line="234" />
         <source>%v of %m sentences</source>
         <translation>%v de %m frases</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="233" />
+        <location filename="../../pages/translate/page.py" line="237" />
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="235" />
+        <location filename="../../pages/translate/page.py" line="239" />
         <source>Cancel the translation</source>
         <translation>Cancelar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="238" />
-        <location filename="../../pages/translate/page.py" line="241" />
+        <location filename="../../pages/translate/page.py" line="242" />
+        <location filename="../../pages/translate/page.py" line="245" />
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="240" />
+        <location filename="../../pages/translate/page.py" line="244" />
         <source>Translate now (Ctrl+Enter)</source>
         <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="273" />
+        <location filename="../../pages/translate/page.py" line="280" />
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="277" />
+        <location filename="../../pages/translate/page.py" line="284" />
         <source>{model} (chat model)</source>
         <translation>{model} (modelo de chat)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="302" />
-        <location filename="../../pages/translate/page.py" line="501" />
+        <location filename="../../pages/translate/page.py" line="309" />
+        <location filename="../../pages/translate/page.py" line="509" />
         <source>Detect language</source>
         <translation>Detectar idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="345" />
+        <location filename="../../pages/translate/page.py" line="352" />
         <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href="models"&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
         <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href="models"&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="349" />
+        <location filename="../../pages/translate/page.py" line="356" />
         <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href="models"&gt;Models page&lt;/a&gt;.</source>
         <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href="models"&gt;página Modelos&lt;/a&gt;.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="358" />
+        <location filename="../../pages/translate/page.py" line="365" />
         <source>&lt;a href="models"&gt;Open the Models page&lt;/a&gt;</source>
         <translation>&lt;a href="models"&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="472" />
+        <location filename="../../pages/translate/page.py" line="480" />
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="495" />
+        <location filename="../../pages/translate/page.py" line="503" />
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="497" />
+        <location filename="../../pages/translate/page.py" line="505" />
         <source>Detect language: {language}</source>
         <translation>Detectar idioma: {language}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="510" />
+        <location filename="../../pages/translate/page.py" line="518" />
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="517" />
+        <location filename="../../pages/translate/page.py" line="525" />
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="536" />
+        <location filename="../../pages/translate/page.py" line="544" />
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="546" />
+        <location filename="../../pages/translate/page.py" line="554" />
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="551" />
+        <location filename="../../pages/translate/page.py" line="559" />
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="587" />
+        <location filename="../../pages/translate/page.py" line="597" />
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="590" />
+        <location filename="../../pages/translate/page.py" line="600" />
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>

@@ -378,6 +378,7 @@ class TranslatePage(QWidget):
         target = self.target_language()
         if source is None or target is None:
             return
+        self.cancel()
         translation = self.target_edit.toPlainText()
         original = self.source_edit.toPlainText()
         self.select_languages(target, source)
@@ -387,7 +388,10 @@ class TranslatePage(QWidget):
         self.source_edit.blockSignals(False)
         self.target_edit.setPlainText(original if translation else "")
         self.detected_label.clear()
+        self.stats_label.clear()
+        self.source_combo.setItemText(0, self.tr("Detect language"))
         self.last_result = None
+        self._update_actions()
         if translation.strip() and self.auto_check.isChecked():
             self.translate()
 

@@ -1241,7 +1241,7 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../pages/translate/page.py" line="216" />
-        <location filename="../../pages/translate/page.py" line="545" />
+        <location filename="../../pages/translate/page.py" line="549" />
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
@@ -1257,7 +1257,7 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../pages/translate/page.py" line="222" />
-        <location filename="../../pages/translate/page.py" line="589" />
+        <location filename="../../pages/translate/page.py" line="593" />
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
@@ -1310,7 +1310,8 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../pages/translate/page.py" line="309" />
-        <location filename="../../pages/translate/page.py" line="509" />
+        <location filename="../../pages/translate/page.py" line="392" />
+        <location filename="../../pages/translate/page.py" line="513" />
         <source>Detect language</source>
         <translation>Detectar idioma</translation>
     </message>
@@ -1330,52 +1331,52 @@ Tempo total: {total:.0f} ms</translation>
         <translation>&lt;a href="models"&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="480" />
+        <location filename="../../pages/translate/page.py" line="484" />
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="503" />
+        <location filename="../../pages/translate/page.py" line="507" />
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="505" />
+        <location filename="../../pages/translate/page.py" line="509" />
         <source>Detect language: {language}</source>
         <translation>Detectar idioma: {language}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="518" />
+        <location filename="../../pages/translate/page.py" line="522" />
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="525" />
+        <location filename="../../pages/translate/page.py" line="529" />
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="544" />
+        <location filename="../../pages/translate/page.py" line="548" />
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="554" />
+        <location filename="../../pages/translate/page.py" line="558" />
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="559" />
+        <location filename="../../pages/translate/page.py" line="563" />
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="597" />
+        <location filename="../../pages/translate/page.py" line="601" />
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="600" />
+        <location filename="../../pages/translate/page.py" line="604" />
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>

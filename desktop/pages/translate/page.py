@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -165,11 +166,9 @@ class TranslatePage(QWidget):
         self.detected_label = QLabel()
         self.detected_label.setObjectName("muted")
         self.detected_label.setAccessibleName(self.tr("Detected language"))
+        # a long language name must not widen the pane (the splitter keeps the panes even)
+        self.detected_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         under_left.addWidget(self.detected_label, 1)
-        self.file_label = QLabel()
-        self.file_label.setObjectName("muted")
-        self.file_label.setAccessibleName(self.tr("Open file"))
-        under_left.addWidget(self.file_label)
         self.kind_combo = QComboBox()
         self.kind_combo.setAccessibleName(self.tr("Document format"))
         self.kind_combo.setToolTip(self.tr("How the text is read: Markdown and subtitles keep their structure"))
@@ -222,6 +221,10 @@ class TranslatePage(QWidget):
         self.save_button.setAccessibleName(self.tr("Save the translation"))
         self.save_button.clicked.connect(self.save_dialog)
         row.addWidget(self.save_button)
+        self.file_label = QLabel()
+        self.file_label.setObjectName("muted")
+        self.file_label.setAccessibleName(self.tr("Open file"))
+        row.addWidget(self.file_label)
         self.auto_check = QCheckBox(self.tr("Translate as you type"))
         self.auto_check.setAccessibleName(self.tr("Translate as you type"))
         self.auto_check.setChecked(True)

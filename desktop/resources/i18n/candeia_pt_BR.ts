@@ -1109,274 +1109,274 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>TranslatePage</name>
     <message>
-        <location filename="../../pages/translate/page.py" line="94" />
+        <location filename="../../pages/translate/page.py" line="95" />
         <source>Translation message</source>
         <translation>Mensagem da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="117" />
+        <location filename="../../pages/translate/page.py" line="118" />
         <source>Source language</source>
         <translation>Idioma de origem</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="118" />
+        <location filename="../../pages/translate/page.py" line="119" />
         <source>The language of the text (Detect language: guess it from the text)</source>
         <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="123" />
+        <location filename="../../pages/translate/page.py" line="124" />
         <source>Swap languages (Ctrl+Shift+S)</source>
         <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="124" />
+        <location filename="../../pages/translate/page.py" line="125" />
         <source>Swap languages</source>
         <translation>Inverter idiomas</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="130" />
+        <location filename="../../pages/translate/page.py" line="131" />
         <source>Target language</source>
         <translation>Idioma de destino</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="131" />
+        <location filename="../../pages/translate/page.py" line="132" />
         <source>The language to translate into</source>
         <translation>O idioma para o qual traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="135" />
+        <location filename="../../pages/translate/page.py" line="136" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="140" />
+        <location filename="../../pages/translate/page.py" line="141" />
         <source>Translation model</source>
         <translation>Modelo de tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="141" />
+        <location filename="../../pages/translate/page.py" line="142" />
         <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
         <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="158" />
+        <location filename="../../pages/translate/page.py" line="159" />
         <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
         <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="160" />
+        <location filename="../../pages/translate/page.py" line="161" />
         <source>Text to translate</source>
         <translation>Texto a traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="167" />
+        <location filename="../../pages/translate/page.py" line="168" />
         <source>Detected language</source>
         <translation>Idioma detectado</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="171" />
+        <location filename="../../pages/translate/page.py" line="226" />
         <source>Open file</source>
         <translation>Arquivo aberto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="174" />
+        <location filename="../../pages/translate/page.py" line="173" />
         <source>Document format</source>
         <translation>Formato do documento</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175" />
+        <location filename="../../pages/translate/page.py" line="174" />
         <source>How the text is read: Markdown and subtitles keep their structure</source>
         <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="176" />
+        <location filename="../../pages/translate/page.py" line="175" />
         <source>Plain text</source>
         <translation>Texto simples</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="176" />
+        <location filename="../../pages/translate/page.py" line="175" />
         <source>Markdown</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="176" />
+        <location filename="../../pages/translate/page.py" line="175" />
         <source>SRT subtitles</source>
         <translation>Legendas SRT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="177" />
+        <location filename="../../pages/translate/page.py" line="176" />
         <source>WebVTT subtitles</source>
         <translation>Legendas WebVTT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="181" />
+        <location filename="../../pages/translate/page.py" line="180" />
         <source>Clear the text</source>
         <translation>Limpar o texto</translation>
     </message>
     <message>
+        <location filename="../../pages/translate/page.py" line="192" />
         <location filename="../../pages/translate/page.py" line="193" />
-        <location filename="../../pages/translate/page.py" line="194" />
         <source>Translation</source>
         <translation>Tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="201" />
+        <location filename="../../pages/translate/page.py" line="200" />
         <source>Model used and time taken</source>
         <translation>Modelo usado e tempo gasto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="203" />
+        <location filename="../../pages/translate/page.py" line="202" />
         <source>Copy the translation (Ctrl+Shift+C)</source>
         <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="213" />
+        <location filename="../../pages/translate/page.py" line="212" />
         <source>Open file…</source>
         <translation>Abrir arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="215" />
+        <location filename="../../pages/translate/page.py" line="214" />
         <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
         <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="216" />
-        <location filename="../../pages/translate/page.py" line="549" />
+        <location filename="../../pages/translate/page.py" line="215" />
+        <location filename="../../pages/translate/page.py" line="552" />
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="219" />
+        <location filename="../../pages/translate/page.py" line="218" />
         <source>Save translation…</source>
         <translation>Salvar tradução…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="221" />
+        <location filename="../../pages/translate/page.py" line="220" />
         <source>Save the translation as a file (Ctrl+S)</source>
         <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="222" />
-        <location filename="../../pages/translate/page.py" line="593" />
+        <location filename="../../pages/translate/page.py" line="221" />
+        <location filename="../../pages/translate/page.py" line="596" />
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="225" />
-        <location filename="../../pages/translate/page.py" line="226" />
+        <location filename="../../pages/translate/page.py" line="228" />
+        <location filename="../../pages/translate/page.py" line="229" />
         <source>Translate as you type</source>
         <translation>Traduzir ao digitar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="232" />
+        <location filename="../../pages/translate/page.py" line="235" />
         <source>Translation progress</source>
         <translation>Progresso da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="234" />
+        <location filename="../../pages/translate/page.py" line="237" />
         <source>%v of %m sentences</source>
         <translation>%v de %m frases</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="237" />
+        <location filename="../../pages/translate/page.py" line="240" />
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="239" />
+        <location filename="../../pages/translate/page.py" line="242" />
         <source>Cancel the translation</source>
         <translation>Cancelar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="242" />
         <location filename="../../pages/translate/page.py" line="245" />
+        <location filename="../../pages/translate/page.py" line="248" />
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="244" />
+        <location filename="../../pages/translate/page.py" line="247" />
         <source>Translate now (Ctrl+Enter)</source>
         <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="280" />
+        <location filename="../../pages/translate/page.py" line="283" />
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="284" />
+        <location filename="../../pages/translate/page.py" line="287" />
         <source>{model} (chat model)</source>
         <translation>{model} (modelo de chat)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="309" />
-        <location filename="../../pages/translate/page.py" line="392" />
-        <location filename="../../pages/translate/page.py" line="513" />
+        <location filename="../../pages/translate/page.py" line="312" />
+        <location filename="../../pages/translate/page.py" line="395" />
+        <location filename="../../pages/translate/page.py" line="516" />
         <source>Detect language</source>
         <translation>Detectar idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="352" />
+        <location filename="../../pages/translate/page.py" line="355" />
         <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href="models"&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
         <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href="models"&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="356" />
+        <location filename="../../pages/translate/page.py" line="359" />
         <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href="models"&gt;Models page&lt;/a&gt;.</source>
         <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href="models"&gt;página Modelos&lt;/a&gt;.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="365" />
+        <location filename="../../pages/translate/page.py" line="368" />
         <source>&lt;a href="models"&gt;Open the Models page&lt;/a&gt;</source>
         <translation>&lt;a href="models"&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="484" />
+        <location filename="../../pages/translate/page.py" line="487" />
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="507" />
+        <location filename="../../pages/translate/page.py" line="510" />
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="509" />
+        <location filename="../../pages/translate/page.py" line="512" />
         <source>Detect language: {language}</source>
         <translation>Detectar idioma: {language}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="522" />
+        <location filename="../../pages/translate/page.py" line="525" />
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="529" />
+        <location filename="../../pages/translate/page.py" line="532" />
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="548" />
+        <location filename="../../pages/translate/page.py" line="551" />
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="558" />
+        <location filename="../../pages/translate/page.py" line="561" />
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="563" />
+        <location filename="../../pages/translate/page.py" line="566" />
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="601" />
+        <location filename="../../pages/translate/page.py" line="604" />
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="604" />
+        <location filename="../../pages/translate/page.py" line="607" />
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>

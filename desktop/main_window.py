@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import cast
 
-from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QProcess, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,12 +17,15 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
+    QProgressDialog,
     QStackedWidget,
     QWidget,
 )
 
 from engines import __version__
 from engines.paths import data_dir
+from engines.relocate import iter_move_data_dir
 
 from . import theme
 from .appcontext import AppContext
@@ -30,6 +36,7 @@ from .pages.settings import SettingsPage
 from .pages.translate import TranslatePage
 from .session import LoadedModel
 from .sysinfo import process_memory_bytes
+from .workers import Task, TaskRunner
 
 PAGES = ("chat", "translate", "caption", "models", "settings")
 MEMORY_POLL_MS = 2000
@@ -41,9 +48,14 @@ def window_settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
+    relocation_finished = Signal(str)  # the error, or "" when the data folder moved
+
     def __init__(self, ctx: AppContext | None = None) -> None:
         super().__init__()
         self._closed = False
+        self.restart_after_relocation = True  # tests turn these off
+        self.show_relocation_errors = True
+        self.relocation_error = ""
         self.ctx = ctx or AppContext(self)
         self.setWindowTitle(self.tr("Candeia"))
         self.setMinimumSize(QSize(720, 480))
@@ -65,6 +77,7 @@ class MainWindow(QMainWindow):
         self.models = ModelsPage(self.ctx)
         self.translate_page = TranslatePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
+        self.settings_page.move_requested.connect(self.relocate)
         pages: dict[str, tuple[str, QWidget]] = {
             "chat": (self.tr("Chat"), self.chat),
             "translate": (self.tr("Translate"), self.translate_page),
@@ -202,6 +215,50 @@ class MainWindow(QMainWindow):
         saved.setValue("geometry", self.saveGeometry())
         saved.setValue("page", self.current_page())
         saved.sync()
+
+    def relocate(self, target: Path) -> Task:
+        """Stop everything, move the data folder with a progress dialog, then restart the app.
+
+        The move needs every file closed (the chat database, downloads, the model), so the window
+        shuts down first and Candeia starts again afterwards, in the new folder or, if the move
+        failed or was cancelled, in the old one, which is left untouched.
+        """
+        self.shutdown()
+        self._relocator = TaskRunner("relocate", parent=self)
+        dialog = QProgressDialog(self.tr("Moving Candeia's data…"), self.tr("Cancel"), 0, 1000, self)
+        dialog.setWindowTitle(self.tr("Moving the data folder"))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        task = self._relocator.start("relocate", lambda cancel: iter_move_data_dir(target, cancel))
+        dialog.canceled.connect(task.cancel.cancel)
+
+        def progressed(item: object) -> None:
+            done, total = cast("tuple[int, int]", item)
+            dialog.setValue(int(done * 1000 / total) if total else 1000)
+
+        def finished() -> None:
+            dialog.reset()
+            self.relocation_finished.emit(self.relocation_error)
+            self._restart()
+
+        def failed(error: object) -> None:
+            self.relocation_error = str(error) or self.tr("The move was cancelled.")
+            if self.show_relocation_errors:
+                QMessageBox.warning(self, self.tr("The data folder was not moved"),
+                                    self.tr("{error}\nNothing was lost: Candeia keeps using {folder}.").format(
+                                        error=self.relocation_error, folder=str(data_dir())))
+
+        task.progressed.connect(progressed)
+        task.failed.connect(failed)
+        task.done.connect(finished)
+        return task
+
+    def _restart(self) -> None:
+        if self.restart_after_relocation:
+            arguments = sys.argv[1:] if getattr(sys, "frozen", False) else sys.argv
+            QProcess.startDetached(sys.executable, arguments)
+            QCoreApplication.quit()
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -1,23 +1,45 @@
 """Where Candeia keeps its files.
 
-Everything lives under one data folder: the platformdirs user data dir, or `CANDEIA_HOME`
-when set (tests always set it, so they never touch a real profile).
+Everything lives under one data folder: `CANDEIA_HOME` when set (tests always set it, so they
+never touch a real profile); otherwise the folder the user moved it to (a pointer file in the
+platformdirs config dir, written by engines/relocate.py); otherwise the platformdirs user data dir.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 
 APP_NAME = "Candeia"
 HOME_ENV = "CANDEIA_HOME"
+CONFIG_ENV = "CANDEIA_CONFIG_HOME"
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def location_file() -> Path:
+    """The pointer to a data folder the user moved; it cannot live inside the folder it points to."""
+    override = os.environ.get(CONFIG_ENV)
+    base = Path(override).expanduser() if override else Path(user_config_dir(APP_NAME, appauthor=False))
+    return base / "location.json"
+
+
+def moved_data_dir() -> Path | None:
+    try:
+        value = json.loads(location_file().read_text(encoding="utf-8")).get("data_dir")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return Path(value) if isinstance(value, str) and value else None
 
 
 def data_dir() -> Path:
     override = os.environ.get(HOME_ENV)
-    base = Path(override).expanduser() if override else Path(user_data_dir(APP_NAME, appauthor=False))
+    base = Path(override).expanduser() if override else (moved_data_dir() or default_data_dir())
     base.mkdir(parents=True, exist_ok=True)
     return base
 

@@ -19,6 +19,18 @@ from engines.testing import write_tiny_llama
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Module- and session-scoped fixtures are made before each test's own home is set: give them a
+    throwaway data folder too, so nothing (a cached split decoder, say) lands in the real profile."""
+    home = tmp_path_factory.mktemp("session-home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CANDEIA_HOME", str(home))
+    patch.setenv("CANDEIA_OFFLINE", "1")
+    yield home
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def candeia_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own empty data folder; nothing touches a real profile."""
@@ -60,3 +72,14 @@ def tiny_base_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_llama(
         tmp_path_factory.mktemp("models") / "tiny-base.gguf", chat_template=None, seed=1, name="Tiny Base"
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_captioner(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random ViT + GPT-2 captioner: transformers weights in `hf/`, optimum's merged ONNX export in `onnx/`."""
+    from tiny_captioner import build_model, export_onnx
+
+    root = tmp_path_factory.mktemp("captioner")
+    build_model(root / "hf", init_range=0.5, eos_boost=2.0)
+    export_onnx(root / "hf", root / "onnx")
+    return root

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from engines import hardware
 from engines.paths import data_dir
+from engines.relocate import RelocateError, check_target
 
 from ..appcontext import AppContext
 from ..i18n import language_names
@@ -39,6 +43,8 @@ def onnx_providers() -> list[str]:
 
 
 class SettingsPage(QScrollArea):
+    move_requested = Signal(Path)  # a checked, confirmed new data folder
+
     def __init__(self, ctx: AppContext, apply_theme: Callable[[str], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -133,17 +139,39 @@ class SettingsPage(QScrollArea):
         open_button = QPushButton(self.tr("Open"))
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir()))))
         folder_row.addWidget(open_button)
+        self.move_button = QPushButton(self.tr("Move…"))
+        self.move_button.setAccessibleName(self.tr("Move the data folder"))
+        self.move_button.clicked.connect(self._pick_new_folder)
+        folder_row.addWidget(self.move_button)
         holder = QWidget()
         holder.setLayout(folder_row)
         where.addRow(self.tr("Location"), holder)
-        note = QLabel(self.tr("Models, chat history and settings live here. To move it, set the CANDEIA_HOME "
-                              "environment variable; moving it from here is coming in a later version."))
+        note = QLabel(self.tr("Downloaded and copied models, chat history and settings live here. Moving it "
+                              "takes them along; models linked in place stay where they are."))
         note.setObjectName("muted")
         note.setWordWrap(True)
         note.setMinimumWidth(420)
         where.addRow("", note)
         layout.addStretch(1)
         self.setWidget(body)
+
+    def _pick_new_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a new, empty folder for Candeia's data"))
+        if not chosen:
+            return
+        try:
+            target = check_target(Path(chosen))
+        except RelocateError as exc:
+            QMessageBox.warning(self, self.tr("Cannot move the data folder"), str(exc))
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Move the data folder?"),
+            self.tr("Candeia stops the current reply and any downloads, moves its data to {folder}, "
+                    "then restarts.").format(folder=str(target)),
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.move_requested.emit(target)
 
     def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
         box = QGroupBox(title)

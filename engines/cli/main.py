@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CandeiaError, UsageError
-from . import chat_cmd, hardware_cmd, info_cmd, models_cmd, translate_cmd
+from . import caption_cmd, chat_cmd, hardware_cmd, info_cmd, models_cmd, translate_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    caption_cmd.register(commands)
     chat_cmd.register(commands)
     info_cmd.register(commands)
     models_cmd.register(commands)

@@ -1,0 +1,276 @@
+"""Captioning speed and memory: Candeia's ONNX path (fp32, int8) against transformers and optimum.
+
+    python -m benchmarks.caption [--threads 2] [--repeats 3] [--tokens 16] [--only NAME ...]
+
+Random weights at vit-gpt2-image-captioning's real shape (ViT-base 224/16 + GPT-2 small with
+cross-attention), built once under bench-results/caption-model (needs the test extra: torch,
+transformers, optimum). Each contender runs in its own child process, so its peak memory
+(ru_maxrss) is its own; the baseline is the child's resident size after imports, before loading.
+Every image gets exactly `--tokens` new tokens (end-of-text is ignored), greedy, batch 1 and 8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .report import RESULTS_DIR, machine, markdown_table, write_json
+
+MODEL_DIR = RESULTS_DIR / "caption-model"
+CONTENDERS = ["transformers", "optimum-fp32", "optimum-int8", "candeia-fp32", "candeia-int8", "candeia-fp32-unsplit"]
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mib() -> float:
+    """VmHWM: this process's peak resident size. Unlike ru_maxrss it starts afresh at exec, so a child
+    does not inherit the parent's peak."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_model() -> None:
+    """Random-weight vit-gpt2-shaped model, its optimum export and an int8 (MatMul-only) copy."""
+    hf, onnx = MODEL_DIR / "hf", MODEL_DIR / "onnx"
+    if not (hf / "model.safetensors").is_file():
+        import torch
+        from transformers import (
+            GPT2Config,
+            VisionEncoderDecoderConfig,
+            VisionEncoderDecoderModel,
+            ViTConfig,
+            ViTImageProcessor,
+        )
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from tiny_captioner import build_tokenizer
+
+        tokenizer = build_tokenizer()
+        eos = tokenizer.eos_token_id
+        config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(
+            ViTConfig(), GPT2Config(add_cross_attention=True, bos_token_id=eos, eos_token_id=eos)
+        )
+        config.decoder_start_token_id = config.pad_token_id = config.eos_token_id = eos
+        torch.manual_seed(0)
+        VisionEncoderDecoderModel(config).eval().save_pretrained(hf, safe_serialization=True)
+        ViTImageProcessor(size={"height": 224, "width": 224}).save_pretrained(hf)
+        tokenizer.save_pretrained(hf)
+    if not (onnx / "decoder_model_merged.onnx").is_file():
+        from optimum.exporters.onnx import main_export
+
+        main_export(str(hf), output=str(onnx), task="image-to-text-with-past")
+        for name in ("decoder_model.onnx", "decoder_with_past_model.onnx"):
+            (onnx / name).unlink(missing_ok=True)
+    if not (onnx / "decoder_model_merged_quantized.onnx").is_file():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        for name in ("encoder_model", "decoder_model_merged"):
+            quantize_dynamic(onnx / f"{name}.onnx", onnx / f"{name}_quantized.onnx", weight_type=QuantType.QInt8,
+                             op_types_to_quantize=["MatMul"], extra_options={"EnableSubgraph": True})
+    int8 = MODEL_DIR / "onnx-int8"  # optimum loads a merged decoder only by its standard name
+    if not int8.is_dir():
+        int8.mkdir()
+        for item in onnx.iterdir():
+            if not item.name.endswith(".onnx"):
+                (int8 / item.name).symlink_to(item)
+        for name in ("encoder_model", "decoder_model_merged"):
+            (int8 / f"{name}.onnx").symlink_to(onnx / f"{name}_quantized.onnx")
+    from engines.caption.onnx_engine import OnnxCaptioner
+
+    for variant in (None, "quantized"):  # make the cached split decoders now, outside the timed children
+        OnnxCaptioner(onnx, threads=1, variant=variant).close()
+
+
+def images(count: int) -> list[Any]:
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    return [Image.fromarray(rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)) for _ in range(count)]
+
+
+def files_mib(names: list[str]) -> float:
+    return sum((MODEL_DIR / "onnx" / n).stat().st_size for n in names) / 2**20
+
+
+def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float]:
+    """(run(images), model files MiB, resident MiB before loading) for one contender."""
+    if name == "transformers":
+        import torch
+        from transformers import VisionEncoderDecoderModel, ViTImageProcessor
+
+        torch.set_num_threads(threads)
+        baseline = rss_mib()
+        model = VisionEncoderDecoderModel.from_pretrained(MODEL_DIR / "hf").eval()
+        proc = ViTImageProcessor.from_pretrained(MODEL_DIR / "hf")
+        size = (MODEL_DIR / "hf" / "model.safetensors").stat().st_size / 2**20
+
+        def run(batch: list[Any]) -> None:
+            pixels = proc(batch, return_tensors="pt").pixel_values
+            with torch.no_grad():
+                out = model.generate(pixels, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False)
+            assert out.shape[1] == tokens + 1
+    elif name.startswith("optimum"):
+        import onnxruntime as ort
+        from optimum.onnxruntime import ORTModelForVision2Seq
+        from transformers import ViTImageProcessor
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        baseline = rss_mib()
+        int8 = name.endswith("int8")
+        model = ORTModelForVision2Seq.from_pretrained(MODEL_DIR / ("onnx-int8" if int8 else "onnx"),
+                                                      session_options=options, use_cache=True, use_merged=True)
+        proc = ViTImageProcessor.from_pretrained(MODEL_DIR / "hf")
+        suffix = "_quantized" if int8 else ""
+        size = files_mib([f"encoder_model{suffix}.onnx", f"decoder_model_merged{suffix}.onnx"])
+
+        def run(batch: list[Any]) -> None:
+            pixels = proc(batch, return_tensors="pt").pixel_values
+            out = model.generate(pixels, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False)
+            assert out.shape[1] == tokens + 1
+    else:
+        from dataclasses import replace
+
+        from engines.caption.onnx_engine import OnnxCaptioner
+        from engines.caption.types import CaptionOptions
+
+        baseline = rss_mib()
+        variant = "quantized" if name.endswith("int8") else None
+        cap = OnnxCaptioner(MODEL_DIR / "onnx", threads=threads, variant=variant, split=not name.endswith("unsplit"))
+        size = files_mib([p.name for p in cap.files.onnx_files])
+        assert (cap.cross is None) == name.endswith("unsplit")
+        settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
+
+        def run(batch: list[Any]) -> None:
+            ids = cap.generate(cap.pixel_values(batch), settings)
+            cap.tokenizer.decode_batch(ids)
+            assert len(ids[0]) == tokens + 1
+
+    return run, size, baseline
+
+
+def child(name: str, threads: int, repeats: int, tokens: int) -> dict[str, Any]:
+    """Runs in a fresh process: load one contender, time batch 1 and batch 8, report peak memory."""
+    imgs = images(8)
+    run, size, baseline = make_runner(name, threads, tokens)
+    run(imgs[:1])  # warm-up
+    single = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run(imgs[:1])
+        single.append(time.perf_counter() - started)
+    batch = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run(imgs)
+        batch.append(time.perf_counter() - started)
+    peak = peak_mib()
+    return {
+        "name": name,
+        "s_per_image_batch1": statistics.median(single),
+        "images_per_min_batch8": 8 * 60 / statistics.median(batch),
+        "peak_mib": peak,
+        "baseline_mib": baseline,
+        "peak_above_baseline_mib": peak - baseline,
+        "model_files_mib": size,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=16)
+    parser.add_argument("--only", nargs="*", choices=CONTENDERS)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every contender this many times, alternating order; the fastest round counts "
+                             "(on a shared machine, load from other users only ever slows a round down)")
+    parser.add_argument("--paired", action="store_true",
+                        help="latency only: load every contender in one process and alternate single-image "
+                             "runs, so all see the same load from other programs")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.threads, args.repeats, args.tokens)))
+        return 0
+    if args.paired:
+        return paired(list(args.only or CONTENDERS), args)
+    # build in a child too, so this process stays small (its children inherit nothing from it, but keep it lean)
+    subprocess.run([sys.executable, "-c", "from benchmarks.caption import build_model; build_model()"],
+                   check=True, timeout=3600)
+    names = list(args.only or CONTENDERS)
+    rounds: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for index in range(max(1, args.rounds)):
+        for name in names if index % 2 == 0 else list(reversed(names)):
+            r = run_child(name, args)
+            if r is not None:
+                rounds[name].append(r)
+                print(f"{name}: {r['s_per_image_batch1']:.3f} s/image", file=sys.stderr, flush=True)
+    rows = []
+    results = []
+    for name in names:
+        if not rounds[name]:
+            continue
+        r = dict(min(rounds[name], key=lambda x: x["s_per_image_batch1"]))
+        r["images_per_min_batch8"] = max(x["images_per_min_batch8"] for x in rounds[name])
+        r["rounds"] = rounds[name]
+        results.append(r)
+        rows.append([name, r["s_per_image_batch1"], r["images_per_min_batch8"], round(r["peak_mib"]),
+                     round(r["peak_above_baseline_mib"]), round(r["model_files_mib"]),
+                     r["peak_above_baseline_mib"] / r["model_files_mib"]])
+    print(markdown_table(["contender", "s/image (batch 1)", "images/min (batch 8)", "peak MiB",
+                          "peak above baseline MiB", "model files MiB", "above-baseline / files"], rows))
+    write_json("caption", {"machine": machine(), "threads": args.threads, "tokens": args.tokens,
+                           "repeats": args.repeats, "rounds": args.rounds, "results": results})
+    return 0
+
+
+def paired(names: list[str], args: argparse.Namespace) -> int:
+    imgs = images(1)
+    runners = {name: make_runner(name, args.threads, args.tokens)[0] for name in names}
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for run in runners.values():
+        run(imgs)  # warm-up
+    for index in range(args.repeats):
+        for name in names if index % 2 == 0 else list(reversed(names)):
+            started = time.perf_counter()
+            runners[name](imgs)
+            times[name].append(time.perf_counter() - started)
+    rows = [[name, statistics.median(t), min(t), max(t)] for name, t in times.items()]
+    print(markdown_table(["contender", "median s/image (batch 1)", "min", "max"], rows))
+    write_json("caption-paired", {"threads": args.threads, "tokens": args.tokens, "repeats": args.repeats,
+                                  "seconds": times})
+    return 0
+
+
+def run_child(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.caption", "--child", name, "--threads", str(args.threads),
+         "--repeats", str(args.repeats), "--tokens", str(args.tokens)],
+        capture_output=True, text=True, timeout=1800, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)),
+    )
+    if proc.returncode != 0:
+        print(f"{name}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

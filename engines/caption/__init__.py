@@ -1,0 +1,28 @@
+"""Image captioning: ONNX vision-encoder-decoder models and llama.cpp vision models.
+
+The public entry points are `open_captioner` (a model id or path in, a Captioner out) and
+`caption_paths` (images and folders in, one CaptionResult per image out, with a CancelToken,
+a progress callback, resume and CSV / JSON Lines / sidecar output). A GUI page runs
+`caption_paths` in a worker and shows each result as it arrives.
+"""
+
+from __future__ import annotations
+
+from .api import open_captioner
+from .batch import BatchOptions, caption_paths
+from .images import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
+from .types import Captioner, CaptionOptions, CaptionResult, CaptionStyle
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "BatchOptions",
+    "CaptionOptions",
+    "CaptionResult",
+    "CaptionStyle",
+    "Captioner",
+    "ImageFileError",
+    "caption_paths",
+    "find_images",
+    "load_image",
+    "open_captioner",
+]

@@ -1,0 +1,51 @@
+"""Open a captioner from what a user typed: an installed model id, an ONNX folder or a GGUF file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InvalidModelFileError
+from ..models import resolve_model
+from ..settings import load_settings
+from ..store import ModelStore
+from .types import Captioner
+
+
+def open_captioner(
+    ref: str,
+    *,
+    threads: int | None = None,
+    mmproj: str | Path | None = None,
+    gpu_layers: int | None = None,
+    context_size: int | None = None,
+    variant: str | None = None,
+    store: ModelStore | None = None,
+) -> Captioner:
+    """An ONNX vision-encoder-decoder folder gives an OnnxCaptioner; a GGUF vision-language model
+    (with its mmproj beside it, in the store, or given) gives a LlamaVisionCaptioner."""
+    store = store or ModelStore()
+    resolved = resolve_model(ref, store)
+    settings = load_settings()
+    threads = threads or settings.threads
+    path = resolved.path
+    if path.is_dir():
+        from .onnx_engine import OnnxCaptioner
+
+        return OnnxCaptioner(path, threads=threads, variant=variant)
+    if path.suffix.lower() == ".onnx":
+        from .onnx_engine import OnnxCaptioner
+
+        return OnnxCaptioner(path.parent, threads=threads, variant=variant)
+    if path.suffix.lower() == ".gguf" or path.is_file():
+        from .llama_vision import LlamaVisionCaptioner, find_mmproj
+
+        companions = resolved.installed.companions if resolved.installed is not None else {}
+        projector = Path(mmproj) if mmproj is not None else find_mmproj(path, companions)
+        return LlamaVisionCaptioner.load(
+            path,
+            projector,
+            threads=threads,
+            gpu_layers=settings.gpu_layers if gpu_layers is None else gpu_layers,
+            context_size=context_size or min(settings.context_size, 4096),
+        )
+    raise InvalidModelFileError(path, "is neither an ONNX captioning folder nor a GGUF vision model")

@@ -1,0 +1,328 @@
+"""Caption images with an ONNX vision-encoder-decoder model: onnxruntime + tokenizers + numpy + Pillow.
+
+The encoder runs once per batch of images. The decoder runs once per generated token with its
+self-attention key/value cache kept in OrtValues bound straight from one step's outputs to the
+next step's inputs (IO binding), so a step costs one `run_with_iobinding` and an argmax.
+Sessions are thread-safe; every `generate` call has its own cache, so no owner thread is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ..errors import GenerationError, InvalidModelFileError, ModelLoadError
+from ..jobs import CancelToken
+from ..memory import release_freed_memory
+from .decoding import FloatArray, GenerationSettings, IntArray, beam_search, greedy
+from .folder import CaptionFiles, find_caption_files
+from .preprocess import ImagePreprocessor
+from .tokenizer import CaptionTokenizer
+from .types import CaptionOptions
+
+_PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
+
+
+def _ort() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:  # pragma: no cover - the cpu or gpu extra is part of every install
+        raise ModelLoadError("ONNX Runtime is not installed; install Candeia with the 'cpu' or 'gpu' extra") from exc
+    return onnxruntime
+
+
+def make_session(path: Path, threads: int | None, providers: list[str] | None = None) -> Any:
+    ort = _ort()
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    try:
+        return ort.InferenceSession(str(path), options, providers=providers or ["CPUExecutionProvider"])
+    except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... classes
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise InvalidModelFileError(path, f"ONNX Runtime cannot load it ({first[:200]})") from None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def generation_defaults(files: CaptionFiles) -> dict[str, Any]:
+    """generation_config.json, else the generation keys older exports keep in config.json."""
+    config, gen = files.config, files.generation
+    decoder = config.get("decoder", {}) if isinstance(config.get("decoder"), dict) else {}
+    merged: dict[str, Any] = {}
+    for key in ("decoder_start_token_id", "eos_token_id", "pad_token_id", "bos_token_id", "max_length",
+                "max_new_tokens", "num_beams", "length_penalty", "early_stopping", "no_repeat_ngram_size"):
+        for source in (gen, config, decoder):
+            if source.get(key) is not None:
+                merged[key] = source[key]
+                break
+    return merged
+
+
+class OnnxCaptioner:
+    """A loaded ONNX captioning model. `caption_images` may be called from any thread."""
+
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        threads: int | None = None,
+        providers: list[str] | None = None,
+        variant: str | None = None,
+        split: bool = True,
+    ) -> None:
+        """`split`: compute cross-attention keys/values once per image (see split.py) when possible."""
+        started = time.perf_counter()
+        self.files = find_caption_files(folder, variant)
+        self.preprocessor = ImagePreprocessor.from_file(self.files.preprocessor)
+        self.tokenizer = CaptionTokenizer(self.files.tokenizer, self.files.tokenizer_config)
+        self.defaults = generation_defaults(self.files)
+        self._settings_check()
+        self.encoder = make_session(self.files.encoder, threads, providers)
+        self.cross: Any = None
+        halves = self._split_halves() if split else None
+        if halves is not None:
+            self.cross = make_session(halves[0], threads, providers)
+            self.first = self.rest = make_session(halves[1], threads, providers)
+        elif self.files.decoder_merged is not None:
+            self.first = self.rest = make_session(self.files.decoder_merged, threads, providers)
+        else:
+            assert self.files.decoder is not None and self.files.decoder_with_past is not None
+            self.first = make_session(self.files.decoder, threads, providers)
+            self.rest = make_session(self.files.decoder_with_past, threads, providers)
+        self._check_io()
+        self.load_ms = (time.perf_counter() - started) * 1000.0
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def _split_halves(self) -> tuple[Path, Path] | None:
+        from ..paths import cache_dir
+        from .split import split_files
+
+        decoder = self.files.decoder_merged or self.files.decoder_with_past
+        assert decoder is not None
+        return split_files(decoder, cache_dir() / "caption-split")
+
+    def _settings_check(self) -> None:
+        d = self.defaults
+        start = _int(d.get("decoder_start_token_id"))
+        if start is None:
+            start = _int(d.get("bos_token_id"))
+        if start is None:
+            raise InvalidModelFileError(self.files.root, "names no decoder_start_token_id in its configuration")
+        eos = d.get("eos_token_id")
+        candidates = eos if isinstance(eos, list) else [eos]
+        eos_list = [e for e in (_int(c) for c in candidates) if e is not None]
+        pad = _int(d.get("pad_token_id"))
+        self.start_token = start
+        self.eos_tokens = tuple(eos_list)
+        self.pad_token = pad if pad is not None else (self.eos_tokens[0] if self.eos_tokens else 0)
+
+    def _check_io(self) -> None:
+        enc_in = [i.name for i in self.encoder.get_inputs()]
+        if enc_in != ["pixel_values"]:
+            raise InvalidModelFileError(self.files.encoder, f"is not an image encoder (inputs {enc_in})")
+        shape = self.encoder.get_inputs()[0].shape
+        self.image_size = (shape[2], shape[3]) if all(isinstance(v, int) for v in shape[2:4]) else None
+        rest_inputs = {i.name: i for i in self.rest.get_inputs()}
+        first_inputs = {i.name: i for i in self.first.get_inputs()}
+        decoder_file = self.files.decoder_merged or self.files.decoder_with_past
+        needs = ("input_ids",) if self.cross is not None else ("input_ids", "encoder_hidden_states")
+        for needed in needs:
+            if needed not in first_inputs or needed not in rest_inputs:
+                raise InvalidModelFileError(decoder_file, f"is not a captioning decoder (no '{needed}' input)")
+        self.past_names = sorted((n for n in rest_inputs if _PAST.match(n)), key=_order)
+        if not self.past_names:
+            raise InvalidModelFileError(decoder_file, "has no past key/value inputs; export it 'with past'")
+        self.present_names = [n.replace("past_key_values", "present") for n in self.past_names]
+        outputs = {o.name for o in self.rest.get_outputs()}
+        missing = [n for n in ["logits", *self.present_names] if n not in outputs]
+        if missing:
+            raise InvalidModelFileError(decoder_file, f"lacks the outputs {', '.join(missing[:3])}")
+        past_shape = rest_inputs[self.past_names[0]].shape
+        decoder_cfg = self.files.config.get("decoder", {})
+        heads = past_shape[1] if isinstance(past_shape[1], int) else int(decoder_cfg.get("n_head", 12))
+        head_dim = past_shape[3] if isinstance(past_shape[3], int) else int(decoder_cfg.get("n_embd", 768)) // heads
+        self.past_heads, self.head_dim = heads, head_dim
+        self.merged = self.files.decoder_merged is not None and self.cross is None
+        self.uses_cache_branch = "use_cache_branch" in rest_inputs
+        self.cross_names = [o.name for o in self.cross.get_outputs()] if self.cross is not None else []
+        self.uses_hidden = "encoder_hidden_states" in rest_inputs
+        self.other_inputs = sorted(set(rest_inputs) - {"input_ids", "encoder_hidden_states", "use_cache_branch",
+                                                       *self.past_names, *self.cross_names})
+        if self.other_inputs:
+            raise InvalidModelFileError(decoder_file, f"needs inputs Candeia does not provide: {self.other_inputs}")
+        self.vocab_size = self.rest.get_outputs()[0].shape[-1]
+        if isinstance(self.vocab_size, int) and self.tokenizer.vocab_size > self.vocab_size + 1024:
+            raise InvalidModelFileError(
+                self.files.tokenizer,
+                f"has {self.tokenizer.vocab_size} tokens but the decoder predicts {self.vocab_size}",
+            )
+
+    # -- public API ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.files.root.name
+
+    @property
+    def preferred_batch_size(self) -> int:
+        return 4
+
+    @property
+    def supports_prompts(self) -> bool:
+        return False
+
+    def settings_for(self, options: CaptionOptions) -> GenerationSettings:
+        d = self.defaults
+        if options.max_new_tokens is not None:
+            max_length = 1 + options.max_new_tokens
+        elif (default_new := _int(d.get("max_new_tokens"))) is not None:
+            max_length = 1 + default_new
+        else:
+            max_length = _int(d.get("max_length")) or 20
+        early = d.get("early_stopping", False)
+        return GenerationSettings(
+            start_token=self.start_token,
+            eos_tokens=self.eos_tokens,
+            pad_token=self.pad_token,
+            max_length=max(2, max_length),
+            num_beams=max(1, options.num_beams or _int(d.get("num_beams")) or 1),
+            length_penalty=float(d.get("length_penalty", 1.0)),
+            early_stopping=early if isinstance(early, (bool, str)) else False,
+            no_repeat_ngram_size=_int(d.get("no_repeat_ngram_size")) or 0,
+        )
+
+    def pixel_values(self, images: list[Image.Image]) -> FloatArray:
+        pixels: FloatArray = self.preprocessor(images)
+        if self.image_size is not None and pixels.shape[2:] != self.image_size:
+            raise GenerationError(
+                f"the preprocessor makes {pixels.shape[3]}x{pixels.shape[2]} images but the encoder wants "
+                f"{self.image_size[1]}x{self.image_size[0]}; preprocessor_config.json does not fit this model"
+            )
+        return pixels
+
+    ENCODER_CHUNK = 2  # images per encoder run: bounds the activation memory of big batches
+
+    def encode(self, pixel_values: FloatArray) -> FloatArray:
+        parts = [
+            self.encoder.run(None, {"pixel_values": pixel_values[i:i + self.ENCODER_CHUNK]})[0]
+            for i in range(0, pixel_values.shape[0], self.ENCODER_CHUNK)
+        ]
+        out: FloatArray = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return out
+
+    def generate(
+        self, pixel_values: FloatArray, settings: GenerationSettings, cancel: CancelToken | None = None
+    ) -> list[list[int]]:
+        """Token ids (start token first) for each image, like transformers' `generate()`."""
+        batch = pixel_values.shape[0]
+        hidden = self.encode(pixel_values)
+        state = _DecodeState(self, hidden, settings.num_beams)
+        try:
+            if settings.num_beams == 1:
+                return greedy(state.step, batch, settings, cancel)
+            return beam_search(state.step, state.reorder, batch, settings, cancel)
+        finally:
+            state.release()
+
+    def caption_images(
+        self, images: list[Image.Image], options: CaptionOptions | None = None, cancel: CancelToken | None = None
+    ) -> list[str]:
+        if not images:
+            return []
+        options = options or CaptionOptions()
+        if options.prompt:
+            raise GenerationError("this captioning model cannot answer questions; use a vision chat model for --prompt")
+        rows = self.generate(self.pixel_values(images), self.settings_for(options), cancel)
+        return self.tokenizer.decode_batch(rows)
+
+    def close(self) -> None:
+        self.encoder = self.first = self.rest = self.cross = None
+        release_freed_memory()
+
+    def __enter__(self) -> OnnxCaptioner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _order(name: str) -> tuple[int, str]:
+    m = _PAST.match(name)
+    assert m is not None
+    return int(m.group(1)), m.group(2)
+
+
+class _DecodeState:
+    """The key/value cache of one generation, as OrtValues handed from outputs to inputs."""
+
+    def __init__(self, model: OnnxCaptioner, hidden: FloatArray, beams: int) -> None:
+        self.m = model
+        ort = _ort()
+        self.value = ort.OrtValue.ortvalue_from_numpy
+        if beams > 1:
+            hidden = np.repeat(hidden, beams, axis=0)
+        self.rows = hidden.shape[0]
+        self.hidden = np.ascontiguousarray(hidden)
+        self.enc = self.value(self.hidden)
+        self.past: list[Any] = []
+        self.cross: list[Any] = []
+        if model.cross is not None:  # cross-attention keys/values: once per generation, not per token
+            binding = model.cross.io_binding()
+            binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
+            for name in model.cross_names:
+                binding.bind_output(name, "cpu")
+            model.cross.run_with_iobinding(binding)
+            self.cross = list(binding.get_outputs())
+        self.true_flag = self.value(np.array([True]))
+        self.false_flag = self.value(np.array([False]))
+
+    def step(self, tokens: IntArray) -> FloatArray:
+        m = self.m
+        first = not self.past
+        session = m.first if first else m.rest
+        binding = session.io_binding()
+        ids = np.ascontiguousarray(tokens, dtype=np.int64).reshape(-1, 1)
+        binding.bind_cpu_input("input_ids", ids)
+        if m.uses_hidden:
+            binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
+        for name, ov in zip(m.cross_names, self.cross, strict=True):
+            binding.bind_ortvalue_input(name, ov)
+        if m.uses_cache_branch:
+            binding.bind_ortvalue_input("use_cache_branch", self.false_flag if first else self.true_flag)
+        if first:
+            if m.merged or m.cross is not None:  # graphs with past inputs get an empty cache at the start
+                empty = self.value(np.zeros((self.rows, m.past_heads, 0, m.head_dim), dtype=np.float32))
+                for name in m.past_names:
+                    binding.bind_ortvalue_input(name, empty)
+        else:
+            for name, ov in zip(m.past_names, self.past, strict=True):
+                binding.bind_ortvalue_input(name, ov)
+        binding.bind_output("logits", "cpu")
+        for name in m.present_names:
+            binding.bind_output(name, "cpu")
+        session.run_with_iobinding(binding)
+        got = binding.get_outputs()
+        self.past = list(got[1:])
+        logits: FloatArray = got[0].numpy()
+        return logits[:, -1, :]
+
+    def reorder(self, rows: IntArray) -> None:
+        if np.array_equal(rows, np.arange(self.rows)):
+            return
+        self.past = [self.value(np.ascontiguousarray(ov.numpy()[rows])) for ov in self.past]
+
+    def release(self) -> None:
+        self.past = []
+        self.cross = []
+        self.enc = None

@@ -1,0 +1,195 @@
+"""Split a captioning decoder so cross-attention keys and values are computed once per image.
+
+optimum's decoder exports keep only the self-attention cache, so every generated token projects
+the whole encoder output (197 x 768 for ViT-base) into cross-attention keys and values again in
+every layer: about 2.8 GMAC per token for vit-gpt2, most of a step's work. This module cuts the
+with-past decoder graph in two, once, and stores the halves in Candeia's cache:
+
+- `cross.onnx`: every node that depends only on `encoder_hidden_states` (and weights), whose
+  outputs are the per-layer cross-attention keys/values (whatever the exporter named them);
+- `step.onnx`: the rest, taking those tensors as inputs.
+
+The cut is found generically (no per-architecture names), so it also works for int8 models,
+where the projections are MatMulInteger nodes. It needs the `onnx` package; without it, or when a
+graph does not split cleanly, the engine runs the decoder as exported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ENC = "encoder_hidden_states"
+FORMAT_VERSION = "1"
+
+
+def _onnx() -> Any | None:
+    try:
+        import onnx
+    except ImportError:
+        return None
+    return onnx
+
+
+def available() -> bool:
+    return _onnx() is not None
+
+
+def cache_key(decoder: Path) -> str:
+    stat = decoder.stat()
+    raw = f"{FORMAT_VERSION}|{decoder.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def _with_past_graph(onnx: Any, model: Any) -> Any:
+    """A flat graph of the decoder's cache branch (the merged decoder's `If` then/else with past)."""
+    graph = model.graph
+    if not any(n.op_type == "If" for n in graph.node):
+        return graph
+    branch = None
+    outer_nodes = []
+    for node in graph.node:
+        if node.op_type == "If" and node.input[0] == "use_cache_branch":
+            for attr in node.attribute:
+                if any(i.startswith("past_key_values.") for n in attr.g.node for i in n.input):
+                    branch = attr.g
+                    branch_outputs = list(node.output)
+        else:
+            outer_nodes.append(node)
+    if branch is None:
+        raise ValueError("no cache branch in the merged decoder")
+    nodes = list(outer_nodes) + list(branch.node)
+    renames = []
+    for inner, outer in zip([o.name for o in branch.output], branch_outputs, strict=True):
+        if inner != outer:
+            renames.append(onnx.helper.make_node("Identity", [inner], [outer], name=f"candeia_out_{outer}"))
+    inputs = [i for i in graph.input if i.name != "use_cache_branch"]
+    flat = onnx.helper.make_graph(
+        nodes + renames, "decoder_with_past", inputs, list(graph.output),
+        initializer=list(graph.initializer) + list(branch.initializer),
+    )
+    flat.value_info.extend(branch.value_info)
+    return flat
+
+
+def _has_subgraph(node: Any) -> bool:
+    return any(a.g.ByteSize() or len(a.graphs) for a in node.attribute if a.type in (5, 10))
+
+
+def _partition(graph: Any) -> tuple[list[Any], list[Any], list[str], bool]:
+    """(cross nodes, step nodes, boundary tensor names, whether step still reads encoder_hidden_states)."""
+    const = {t.name for t in graph.initializer}
+    enc = {ENC}
+    cross_nodes, step_nodes, const_nodes = [], [], []
+    for node in graph.node:
+        ins = [i for i in node.input if i]
+        if _has_subgraph(node):
+            step_nodes.append(node)
+        elif all(i in const for i in ins):
+            const_nodes.append(node)
+            const.update(node.output)
+        elif all(i in enc or i in const for i in ins):
+            cross_nodes.append(node)
+            enc.update(node.output)
+        else:
+            step_nodes.append(node)
+    consumed_by_step = {i for n in step_nodes for i in n.input} | {o.name for o in graph.output}
+    boundary = [name for n in cross_nodes for name in n.output if name in consumed_by_step]
+    needs_enc = ENC in consumed_by_step
+
+    def with_consts(nodes: list[Any]) -> list[Any]:
+        wanted = {i for n in nodes for i in n.input}
+        chosen: list[Any] = []
+        for node in reversed(const_nodes):  # walk back so constants feeding constants are kept
+            if any(o in wanted for o in node.output):
+                chosen.append(node)
+                wanted.update(node.input)
+        return list(reversed(chosen)) + nodes
+
+    return with_consts(cross_nodes), with_consts(step_nodes), boundary, needs_enc
+
+
+def _subset_model(onnx: Any, source: Any, graph: Any, nodes: list[Any], inputs: list[Any], outputs: list[Any],
+                  name: str) -> Any:
+    used = {i for n in nodes for i in n.input}
+    for n in nodes:  # names used inside subgraphs of kept nodes
+        for attr in n.attribute:
+            if attr.type == 5:
+                used.update(i for sub in attr.g.node for i in sub.input)
+    initializers = [t for t in graph.initializer if t.name in used]
+    new_graph = onnx.helper.make_graph(nodes, name, inputs, outputs, initializer=initializers)
+    model = onnx.helper.make_model(new_graph, opset_imports=list(source.opset_import))
+    model.ir_version = source.ir_version
+    return model
+
+
+def split_decoder(decoder: Path, target: Path) -> bool:
+    """Write `cross.onnx` and `step.onnx` into `target`; False when the graph has nothing to split."""
+    onnx = _onnx()
+    if onnx is None:
+        return False
+    source = onnx.load(str(decoder))
+    graph = _with_past_graph(onnx, source)
+    cross_nodes, step_nodes, boundary, needs_enc = _partition(graph)
+    if not boundary:
+        return False
+    # types of the cut tensors, from shape inference on the flat graph
+    probe = onnx.helper.make_model(
+        onnx.helper.make_graph(
+            list(graph.node), "probe", list(graph.input), list(graph.output),
+            initializer=[], value_info=list(graph.value_info),
+        ),
+        opset_imports=list(source.opset_import),
+    )
+    probe.ir_version = source.ir_version
+    for tensor in graph.initializer:  # shapes only: inference needs no weights
+        probe.graph.input.append(onnx.helper.make_tensor_value_info(tensor.name, tensor.data_type, tensor.dims))
+    inferred = onnx.shape_inference.infer_shapes(probe)
+    types = {v.name: v.type.tensor_type.elem_type for v in inferred.graph.value_info}
+    missing = [b for b in boundary if not types.get(b)]
+    if missing:
+        log.debug("cannot split %s: no type for %s", decoder, missing[:3])
+        return False
+    enc_input = next(i for i in graph.input if i.name == ENC)
+    cut = [onnx.helper.make_tensor_value_info(b, types[b], None) for b in boundary]
+    cross = _subset_model(onnx, source, graph, cross_nodes, [enc_input], cut, "cross_kv")
+    step_inputs = [i for i in graph.input if i.name != ENC or needs_enc] + cut
+    step = _subset_model(onnx, source, graph, step_nodes, step_inputs, list(graph.output), "decoder_step")
+    target.mkdir(parents=True, exist_ok=True)
+    for model, name in ((cross, "cross.onnx"), (step, "step.onnx")):
+        onnx.save(model, str(target / name), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=f"{name}.data", size_threshold=1024)
+    return True
+
+
+def split_files(decoder: Path, cache_root: Path) -> tuple[Path, Path] | None:
+    """The cached halves of `decoder`, made on first use (None when splitting is not possible)."""
+    if not available():
+        return None
+    target = cache_root / cache_key(decoder)
+    cross, step = target / "cross.onnx", target / "step.onnx"
+    if cross.is_file() and step.is_file():
+        return cross, step
+    cache_root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".split-", dir=cache_root))
+    try:
+        if not split_decoder(decoder, work):
+            return None
+        try:
+            os.replace(work, target)
+        except OSError:  # another process made it first
+            if not (cross.is_file() and step.is_file()):
+                raise
+        return cross, step
+    except Exception as exc:  # a graph this cut does not understand: run the decoder as exported
+        log.warning("could not split %s for faster decoding (%s); using it as exported", decoder.name, exc)
+        return None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

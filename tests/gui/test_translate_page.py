@@ -183,7 +183,7 @@ def test_open_srt_progress_and_save(qtbot: QtBot, page: TranslatePage, store: Mo
     page._progress.changed.connect(lambda _n, done, total: progress.append((done, total)))
     task = page.open_file(source)
     assert task is not None and page.kind() == "srt" and page.progress.isVisible()
-    assert page.file_label.text() == "talk.srt"
+    assert page.file_label.text() == "talk.srt" and page.file_label.isVisible()
     qtbot.waitUntil(lambda: page.run is None, timeout=20_000)
     assert progress and progress[-1][0] == progress[-1][1] == len(parse_subtitles(SRT, "srt").sentences)
     assert not page.progress.isVisible()

@@ -224,6 +224,7 @@ class TranslatePage(QWidget):
         self.file_label = QLabel()
         self.file_label.setObjectName("muted")
         self.file_label.setAccessibleName(self.tr("Open file"))
+        self.file_label.hide()
         row.addWidget(self.file_label)
         self.auto_check = QCheckBox(self.tr("Translate as you type"))
         self.auto_check.setAccessibleName(self.tr("Translate as you type"))
@@ -411,6 +412,7 @@ class TranslatePage(QWidget):
         self.stats_label.clear()
         self.file_path = None
         self.file_label.clear()
+        self.file_label.hide()
         self.last_result = None
         self._update_actions()
 
@@ -572,6 +574,7 @@ class TranslatePage(QWidget):
         self.file_path = path
         self.file_label.setText(path.name)
         self.file_label.setToolTip(str(path))
+        self.file_label.show()
         self.debounce.stop()
         self.source_edit.blockSignals(True)
         self.source_edit.setPlainText(text)

@@ -1,100 +1,101 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="64" />
+        <location filename="../../pages/models.py" line="64"/>
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="65" />
+        <location filename="../../pages/models.py" line="65"/>
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="69" />
+        <location filename="../../pages/models.py" line="69"/>
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71" />
+        <location filename="../../pages/models.py" line="71"/>
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="72" />
+        <location filename="../../pages/models.py" line="72"/>
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="73" />
-        <location filename="../../pages/models.py" line="178" />
+        <location filename="../../pages/models.py" line="73"/>
+        <location filename="../../pages/models.py" line="178"/>
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="75" />
+        <location filename="../../pages/models.py" line="75"/>
         <source>Only models whose memory estimate fits the free memory</source>
         <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="177" />
+        <location filename="../../pages/models.py" line="177"/>
         <source>Memory needed: measuring this computer…</source>
         <translation>Memória necessária: medindo este computador…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="178" />
+        <location filename="../../pages/models.py" line="178"/>
         <source>Tight fit: close other apps first</source>
         <translation>Cabe no limite: feche outros apps antes</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="179" />
-        <source>Does not fit this computer's free memory</source>
+        <location filename="../../pages/models.py" line="179"/>
+        <source>Does not fit this computer&apos;s free memory</source>
         <translation>Não cabe na memória livre deste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="179" />
+        <location filename="../../pages/models.py" line="179"/>
         <source>Fit unknown</source>
         <translation>Não se sabe se cabe</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180" />
+        <location filename="../../pages/models.py" line="180"/>
         <source>Memory needed: {needed} at {context} tokens of context ({device})</source>
         <translation>Memória necessária: {needed} com {context} tokens de contexto ({device})</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="182" />
+        <location filename="../../pages/models.py" line="182"/>
         <source>{available} free</source>
         <translation>{available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="85" />
+        <location filename="../../pages/models.py" line="85"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="149" />
+        <location filename="../../pages/models.py" line="149"/>
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="158" />
+        <location filename="../../pages/models.py" line="158"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="160" />
+        <location filename="../../pages/models.py" line="160"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="162" />
+        <location filename="../../pages/models.py" line="162"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="170" />
+        <location filename="../../pages/models.py" line="170"/>
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -102,135 +103,135 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../pages/chat/page.py" line="108" />
+        <location filename="../../pages/chat/page.py" line="108"/>
         <source>Context used</source>
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="136" />
+        <location filename="../../pages/chat/page.py" line="136"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="143" />
+        <location filename="../../pages/chat/page.py" line="143"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="144" />
+        <location filename="../../pages/chat/page.py" line="144"/>
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="148" />
-        <location filename="../../pages/chat/page.py" line="176" />
-        <location filename="../../pages/chat/page.py" line="190" />
+        <location filename="../../pages/chat/page.py" line="148"/>
+        <location filename="../../pages/chat/page.py" line="176"/>
+        <location filename="../../pages/chat/page.py" line="190"/>
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="150" />
+        <location filename="../../pages/chat/page.py" line="150"/>
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="152" />
-        <location filename="../../pages/chat/page.py" line="502" />
+        <location filename="../../pages/chat/page.py" line="152"/>
+        <location filename="../../pages/chat/page.py" line="502"/>
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="154" />
+        <location filename="../../pages/chat/page.py" line="154"/>
         <source>Export as Markdown…</source>
         <translation>Exportar como Markdown…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="155" />
+        <location filename="../../pages/chat/page.py" line="155"/>
         <source>Export as JSON…</source>
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="181" />
+        <location filename="../../pages/chat/page.py" line="181"/>
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="182" />
+        <location filename="../../pages/chat/page.py" line="182"/>
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="189" />
+        <location filename="../../pages/chat/page.py" line="189"/>
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="246" />
+        <location filename="../../pages/chat/page.py" line="246"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="249" />
+        <location filename="../../pages/chat/page.py" line="249"/>
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="253" />
+        <location filename="../../pages/chat/page.py" line="253"/>
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="254" />
+        <location filename="../../pages/chat/page.py" line="254"/>
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="345" />
+        <location filename="../../pages/chat/page.py" line="345"/>
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="348" />
+        <location filename="../../pages/chat/page.py" line="348"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="478" />
+        <location filename="../../pages/chat/page.py" line="478"/>
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="482" />
-        <source>This conversation is longer than the model's context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
+        <location filename="../../pages/chat/page.py" line="482"/>
+        <source>This conversation is longer than the model&apos;s context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="487" />
-        <source>The last message is too long for the model's context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
+        <location filename="../../pages/chat/page.py" line="487"/>
+        <source>The last message is too long for the model&apos;s context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="500" />
+        <location filename="../../pages/chat/page.py" line="500"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="500" />
+        <location filename="../../pages/chat/page.py" line="500"/>
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="512" />
+        <location filename="../../pages/chat/page.py" line="512"/>
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="512" />
+        <location filename="../../pages/chat/page.py" line="512"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="512" />
+        <location filename="../../pages/chat/page.py" line="512"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -238,13 +239,13 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="87" />
-        <location filename="../../pages/chat/message_view.py" line="88" />
+        <location filename="../../pages/chat/message_view.py" line="87"/>
+        <location filename="../../pages/chat/message_view.py" line="88"/>
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="100" />
+        <location filename="../../pages/chat/message_view.py" line="100"/>
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -252,42 +253,42 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../../pages/chat/composer.py" line="36" />
+        <location filename="../../pages/chat/composer.py" line="36"/>
         <source>Message the model (Enter sends, Shift+Enter for a new line)</source>
         <translation>Mensagem para o modelo (Enter envia, Shift+Enter quebra a linha)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="37" />
+        <location filename="../../pages/chat/composer.py" line="37"/>
         <source>Message</source>
         <translation>Mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="62" />
+        <location filename="../../pages/chat/composer.py" line="62"/>
         <source>Stop</source>
         <translation>Parar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="64" />
+        <location filename="../../pages/chat/composer.py" line="64"/>
         <source>Stop the reply now (Esc)</source>
         <translation>Parar a resposta agora (Esc)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="65" />
+        <location filename="../../pages/chat/composer.py" line="65"/>
         <source>Stop the reply</source>
         <translation>Parar a resposta</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="67" />
+        <location filename="../../pages/chat/composer.py" line="67"/>
         <source>Send</source>
         <translation>Enviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="69" />
+        <location filename="../../pages/chat/composer.py" line="69"/>
         <source>Send the message (Enter)</source>
         <translation>Enviar a mensagem (Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/composer.py" line="70" />
+        <location filename="../../pages/chat/composer.py" line="70"/>
         <source>Send the message</source>
         <translation>Enviar a mensagem</translation>
     </message>
@@ -295,60 +296,60 @@
 <context>
     <name>ConversationList</name>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="37" />
-        <location filename="../../pages/chat/conversation_list.py" line="40" />
+        <location filename="../../pages/chat/conversation_list.py" line="37"/>
+        <location filename="../../pages/chat/conversation_list.py" line="40"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="39" />
+        <location filename="../../pages/chat/conversation_list.py" line="39"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>Começar uma nova conversa (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="45" />
-        <location filename="../../pages/chat/conversation_list.py" line="46" />
+        <location filename="../../pages/chat/conversation_list.py" line="45"/>
+        <location filename="../../pages/chat/conversation_list.py" line="46"/>
         <source>Search conversations</source>
         <translation>Buscar conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="51" />
+        <location filename="../../pages/chat/conversation_list.py" line="51"/>
         <source>Conversations</source>
         <translation>Conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="57" />
+        <location filename="../../pages/chat/conversation_list.py" line="57"/>
         <source>Rename</source>
         <translation>Renomear</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="61" />
-        <location filename="../../pages/chat/conversation_list.py" line="96" />
+        <location filename="../../pages/chat/conversation_list.py" line="61"/>
+        <location filename="../../pages/chat/conversation_list.py" line="96"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="95" />
+        <location filename="../../pages/chat/conversation_list.py" line="95"/>
         <source>Rename…</source>
         <translation>Renomear…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="105" />
+        <location filename="../../pages/chat/conversation_list.py" line="105"/>
         <source>Rename conversation</source>
         <translation>Renomear conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="105" />
+        <location filename="../../pages/chat/conversation_list.py" line="105"/>
         <source>Title:</source>
         <translation>Título:</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="119" />
+        <location filename="../../pages/chat/conversation_list.py" line="119"/>
         <source>Delete conversation</source>
         <translation>Excluir conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="120" />
+        <location filename="../../pages/chat/conversation_list.py" line="120"/>
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
     </message>
@@ -356,99 +357,99 @@
 <context>
     <name>DownloadPanel</name>
     <message>
-        <location filename="../../pages/download_panel.py" line="30" />
-        <location filename="../../pages/download_panel.py" line="95" />
+        <location filename="../../pages/download_panel.py" line="30"/>
+        <location filename="../../pages/download_panel.py" line="95"/>
         <source>Download</source>
         <translation>Baixar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="32" />
+        <location filename="../../pages/download_panel.py" line="32"/>
         <source>Download the selected model</source>
         <translation>Baixar o modelo selecionado</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="34" />
-        <location filename="../../pages/download_panel.py" line="98" />
+        <location filename="../../pages/download_panel.py" line="34"/>
+        <location filename="../../pages/download_panel.py" line="98"/>
         <source>Pause</source>
         <translation>Pausar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="36" />
+        <location filename="../../pages/download_panel.py" line="36"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="37" />
+        <location filename="../../pages/download_panel.py" line="37"/>
         <source>Cancel the download</source>
         <translation>Cancelar o download</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="46" />
+        <location filename="../../pages/download_panel.py" line="46"/>
         <source>Download progress</source>
         <translation>Progresso do download</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="85" />
+        <location filename="../../pages/download_panel.py" line="85"/>
         <source>The download failed: {error}</source>
         <translation>O download falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="89" />
+        <location filename="../../pages/download_panel.py" line="89"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="91" />
+        <location filename="../../pages/download_panel.py" line="91"/>
         <source>This model is installed; see the Installed tab.</source>
         <translation>Este modelo está instalado; veja a aba Instalados.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="94" />
+        <location filename="../../pages/download_panel.py" line="94"/>
         <source>Retry</source>
         <translation>Tentar de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="95" />
+        <location filename="../../pages/download_panel.py" line="95"/>
         <source>Resume download</source>
         <translation>Continuar o download</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="97" />
+        <location filename="../../pages/download_panel.py" line="97"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="98" />
+        <location filename="../../pages/download_panel.py" line="98"/>
         <source>Resume</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="100" />
+        <location filename="../../pages/download_panel.py" line="100"/>
         <source>Waiting for a free download slot…</source>
         <translation>Esperando uma vaga para baixar…</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="102" />
+        <location filename="../../pages/download_panel.py" line="102"/>
         <source>Paused; the downloaded part is kept.</source>
         <translation>Pausado; a parte já baixada fica guardada.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="104" />
+        <location filename="../../pages/download_panel.py" line="104"/>
         <source>Downloaded and verified.</source>
         <translation>Baixado e verificado.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="106" />
+        <location filename="../../pages/download_panel.py" line="106"/>
         <source>Cancelled.</source>
         <translation>Cancelado.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="108" />
+        <location filename="../../pages/download_panel.py" line="108"/>
         <source>Part of this download is already here; it continues where it stopped.</source>
         <translation>Parte deste download já está aqui; ele continua de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="122" />
+        <location filename="../../pages/download_panel.py" line="122"/>
         <source>{done} of {total} · {speed}/s · {eta} left</source>
         <translation>{done} de {total} · {speed}/s · faltam {eta}</translation>
     </message>
@@ -456,182 +457,182 @@
 <context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="196" />
+        <location filename="../../pages/models.py" line="196"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="198" />
+        <location filename="../../pages/models.py" line="198"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="200" />
-        <source>Find other apps' models</source>
+        <location filename="../../pages/models.py" line="200"/>
+        <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="201" />
+        <location filename="../../pages/models.py" line="201"/>
         <source>Link the models of LM Studio, GPT4All, Jan and the Hugging Face cache, without copying them</source>
         <translation>Vincular os modelos do LM Studio, GPT4All, Jan e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="210" />
+        <location filename="../../pages/models.py" line="210"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="212" />
+        <location filename="../../pages/models.py" line="212"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="213" />
+        <location filename="../../pages/models.py" line="213"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="215" />
+        <location filename="../../pages/models.py" line="215"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217" />
+        <location filename="../../pages/models.py" line="217"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="224"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="224"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="224"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="224"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224" />
+        <location filename="../../pages/models.py" line="224"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="225" />
+        <location filename="../../pages/models.py" line="225"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="242" />
+        <location filename="../../pages/models.py" line="242"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257" />
+        <location filename="../../pages/models.py" line="257"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257" />
-        <source>in Candeia's folder</source>
+        <location filename="../../pages/models.py" line="257"/>
+        <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="289" />
+        <location filename="../../pages/models.py" line="289"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="290" />
+        <location filename="../../pages/models.py" line="290"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="295" />
+        <location filename="../../pages/models.py" line="295"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="297" />
+        <location filename="../../pages/models.py" line="297"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="298" />
+        <location filename="../../pages/models.py" line="298"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="302" />
+        <location filename="../../pages/models.py" line="302"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="308" />
+        <location filename="../../pages/models.py" line="308"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="311" />
+        <location filename="../../pages/models.py" line="311"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313" />
+        <location filename="../../pages/models.py" line="313"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="318" />
-        <source>No other app's model folder was found on this computer.</source>
+        <location filename="../../pages/models.py" line="318"/>
+        <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="326" />
+        <location filename="../../pages/models.py" line="326"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="329" />
+        <location filename="../../pages/models.py" line="329"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="330" />
+        <location filename="../../pages/models.py" line="330"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="331" />
+        <location filename="../../pages/models.py" line="331"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="355" />
+        <location filename="../../pages/models.py" line="355"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="356" />
-        <source>Delete {name}? Its files are removed from Candeia's folder.</source>
+        <location filename="../../pages/models.py" line="356"/>
+        <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="357" />
+        <location filename="../../pages/models.py" line="357"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="363" />
+        <location filename="../../pages/models.py" line="363"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -639,119 +640,119 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="59" />
+        <location filename="../../main_window.py" line="59"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="67" />
+        <location filename="../../main_window.py" line="67"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="80" />
+        <location filename="../../main_window.py" line="80"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="81" />
+        <location filename="../../main_window.py" line="81"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="82" />
+        <location filename="../../main_window.py" line="82"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="83" />
+        <location filename="../../main_window.py" line="83"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="84" />
+        <location filename="../../main_window.py" line="84"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90" />
+        <location filename="../../main_window.py" line="90"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="109" />
-        <location filename="../../main_window.py" line="121" />
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="109"/>
+        <location filename="../../main_window.py" line="121"/>
+        <location filename="../../main_window.py" line="137"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="113" />
+        <location filename="../../main_window.py" line="113"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="113" />
+        <location filename="../../main_window.py" line="113"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="114" />
+        <location filename="../../main_window.py" line="114"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="114" />
+        <location filename="../../main_window.py" line="114"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="119"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="133" />
+        <location filename="../../main_window.py" line="133"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="141"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="146"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="226" />
-        <source>Moving Candeia's data…</source>
+        <location filename="../../main_window.py" line="226"/>
+        <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="226" />
+        <location filename="../../main_window.py" line="226"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="227" />
+        <location filename="../../main_window.py" line="227"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="243" />
+        <location filename="../../main_window.py" line="243"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="245" />
+        <location filename="../../main_window.py" line="245"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246" />
+        <location filename="../../main_window.py" line="246"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -761,7 +762,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="279" />
+        <location filename="../../pages/chat/message_view.py" line="279"/>
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -769,57 +770,57 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="130" />
+        <location filename="../../pages/chat/message_view.py" line="130"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="130" />
+        <location filename="../../pages/chat/message_view.py" line="130"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="134" />
+        <location filename="../../pages/chat/message_view.py" line="134"/>
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="135" />
+        <location filename="../../pages/chat/message_view.py" line="135"/>
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="136" />
+        <location filename="../../pages/chat/message_view.py" line="136"/>
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="163" />
+        <location filename="../../pages/chat/message_view.py" line="163"/>
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="163" />
-        <source>Assistant's reply</source>
+        <location filename="../../pages/chat/message_view.py" line="163"/>
+        <source>Assistant&apos;s reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="238" />
+        <location filename="../../pages/chat/message_view.py" line="238"/>
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="243" />
+        <location filename="../../pages/chat/message_view.py" line="243"/>
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="245" />
+        <location filename="../../pages/chat/message_view.py" line="245"/>
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="248" />
+        <location filename="../../pages/chat/message_view.py" line="248"/>
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -829,17 +830,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="371" />
+        <location filename="../../pages/models.py" line="371"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="375" />
+        <location filename="../../pages/models.py" line="375"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="376" />
+        <location filename="../../pages/models.py" line="376"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -847,285 +848,285 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SamplingPanel</name>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="53" />
+        <location filename="../../pages/chat/sampling_panel.py" line="53"/>
         <source>Sampling</source>
         <translation>Amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="63" />
+        <location filename="../../pages/chat/sampling_panel.py" line="63"/>
         <source>unlimited</source>
         <translation>sem limite</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="67" />
+        <location filename="../../pages/chat/sampling_panel.py" line="67"/>
         <source>random</source>
         <translation>aleatória</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="69" />
+        <location filename="../../pages/chat/sampling_panel.py" line="69"/>
         <source>Temperature</source>
         <translation>Temperatura</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="70" />
+        <location filename="../../pages/chat/sampling_panel.py" line="70"/>
         <source>Higher is more varied; 0 always picks the likeliest word.</source>
         <translation>Mais alta varia mais; 0 sempre escolhe a palavra mais provável.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="71" />
+        <location filename="../../pages/chat/sampling_panel.py" line="71"/>
         <source>Top-p</source>
         <translation>Top-p</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="72" />
+        <location filename="../../pages/chat/sampling_panel.py" line="72"/>
         <source>Sample only from the most likely words that add up to this share.</source>
         <translation>Sortear só entre as palavras mais prováveis que somam esta fração.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="73" />
+        <location filename="../../pages/chat/sampling_panel.py" line="73"/>
         <source>Top-k</source>
         <translation>Top-k</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="73" />
+        <location filename="../../pages/chat/sampling_panel.py" line="73"/>
         <source>Sample only from this many likeliest words (0: no limit).</source>
         <translation>Sortear só entre estas tantas palavras mais prováveis (0: sem limite).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="74" />
+        <location filename="../../pages/chat/sampling_panel.py" line="74"/>
         <source>Min-p</source>
         <translation>Min-p</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="74" />
+        <location filename="../../pages/chat/sampling_panel.py" line="74"/>
         <source>Drop words far less likely than the best one.</source>
         <translation>Descartar palavras muito menos prováveis que a melhor.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="75" />
+        <location filename="../../pages/chat/sampling_panel.py" line="75"/>
         <source>Repeat penalty</source>
         <translation>Penalidade de repetição</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="75" />
+        <location filename="../../pages/chat/sampling_panel.py" line="75"/>
         <source>Above 1 discourages repeating words.</source>
         <translation>Acima de 1 desencoraja repetir palavras.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="76" />
+        <location filename="../../pages/chat/sampling_panel.py" line="76"/>
         <source>Max tokens</source>
         <translation>Máximo de tokens</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="76" />
+        <location filename="../../pages/chat/sampling_panel.py" line="76"/>
         <source>The longest reply, in tokens.</source>
         <translation>A resposta mais longa, em tokens.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="77" />
+        <location filename="../../pages/chat/sampling_panel.py" line="77"/>
         <source>Context size</source>
         <translation>Tamanho do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="78" />
+        <location filename="../../pages/chat/sampling_panel.py" line="78"/>
         <source>How many tokens the model sees at once; changing it reloads the model.</source>
         <translation>Quantos tokens o modelo vê de uma vez; mudar isso recarrega o modelo.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="79" />
+        <location filename="../../pages/chat/sampling_panel.py" line="79"/>
         <source>Seed</source>
         <translation>Semente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="79" />
+        <location filename="../../pages/chat/sampling_panel.py" line="79"/>
         <source>The same seed gives the same reply (random: a new one each time).</source>
         <translation>A mesma semente dá a mesma resposta (aleatória: uma nova a cada vez).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="86" />
+        <location filename="../../pages/chat/sampling_panel.py" line="86"/>
         <source>Model defaults</source>
         <translation>Padrões do modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/sampling_panel.py" line="87" />
-        <source>Use the values the model's card recommends</source>
+        <location filename="../../pages/chat/sampling_panel.py" line="87"/>
+        <source>Use the values the model&apos;s card recommends</source>
         <translation>Usar os valores recomendados na ficha do modelo</translation>
     </message>
 </context>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="59" />
+        <location filename="../../pages/settings.py" line="59"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="62" />
+        <location filename="../../pages/settings.py" line="62"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="66" />
+        <location filename="../../pages/settings.py" line="66"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="67" />
+        <location filename="../../pages/settings.py" line="67"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="70" />
+        <location filename="../../pages/settings.py" line="70"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="72" />
+        <location filename="../../pages/settings.py" line="72"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73" />
+        <location filename="../../pages/settings.py" line="73"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="75" />
+        <location filename="../../pages/settings.py" line="75"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="79" />
+        <location filename="../../pages/settings.py" line="79"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="81" />
-        <location filename="../../pages/settings.py" line="82" />
+        <location filename="../../pages/settings.py" line="81"/>
+        <location filename="../../pages/settings.py" line="82"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="88" />
+        <location filename="../../pages/settings.py" line="88"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="89" />
+        <location filename="../../pages/settings.py" line="89"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="92" />
+        <location filename="../../pages/settings.py" line="92"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="93" />
+        <location filename="../../pages/settings.py" line="93"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="99" />
+        <location filename="../../pages/settings.py" line="99"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="100" />
-        <location filename="../../pages/settings.py" line="103" />
+        <location filename="../../pages/settings.py" line="100"/>
+        <location filename="../../pages/settings.py" line="103"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109" />
+        <location filename="../../pages/settings.py" line="109"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="111" />
-        <location filename="../../pages/settings.py" line="118" />
+        <location filename="../../pages/settings.py" line="111"/>
+        <location filename="../../pages/settings.py" line="118"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="112" />
+        <location filename="../../pages/settings.py" line="112"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="112" />
+        <location filename="../../pages/settings.py" line="112"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="113" />
+        <location filename="../../pages/settings.py" line="113"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="120" />
-        <location filename="../../pages/settings.py" line="126" />
+        <location filename="../../pages/settings.py" line="120"/>
+        <location filename="../../pages/settings.py" line="126"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="127" />
+        <location filename="../../pages/settings.py" line="127"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="132" />
-        <location filename="../../pages/settings.py" line="137" />
+        <location filename="../../pages/settings.py" line="132"/>
+        <location filename="../../pages/settings.py" line="137"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="139" />
+        <location filename="../../pages/settings.py" line="139"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="142" />
+        <location filename="../../pages/settings.py" line="142"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="143" />
+        <location filename="../../pages/settings.py" line="143"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="148" />
+        <location filename="../../pages/settings.py" line="148"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="149" />
+        <location filename="../../pages/settings.py" line="149"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="159" />
-        <source>Choose a new, empty folder for Candeia's data</source>
+        <location filename="../../pages/settings.py" line="159"/>
+        <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="165" />
+        <location filename="../../pages/settings.py" line="165"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="169" />
+        <location filename="../../pages/settings.py" line="169"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="170" />
+        <location filename="../../pages/settings.py" line="170"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="199" />
+        <location filename="../../pages/settings.py" line="199"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>
@@ -1133,37 +1134,37 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>TaskPlaceholderPage</name>
     <message>
-        <location filename="../../pages/placeholder.py" line="16" />
+        <location filename="../../pages/placeholder.py" line="16"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="18" />
+        <location filename="../../pages/placeholder.py" line="18"/>
         <source>Translate text and documents between languages, entirely on this computer. This page needs a translation model: an ONNX translation model (such as OPUS-MT) or a chat model that can translate (such as Qwen2.5).</source>
         <translation>Traduza textos e documentos entre idiomas, inteiramente neste computador. Esta página precisa de um modelo de tradução: um modelo de tradução ONNX (como o OPUS-MT) ou um modelo de conversa que saiba traduzir (como o Qwen2.5).</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="23" />
+        <location filename="../../pages/placeholder.py" line="23"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="25" />
+        <location filename="../../pages/placeholder.py" line="25"/>
         <source>Describe images and whole folders of pictures, entirely on this computer. This page needs an image-captioning model: an ONNX vision-encoder-decoder model or a llama.cpp vision model with its projector (mmproj).</source>
         <translation>Descreva imagens e pastas inteiras de fotos, inteiramente neste computador. Esta página precisa de um modelo de legendas de imagens: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com o seu projetor (mmproj).</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="32" />
+        <location filename="../../pages/placeholder.py" line="32"/>
         <source>This page is coming in a later version.</source>
         <translation>Esta página chega numa próxima versão.</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="34" />
+        <location filename="../../pages/placeholder.py" line="34"/>
         <source>Browse models</source>
         <translation>Ver modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="35" />
+        <location filename="../../pages/placeholder.py" line="35"/>
         <source>Browse models for this task</source>
         <translation>Ver modelos para esta tarefa</translation>
     </message>
@@ -1171,274 +1172,274 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>TranslatePage</name>
     <message>
-        <location filename="../../pages/translate/page.py" line="95" />
+        <location filename="../../pages/translate/page.py" line="95"/>
         <source>Translation message</source>
         <translation>Mensagem da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="118" />
+        <location filename="../../pages/translate/page.py" line="118"/>
         <source>Source language</source>
         <translation>Idioma de origem</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="119" />
+        <location filename="../../pages/translate/page.py" line="119"/>
         <source>The language of the text (Detect language: guess it from the text)</source>
         <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="124" />
+        <location filename="../../pages/translate/page.py" line="124"/>
         <source>Swap languages (Ctrl+Shift+S)</source>
         <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="125" />
+        <location filename="../../pages/translate/page.py" line="125"/>
         <source>Swap languages</source>
         <translation>Inverter idiomas</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="131" />
+        <location filename="../../pages/translate/page.py" line="131"/>
         <source>Target language</source>
         <translation>Idioma de destino</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="132" />
+        <location filename="../../pages/translate/page.py" line="132"/>
         <source>The language to translate into</source>
         <translation>O idioma para o qual traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="136" />
+        <location filename="../../pages/translate/page.py" line="136"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="141" />
+        <location filename="../../pages/translate/page.py" line="141"/>
         <source>Translation model</source>
         <translation>Modelo de tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="142" />
+        <location filename="../../pages/translate/page.py" line="142"/>
         <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
         <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="159" />
+        <location filename="../../pages/translate/page.py" line="159"/>
         <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
         <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="161" />
+        <location filename="../../pages/translate/page.py" line="161"/>
         <source>Text to translate</source>
         <translation>Texto a traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="168" />
+        <location filename="../../pages/translate/page.py" line="168"/>
         <source>Detected language</source>
         <translation>Idioma detectado</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="226" />
+        <location filename="../../pages/translate/page.py" line="226"/>
         <source>Open file</source>
         <translation>Arquivo aberto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="173" />
+        <location filename="../../pages/translate/page.py" line="173"/>
         <source>Document format</source>
         <translation>Formato do documento</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="174" />
+        <location filename="../../pages/translate/page.py" line="174"/>
         <source>How the text is read: Markdown and subtitles keep their structure</source>
         <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175" />
+        <location filename="../../pages/translate/page.py" line="175"/>
         <source>Plain text</source>
         <translation>Texto simples</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175" />
+        <location filename="../../pages/translate/page.py" line="175"/>
         <source>Markdown</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175" />
+        <location filename="../../pages/translate/page.py" line="175"/>
         <source>SRT subtitles</source>
         <translation>Legendas SRT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="176" />
+        <location filename="../../pages/translate/page.py" line="176"/>
         <source>WebVTT subtitles</source>
         <translation>Legendas WebVTT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="180" />
+        <location filename="../../pages/translate/page.py" line="180"/>
         <source>Clear the text</source>
         <translation>Limpar o texto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="192" />
-        <location filename="../../pages/translate/page.py" line="193" />
+        <location filename="../../pages/translate/page.py" line="192"/>
+        <location filename="../../pages/translate/page.py" line="193"/>
         <source>Translation</source>
         <translation>Tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="200" />
+        <location filename="../../pages/translate/page.py" line="200"/>
         <source>Model used and time taken</source>
         <translation>Modelo usado e tempo gasto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="202" />
+        <location filename="../../pages/translate/page.py" line="202"/>
         <source>Copy the translation (Ctrl+Shift+C)</source>
         <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="212" />
+        <location filename="../../pages/translate/page.py" line="212"/>
         <source>Open file…</source>
         <translation>Abrir arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="214" />
+        <location filename="../../pages/translate/page.py" line="214"/>
         <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
         <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="215" />
-        <location filename="../../pages/translate/page.py" line="554" />
+        <location filename="../../pages/translate/page.py" line="215"/>
+        <location filename="../../pages/translate/page.py" line="554"/>
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="218" />
+        <location filename="../../pages/translate/page.py" line="218"/>
         <source>Save translation…</source>
         <translation>Salvar tradução…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="220" />
+        <location filename="../../pages/translate/page.py" line="220"/>
         <source>Save the translation as a file (Ctrl+S)</source>
         <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="221" />
-        <location filename="../../pages/translate/page.py" line="599" />
+        <location filename="../../pages/translate/page.py" line="221"/>
+        <location filename="../../pages/translate/page.py" line="599"/>
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="229" />
-        <location filename="../../pages/translate/page.py" line="230" />
+        <location filename="../../pages/translate/page.py" line="229"/>
+        <location filename="../../pages/translate/page.py" line="230"/>
         <source>Translate as you type</source>
         <translation>Traduzir ao digitar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="236" />
+        <location filename="../../pages/translate/page.py" line="236"/>
         <source>Translation progress</source>
         <translation>Progresso da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="238" />
+        <location filename="../../pages/translate/page.py" line="238"/>
         <source>%v of %m sentences</source>
         <translation>%v de %m frases</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="241" />
+        <location filename="../../pages/translate/page.py" line="241"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="243" />
+        <location filename="../../pages/translate/page.py" line="243"/>
         <source>Cancel the translation</source>
         <translation>Cancelar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="246" />
-        <location filename="../../pages/translate/page.py" line="249" />
+        <location filename="../../pages/translate/page.py" line="246"/>
+        <location filename="../../pages/translate/page.py" line="249"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="248" />
+        <location filename="../../pages/translate/page.py" line="248"/>
         <source>Translate now (Ctrl+Enter)</source>
         <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="284" />
+        <location filename="../../pages/translate/page.py" line="284"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="288" />
+        <location filename="../../pages/translate/page.py" line="288"/>
         <source>{model} (chat model)</source>
         <translation>{model} (modelo de chat)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="313" />
-        <location filename="../../pages/translate/page.py" line="396" />
-        <location filename="../../pages/translate/page.py" line="518" />
+        <location filename="../../pages/translate/page.py" line="313"/>
+        <location filename="../../pages/translate/page.py" line="396"/>
+        <location filename="../../pages/translate/page.py" line="518"/>
         <source>Detect language</source>
         <translation>Detectar idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="356" />
-        <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href="models"&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
-        <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href="models"&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
+        <location filename="../../pages/translate/page.py" line="356"/>
+        <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
+        <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="360" />
-        <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href="models"&gt;Models page&lt;/a&gt;.</source>
-        <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href="models"&gt;página Modelos&lt;/a&gt;.</translation>
+        <location filename="../../pages/translate/page.py" line="360"/>
+        <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;.</source>
+        <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="369" />
-        <source>&lt;a href="models"&gt;Open the Models page&lt;/a&gt;</source>
-        <translation>&lt;a href="models"&gt;Abrir a página Modelos&lt;/a&gt;</translation>
+        <location filename="../../pages/translate/page.py" line="369"/>
+        <source>&lt;a href=&quot;models&quot;&gt;Open the Models page&lt;/a&gt;</source>
+        <translation>&lt;a href=&quot;models&quot;&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="489" />
+        <location filename="../../pages/translate/page.py" line="489"/>
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="512" />
+        <location filename="../../pages/translate/page.py" line="512"/>
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="514" />
+        <location filename="../../pages/translate/page.py" line="514"/>
         <source>Detect language: {language}</source>
         <translation>Detectar idioma: {language}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="527" />
+        <location filename="../../pages/translate/page.py" line="527"/>
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="534" />
+        <location filename="../../pages/translate/page.py" line="534"/>
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="553" />
+        <location filename="../../pages/translate/page.py" line="553"/>
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="563" />
+        <location filename="../../pages/translate/page.py" line="563"/>
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="568" />
+        <location filename="../../pages/translate/page.py" line="568"/>
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="607" />
+        <location filename="../../pages/translate/page.py" line="607"/>
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="610" />
+        <location filename="../../pages/translate/page.py" line="610"/>
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>
@@ -1446,77 +1447,77 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../pages/welcome.py" line="25" />
+        <location filename="../../pages/welcome.py" line="25"/>
         <source>Welcome to Candeia</source>
         <translation>Boas-vindas ao Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="28" />
+        <location filename="../../pages/welcome.py" line="28"/>
         <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="40" />
+        <location filename="../../pages/welcome.py" line="40"/>
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="100" />
+        <location filename="../../pages/welcome.py" line="100"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="102" />
+        <location filename="../../pages/welcome.py" line="102"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="103" />
+        <location filename="../../pages/welcome.py" line="103"/>
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="107" />
+        <location filename="../../pages/welcome.py" line="107"/>
         <source>Fits this computer: about {needed} of memory, {available} free</source>
         <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="113" />
+        <location filename="../../pages/welcome.py" line="113"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="47" />
+        <location filename="../../pages/welcome.py" line="47"/>
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="49" />
+        <location filename="../../pages/welcome.py" line="49"/>
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="53" />
+        <location filename="../../pages/welcome.py" line="53"/>
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="64" />
+        <location filename="../../pages/welcome.py" line="64"/>
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="66" />
+        <location filename="../../pages/welcome.py" line="66"/>
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="71" />
+        <location filename="../../pages/welcome.py" line="71"/>
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="73" />
+        <location filename="../../pages/welcome.py" line="73"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
@@ -1524,7 +1525,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>format</name>
     <message>
-        <location filename="../../pages/common.py" line="11" />
+        <location filename="../../pages/common.py" line="11"/>
         <source>unknown size</source>
         <translation>tamanho desconhecido</translation>
     </message>
@@ -1532,7 +1533,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>i18n</name>
     <message>
-        <location filename="../../i18n.py" line="21" />
+        <location filename="../../i18n.py" line="21"/>
         <source>System language</source>
         <translation>Idioma do sistema</translation>
     </message>
@@ -1540,70 +1541,70 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>presets</name>
     <message>
-        <location filename="../../pages/chat/presets.py" line="11" />
+        <location filename="../../pages/chat/presets.py" line="11"/>
         <source>No system prompt</source>
         <translation>Sem prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="12" />
+        <location filename="../../pages/chat/presets.py" line="12"/>
         <source>Helpful assistant</source>
         <translation>Assistente prestativo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="13" />
+        <location filename="../../pages/chat/presets.py" line="13"/>
         <source>You are a helpful, honest assistant. Answer clearly.</source>
         <translation>Você é um assistente prestativo e honesto. Responda com clareza.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="14" />
+        <location filename="../../pages/chat/presets.py" line="14"/>
         <source>Concise</source>
         <translation>Conciso</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="15" />
+        <location filename="../../pages/chat/presets.py" line="15"/>
         <source>Answer in as few words as possible, without preamble.</source>
         <translation>Responda com o mínimo de palavras possível, sem preâmbulo.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="16" />
+        <location filename="../../pages/chat/presets.py" line="16"/>
         <source>Programmer</source>
         <translation>Programador</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="17" />
+        <location filename="../../pages/chat/presets.py" line="17"/>
         <source>You are an expert programmer. Answer with working code in fenced code blocks and brief explanations.</source>
         <translation>Você é um programador experiente. Responda com código que funciona, em blocos de código, e explicações breves.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="19" />
+        <location filename="../../pages/chat/presets.py" line="19"/>
         <source>Translator</source>
         <translation>Tradutor</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/presets.py" line="20" />
-        <source>Translate the user's text into English. Reply with the translation only.</source>
+        <location filename="../../pages/chat/presets.py" line="20"/>
+        <source>Translate the user&apos;s text into English. Reply with the translation only.</source>
         <translation>Traduza o texto do usuário para o português do Brasil. Responda só com a tradução.</translation>
     </message>
 </context>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/models.py" line="49" />
+        <location filename="../../pages/models.py" line="49"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="50" />
+        <location filename="../../pages/models.py" line="50"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="51" />
+        <location filename="../../pages/models.py" line="51"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="52" />
+        <location filename="../../pages/models.py" line="52"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
     </message>
@@ -1611,7 +1612,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="195" />
+        <location filename="../../pages/chat/message_view.py" line="195"/>
         <source>code</source>
         <translation>código</translation>
     </message>

@@ -32,8 +32,8 @@ from .appcontext import AppContext
 from .pages.caption import CaptionPage
 from .pages.chat import ChatPage
 from .pages.models import ModelsPage
-from .pages.placeholder import TaskPlaceholderPage
 from .pages.settings import SettingsPage
+from .pages.translate import TranslatePage
 from .session import LoadedModel
 from .sysinfo import process_memory_bytes
 from .workers import Task, TaskRunner
@@ -76,11 +76,12 @@ class MainWindow(QMainWindow):
         self.chat = ChatPage(self.ctx)
         self.caption = CaptionPage(self.ctx)
         self.models = ModelsPage(self.ctx)
+        self.translate_page = TranslatePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         self.settings_page.move_requested.connect(self.relocate)
         pages: dict[str, tuple[str, QWidget]] = {
             "chat": (self.tr("Chat"), self.chat),
-            "translate": (self.tr("Translate"), TaskPlaceholderPage(self.ctx, "translate")),
+            "translate": (self.tr("Translate"), self.translate_page),
             "caption": (self.tr("Caption"), self.caption),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
@@ -274,6 +275,7 @@ class MainWindow(QMainWindow):
         self.memory_timer.stop()
         self.chat.shutdown()
         self.caption.shutdown()
+        self.translate_page.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
         self.ctx.shutdown()

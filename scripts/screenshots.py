@@ -76,6 +76,43 @@ def settle(app: object, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
+SAMPLE_SOURCE = """Good morning and good night.
+Where is the station? The weather is nice today.
+I would like a cup of coffee, please."""
+
+
+SAMPLE_SRT = """1
+00:00:01,000 --> 00:00:03,200
+Good morning and good night.
+
+2
+00:00:03,500 --> 00:00:06,000
+Where is the station?
+The weather is nice today.
+"""
+
+
+def tiny_translator(tmp: Path) -> Path | None:
+    """A tiny random Marian export that says it translates en→pt (needs the dev extra: torch, optimum)."""
+    try:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from tiny_seq2seq import build_marian
+    except ImportError:
+        return None
+    import json
+
+    try:
+        _, folder = build_marian(tmp / "marian")
+    except Exception as exc:  # no torch or optimum: the Translate page shows its empty state
+        print(f"no translation model for the screenshots: {exc}", file=sys.stderr)
+        return None
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config.update(source_lang="en", target_lang="pt")
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    target = folder.rename(tmp / "opus-mt-tiny-en-pt")
+    return target
+
+
 def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
     def open_chat() -> None:
         window.show_page("chat")
@@ -133,8 +170,26 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         window.show_page("models")
         window.models.tabs.setCurrentIndex(1)
 
+    def translation() -> None:
+        page = window.translate_page
+        window.show_page("translate")
+        page.select_languages(None, "pt")
+        page.source_edit.setPlainText(SAMPLE_SOURCE)
+        page.translate()
+        while page.run is not None:
+            settle(app, 0.05)
+
+    def subtitles() -> None:
+        page = window.translate_page
+        path = Path(tempfile.mkdtemp(prefix="candeia-shots-srt-")) / "lamp.srt"
+        path.write_text(SAMPLE_SRT, encoding="utf-8")
+        page.open_file(path)
+        while page.run is not None:
+            settle(app, 0.05)
+
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),
+        "translate-none": lambda: window.show_page("translate"),
         "caption-empty": lambda: window.show_page("caption"),
     } if empty else {
         "chat": open_chat,
@@ -144,7 +199,8 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "models-installed": lambda: window.show_page("models"),
         "models-catalog": catalog,
         "settings": lambda: window.show_page("settings"),
-        "translate": lambda: window.show_page("translate"),
+        "translate": translation,
+        "translate-subtitles": subtitles,
         "caption": caption_image,
         "caption-batch": caption_batch,
     }
@@ -166,6 +222,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     model_file = write_tiny_llama(tmp / "tiny-chat.gguf", name="Tiny Chat")
     captioner = tiny_captioner(tmp)
+    translator = tiny_translator(tmp)
     for language in ("en", "pt_BR"):
         for mode in ("light", "dark"):
             for empty in (True, False):
@@ -178,6 +235,8 @@ def main() -> int:
                     model = ModelStore().add(model_file, name="Tiny Chat 0.1B")
                     if captioner is not None:
                         ModelStore().add(captioner, name="Tiny Captioner")
+                    if translator is not None:
+                        ModelStore().add(translator, name="OPUS-MT tiny en→pt", tasks=["translate"])
                     store = ConversationStore()
                     conv = store.create("Reverse the words", model_id=model.id,
                                         system_prompt="You are an expert programmer.")

@@ -1160,109 +1160,109 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="82"/>
+        <location filename="../../main_window.py" line="83"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="83"/>
+        <location filename="../../main_window.py" line="84"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="84"/>
+        <location filename="../../main_window.py" line="85"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="85"/>
+        <location filename="../../main_window.py" line="86"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86"/>
+        <location filename="../../main_window.py" line="87"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="92"/>
+        <location filename="../../main_window.py" line="93"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="111"/>
-        <location filename="../../main_window.py" line="123"/>
-        <location filename="../../main_window.py" line="139"/>
+        <location filename="../../main_window.py" line="112"/>
+        <location filename="../../main_window.py" line="124"/>
+        <location filename="../../main_window.py" line="140"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="115"/>
+        <location filename="../../main_window.py" line="116"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="115"/>
+        <location filename="../../main_window.py" line="116"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116"/>
+        <location filename="../../main_window.py" line="117"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116"/>
+        <location filename="../../main_window.py" line="117"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="121"/>
+        <location filename="../../main_window.py" line="122"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="135"/>
+        <location filename="../../main_window.py" line="136"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148"/>
+        <location filename="../../main_window.py" line="149"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="228"/>
+        <location filename="../../main_window.py" line="229"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="228"/>
+        <location filename="../../main_window.py" line="229"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229"/>
+        <location filename="../../main_window.py" line="230"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="245"/>
+        <location filename="../../main_window.py" line="246"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="247"/>
+        <location filename="../../main_window.py" line="248"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="248"/>
+        <location filename="../../main_window.py" line="249"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1642,41 +1642,278 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
-    <name>TaskPlaceholderPage</name>
+    <name>TranslatePage</name>
     <message>
-        <location filename="../../pages/placeholder.py" line="16"/>
+        <location filename="../../pages/translate/page.py" line="95"/>
+        <source>Translation message</source>
+        <translation>Mensagem da tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="118"/>
+        <source>Source language</source>
+        <translation>Idioma de origem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="119"/>
+        <source>The language of the text (Detect language: guess it from the text)</source>
+        <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="124"/>
+        <source>Swap languages (Ctrl+Shift+S)</source>
+        <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="125"/>
+        <source>Swap languages</source>
+        <translation>Inverter idiomas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="131"/>
+        <source>Target language</source>
+        <translation>Idioma de destino</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="132"/>
+        <source>The language to translate into</source>
+        <translation>O idioma para o qual traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="136"/>
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="141"/>
+        <source>Translation model</source>
+        <translation>Modelo de tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="142"/>
+        <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
+        <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="159"/>
+        <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
+        <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="161"/>
+        <source>Text to translate</source>
+        <translation>Texto a traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="168"/>
+        <source>Detected language</source>
+        <translation>Idioma detectado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="226"/>
+        <source>Open file</source>
+        <translation>Arquivo aberto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="173"/>
+        <source>Document format</source>
+        <translation>Formato do documento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="174"/>
+        <source>How the text is read: Markdown and subtitles keep their structure</source>
+        <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="175"/>
+        <source>Plain text</source>
+        <translation>Texto simples</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="175"/>
+        <source>Markdown</source>
+        <translation>Markdown</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="175"/>
+        <source>SRT subtitles</source>
+        <translation>Legendas SRT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="176"/>
+        <source>WebVTT subtitles</source>
+        <translation>Legendas WebVTT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="180"/>
+        <source>Clear the text</source>
+        <translation>Limpar o texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="192"/>
+        <location filename="../../pages/translate/page.py" line="193"/>
+        <source>Translation</source>
+        <translation>Tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="200"/>
+        <source>Model used and time taken</source>
+        <translation>Modelo usado e tempo gasto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="202"/>
+        <source>Copy the translation (Ctrl+Shift+C)</source>
+        <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="212"/>
+        <source>Open file…</source>
+        <translation>Abrir arquivo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="214"/>
+        <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
+        <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="215"/>
+        <location filename="../../pages/translate/page.py" line="554"/>
+        <source>Open a file to translate</source>
+        <translation>Abrir um arquivo para traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="218"/>
+        <source>Save translation…</source>
+        <translation>Salvar tradução…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="220"/>
+        <source>Save the translation as a file (Ctrl+S)</source>
+        <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="221"/>
+        <location filename="../../pages/translate/page.py" line="599"/>
+        <source>Save the translation</source>
+        <translation>Salvar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="229"/>
+        <location filename="../../pages/translate/page.py" line="230"/>
+        <source>Translate as you type</source>
+        <translation>Traduzir ao digitar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="236"/>
+        <source>Translation progress</source>
+        <translation>Progresso da tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="238"/>
+        <source>%v of %m sentences</source>
+        <translation>%v de %m frases</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="241"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="243"/>
+        <source>Cancel the translation</source>
+        <translation>Cancelar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="246"/>
+        <location filename="../../pages/translate/page.py" line="249"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="18"/>
-        <source>Translate text and documents between languages, entirely on this computer. This page needs a translation model: an ONNX translation model (such as OPUS-MT) or a chat model that can translate (such as Qwen2.5).</source>
-        <translation>Traduza textos e documentos entre idiomas, inteiramente neste computador. Esta página precisa de um modelo de tradução: um modelo de tradução ONNX (como o OPUS-MT) ou um modelo de conversa que saiba traduzir (como o Qwen2.5).</translation>
+        <location filename="../../pages/translate/page.py" line="248"/>
+        <source>Translate now (Ctrl+Enter)</source>
+        <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="23"/>
-        <source>Caption</source>
-        <translation>Legendar</translation>
+        <location filename="../../pages/translate/page.py" line="284"/>
+        <source>Automatic</source>
+        <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="25"/>
-        <source>Describe images and whole folders of pictures, entirely on this computer. This page needs an image-captioning model: an ONNX vision-encoder-decoder model or a llama.cpp vision model with its projector (mmproj).</source>
-        <translation>Descreva imagens e pastas inteiras de fotos, inteiramente neste computador. Esta página precisa de um modelo de legendas de imagens: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com o seu projetor (mmproj).</translation>
+        <location filename="../../pages/translate/page.py" line="288"/>
+        <source>{model} (chat model)</source>
+        <translation>{model} (modelo de chat)</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="32"/>
-        <source>This page is coming in a later version.</source>
-        <translation>Esta página chega numa próxima versão.</translation>
+        <location filename="../../pages/translate/page.py" line="313"/>
+        <location filename="../../pages/translate/page.py" line="396"/>
+        <location filename="../../pages/translate/page.py" line="518"/>
+        <source>Detect language</source>
+        <translation>Detectar idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="34"/>
-        <source>Browse models</source>
-        <translation>Ver modelos</translation>
+        <location filename="../../pages/translate/page.py" line="356"/>
+        <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
+        <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/placeholder.py" line="35"/>
-        <source>Browse models for this task</source>
-        <translation>Ver modelos para esta tarefa</translation>
+        <location filename="../../pages/translate/page.py" line="360"/>
+        <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;.</source>
+        <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="369"/>
+        <source>&lt;a href=&quot;models&quot;&gt;Open the Models page&lt;/a&gt;</source>
+        <translation>&lt;a href=&quot;models&quot;&gt;Abrir a página Modelos&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="489"/>
+        <source>Translating…</source>
+        <translation>Traduzindo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="512"/>
+        <source>Detected: {language} · {confidence:.0%} sure</source>
+        <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="514"/>
+        <source>Detect language: {language}</source>
+        <translation>Detectar idioma: {language}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="527"/>
+        <source>{models} · {route} · {count} sentences in {seconds} s</source>
+        <translation>{models} · {route} · {count} frases em {seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="534"/>
+        <source>Translation cancelled</source>
+        <translation>Tradução cancelada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="553"/>
+        <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
+        <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="563"/>
+        <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
+        <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="568"/>
+        <source>Cannot read {name}: {error}</source>
+        <translation>Não foi possível ler {name}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="607"/>
+        <source>Cannot save {name}: {error}</source>
+        <translation>Não foi possível salvar {name}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/page.py" line="610"/>
+        <source>Saved {name}</source>
+        <translation>{name} salvo</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,5 @@
+"""The Translate page."""
+
+from .page import TranslatePage
+
+__all__ = ["TranslatePage"]

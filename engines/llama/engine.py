@@ -51,6 +51,7 @@ class Finished:
 ChatEvent = TextDelta | Finished
 
 _END = object()
+EMIT_INTERVAL_S = 0.02  # text reaches the consumer at most about 50 times a second
 
 
 def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
@@ -274,8 +275,9 @@ class LlamaEngine:
         pieces: list[str] = []
         limit = sampling.max_tokens
         room = self.context_size - len(tokens)
-        evaluated = generated = sampled = 0
+        evaluated = generated = sampled = shown = 0
         first_at = last_at = 0.0
+        flushed_at = -EMIT_INTERVAL_S  # the first piece of text goes out at once
         leading = strip_leading
         reason = "length"
         if limit == 0 or cancel.cancelled:
@@ -308,7 +310,12 @@ class LlamaEngine:
                         visible = stop_filter.feed(text)
                         if visible:
                             pieces.append(visible)
-                            emit(TextDelta(visible))
+                            # Hand text over in batches: waking the consumer thread for every token
+                            # steals a core from llama.cpp's own threads.
+                            if last_at - flushed_at >= EMIT_INTERVAL_S:
+                                emit(TextDelta("".join(pieces[shown:])))
+                                shown = len(pieces)
+                                flushed_at = last_at
                         if stop_filter.stopped:
                             reason = "stop"
                             break
@@ -324,7 +331,8 @@ class LlamaEngine:
         tail = "" if stop_filter.stopped else stop_filter.feed(decoder.decode(b"", final=True)) + stop_filter.flush()
         if tail and not (leading and not tail.strip()):
             pieces.append(tail)
-            emit(TextDelta(tail))
+        if shown < len(pieces):
+            emit(TextDelta("".join(pieces[shown:])))
         ended = time.perf_counter()
         ttft = (first_at if sampled else ended) - started
         decode_span = last_at - first_at

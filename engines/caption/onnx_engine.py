@@ -8,7 +8,6 @@ Sessions are thread-safe; every `generate` call has its own cache, so no owner t
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..errors import GenerationError, InvalidModelFileError, ModelLoadError
+from ..errors import GenerationError, InvalidModelFileError
 from ..jobs import CancelToken
 from ..memory import release_freed_memory
+from ..onnx_session import make_session, ort_module
 from .decoding import FloatArray, GenerationSettings, IntArray, beam_search, greedy
 from .folder import CaptionFiles, find_caption_files
 from .preprocess import ImagePreprocessor
@@ -27,29 +27,6 @@ from .tokenizer import CaptionTokenizer
 from .types import CaptionOptions
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
-
-
-def _ort() -> Any:
-    try:
-        import onnxruntime
-    except ImportError as exc:  # pragma: no cover - the cpu or gpu extra is part of every install
-        raise ModelLoadError("ONNX Runtime is not installed; install Candeia with the 'cpu' or 'gpu' extra") from exc
-    return onnxruntime
-
-
-def make_session(path: Path, threads: int | None, providers: list[str] | None = None) -> Any:
-    ort = _ort()
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    try:
-        return ort.InferenceSession(str(path), options, providers=providers or ["CPUExecutionProvider"])
-    except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... classes
-        text = str(exc).strip()
-        first = text.splitlines()[0] if text else type(exc).__name__
-        raise InvalidModelFileError(path, f"ONNX Runtime cannot load it ({first[:200]})") from None
 
 
 def _int(value: Any) -> int | None:
@@ -268,7 +245,7 @@ class _DecodeState:
 
     def __init__(self, model: OnnxCaptioner, hidden: FloatArray, beams: int) -> None:
         self.m = model
-        ort = _ort()
+        ort = ort_module()
         self.value = ort.OrtValue.ortvalue_from_numpy
         if beams > 1:
             hidden = np.repeat(hidden, beams, axis=0)

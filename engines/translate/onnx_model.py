@@ -7,48 +7,17 @@ is one IO binding: the previous step's outputs are bound as this step's inputs w
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidModelFileError, ModelLoadError
+from ..errors import InvalidModelFileError
+from ..onnx_session import make_session, ort_module
 from .decoding import FloatArray, IntArray
 from .folder import Seq2SeqFiles
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$")
-
-
-def _ort() -> Any:
-    try:
-        import onnxruntime
-    except ImportError as exc:  # pragma: no cover - the cpu or gpu extra is part of every install
-        raise ModelLoadError(
-            "ONNX Runtime is not installed; install Candeia with the 'cpu' or 'gpu' extra") from exc
-    return onnxruntime
-
-
-def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
-                 spin: bool | None = None) -> Any:
-    """`spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
-    machine, much slower when other programs compete for the cores; None reads CANDEIA_ORT_SPIN (0/1)."""
-    ort = _ort()
-    options = ort.SessionOptions()
-    if spin is None and os.environ.get("CANDEIA_ORT_SPIN") in ("0", "1"):
-        spin = os.environ["CANDEIA_ORT_SPIN"] == "1"
-    if spin is not None:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    try:
-        return ort.InferenceSession(str(path), options, providers=providers or ["CPUExecutionProvider"])
-    except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... classes
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidModelFileError(path, f"ONNX Runtime cannot load it ({first[:200]})") from exc
 
 
 class OnnxSeq2Seq:
@@ -121,7 +90,7 @@ class _DecodeState:
 
     def __init__(self, model: OnnxSeq2Seq) -> None:
         self.m = model
-        self.ort = _ort()
+        self.ort = ort_module()
         self.cross: list[Any] = []
         self.past: list[Any] = []
         self.enc: Any = None

@@ -24,9 +24,8 @@ from ..errors import EngineClosedError, GenerationError, InvalidModelFileError, 
 from ..gguf_info import HEADER_SIZE, GGUFInfo, read_gguf
 from ..gguf_parse import ParseError, parse_gguf
 from ..jobs import CancelToken
-from ..llama.native import llama_cpp_module
+from ..llama.native import close_llama, llama_cpp_module
 from ..llama.owner import OwnerThread
-from ..memory import release_freed_memory
 from .types import CaptionOptions, CaptionStyle
 
 STYLE_PROMPTS = {
@@ -294,10 +293,7 @@ class LlamaVisionCaptioner:
 
         def _free() -> None:
             llm, self._llm = self._llm, None
-            if llm is not None:
-                llm.close()
-                del llm
-                release_freed_memory()
+            close_llama(llm)
 
         self._owner.shutdown(final=_free)
 

@@ -19,9 +19,8 @@ from typing import Any
 from ..errors import EngineClosedError, GenerationError, ModelLoadError
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
-from ..memory import release_freed_memory
 from .decoder import NativeDecoder, Sampler
-from .native import llama_cpp_module
+from .native import close_llama, llama_cpp_module
 from .owner import OwnerThread
 from .sampling import SamplingOptions
 from .stats import GenerationStats
@@ -181,10 +180,7 @@ class LlamaEngine:
         def _free() -> None:
             self._native = None
             llm, self._llm = self._llm, None
-            if llm is not None:
-                llm.close()
-                del llm
-                release_freed_memory()
+            close_llama(llm)
 
         self._owner.shutdown(final=_free)
 

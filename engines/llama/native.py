@@ -34,3 +34,13 @@ def llama_cpp_module() -> ModuleType:
             llama_cpp.llama_log_set(_callback, ctypes.c_void_p(0))
             _module = llama_cpp
         return _module
+
+
+def close_llama(llm: Any) -> None:
+    """Free a Llama's model, context and buffers, then hand the freed heap back to the OS."""
+    from ..memory import release_freed_memory
+
+    if llm is not None:
+        llm.close()
+        del llm
+        release_freed_memory()

@@ -11,15 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engines import __version__
+from engines.streams import ensure_std_streams
 
 SELF_TEST_TIMEOUT_S = 120.0
-
-
-def _ensure_streams() -> None:
-    # Windowed builds have no console: sys.stdout is None, and llama.cpp's import writes to it.
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (lives as long as the app)
 
 
 def _application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
@@ -89,15 +83,22 @@ def self_test(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _ensure_streams()
+    ensure_std_streams()  # windowed builds start without stdout/stderr; llama.cpp writes to them
     argv = list(argv if argv is not None else sys.argv)
+    if len(argv) == 3 and argv[1] == "--probe-gguf":  # a frozen build's model probe (engines/llama/probe.py)
+        from engines.llama.probe import run_probe_child
+
+        return run_probe_child(argv[2])
     parser = argparse.ArgumentParser(prog="candeia", description="Candeia: local AI models, offline.")
     parser.add_argument("--self-test", action="store_true",
                         help="start offscreen, chat once with a tiny generated model, exit 0 on success")
     parser.add_argument("--version", action="version", version=f"Candeia {__version__}")
     args, qt_args = parser.parse_known_args(argv[1:])
     if args.self_test:
-        return self_test([argv[0], *qt_args])
+        return self_test([argv[0], *qt_args])  # reports on stdout/stderr; touches no real profile
+    from engines import crashlog
+
+    crashlog.install("candeia")  # no console to show a traceback on: keep it in the data folder
     return run_gui([argv[0], *qt_args])
 
 

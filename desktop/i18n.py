@@ -5,11 +5,11 @@ The language follows the system unless the user picked one in Settings ("system"
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-I18N_DIR = Path(__file__).resolve().parent / "resources" / "i18n"
+from engines.resources import resource_path
+
+I18N_DIR = resource_path("desktop", "resources", "i18n")
 LANGUAGES = ("en", "pt_BR")  # what we ship, besides the English source strings
 
 _installed: list[QTranslator] = []

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
+from engines.resources import resource_path
+
+RESOURCES = resource_path("desktop", "resources")
 
 
 @dataclass(frozen=True)

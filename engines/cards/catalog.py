@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import CardError
+from ..resources import resource_path
 from .schema import ModelCard
 
 if sys.version_info >= (3, 11):
@@ -18,15 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 def builtin_cards_dir() -> Path:
     """The catalog shipped with the app (`model_cards/` at the project root or in the bundle)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "model_cards"
-        if candidate.is_dir():
-            return candidate
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "model_cards"
-    return here.parents[2] / "model_cards"
+    return resource_path("model_cards")
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -12,22 +12,29 @@ import sys
 from pathlib import Path
 
 from ..errors import InvalidModelFileError
+from ..resources import bundle_root, bundled_executable, is_frozen
 
 PROBE_TIMEOUT_S = 300.0
 _OK = "candeia-probe-ok"
 
 
 def probe_command(path: Path) -> list[str]:
-    if getattr(sys, "frozen", False):  # a PyInstaller build: the executable runs the probe itself
-        return [sys.executable, "--probe-gguf", str(path)]
+    if is_frozen():
+        # A PyInstaller build has no Python to run `-m`: the bundle's console executable runs the probe
+        # (a windowed one would have no stdout to report through on Windows); both also accept the flag.
+        exe = bundled_executable("candeia-cli") or Path(sys.executable)
+        return [str(exe), "--probe-gguf", str(path)]
     return [sys.executable, "-m", "engines.llama.probe", str(path)]
 
 
 def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
     """Raise InvalidModelFileError unless a child process can load `path` and decode one token."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    if not is_frozen():
+        package_root = str(bundle_root())
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    # no console window flashing up on Windows when the GUI starts the console executable
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) if sys.platform == "win32" else 0
     try:
         result = subprocess.run(
             probe_command(path),
@@ -36,6 +43,7 @@ def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
             timeout=timeout,
             env=env,
             stdin=subprocess.DEVNULL,
+            creationflags=flags,
         )
     except subprocess.TimeoutExpired:
         raise InvalidModelFileError(path, f"did not load within {timeout:.0f} s in a test process") from None
@@ -51,7 +59,8 @@ def probe_gguf(path: Path, timeout: float = PROBE_TIMEOUT_S) -> None:
 
 
 def run_probe_child(path: str) -> int:
-    """The child side of the probe (also reached as `candeia-cli --probe-gguf PATH` when frozen)."""
+    """The child side of the probe (reached as `candeia-cli --probe-gguf PATH` or `candeia --probe-gguf PATH`
+    when frozen)."""
     try:
         return _child(path)
     except Exception as exc:

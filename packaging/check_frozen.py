@@ -1,0 +1,197 @@
+"""Run the frozen Linux bundle on tiny models and report: `python packaging/check_frozen.py dist/candeia`.
+
+The models are made here, with this (non-frozen) Python: a tiny GGUF chat model, and tiny random ONNX
+translation (Marian) and captioning (ViT + GPT-2) models exported by optimum (needs the dev extra). Then
+only the frozen executables run, each under a timeout, with a throwaway CANDEIA_HOME and CANDEIA_OFFLINE=1:
+  candeia-cli --version                  start time
+  candeia-cli models add / chat          llama.cpp from the bundle (and the probe child process)
+  candeia-cli translate                  ONNX Runtime seq2seq
+  candeia-cli caption                    ONNX Runtime + the decoder split (onnx) + Pillow
+  candeia --self-test                    the windowed executable, offscreen, chatting through the GUI
+and the bundle's size (< 400 MB unpacked) and contents (no torch, transformers, optimum) are checked.
+Prints one line per check, a JSON report to --report, and ends with "frozen: N passed, N failed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "packaging"), str(ROOT / "tests")]
+
+from bundle_check import bundle_size, forbidden_files  # noqa: E402
+
+MAX_BUNDLE_MB = 400
+RUN_TIMEOUT_S = 180
+Completed = subprocess.CompletedProcess[str]
+
+
+@dataclass
+class Report:
+    results: list[dict[str, object]] = field(default_factory=list)
+    measures: dict[str, float] = field(default_factory=dict)
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.results.append({"check": name, "ok": ok, "detail": detail})
+        print(f"{'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}", flush=True)
+        return ok
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.results if not r["ok"])
+
+
+@dataclass
+class Frozen:
+    bundle: Path
+    env: dict[str, str]
+
+    def run(self, exe: str, *args: str, timeout: float = RUN_TIMEOUT_S) -> tuple[Completed, float]:
+        started = time.perf_counter()
+        try:
+            result = subprocess.run([str(self.bundle / exe), *args], capture_output=True, text=True, env=self.env,
+                                    timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            result = subprocess.CompletedProcess(exc.cmd, 124, out, f"timed out after {timeout:.0f} s")
+        return result, time.perf_counter() - started
+
+
+def _tail(result: subprocess.CompletedProcess[str]) -> str:
+    text = (result.stderr or result.stdout or "").strip().splitlines()
+    return f"exit {result.returncode}: {text[-1][:200] if text else ''}"
+
+
+def make_models(work: Path) -> dict[str, Path]:
+    from tiny_captioner import build_model, export_onnx
+    from tiny_seq2seq import build_marian
+
+    from engines.testing import write_tiny_llama
+
+    models = {"gguf": write_tiny_llama(work / "tiny-chat.gguf")}
+    _ckpt, models["translate"] = build_marian(work / "marian")
+    models["caption"] = export_onnx(build_model(work / "captioner" / "hf"), work / "captioner" / "onnx")
+    from PIL import Image
+
+    image = work / "photo.png"
+    Image.new("RGB", (40, 30), (200, 80, 40)).save(image)
+    models["image"] = image
+    return models
+
+
+def check_bundle(report: Report, bundle: Path) -> None:
+    size_mb = bundle_size(bundle) / 1e6
+    report.measures["bundle_mb"] = round(size_mb, 1)
+    report.check("bundle size", size_mb < MAX_BUNDLE_MB, f"{size_mb:.0f} MB unpacked (limit {MAX_BUNDLE_MB} MB)")
+    found = forbidden_files(bundle)
+    report.check("no torch/transformers/optimum in the bundle", not found, ", ".join(found[:5]))
+    report.check("both executables", all((bundle / n).is_file() for n in ("candeia", "candeia-cli")))
+
+
+def check_start(report: Report, frozen: Frozen) -> None:
+    for exe in ("candeia-cli", "candeia"):
+        times, result = [], None
+        for _ in range(3):  # the first run reads the files from disk; report the median
+            result, took = frozen.run(exe, "--version", timeout=60)
+            times.append(took)
+        assert result is not None
+        median = statistics.median(times)
+        report.measures[f"{exe}_version_s"] = round(median, 3)
+        report.check(f"{exe} --version", result.returncode == 0 and "0." in result.stdout + result.stderr,
+                     f"{median:.2f} s (first {times[0]:.2f} s)")
+
+
+def check_chat(report: Report, frozen: Frozen, gguf: Path) -> None:
+    added, _ = frozen.run("candeia-cli", "models", "add", str(gguf), "--id", "tiny-chat")
+    if not report.check("candeia-cli models add (GGUF)", added.returncode == 0, _tail(added)):
+        return
+    chat, took = frozen.run("candeia-cli", "chat", "-m", "tiny-chat", "--max-tokens", "8", "--seed", "1",
+                            "--json", "Hello")
+    try:
+        stats = json.loads(chat.stdout)["stats"]
+        ok = chat.returncode == 0 and stats["generated_tokens"] > 0
+    except (ValueError, KeyError, TypeError):
+        ok, stats = False, {}
+    report.measures["chat_s"] = round(took, 2)
+    report.check("candeia-cli chat (llama.cpp, first load probed in a child)", ok,
+                 f"{stats.get('generated_tokens', 0)} tokens in {took:.1f} s" if ok else _tail(chat))
+
+
+def check_translate(report: Report, frozen: Frozen, folder: Path) -> None:
+    added, _ = frozen.run("candeia-cli", "models", "add", str(folder), "--id", "tiny-en-de")
+    if not report.check("candeia-cli models add (ONNX translation)", added.returncode == 0, _tail(added)):
+        return
+    out, took = frozen.run("candeia-cli", "translate", "-m", "tiny-en-de", "--from", "en", "--to", "de",
+                           "--max-tokens", "8", "--json", "Hello world. Good morning.")
+    try:
+        text = json.loads(out.stdout)["text"]
+        ok = out.returncode == 0 and isinstance(text, str)
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    report.check("candeia-cli translate (ONNX Runtime)", ok, f"{took:.1f} s" if ok else _tail(out))
+
+
+def check_caption(report: Report, frozen: Frozen, folder: Path, image: Path) -> None:
+    out, took = frozen.run("candeia-cli", "caption", "-m", str(folder), str(image), "--max-tokens", "6", "--json")
+    try:
+        line = json.loads(out.stdout.strip().splitlines()[-1])
+        ok = out.returncode == 0 and "caption" in json.dumps(line)
+    except (ValueError, IndexError):
+        ok = False
+    report.check("candeia-cli caption (ONNX Runtime, decoder split, Pillow)", ok,
+                 f"{took:.1f} s" if ok else _tail(out))
+
+
+def check_self_test(report: Report, frozen: Frozen) -> None:
+    result, took = frozen.run("candeia", "--self-test", timeout=240)
+    report.measures["self_test_s"] = round(took, 2)
+    ok = result.returncode == 0 and "self-test passed" in result.stdout
+    report.check("candeia --self-test (offscreen)", ok, f"{took:.1f} s" if ok else _tail(result))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bundle", type=Path, help="the onedir bundle (dist/candeia)")
+    parser.add_argument("--report", type=Path, default=ROOT / "build" / "frozen-report.json")
+    args = parser.parse_args(argv)
+    bundle = args.bundle.resolve()
+    report = Report()
+    check_bundle(report, bundle)
+    with tempfile.TemporaryDirectory(prefix="candeia-frozen-") as tmp:
+        work = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+        env.update(CANDEIA_HOME=str(work / "home"), CANDEIA_OFFLINE="1", QT_QPA_PLATFORM="offscreen",
+                   HOME=str(work / "user"))  # the frozen app must not need the build's Python or profile
+        frozen = Frozen(bundle, env)
+        check_start(report, frozen)
+        started = time.monotonic()
+        models = make_models(work)
+        print(f"     (tiny models made in {time.monotonic() - started:.0f} s)", flush=True)
+        steps: list[Callable[[], None]] = [
+            lambda: check_chat(report, frozen, models["gguf"]),
+            lambda: check_translate(report, frozen, models["translate"]),
+            lambda: check_caption(report, frozen, models["caption"], models["image"]),
+            lambda: check_self_test(report, frozen),
+        ]
+        for step in steps:
+            step()
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps({"results": report.results, "measures": report.measures}, indent=2),
+                           encoding="utf-8")
+    print(f"measures: {json.dumps(report.measures)}")
+    print(f"frozen: {len(report.results) - report.failed} passed, {report.failed} failed")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,6 +33,7 @@ EXCLUDED_MODULES = [
     "tkinter", "matplotlib", "IPython", "pytest", "mypy", "scipy", "pandas", "sympy", "networkx",
     "ctranslate2", "psutil", "onnxruntime.quantization", "onnxruntime.tools", "onnxruntime.transformers",
     "llama_cpp.server", "PySide6.scripts",
+    "hf_xet",  # huggingface_hub's Xet transfer backend: Candeia downloads with its own resumable client
 ]
 
 # Qt plugin folders kept (under PySide6/Qt/plugins); every other plugin type is left out.

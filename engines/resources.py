@@ -19,7 +19,7 @@ def is_frozen() -> bool:
 def bundle_root() -> Path:
     """The folder that holds `engines/`, `desktop/` and `model_cards/` (the bundle's data folder when frozen)."""
     if is_frozen():
-        return Path(sys._MEIPASS)
+        return Path(getattr(sys, "_MEIPASS"))  # noqa: B009 (set by the PyInstaller bootloader only)
     return Path(__file__).resolve().parents[1]
 
 

@@ -71,14 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     run_pyinstaller(args.dist, args.build / "pyinstaller", assets, onefile=args.onefile)
     print(f"build: PyInstaller took {time.monotonic() - started:.0f} s")
 
-    bundle = args.dist / ("Candeia.app" if sys.platform == "darwin" and not args.onefile else "candeia")
-    target = bundle if bundle.exists() else args.dist
-    found = forbidden_files(target)
+    if args.onefile:  # the spec already checked what went into the two archives
+        for exe in sorted(p for p in args.dist.iterdir() if p.name.startswith("candeia")):
+            print(f"build: {exe} is {exe.stat().st_size / 1e6:.0f} MB")
+        return 0
+    bundle = args.dist / ("Candeia.app" if sys.platform == "darwin" else "candeia")
+    found = forbidden_files(bundle)
     if found:
         print(f"build: forbidden packages in the bundle: {', '.join(found[:10])}", file=sys.stderr)
         return 1
-    print(f"build: {target} is {bundle_size(target) / 1e6:.0f} MB unpacked")
-    if args.no_installer or args.onefile:
+    print(f"build: {bundle} is {bundle_size(bundle) / 1e6:.0f} MB unpacked")
+    if args.no_installer:
         return 0
 
     stem = artifact_stem(args.variant)

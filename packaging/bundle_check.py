@@ -27,3 +27,8 @@ def forbidden_files(root: Path) -> list[str]:
             if stem in FORBIDDEN or name.startswith(("libtorch", "libc10")):
                 found.append(str(Path(folder, name).relative_to(root)))
     return sorted(found)
+
+
+def dangling_links(root: Path) -> list[str]:
+    """Symbolic links whose target is missing (a library pruned while a link to it was kept)."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_symlink() and not p.exists())

@@ -49,8 +49,14 @@ QT_PLUGIN_TYPES = {
     "wayland-graphics-integration-client",
     "wayland-shell-integration",
 }
-# Single plugins left out of a kept type: they pull in a large Qt module the app never uses.
-QT_PLUGINS_DROPPED = ("qpdf",)  # imageformats/qpdf links QtPdf
+# Single plugins left out of a kept type: they pull in a Qt module the app never uses, or serve no desktop.
+QT_PLUGINS_DROPPED = (
+    "qpdf",  # imageformats/qpdf links QtPdf
+    "qeglfs", "qlinuxfb", "qminimal", "qvkkhrdisplay", "qvnc",  # embedded and headless platforms (qvnc: QtNetwork)
+)
+# Qt libraries only the dropped plugins link: the analysis has already collected them by the time the spec prunes.
+QT_LIBS_DROPPED = ("Qt6EglFSDeviceIntegration", "Qt6EglFsKmsSupport", "Qt6Network", "QtNetwork.framework",
+                   "Qt6Pdf", "QtPdf.framework")
 
 # Qt's own translations kept: standard buttons and dialogs in the languages Candeia ships (desktop/i18n.py).
 QT_TRANSLATIONS = ("qtbase_en.qm", "qtbase_pt_BR.qm")
@@ -63,9 +69,15 @@ def _posix(dest: str) -> PurePosixPath:
     return PurePosixPath(dest.replace("\\", "/"))
 
 
+def _dropped_lib(path: PurePosixPath) -> bool:
+    return any(lib in part for part in path.parts for lib in QT_LIBS_DROPPED)
+
+
 def keep_binary(dest: str) -> bool:
     """Keep a collected binary unless it is a Qt plugin of a type (or name) Candeia does not use."""
     path = _posix(dest)
+    if _dropped_lib(path):
+        return False
     if not path.is_relative_to(_QT_PLUGINS):
         return True
     parts = path.relative_to(_QT_PLUGINS).parts
@@ -75,8 +87,11 @@ def keep_binary(dest: str) -> bool:
 
 
 def keep_data(dest: str) -> bool:
-    """Keep a collected data file unless it is a Qt translation of a language Candeia does not ship."""
+    """Keep a collected data file unless it is a Qt translation of a language Candeia does not ship (or a link to
+    a library left out: PyInstaller lists the top-level links to Qt's libraries among the data)."""
     path = _posix(dest)
+    if _dropped_lib(path):
+        return False
     if path.is_relative_to(_QT_TRANSLATIONS):
         return path.name in QT_TRANSLATIONS
     if path.is_relative_to(_QT_PLUGINS):  # plugin metadata files follow their plugin's rule

@@ -4,6 +4,7 @@ The models are made here, with this (non-frozen) Python: a tiny GGUF chat model,
 translation (Marian) and captioning (ViT + GPT-2) models exported by optimum (needs the dev extra). Then
 only the frozen executables run, each under a timeout, with a throwaway CANDEIA_HOME and CANDEIA_OFFLINE=1:
   candeia-cli --version                  start time
+  candeia-cli models catalog / hardware  the catalog's data files, ONNX Runtime's providers
   candeia-cli models add / chat          llama.cpp from the bundle (and the probe child process)
   candeia-cli translate                  ONNX Runtime seq2seq
   candeia-cli caption                    ONNX Runtime + the decoder split (onnx) + Pillow
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -29,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "packaging"), str(ROOT / "tests")]
 
-from bundle_check import bundle_size, forbidden_files  # noqa: E402
+from bundle_check import bundle_size, dangling_links, forbidden_files  # noqa: E402
 
 MAX_BUNDLE_MB = 400
 RUN_TIMEOUT_S = 180
@@ -96,6 +98,8 @@ def check_bundle(report: Report, bundle: Path) -> None:
     found = forbidden_files(bundle)
     report.check("no torch/transformers/optimum in the bundle", not found, ", ".join(found[:5]))
     report.check("both executables", all((bundle / n).is_file() for n in ("candeia", "candeia-cli")))
+    dangling = dangling_links(bundle)
+    report.check("no dangling links", not dangling, ", ".join(dangling[:5]))
 
 
 def check_start(report: Report, frozen: Frozen) -> None:
@@ -109,6 +113,23 @@ def check_start(report: Report, frozen: Frozen) -> None:
         report.measures[f"{exe}_version_s"] = round(median, 3)
         report.check(f"{exe} --version", result.returncode == 0 and "0." in result.stdout + result.stderr,
                      f"{median:.2f} s (first {times[0]:.2f} s)")
+
+
+def check_catalog_and_hardware(report: Report, frozen: Frozen) -> None:
+    catalog, _ = frozen.run("candeia-cli", "models", "catalog", "--json")
+    try:
+        cards = len(json.loads(catalog.stdout))
+    except ValueError:
+        cards = 0
+    report.check("candeia-cli models catalog (model_cards/ in the bundle)", catalog.returncode == 0 and cards > 0,
+                 f"{cards} cards" if cards else _tail(catalog))
+    hardware, _ = frozen.run("candeia-cli", "hardware", "--json")
+    try:
+        providers = json.loads(hardware.stdout)["onnx_providers"]
+    except (ValueError, KeyError):
+        providers = []
+    report.check("candeia-cli hardware (ONNX Runtime providers)", "CPUExecutionProvider" in providers,
+                 ", ".join(providers) if providers else _tail(hardware))
 
 
 def check_chat(report: Report, frozen: Frozen, gguf: Path) -> None:
@@ -156,7 +177,11 @@ def check_self_test(report: Report, frozen: Frozen) -> None:
     result, took = frozen.run("candeia", "--self-test", timeout=240)
     report.measures["self_test_s"] = round(took, 2)
     ok = result.returncode == 0 and "self-test passed" in result.stdout
-    report.check("candeia --self-test (offscreen)", ok, f"{took:.1f} s" if ok else _tail(result))
+    shown = re.search(r"window shown ([\d.]+) s", result.stdout)
+    if shown:
+        report.measures["window_shown_s"] = float(shown.group(1))
+    detail = f"{took:.1f} s, window shown {shown.group(1) if shown else '?'} s after the app's code started"
+    report.check("candeia --self-test (offscreen)", ok, detail if ok else _tail(result))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                    HOME=str(work / "user"))  # the frozen app must not need the build's Python or profile
         frozen = Frozen(bundle, env)
         check_start(report, frozen)
+        check_catalog_and_hardware(report, frozen)
         started = time.monotonic()
         models = make_models(work)
         print(f"     (tiny models made in {time.monotonic() - started:.0f} s)", flush=True)

@@ -25,7 +25,7 @@ PACKAGING = ROOT / "packaging"
 sys.path.insert(0, str(PACKAGING))
 
 import bundle_rules  # noqa: E402
-from bundle_check import bundle_size, forbidden_files  # noqa: E402
+from bundle_check import bundle_size, dangling_links, forbidden_files  # noqa: E402
 
 RUN_TIMEOUT_S = 60
 
@@ -47,6 +47,14 @@ def _run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),  # the app does no Qt networking
     ("PySide6/Qt/plugins/sqldrivers/libqsqlite.so", False),
     ("PySide6/Qt/plugins/platforms", False),  # a folder entry, not a plugin
+    ("PySide6/Qt/plugins/platforms/libqvnc.so", False),  # links QtNetwork
+    ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),
+    ("PySide6/Qt/plugins/platforms/libqwayland.so", True),
+    ("PySide6/Qt/lib/libQt6Network.so.6", False),
+    ("libQt6Network.so.6", False),
+    ("PySide6\\Qt6Network.dll", False),
+    ("PySide6/Qt/lib/libQt6Gui.so.6", True),
+    ("PySide6/Qt/lib/libQt6OpenGL.so.6", True),  # the Wayland EGL client plugins need it
     ("llama_cpp/lib/libllama.so", True),
     ("onnxruntime/capi/libonnxruntime_providers_shared.so", True),
     ("libQt6Core.so.6", True),
@@ -61,6 +69,7 @@ def test_qt_translations_only_for_shipped_languages() -> None:
     assert not bundle_rules.keep_data("PySide6/Qt/translations/qtwebengine_pt_BR.qm")
     assert bundle_rules.keep_data("desktop/resources/i18n/candeia_pt_BR.qm")  # ours are always kept
     assert bundle_rules.keep_data("model_cards/opus-mt-en-de.toml")
+    assert not bundle_rules.keep_data("libQt6Network.so.6")  # the link beside a pruned library goes too
 
 
 def test_forbidden_packages_are_detected_and_excluded() -> None:
@@ -84,6 +93,10 @@ def test_bundle_scan_finds_forbidden_files_and_sizes(tmp_path: Path) -> None:
     (tmp_path / "_internal" / "transformers-4.50.dist-info").mkdir()
     assert forbidden_files(tmp_path) == [os.path.join("_internal", "torch"),
                                          os.path.join("_internal", "transformers-4.50.dist-info")]
+    if sys.platform != "win32":
+        (tmp_path / "ok-link").symlink_to("candeia")
+        (tmp_path / "dangling").symlink_to("_internal/libQt6Network.so.6")
+        assert dangling_links(tmp_path) == ["dangling"]
 
 
 def test_spec_builds_both_executables_in_one_bundle() -> None:

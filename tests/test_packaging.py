@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -249,3 +250,63 @@ def test_crash_log_never_blocks_start_up(tmp_path: Path) -> None:
     result = _run("from engines import crashlog; print(crashlog.install('candeia'))",
                   {"CANDEIA_HOME": str(blocker / "home")})
     assert result.returncode == 0 and result.stdout.strip() == "None", result.stderr
+
+
+def _fake_bundle(root: Path) -> Path:
+    bundle = root / "dist" / "candeia"
+    (bundle / "_internal").mkdir(parents=True)
+    for exe in ("candeia", "candeia-cli"):
+        (bundle / exe).write_text("#!/bin/sh\n", encoding="utf-8")
+        (bundle / exe).chmod(0o755)
+    return bundle
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="AppImages are built on Linux")
+def test_appimage_is_made_from_an_appdir(tmp_path: Path) -> None:
+    import installers
+    from icons import make_icons
+
+    bundle = _fake_bundle(tmp_path)
+    assets = make_icons(tmp_path / "assets")["png"].parent
+    tool = tmp_path / "appimagetool"  # stands in for the real tool: records the AppDir it was given
+    tool.write_text('#!/bin/sh\nls -R "$2" > "$3.listing"; cp "$2/AppRun" "$3"\n', encoding="utf-8")
+    tool.chmod(0o755)
+    out = installers._appimage(bundle, tmp_path / "dist", assets, "Candeia-9.9.9-linux-x86_64", str(tool))
+    assert out.name == "Candeia-9.9.9-linux-x86_64.AppImage"
+    appdir = tmp_path / "dist" / "Candeia.AppDir"
+    for name in ("AppRun", "candeia.desktop", "candeia.png", "usr/lib/candeia/candeia", "usr/lib/candeia/candeia-cli",
+                 "usr/share/icons/hicolor/256x256/apps/candeia.png"):
+        assert (appdir / name).exists(), name
+    apprun = (appdir / "AppRun").read_text(encoding="utf-8")
+    assert os.access(appdir / "AppRun", os.X_OK) and "usr/lib/candeia/candeia-cli" in apprun
+    result = subprocess.run(["sh", "-n", str(appdir / "AppRun")], capture_output=True, timeout=RUN_TIMEOUT_S)
+    assert result.returncode == 0
+
+
+def test_windows_zip_and_macos_dmg_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import installers
+
+    bundle = _fake_bundle(tmp_path)
+    monkeypatch.setattr(installers.shutil, "which", lambda _name: None)  # no Inno Setup here
+    monkeypatch.delenv("PROGRAMFILES", raising=False)
+    monkeypatch.delenv("PROGRAMFILES(X86)", raising=False)
+    outputs = installers.package_windows(bundle, tmp_path / "dist", tmp_path, "Candeia-9.9.9-windows-x86_64",
+                                         "9.9.9", "cpu")
+    with zipfile.ZipFile(outputs[0]) as zf:
+        assert "Candeia-9.9.9-windows-x86_64/candeia-cli" in zf.namelist()
+
+    commands: list[list[str]] = []
+
+    def fake_run(command: list[str], **_kwargs: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        if command[0] == "ditto":
+            Path(command[2]).mkdir(parents=True)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(installers.subprocess, "run", fake_run)
+    app = tmp_path / "dist" / "Candeia.app"
+    app.mkdir()
+    [dmg] = installers.package_macos(app, tmp_path / "dist", "Candeia-9.9.9-macos-arm64")
+    assert dmg.name == "Candeia-9.9.9-macos-arm64.dmg"
+    hdiutil = commands[-1]
+    assert hdiutil[:2] == ["hdiutil", "create"] and hdiutil[-1] == str(dmg) and "UDZO" in hdiutil

@@ -4,6 +4,7 @@ The models are made here, with this (non-frozen) Python: a tiny GGUF chat model,
 translation (Marian) and captioning (ViT + GPT-2) models exported by optimum (needs the dev extra). Then
 only the frozen executables run, each under a timeout, with a throwaway CANDEIA_HOME and CANDEIA_OFFLINE=1:
   candeia-cli --version                  start time
+  the .tar.gz                            unpacked, both executables start from it
   candeia-cli models catalog / hardware  the catalog's data files, ONNX Runtime's providers
   candeia-cli models add / chat          llama.cpp from the bundle (and the probe child process)
   candeia-cli translate                  ONNX Runtime seq2seq
@@ -22,6 +23,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -100,6 +102,22 @@ def check_bundle(report: Report, bundle: Path) -> None:
     report.check("both executables", all((bundle / n).is_file() for n in ("candeia", "candeia-cli")))
     dangling = dangling_links(bundle)
     report.check("no dangling links", not dangling, ", ".join(dangling[:5]))
+
+
+def check_archive(report: Report, bundle: Path, work: Path, env: dict[str, str]) -> None:
+    """What users download: unpack the .tar.gz built beside the bundle and start both executables from it."""
+    archives = sorted(bundle.parent.glob("Candeia-*-linux-*.tar.gz"))
+    if not archives:
+        report.check("linux .tar.gz", False, f"none in {bundle.parent}")
+        return
+    with tarfile.open(archives[-1]) as tar:
+        tar.extractall(work / "unpacked", filter="tar")
+    [top] = list((work / "unpacked").iterdir())
+    unpacked = Frozen(top, env)
+    results = [unpacked.run(exe, "--version", timeout=60)[0] for exe in ("candeia-cli", "candeia")]
+    extras = all((top / name).is_file() for name in ("candeia.desktop", "candeia.png"))
+    report.check(f"{archives[-1].name} unpacks and starts", extras and all(r.returncode == 0 for r in results),
+                 f"{archives[-1].stat().st_size / 1e6:.0f} MB" if extras else "no .desktop or icon inside")
 
 
 def check_start(report: Report, frozen: Frozen) -> None:
@@ -199,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                    HOME=str(work / "user"))  # the frozen app must not need the build's Python or profile
         frozen = Frozen(bundle, env)
         check_start(report, frozen)
+        check_archive(report, bundle, work, env)
         check_catalog_and_hardware(report, frozen)
         started = time.monotonic()
         models = make_models(work)

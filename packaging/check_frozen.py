@@ -106,7 +106,9 @@ def check_bundle(report: Report, bundle: Path) -> None:
 
 def check_archive(report: Report, bundle: Path, work: Path, env: dict[str, str]) -> None:
     """What users download: unpack the .tar.gz built beside the bundle and start both executables from it."""
-    archives = sorted(bundle.parent.glob("Candeia-*-linux-*.tar.gz"))
+    from engines import __version__
+
+    archives = sorted(bundle.parent.glob(f"Candeia-{__version__}-linux-*.tar.gz"))  # not a stale older build
     if not archives:
         report.check("linux .tar.gz", False, f"none in {bundle.parent}")
         return

@@ -20,8 +20,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..derived import derived_entry
-
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
@@ -163,6 +161,8 @@ def split_decoder(decoder: Path, target: Path) -> bool:
 
 def split_files(decoder: Path, cache_root: Path) -> tuple[Path, Path] | None:
     """The cached halves of `decoder`, made on first use (None when splitting is not possible)."""
+    from ..derived import derived_entry
+
     if not available():
         return None
     entry = derived_entry(decoder, cache_root, FORMAT_VERSION, lambda work: split_decoder(decoder, work),

@@ -270,6 +270,8 @@ def main() -> int:
                              "machine; no memory figures)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    # derived copies (external weights) go to a data folder of the benchmark's own, never the user's
+    os.environ.setdefault("CANDEIA_HOME", str(args.work / "home"))
     paths = build(args.work)
     if args.worker:
         print(json.dumps(worker(args.worker, paths, args.threads)))
@@ -278,9 +280,7 @@ def main() -> int:
         return interleaved(args.runners.split(","), paths, args.threads)
     results = []
     for name in args.runners.split(","):
-        # derived copies (external weights) go to a data folder of the benchmark's own, never the user's
-        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
-                   CANDEIA_HOME=os.environ.get("CANDEIA_HOME", str(args.work / "home")))
+        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
         proc = subprocess.run(
             [sys.executable, __file__, "--worker", name, "--threads", str(args.threads), "--work", str(args.work)],
             capture_output=True, text=True, timeout=1800, env=env, check=False)

@@ -2,10 +2,10 @@
 
 Model files are never modified (their sha256 is checked), so derived files live in the cache folder,
 one entry per source version: `<cache root>/<key>/`, where the key hashes the format version and
-the source's resolved path, size and mtime. A changed source thus gets a new entry, and the stale
-one is deleted when the new one is made. Each entry is built in a temporary folder and renamed into
-place (a crash leaves no half entry); its `source.json` names the source, which is how removing a
-model from the store finds and deletes what was derived from it (`remove_derived`).
+the source's resolved path, size and mtime. A changed source thus gets a new entry; making it
+deletes the stale one (and entries whose source is gone). Each entry is built in a temporary folder
+and renamed into place (a crash leaves no half entry); its `source.json` names the source, which is
+how removing a model from the store finds and deletes what was derived from it (`remove_derived`).
 """
 
 from __future__ import annotations
@@ -46,9 +46,13 @@ def _source_of(entry: Path) -> Path | None:
 
 
 def _drop_stale(root: Path, source: Path, keep: str) -> None:
-    """Entries made from an older version of `source`."""
+    """Entries made from an older version of `source`, or from files that are gone (a model deleted or
+    moved outside Candeia)."""
     for entry in root.iterdir():
-        if entry.name != keep and entry.is_dir() and _source_of(entry) == source:
+        if entry.name == keep or not entry.is_dir() or entry.name.startswith("."):
+            continue
+        made_from = _source_of(entry)
+        if made_from is not None and (made_from == source or not made_from.exists()):
             shutil.rmtree(entry, ignore_errors=True)
 
 

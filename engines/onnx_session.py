@@ -63,7 +63,7 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
         log.info("copied %d tensors of %s in %.1f s", moved, path.name, time.perf_counter() - started)
         return True
 
-    entry = derived_entry(path, cache_root, EXTERNAL_VERSION, build, expect=[path.name],
+    entry = derived_entry(path, cache_root, EXTERNAL_VERSION, build, expect=[path.name, path.name + "_data"],
                           needs_bytes=path.stat().st_size)
     return entry / path.name if entry is not None else None
 

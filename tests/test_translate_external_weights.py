@@ -179,3 +179,18 @@ def test_a_broken_file_still_fails_with_its_own_name(tmp_path: Path, every_file:
         make_session(bad, threads=1)
     assert str(bad) in str(info.value)
     assert not _entries()
+
+
+def test_entries_of_deleted_sources_go_when_the_next_one_is_made(tmp_path: Path) -> None:
+    root = cache_dir() / "some-kind"
+    gone, kept = tmp_path / "gone.onnx", tmp_path / "kept.onnx"
+    for source in (gone, kept):
+        source.write_bytes(b"model")
+    def build(work: Path) -> bool:
+        return (work / "out").write_bytes(b"derived") > 0
+
+    first = derived_entry(gone, root, "1", build, expect=["out"])
+    assert first is not None and (first / "out").is_file()
+    gone.unlink()  # deleted outside Candeia
+    second = derived_entry(kept, root, "1", build, expect=["out"])
+    assert second is not None and not first.exists() and [p.name for p in root.iterdir()] == [second.name]

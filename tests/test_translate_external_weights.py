@@ -186,6 +186,7 @@ def test_entries_of_deleted_sources_go_when_the_next_one_is_made(tmp_path: Path)
     gone, kept = tmp_path / "gone.onnx", tmp_path / "kept.onnx"
     for source in (gone, kept):
         source.write_bytes(b"model")
+
     def build(work: Path) -> bool:
         return (work / "out").write_bytes(b"derived") > 0
 

@@ -264,6 +264,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", type=Path, default=ROOT / "bench-results" / "translate-models")
     parser.add_argument("--runners", default=",".join(RUNNERS))
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for --interleaved")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--interleaved", action="store_true",
                         help="load the runners in one process and alternate their runs (fair ratios on a busy "
@@ -277,7 +278,7 @@ def main() -> int:
         print(json.dumps(worker(args.worker, paths, args.threads)))
         return 0
     if args.interleaved:
-        return interleaved(args.runners.split(","), paths, args.threads)
+        return interleaved(args.runners.split(","), paths, args.threads, args.rounds)
     results = []
     for name in args.runners.split(","):
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))

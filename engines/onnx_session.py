@@ -50,7 +50,11 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
     if cache_root is None:
         from .paths import cache_dir
 
-        cache_root = cache_dir() / EXTERNAL_CACHE
+        try:
+            cache_root = cache_dir() / EXTERNAL_CACHE
+        except OSError as exc:  # a read-only or vanished data folder: the original still loads
+            log.warning("no cache folder for a copy of %s (%s); using it as it is", path.name, exc)
+            return None
 
     def build(folder: Path) -> bool:
         log.info("writing a copy of %s with its weights in a separate file, which ONNX Runtime maps instead of "

@@ -195,3 +195,22 @@ def test_entries_of_deleted_sources_go_when_the_next_one_is_made(tmp_path: Path)
     gone.unlink()  # deleted outside Candeia
     second = derived_entry(kept, root, "1", build, expect=["out"])
     assert second is not None and not first.exists() and [p.name for p in root.iterdir()] == [second.name]
+
+
+def test_captioning_models_load_from_the_copy_too(tiny_captioner: Path, every_file: None,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from engines.caption.onnx_engine import OnnxCaptioner
+    from engines.caption.types import CaptionOptions
+
+    rng = np.random.default_rng(3)
+    images = [Image.fromarray(rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)) for _ in range(2)]
+    copied = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
+    assert len(_entries()) == 2  # the ViT encoder and the merged GPT-2 decoder
+    monkeypatch.setattr(engines.onnx_session, "EMBEDDED_MIN_BYTES", 1 << 62)
+    original = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
+    pixels = original.pixel_values(images)
+    settings = original.settings_for(CaptionOptions(num_beams=2, max_new_tokens=8))
+    assert copied.generate(pixels, settings) == original.generate(pixels, settings)

@@ -36,8 +36,9 @@ SENTENCES = 16
 SRC_LEN = 24
 NEW_TOKENS = 32
 RUNS = 3
-RUNNERS = ["candeia-fp32", "candeia-int8", "candeia-fp32-ext", "candeia-int8-ext", "candeia-fp32-nospin",
-           "candeia-int8-nospin",
+RUNNERS = ["candeia-fp32-firstload", "candeia-fp32", "candeia-int8-firstload", "candeia-int8",
+           "candeia-fp32-embedded", "candeia-int8-embedded", "candeia-fp32-ext", "candeia-int8-ext",
+           "candeia-fp32-nospin", "candeia-int8-nospin",
            "transformers-fp32", "optimum-fp32", "optimum-int8",
            "ctranslate2-fp32", "ctranslate2-int8"]
 
@@ -122,22 +123,33 @@ def _time(fn: Any) -> float:
     return statistics.median(times)
 
 
-def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, int]:
-    """Load one runner: returns (run(rows), model file bytes, RSS before loading)."""
+def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, int, float]:
+    """Load one runner: returns (run(rows), model file bytes, RSS before loading, seconds to load)."""
     import numpy as np
 
-    kind, precision = name.split("-")[:2]
-    spin = False if name.endswith("-nospin") else None
+    kind, precision, *flags = name.split("-")
+    spin = False if "nospin" in flags else None
     if kind == "candeia":
+        import engines.onnx_session
+        from engines.derived import remove_derived
+        from engines.paths import cache_dir
         from engines.translate.decoding import greedy_search
         from engines.translate.folder import locate_seq2seq
         from engines.translate.generation import read_generation_settings
         from engines.translate.onnx_model import OnnxSeq2Seq
 
-        folder = paths[("onnx8" if precision == "int8" else "onnx") + ("_ext" if name.endswith("-ext") else "")]
+        folder = paths[("onnx8" if precision == "int8" else "onnx") + ("_ext" if "ext" in flags else "")]
+        threshold = engines.onnx_session.EMBEDDED_MIN_BYTES
+        if "embedded" in flags:  # before the external-weights copy: ONNX Runtime parses the weights out of the file
+            engines.onnx_session.EMBEDDED_MIN_BYTES = 1 << 62
+        if "firstload" in flags:  # this load writes the copy (later ones reuse it)
+            remove_derived(folder, cache_dir())
         base = _rss()
+        started = time.perf_counter()
         files = locate_seq2seq(folder, "int8" if precision == "int8" else "fp32")
         model = OnnxSeq2Seq(files, threads, spin=spin)
+        load_s = time.perf_counter() - started
+        engines.onnx_session.EMBEDDED_MIN_BYTES = threshold  # --interleaved loads other runners after this one
         settings = read_generation_settings(files.config, files.generation, folder).with_options(
             max_new_tokens=NEW_TOKENS, min_length=NEW_TOKENS + 1)
         model_bytes = sum(p.stat().st_size + (p.with_name(p.name + "_data").stat().st_size
@@ -153,6 +165,7 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
 
         torch.set_num_threads(threads)
         base = _rss()
+        started = time.perf_counter()
         if kind == "transformers":
             from transformers import MarianMTModel
 
@@ -175,6 +188,7 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
                         link.symlink_to(item)
             model = ORTModelForSeq2SeqLM.from_pretrained(folder, session_options=options, use_merged=True)
             model_bytes = sum(p.resolve().stat().st_size for p in folder.glob("*.onnx"))
+        load_s = time.perf_counter() - started
 
         def run(rows: list[list[int]]) -> Any:
             ids = torch.tensor(rows)
@@ -188,8 +202,10 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
 
         folder = paths["ct2_8" if precision == "int8" else "ct2"]
         base = _rss()
+        started = time.perf_counter()
         model = ctranslate2.Translator(str(folder), device="cpu", compute_type="int8" if precision == "int8" else
                                        "float32", intra_threads=threads, inter_threads=1)
+        load_s = time.perf_counter() - started
         model_bytes = _size(folder, "model.bin")
         vocab = json.loads((folder / "shared_vocabulary.json").read_text(encoding="utf-8"))
 
@@ -201,12 +217,12 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
             return out
     else:
         raise SystemExit(f"unknown runner {name}")
-    return run, model_bytes, base
+    return run, model_bytes, base, load_s
 
 
 def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
     batch = inputs()
-    run, model_bytes, base = setup(name, paths, threads)
+    run, model_bytes, base, load_s = setup(name, paths, threads)
     t1 = _time(lambda: run(batch[:1]))
     t16 = _time(lambda: run(batch))
     return {
@@ -215,6 +231,7 @@ def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
         "tok_s_batch16": SENTENCES * NEW_TOKENS / t16,
         "peak_mib": (_peak() - base) / 2**20,
         "model_mib": model_bytes / 2**20,
+        "load_s": load_s,
     }
 
 
@@ -247,18 +264,21 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", type=Path, default=ROOT / "bench-results" / "translate-models")
     parser.add_argument("--runners", default=",".join(RUNNERS))
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for --interleaved")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--interleaved", action="store_true",
                         help="load the runners in one process and alternate their runs (fair ratios on a busy "
                              "machine; no memory figures)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    # derived copies (external weights) go to a data folder of the benchmark's own, never the user's
+    os.environ.setdefault("CANDEIA_HOME", str(args.work / "home"))
     paths = build(args.work)
     if args.worker:
         print(json.dumps(worker(args.worker, paths, args.threads)))
         return 0
     if args.interleaved:
-        return interleaved(args.runners.split(","), paths, args.threads)
+        return interleaved(args.runners.split(","), paths, args.threads, args.rounds)
     results = []
     for name in args.runners.split(","):
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
@@ -272,11 +292,12 @@ def main() -> int:
         print(f"{name}: {results[-1]}", file=sys.stderr)
     print(f"\nMarian at opus-mt's shape, random weights, {SENTENCES}×{SRC_LEN} source tokens, {NEW_TOKENS} new "
           f"tokens each, greedy, {args.threads} threads, median of {RUNS}\n")
-    print("| runner | tok/s batch 1 | tok/s batch 16 | peak MiB above baseline | model files MiB |")
-    print("|---|---:|---:|---:|---:|")
+    print("| runner | tok/s batch 1 | tok/s batch 16 | peak MiB above baseline | model files MiB | peak / files "
+          "| load s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['runner']} | {r['tok_s_batch1']:.0f} | {r['tok_s_batch16']:.0f} | {r['peak_mib']:.0f} | "
-              f"{r['model_mib']:.0f} |")
+              f"{r['model_mib']:.0f} | {r['peak_mib'] / r['model_mib']:.2f} | {r['load_s']:.1f} |")
     out = ROOT / "bench-results" / f"translate-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), "threads": args.threads,
                                "results": results}, indent=2), encoding="utf-8")

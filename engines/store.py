@@ -20,10 +20,11 @@ from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .atomic import atomic_write_json
+from .derived import remove_derived
 from .errors import InvalidModelFileError, ModelNotFoundError, StoreError
 from .gguf_info import read_gguf
 from .onnx_info import inspect_onnx_folder
-from .paths import manifest_file, models_dir
+from .paths import cache_dir, manifest_file, models_dir
 
 MANIFEST_VERSION = 1
 COPY_CHUNK = 8 * 1024 * 1024
@@ -189,12 +190,15 @@ class ModelStore:
         return entry
 
     def remove(self, model_id: str, *, delete_files: bool = True) -> InstalledModel:
-        """Unregister a model; files Candeia owns are deleted, linked files are never touched."""
+        """Unregister a model; files Candeia owns are deleted, linked files are never touched.
+
+        Files derived from the model's (see derived.py) are Candeia's own and go in either case."""
         with self._editing() as manifest:
             match = next((m for m in manifest.models if m.id == model_id), None)
             if match is None:
                 raise ModelNotFoundError(f"no installed model has the id '{model_id}'")
             manifest.models.remove(match)
+        remove_derived(match.file, cache_dir())
         if delete_files and not match.linked:
             owned = self.owned_dir / match.id
             if owned.exists() and owned.resolve().is_relative_to(self.owned_dir.resolve()):

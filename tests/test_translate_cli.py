@@ -211,3 +211,27 @@ def test_llm_translation_through_the_service(tiny_gguf: Path) -> None:
     assert result.models == [tiny_gguf.name] and result.route == ["en", "pt"] and result.sentences == 3
     lines = result.text.split("\n")
     assert lines[0].startswith("# ") and lines[1] == "" and len(lines) == len(text.split("\n"))
+
+
+def test_llm_translation_keeps_one_chat_model_loaded(tiny_gguf: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import engines.models
+
+    opened: list[LlamaEngine] = []
+    real = engines.models.open_chat_model
+
+    def counted(ref: str, *args: object, **kwargs: object) -> LlamaEngine:
+        engine = real(ref, *args, **kwargs)  # type: ignore[arg-type]
+        opened.append(engine)
+        return engine
+
+    monkeypatch.setattr(engines.models, "open_chat_model", counted)
+    other = Path(shutil.copy(tiny_gguf, tmp_path / "other-chat.gguf"))
+    with TranslationService() as service:
+        first = service.translate("The water is hot.", target="pt", source="en", model=str(tiny_gguf))
+        again = service.translate("The water is hot.", target="pt", source="en", model=str(tiny_gguf))
+        assert len(opened) == 1 and not opened[0].closed  # loaded once, kept between calls
+        assert again.text == first.text
+        service.translate("The world is new.", target="de", source="en", model=str(other))
+        assert len(opened) == 2 and opened[0].closed and not opened[1].closed  # a switch frees the old model
+    assert opened[1].closed  # and closing the service frees the last one

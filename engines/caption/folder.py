@@ -1,18 +1,16 @@
-"""Find and check the files of an ONNX vision-encoder-decoder folder as optimum exports it."""
+"""Find and check the files of an ONNX vision-encoder-decoder folder as optimum exports it (the graphs as
+engines/onnx_folder.py finds them for every encoder-decoder)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidModelFileError
+from ..onnx_folder import DECODER, DECODER_MERGED, ENCODER, find_graphs, graph_folder, read_json
 
-ENCODER = "encoder_model"
-DECODER_MERGED = "decoder_model_merged"
-DECODER = "decoder_model"
-DECODER_WITH_PAST = "decoder_with_past_model"
+_MISSING = "is missing from the model folder"
 
 
 @dataclass(frozen=True)
@@ -39,20 +37,6 @@ class CaptionFiles:
         )
 
 
-def _read_json(path: Path, required: bool) -> dict[str, Any]:
-    if not path.is_file():
-        if required:
-            raise InvalidModelFileError(path, "is missing from the model folder")
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidModelFileError(path, f"is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise InvalidModelFileError(path, "does not hold a JSON object")
-    return data
-
-
 def _first(dirs: list[Path], name: str) -> Path:
     for d in dirs:
         if (d / name).is_file():
@@ -66,21 +50,15 @@ def find_caption_files(folder: str | Path, variant: str | None = None) -> Captio
     if not root.is_dir():
         raise InvalidModelFileError(root, "is not a folder (an ONNX captioning model is a folder of files)")
     suffix = f"_{variant}" if variant else ""
-    candidates = [root, root / "onnx"]
-    onnx_dir = next((d for d in candidates if (d / f"{ENCODER}{suffix}.onnx").is_file()), None)
+    onnx_dir = graph_folder(root, [suffix])
     if onnx_dir is None:
         what = f"'{ENCODER}{suffix}.onnx'"
         raise InvalidModelFileError(
             root, f"has no {what}; export the model with optimum's 'image-to-text-with-past' task"
         )
-
-    def onnx(name: str) -> Path | None:
-        path = onnx_dir / f"{name}{suffix}.onnx"
-        return path if path.is_file() else None
-
-    merged, plain, with_past = onnx(DECODER_MERGED), onnx(DECODER), onnx(DECODER_WITH_PAST)
-    if merged is None and (plain is None or with_past is None):
-        if plain is not None:
+    graphs = find_graphs(onnx_dir, suffix)
+    if graphs is None:
+        if (onnx_dir / f"{DECODER}{suffix}.onnx").is_file():
             raise InvalidModelFileError(
                 root, "has a decoder without its key/value cache; export with 'image-to-text-with-past'"
             )
@@ -89,24 +67,24 @@ def find_caption_files(folder: str | Path, variant: str | None = None) -> Captio
         )
     dirs = [onnx_dir, root] if onnx_dir != root else [root]
     config_path = _first(dirs, "config.json")
-    config = _read_json(config_path, required=True)
+    config = read_json(config_path, missing=_MISSING)
     if config.get("model_type") != "vision-encoder-decoder":
         raise InvalidModelFileError(
             config_path, f"describes a '{config.get('model_type')}' model, not a vision-encoder-decoder captioner"
         )
-    generation = _read_json(_first(dirs, "generation_config.json"), required=False)
+    generation = read_json(_first(dirs, "generation_config.json"), missing=None)
     tokenizer = _first(dirs, "tokenizer.json")
     if not tokenizer.is_file():
         raise InvalidModelFileError(tokenizer, "is missing (the model folder needs a fast-tokenizer tokenizer.json)")
     return CaptionFiles(
         root=root,
-        encoder=onnx_dir / f"{ENCODER}{suffix}.onnx",
-        decoder_merged=merged,
-        decoder=plain if merged is None else None,
-        decoder_with_past=with_past if merged is None else None,
+        encoder=graphs.encoder,
+        decoder_merged=graphs.decoder_merged,
+        decoder=graphs.decoder,
+        decoder_with_past=graphs.decoder_with_past,
         preprocessor=_first(dirs, "preprocessor_config.json"),
         tokenizer=tokenizer,
         config=config,
         generation=generation,
-        tokenizer_config=_read_json(_first(dirs, "tokenizer_config.json"), required=False),
+        tokenizer_config=read_json(_first(dirs, "tokenizer_config.json"), missing=None),
     )

@@ -16,11 +16,7 @@ graph does not split cleanly, the engine runs the decoder as exported.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +36,6 @@ def _onnx() -> Any | None:
 
 def available() -> bool:
     return _onnx() is not None
-
-
-def cache_key(decoder: Path) -> str:
-    stat = decoder.stat()
-    raw = f"{FORMAT_VERSION}|{decoder.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
 def _with_past_graph(onnx: Any, model: Any) -> Any:
@@ -171,25 +161,10 @@ def split_decoder(decoder: Path, target: Path) -> bool:
 
 def split_files(decoder: Path, cache_root: Path) -> tuple[Path, Path] | None:
     """The cached halves of `decoder`, made on first use (None when splitting is not possible)."""
+    from ..derived import derived_entry
+
     if not available():
         return None
-    target = cache_root / cache_key(decoder)
-    cross, step = target / "cross.onnx", target / "step.onnx"
-    if cross.is_file() and step.is_file():
-        return cross, step
-    cache_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".split-", dir=cache_root))
-    try:
-        if not split_decoder(decoder, work):
-            return None
-        try:
-            os.replace(work, target)
-        except OSError:  # another process made it first
-            if not (cross.is_file() and step.is_file()):
-                raise
-        return cross, step
-    except Exception as exc:  # a graph this cut does not understand: run the decoder as exported
-        log.warning("could not split %s for faster decoding (%s); using it as exported", decoder.name, exc)
-        return None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    entry = derived_entry(decoder, cache_root, FORMAT_VERSION, lambda work: split_decoder(decoder, work),
+                          expect=["cross.onnx", "step.onnx"], needs_bytes=decoder.stat().st_size)
+    return (entry / "cross.onnx", entry / "step.onnx") if entry is not None else None

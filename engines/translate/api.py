@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import CandeiaError
 from ..jobs import CancelToken, ProgressCallback
@@ -25,6 +25,9 @@ from .engine import DecodeOptions, Seq2SeqEngine, TranslateStats, UnsupportedLan
 from .folder import Variant
 from .languages import ModelLanguages, normalize
 from .routes import PIVOT, Hop, Route, installed_translators, plan_route
+
+if TYPE_CHECKING:
+    from ..llama.engine import LlamaEngine
 
 
 class Translator(Protocol):
@@ -88,7 +91,11 @@ def run_document(text: str, hops: Sequence[tuple[Translator, str | None, str]], 
 
 
 class TranslationService:
-    """Loads translation models on demand and keeps them for the next call. Thread-safe."""
+    """Loads translation models on demand and keeps them for the next call. Thread-safe.
+
+    ONNX models stay loaded side by side (pivots use two). Of chat models (translation through an LLM)
+    one is kept: asking for another closes it first, since each holds gigabytes. `close()` frees all.
+    """
 
     def __init__(self, store: ModelStore | None = None, *, threads: int | None = None,
                  options: DecodeOptions | None = None, variant: Variant = "auto") -> None:
@@ -98,7 +105,8 @@ class TranslationService:
         self.variant: Variant = variant
         self._engines: dict[str, Seq2SeqEngine] = {}
         self._lock = threading.Lock()
-        self._closers: list[Callable[[], None]] = []
+        self._chat: tuple[Path, LlamaEngine] | None = None
+        self._chat_lock = threading.Lock()  # held while one loads: two callers must not load it twice
 
     def engine(self, path: Path) -> Seq2SeqEngine:
         key = str(path)
@@ -125,12 +133,28 @@ class TranslationService:
             return src, tgt
         return None
 
+    def chat_model(self, path: Path, ref: str) -> LlamaEngine:
+        """The chat model at `path` (`ref` as the user named it), loaded on first use and kept."""
+        from ..models import open_chat_model
+
+        with self._chat_lock:
+            if self._chat is not None:
+                kept_path, kept = self._chat
+                if kept_path == path and not kept.closed:
+                    return kept
+                self._chat = None
+                kept.close()  # a switch: a translation still running on the old model is cancelled
+            engine = open_chat_model(ref, store=self.store)
+            self._chat = (path, engine)
+            return engine
+
     def close(self) -> None:
         with self._lock:
             self._engines.clear()
-            closers, self._closers = self._closers, []
-        for close in closers:
-            close()
+        with self._chat_lock:
+            chat, self._chat = self._chat, None
+        if chat is not None:
+            chat[1].close()
 
     def __enter__(self) -> TranslationService:
         return self
@@ -142,16 +166,13 @@ class TranslationService:
     def _detect(self, text: str, candidates: set[str] | None) -> Detection:
         return detect_language(text, sorted(candidates) if candidates else None)
 
-    def _llm_hops(self, ref: str, text: str, source: str | None, target: str
+    def _llm_hops(self, ref: str, path: Path, text: str, source: str | None, target: str
                   ) -> tuple[list[tuple[Translator, str | None, str]], Detection | None, str]:
-        from ..models import open_chat_model
         from .llm import LlmTranslator
 
         detected = None if source else self._detect(text, None)
         src = normalize(source) if source else detected.language if detected else "und"
-        engine = open_chat_model(ref)
-        self._closers.append(engine.close)
-        return [(LlmTranslator(engine), src, normalize(target))], detected, src
+        return [(LlmTranslator(self.chat_model(path, ref)), src, normalize(target))], detected, src
 
     def plan(self, text: str, target: str, source: str | None = None, model: str | None = None
              ) -> tuple[list[tuple[Translator, str | None, str]], Detection | None, str]:
@@ -161,7 +182,7 @@ class TranslationService:
             is_gguf = (resolved.installed.format is ModelFormat.gguf) if resolved.installed \
                 else resolved.path.is_file()
             if is_gguf:
-                return self._llm_hops(model, text, source, target)
+                return self._llm_hops(model, resolved.path, text, source, target)
             engine = self.engine(resolved.path)
             langs = engine.languages
             detected = None

@@ -1,19 +1,18 @@
 """Find and check the files of an optimum-exported seq2seq folder (Marian, M2M100, NLLB).
 
-The folder holds `config.json`, `generation_config.json`, the tokenizer files and the ONNX graphs,
-either beside them or in an `onnx/` subfolder (the layout of the ONNX repositories on the hub).
-Quantized graphs (`*_quantized.onnx`, `*_int8.onnx`) are picked when asked for or when they are
-the only ones.
+The folder holds `config.json`, `generation_config.json`, the tokenizer files and the ONNX graphs
+(found as engines/onnx_folder.py says). Quantized graphs (`*_quantized.onnx`, `*_int8.onnx`, one
+suffix for the whole set) are picked when asked for or when they are the only ones.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InvalidModelFileError
+from ..onnx_folder import find_graphs, graph_folder, read_json
 from ..onnx_info import inspect_onnx_folder
 
 Variant = Literal["auto", "fp32", "int8"]
@@ -38,37 +37,12 @@ class Seq2SeqFiles:
         return [p for p in (self.encoder, self.decoder_merged, self.decoder, self.decoder_with_past) if p]
 
 
-def _read_json(path: Path, required: bool) -> dict[str, Any]:
-    if not path.is_file():
-        if required:
-            raise InvalidModelFileError(path.parent, f"has no {path.name}; it is not a complete translation model")
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidModelFileError(path, f"is not valid JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise InvalidModelFileError(path, "does not hold a JSON object")
-    return data
-
-
-def _pick(folder: Path, stem: str, quantized: bool) -> Path | None:
-    if not quantized:
-        path = folder / f"{stem}.onnx"
-        return path if path.is_file() else None
-    for suffix in QUANT_SUFFIXES:
-        path = folder / f"{stem}{suffix}.onnx"
-        if path.is_file():
-            return path
-    return None
-
-
 def _graph_folder(root: Path) -> Path:
-    for candidate in (root, root / "onnx"):
-        if any(candidate.glob("encoder_model*.onnx")):
-            return candidate
-    raise InvalidModelFileError(root, "has no encoder_model.onnx (nor onnx/encoder_model.onnx); "
-                                      "export it with 'candeia-cli models convert'")
+    folder = graph_folder(root, ("", *QUANT_SUFFIXES))
+    if folder is None:
+        raise InvalidModelFileError(root, "has no encoder_model.onnx (nor onnx/encoder_model.onnx); "
+                                          "export it with 'candeia-cli models convert'")
+    return folder
 
 
 def locate_seq2seq(root: Path, variant: Variant = "auto") -> Seq2SeqFiles:
@@ -78,8 +52,8 @@ def locate_seq2seq(root: Path, variant: Variant = "auto") -> Seq2SeqFiles:
         raise InvalidModelFileError(root, "is not a folder; a translation model is a folder of ONNX files")
     graphs = _graph_folder(root)
     inspect_onnx_folder(graphs)  # every .onnx file must at least look like protobuf
-    config = _read_json(root / "config.json", required=True)
-    generation = _read_json(root / "generation_config.json", required=False)
+    config = read_json(root / "config.json", missing="is missing; it is not a complete translation model")
+    generation = read_json(root / "generation_config.json", missing=None)
     model_type = str(config.get("model_type", ""))
     if model_type not in SUPPORTED_TYPES:
         raise InvalidModelFileError(
@@ -87,16 +61,14 @@ def locate_seq2seq(root: Path, variant: Variant = "auto") -> Seq2SeqFiles:
                   "M2M100 and NLLB models")
     choices = [False, True] if variant == "auto" else [variant == "int8"]
     for quantized in choices:
-        encoder = _pick(graphs, "encoder_model", quantized)
-        merged = _pick(graphs, "decoder_model_merged", quantized)
-        decoder = _pick(graphs, "decoder_model", quantized)
-        with_past = _pick(graphs, "decoder_with_past_model", quantized)
-        if encoder is not None and (merged is not None or (decoder is not None and with_past is not None)):
-            return Seq2SeqFiles(
-                root=root, model_type=model_type, config=config, generation=generation, encoder=encoder,
-                decoder_merged=merged, decoder=None if merged else decoder,
-                decoder_with_past=None if merged else with_past, quantized=quantized,
-            )
+        for suffix in QUANT_SUFFIXES if quantized else ("",):
+            found = find_graphs(graphs, suffix)
+            if found is not None:
+                return Seq2SeqFiles(
+                    root=root, model_type=model_type, config=config, generation=generation, encoder=found.encoder,
+                    decoder_merged=found.decoder_merged, decoder=found.decoder,
+                    decoder_with_past=found.decoder_with_past, quantized=quantized,
+                )
     kind = {"auto": "", "fp32": "full-precision ", "int8": "int8 "}[variant]
     raise InvalidModelFileError(
         graphs, f"has no complete {kind}set of graphs: it needs encoder_model.onnx with decoder_model_merged.onnx "

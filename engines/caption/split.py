@@ -24,10 +24,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .specialize import specialize_step
+
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: the step graph is specialized for one token per step (specialize.py)
 
 
 def _onnx() -> Any | None:
@@ -166,6 +168,12 @@ def split_decoder(decoder: Path, target: Path) -> bool:
     for model, name in ((cross, "cross.onnx"), (step, "step.onnx")):
         onnx.save(model, str(target / name), save_as_external_data=True, all_tensors_to_one_file=True,
                   location=f"{name}.data", size_threshold=1024)
+    del source, graph, cross, step, probe, inferred  # the weights: the probes below load them again
+    try:
+        removed = specialize_step(target / "step.onnx", target / "cross.onnx")
+        log.debug("specialized %s: %d nodes fewer per step", decoder.name, removed)
+    except Exception as exc:  # still a correct graph, only slower
+        log.warning("could not specialize %s's decoder step (%s); using it unspecialized", decoder.name, exc)
     return True
 
 

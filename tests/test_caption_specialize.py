@@ -106,3 +106,21 @@ def test_specialized_int8_step_matches_its_original(tiny_captioner: Path, tmp_pa
     for beams in (1, 2):
         settings = model.settings_for(CaptionOptions(max_new_tokens=8, num_beams=beams))
         assert model.generate(pixels, settings) == plain.generate(pixels, settings)
+
+
+def test_key_scaling_moves_to_the_once_per_image_graph(tiny_captioner: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    recut = _split(tiny_captioner, tmp_path / "recut")
+    monkeypatch.setattr("engines.caption.split.move_encoder_only_nodes", lambda *a, **k: 0)
+    kept = _split(tiny_captioner, tmp_path / "kept")
+    layers = 2
+    assert _ops(recut / "step.onnx").count("Mul") == _ops(kept / "step.onnx").count("Mul") - layers
+    assert _ops(recut / "cross.onnx").count("Mul") == _ops(kept / "cross.onnx").count("Mul") + layers
+    cross_out = {o.name for o in onnx.load(str(recut / "cross.onnx"), load_external_data=False).graph.output}
+    step_in = {i.name for i in onnx.load(str(recut / "step.onnx"), load_external_data=False).graph.input}
+    assert cross_out <= step_in
+    for batch, past, enc in ((1, 0, 3), (2, 5, 7)):
+        want = _step_outputs(kept / "step.onnx", kept / "cross.onnx", batch, past, enc)
+        got = _step_outputs(recut / "step.onnx", recut / "cross.onnx", batch, past, enc)
+        for w, g in zip(want, got, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)

@@ -232,3 +232,17 @@ def _hidden_size(cross: Any, graph: Any) -> int:
         if shape and isinstance(shape[-1], int):
             return int(shape[-1])
     raise ValueError("the encoder's hidden size is not fixed in the graph")
+
+
+def run_pair(cross: Path, step: Path, batch: int, past: int, enc: int, seed: int = 0) -> list[np.ndarray[Any, Any]]:
+    """The step graph's outputs for random inputs of the given sizes, its cut inputs made by `cross`."""
+    import onnx
+
+    ort = ort_module()
+    graph = onnx.load(str(step), load_external_data=False).graph
+    io = _Io(step_inputs=[(i.name, _dims(i)) for i in graph.input],
+             past=[i.name for i in graph.input if i.name.startswith("past_key_values.")])
+    cross_session = _session(ort, cross, optimize=True)
+    feeds = _feeds(io, cross_session, batch, past, enc, _hidden_size(cross_session, graph), np.random.default_rng(seed))
+    del cross_session
+    return list(_session(ort, step, optimize=True).run(None, feeds))

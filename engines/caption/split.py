@@ -24,12 +24,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .recut import move_encoder_only_nodes
 from .specialize import specialize_step
 
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-FORMAT_VERSION = "2"  # 2: the step graph is specialized for one token per step (specialize.py)
+FORMAT_VERSION = "3"  # 2: step specialized for one token (specialize.py); 3: then recut (recut.py)
 
 
 def _onnx() -> Any | None:
@@ -174,6 +175,12 @@ def split_decoder(decoder: Path, target: Path) -> bool:
         log.debug("specialized %s: %d nodes fewer per step", decoder.name, removed)
     except Exception as exc:  # still a correct graph, only slower
         log.warning("could not specialize %s's decoder step (%s); using it unspecialized", decoder.name, exc)
+        return True
+    try:
+        moved = move_encoder_only_nodes(target)
+        log.debug("moved %d nodes of %s's step to the once-per-image graph", moved, decoder.name)
+    except Exception as exc:
+        log.warning("could not move encoder-only nodes out of %s's step (%s)", decoder.name, exc)
     return True
 
 

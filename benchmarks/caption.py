@@ -25,7 +25,10 @@ from typing import Any
 from .report import RESULTS_DIR, markdown_table, write_json
 
 MODEL_DIR = RESULTS_DIR / "caption-model"
-CONTENDERS = ["transformers", "optimum-fp32", "optimum-int8", "candeia-fp32", "candeia-int8", "candeia-fp32-unsplit"]
+CONTENDERS = ["transformers", "optimum-fp32", "optimum-int8", "candeia-fp32", "candeia-int8", "candeia-int8-dynamic",
+              "candeia-fp32-unsplit"]
+# candeia-int8: the files `models convert --int8` writes for a captioner (MatMulNBits decoder step,
+# see engines/nbits.py); candeia-int8-dynamic: Candeia's engine on optimum-int8's files.
 # Issue 6's targets, s/image at batch 1, and the row each is measured against: transformers has no
 # int8 path for GPT-2's Conv1D layers, so int8 rows compare with optimum's int8 (MatMul-only) model.
 TARGETS = {"fp32": 0.40, "int8": 0.25}
@@ -109,10 +112,22 @@ def build_model() -> None:
                 (int8 / item.name).symlink_to(item)
         for name in ("encoder_model", "decoder_model_merged"):
             (int8 / f"{name}.onnx").symlink_to(onnx / f"{name}_quantized.onnx")
+    nbits = MODEL_DIR / "onnx-candeia-int8"  # Candeia's own int8 recipe, as `models convert --int8` makes it
+    if not (nbits / "decoder_model_merged_quantized.onnx").is_file():
+        from engines.convert import quantize_decoder_nbits
+
+        nbits.mkdir(exist_ok=True)
+        for item in onnx.iterdir():
+            if not item.name.endswith(".onnx") and not (nbits / item.name).exists():
+                (nbits / item.name).symlink_to(item)
+        (nbits / "encoder_model_quantized.onnx").unlink(missing_ok=True)
+        (nbits / "encoder_model_quantized.onnx").symlink_to(onnx / "encoder_model_quantized.onnx")
+        quantize_decoder_nbits(onnx / "decoder_model_merged.onnx", nbits / ".decoder.onnx")
+        (nbits / ".decoder.onnx").replace(nbits / "decoder_model_merged_quantized.onnx")
     from engines.caption.onnx_engine import OnnxCaptioner
 
-    for variant in (None, "quantized"):  # make the cached split decoders now, outside the timed children
-        OnnxCaptioner(onnx, threads=1, variant=variant).close()
+    for folder, variant in ((onnx, None), (onnx, "quantized"), (nbits, "quantized")):  # split now, not timed
+        OnnxCaptioner(folder, threads=1, variant=variant).close()
 
 
 def images(count: int) -> list[Any]:
@@ -123,8 +138,8 @@ def images(count: int) -> list[Any]:
     return [Image.fromarray(rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)) for _ in range(count)]
 
 
-def files_mib(names: list[str]) -> float:
-    return sum((MODEL_DIR / "onnx" / n).stat().st_size for n in names) / 2**20
+def files_mib(names: list[str], folder: Path | None = None) -> float:
+    return sum(((folder or MODEL_DIR / "onnx") / n).stat().st_size for n in names) / 2**20
 
 
 def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float]:
@@ -171,9 +186,10 @@ def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float
         from engines.caption.types import CaptionOptions
 
         baseline = rss_mib()
-        variant = "quantized" if name.endswith("int8") else None
-        cap = OnnxCaptioner(MODEL_DIR / "onnx", threads=threads, variant=variant, split=not name.endswith("unsplit"))
-        size = files_mib([p.name for p in cap.files.onnx_files])
+        variant = "quantized" if "int8" in name else None
+        folder = MODEL_DIR / ("onnx-candeia-int8" if name == "candeia-int8" else "onnx")
+        cap = OnnxCaptioner(folder, threads=threads, variant=variant, split=not name.endswith("unsplit"))
+        size = files_mib([p.name for p in cap.files.onnx_files], folder)
         assert (cap.cross is None) == name.endswith("unsplit")
         settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
 
@@ -195,8 +211,9 @@ def floor_report(threads: int, tokens: int) -> dict[str, Any]:
 
     bandwidth = {1: read_bandwidth(1), threads: read_bandwidth(threads)}
     report: dict[str, Any] = {"read_gb_s": {str(k): v / 1e9 for k, v in bandwidth.items()}}
-    for variant, label in ((None, "fp32"), ("quantized", "int8")):
-        files = find_caption_files(MODEL_DIR / "onnx", variant)
+    for folder, variant, label in (("onnx", None, "fp32"), ("onnx-candeia-int8", "quantized", "int8"),
+                                   ("onnx", "quantized", "int8-dynamic")):
+        files = find_caption_files(MODEL_DIR / folder, variant)
         assert files.decoder_merged is not None
         halves = split_files(files.decoder_merged, cache_dir() / "caption-split")
         assert halves is not None
@@ -294,12 +311,12 @@ def main() -> int:
         gb = floor["read_gb_s"]
         print(f"\nmeasured read bandwidth: {gb['1']:.1f} GB/s on 1 thread, {gb[str(args.threads)]:.1f} GB/s on "
               f"{args.threads}")
-        for label in ("fp32", "int8"):
+        for label in ("fp32", "int8", "int8-dynamic"):
             f = floor[label]
             print(f"bandwidth floor {label}: {f['floor_s_per_image']:.3f} s/image at batch 1 ({args.tokens} tokens x "
                   f"({f['step_weight_mb']:.0f} MB step weights + {f['cross_cache_mb']:.0f} MB cross-attention cache) "
                   f"+ {f['once_mb']:.0f} MB encoder and cross projections, at {gb[str(args.threads)]:.1f} GB/s; "
-                  f"target {TARGETS[label]:.2f})")
+                  f"target {TARGETS[precision(label)]:.2f})")
     write_json("caption", {"threads": args.threads, "tokens": args.tokens,
                            "repeats": args.repeats, "rounds": args.rounds, "load_average": [load_before,
                            load_average()], "floor": floor, "results": list(best.values())})

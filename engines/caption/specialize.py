@@ -29,6 +29,16 @@ ENC = "encoder_hidden_states"
 PROBES = ((1, 0, 3), (2, 1, 5), (3, 6, 2), (1, 13, 7))  # (batch, past length, encoder length)
 CHECK = (2, 4, 6)
 SHAPE_OPS = {"Shape", "Size"}
+# Ops that quantize activations on the fly: a rewrite that moves an input by one float rounding can
+# move a quantized activation by a whole step, and random-weight test models amplify that over the
+# layers (1.6% of the logits' range for vit-gpt2 with MatMulNBits). Broken rewrites are off by ~100%.
+QUANTIZING_OPS = {"MatMulNBits", "DynamicQuantizeLinear", "MatMulInteger", "DynamicQuantizeMatMul"}
+FLOAT_TOLERANCE, QUANTIZED_TOLERANCE = 1e-4, 5e-2
+
+
+def tolerance(*graphs: Any) -> float:
+    quantized = any(n.op_type in QUANTIZING_OPS for g in graphs for n in g.node)
+    return QUANTIZED_TOLERANCE if quantized else FLOAT_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,16 @@ def _reshape_target(shapes: list[tuple[int, ...]]) -> np.ndarray[Any, Any] | Non
     return target
 
 
+def close(want: np.ndarray[Any, Any], have: np.ndarray[Any, Any], rtol: float, atol: float) -> bool:
+    """Equal up to rounding, measured against the tensor's largest value: a rewrite that breaks the graph
+    gives wrong shapes or wrong values, while one that only moves an int8 graph's dynamic quantization
+    of activations by a rounding step moves outputs by a few percent of their range (see QUANTIZING_OPS)."""
+    if want.shape != have.shape:
+        return False
+    scale = float(np.abs(want).max()) if want.size else 0.0
+    return bool(np.all(np.abs(want - have) <= atol + rtol * scale))
+
+
 def _session(ort: Any, path: Path, optimize: bool) -> Any:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -153,7 +173,7 @@ def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, An
     return removed
 
 
-def specialize_step(step: Path, cross: Path | None, *, rtol: float = 1e-4, atol: float = 1e-4) -> int:
+def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> int:
     """Rewrite `step` (weights in external data beside it, left untouched) for one token per step.
 
     Returns how many nodes were removed; raises ValueError when the graph is not a step graph this
@@ -163,6 +183,7 @@ def specialize_step(step: Path, cross: Path | None, *, rtol: float = 1e-4, atol:
     ort = ort_module()
     model = onnx.load(str(step), load_external_data=False)
     graph = model.graph
+    rtol = tolerance(graph)
     io = _Io(
         step_inputs=[(i.name, _dims(i)) for i in graph.input],
         past=[i.name for i in graph.input if i.name.startswith("past_key_values.")],
@@ -211,12 +232,13 @@ def specialize_step(step: Path, cross: Path | None, *, rtol: float = 1e-4, atol:
         removed = _prune(onnx, graph, replace, targets)
         onnx.save(model, str(special_path))
         feeds = _feeds(io, cross_session, *CHECK, hidden, rng)
-        expected = probe.run([o.name for o in graph.output], feeds)
-        del probe
+        del probe  # compare like with like: optimized sessions on both sides (kernels differ by level)
+        expected = _session(ort, step, optimize=True).run([o.name for o in graph.output], feeds)
         got = _session(ort, special_path, optimize=True).run([o.name for o in graph.output], feeds)
         for name, want, have in zip([o.name for o in graph.output], expected, got, strict=True):
-            if want.shape != have.shape or not np.allclose(want, have, rtol=rtol, atol=atol):
-                raise ValueError(f"the specialized graph's {name} differs from the original's")
+            if not close(want, have, rtol, atol):
+                raise ValueError(f"the specialized graph's {name} differs from the original's "
+                                 f"(by {np.abs(want - have).max() if want.shape == have.shape else 'shape'})")
         special_path.replace(step)
         return removed
     finally:

@@ -35,6 +35,9 @@ TARGETS = {"fp32": 0.40, "int8": 0.25}
 MEMORY_TARGET = 1.5  # peak above the interpreter's baseline, over the model files' size
 
 
+SPIN_ENV = "CANDEIA_ORT_SPIN"  # read by engines.onnx_session; the harness applies it to optimum too
+
+
 def precision(name: str) -> str:
     return "int8" if "int8" in name else "fp32"
 
@@ -167,6 +170,8 @@ def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        if os.environ.get(SPIN_ENV) == "0":
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         baseline = rss_mib()
         int8 = name.endswith("int8")
         model = ORTModelForVision2Seq.from_pretrained(MODEL_DIR / ("onnx-int8" if int8 else "onnx"),
@@ -263,6 +268,10 @@ def main() -> int:
     parser.add_argument("--paired", action="store_true",
                         help="latency only: load every contender in one process and alternate single-image "
                              "runs, so all see the same load from other programs")
+    parser.add_argument("--no-spin", action="store_true",
+                        help="every contender's idle threads sleep instead of busy-waiting (ORT allow_spinning=0, "
+                             "OMP_WAIT_POLICY=PASSIVE for torch): on a machine other programs load, spinning "
+                             "threads fight them for the cores and timings inflate several-fold")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "floor":
@@ -303,7 +312,8 @@ def main() -> int:
                      f"{target:.2f} {'met' if r['s_per_image_batch1'] <= target else 'not met'}",
                      r["images_per_min_batch8"], round(r["peak_mib"]), round(r["peak_above_baseline_mib"]),
                      round(r["model_files_mib"]), r["peak_above_baseline_mib"] / r["model_files_mib"]])
-    print(f"load average before/after: {load_before} / {load_average()}")
+    print(f"load average before/after: {load_before} / {load_average()}; idle threads "
+          f"{'sleep (--no-spin)' if args.no_spin else 'spin (ONNX Runtime and OpenMP defaults)'}")
     print(markdown_table(["contender", "s/image (batch 1)", "speed-up vs same precision", "target s/image",
                           "images/min (batch 8)", "peak MiB", "peak above baseline MiB", "model files MiB",
                           f"above-baseline / files (target {MEMORY_TARGET})"], rows))
@@ -317,7 +327,7 @@ def main() -> int:
                   f"({f['step_weight_mb']:.0f} MB step weights + {f['cross_cache_mb']:.0f} MB cross-attention cache) "
                   f"+ {f['once_mb']:.0f} MB encoder and cross projections, at {gb[str(args.threads)]:.1f} GB/s; "
                   f"target {TARGETS[precision(label)]:.2f})")
-    write_json("caption", {"threads": args.threads, "tokens": args.tokens,
+    write_json("caption", {"threads": args.threads, "no_spin": args.no_spin, "tokens": args.tokens,
                            "repeats": args.repeats, "rounds": args.rounds, "load_average": [load_before,
                            load_average()], "floor": floor, "results": list(best.values())})
     return 0
@@ -341,11 +351,18 @@ def paired(names: list[str], args: argparse.Namespace) -> int:
     return 0
 
 
+def child_env(args: argparse.Namespace) -> dict[str, str]:
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    if args.no_spin:
+        env.update({SPIN_ENV: "0", "OMP_WAIT_POLICY": "PASSIVE"})
+    return env
+
+
 def run_child(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.caption", "--child", name, "--threads", str(args.threads),
          "--repeats", str(args.repeats), "--tokens", str(args.tokens)],
-        capture_output=True, text=True, timeout=1800, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)),
+        capture_output=True, text=True, timeout=1800, env=child_env(args),
     )
     if proc.returncode != 0:
         print(f"{name}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)

@@ -272,6 +272,7 @@ def main() -> int:
                         help="every contender's idle threads sleep instead of busy-waiting (ORT allow_spinning=0, "
                              "OMP_WAIT_POLICY=PASSIVE for torch): on a machine other programs load, spinning "
                              "threads fight them for the cores and timings inflate several-fold")
+    parser.add_argument("--batch8-repeats", type=int, default=2, help="--paired: 8-image runs per contender")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "floor":
@@ -334,20 +335,43 @@ def main() -> int:
 
 
 def paired(names: list[str], args: argparse.Namespace) -> int:
-    imgs = images(1)
+    """Every contender in this one process, single-image (then 8-image) runs alternating between them,
+    so that all see the same load from other programs: the fair comparison on a shared machine."""
+    if args.no_spin:
+        os.environ.update(child_env(args))
+    imgs = images(8)
     runners = {name: make_runner(name, args.threads, args.tokens)[0] for name in names}
-    times: dict[str, list[float]] = {name: [] for name in names}
+    load_before = load_average()
     for run in runners.values():
-        run(imgs)  # warm-up
+        run(imgs[:1])  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in names}
+    batch8: dict[str, list[float]] = {name: [] for name in names}
     for index in range(args.repeats):
         for name in names if index % 2 == 0 else list(reversed(names)):
             started = time.perf_counter()
-            runners[name](imgs)
+            runners[name](imgs[:1])
             times[name].append(time.perf_counter() - started)
-    rows = [[name, statistics.median(t), min(t), max(t)] for name, t in times.items()]
-    print(markdown_table(["contender", "median s/image (batch 1)", "min", "max"], rows))
+    for index in range(args.batch8_repeats):
+        for name in names if index % 2 == 0 else list(reversed(names)):
+            started = time.perf_counter()
+            runners[name](imgs)
+            batch8[name].append(time.perf_counter() - started)
+    rows = []
+    for name, t in times.items():
+        median = statistics.median(t)
+        ref = times.get(reference(name))
+        speedup = f"{statistics.median(ref) / median:.2f}x {reference(name)}" if ref else "-"
+        target = TARGETS[precision(name)]
+        per_min = 8 * 60 / statistics.median(batch8[name]) if batch8[name] else float("nan")
+        rows.append([name, median, min(t), max(t), speedup,
+                     f"{target:.2f} {'met' if median <= target else 'not met'}", per_min])
+    print(f"load average before/after: {load_before} / {load_average()}; idle threads "
+          f"{'sleep (--no-spin)' if args.no_spin else 'spin'}")
+    print(markdown_table(["contender", "median s/image (batch 1)", "min", "max", "speed-up vs same precision",
+                          "target s/image", "images/min (batch 8)"], rows))
     write_json("caption-paired", {"threads": args.threads, "tokens": args.tokens, "repeats": args.repeats,
-                                  "seconds": times})
+                                  "no_spin": args.no_spin, "load_average": [load_before, load_average()],
+                                  "seconds": times, "seconds_batch8": batch8})
     return 0
 
 

@@ -25,7 +25,7 @@ def ort_module() -> Any:
 
 
 def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
-                 spin: bool | None = None) -> Any:
+                 spin: bool | None = None, mem_pattern: bool = True) -> Any:
     """`spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
     machine, much slower when other programs compete for the cores; None reads CANDEIA_ORT_SPIN (0/1)."""
     ort = ort_module()
@@ -38,6 +38,7 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_mem_pattern = mem_pattern  # False: a graph whose shapes change every run (a decoder step)
     try:
         return ort.InferenceSession(str(path), options, providers=providers or ["CPUExecutionProvider"])
     except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... classes

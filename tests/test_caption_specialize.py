@@ -108,8 +108,24 @@ def test_specialized_int8_step_matches_its_original(tiny_captioner: Path, tmp_pa
         assert model.generate(pixels, settings) == plain.generate(pixels, settings)
 
 
+def test_attention_scale_moves_from_the_keys_to_the_query(tiny_captioner: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    merged = _split(tiny_captioner, tmp_path / "merged")
+    monkeypatch.setattr("engines.caption.split.merge_scales_file", lambda *a, **k: 0)
+    kept = _split(tiny_captioner, tmp_path / "kept")
+    layers = 2
+    step_muls = _ops(kept / "step.onnx").count("Mul") + _ops(kept / "cross.onnx").count("Mul")
+    assert _ops(merged / "step.onnx").count("Mul") + _ops(merged / "cross.onnx").count("Mul") == step_muls - 2 * layers
+    for batch, past, enc in ((1, 0, 3), (2, 5, 7)):
+        want = _step_outputs(kept / "step.onnx", kept / "cross.onnx", batch, past, enc)
+        got = _step_outputs(merged / "step.onnx", merged / "cross.onnx", batch, past, enc)
+        for w, g in zip(want, got, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
 def test_key_scaling_moves_to_the_once_per_image_graph(tiny_captioner: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("engines.caption.split.merge_scales_file", lambda *a, **k: 0)  # leave the keys' multiply
     recut = _split(tiny_captioner, tmp_path / "recut")
     monkeypatch.setattr("engines.caption.split.move_encoder_only_nodes", lambda *a, **k: 0)
     kept = _split(tiny_captioner, tmp_path / "kept")

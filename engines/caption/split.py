@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from .recut import move_encoder_only_nodes
+from .scales import merge_scales_file
 from .specialize import specialize_step
 
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-FORMAT_VERSION = "3"  # 2: step specialized for one token (specialize.py); 3: then recut (recut.py)
+FORMAT_VERSION = "4"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4: scales.py
 
 
 def _onnx() -> Any | None:
@@ -176,6 +177,11 @@ def split_decoder(decoder: Path, target: Path) -> bool:
     except Exception as exc:  # still a correct graph, only slower
         log.warning("could not specialize %s's decoder step (%s); using it unspecialized", decoder.name, exc)
         return True
+    try:
+        merged = merge_scales_file(target / "cross.onnx", target / "step.onnx")
+        log.debug("scaled %d attention queries instead of their keys in %s's step", merged, decoder.name)
+    except Exception as exc:
+        log.warning("could not merge the attention scales of %s's step (%s)", decoder.name, exc)
     try:
         moved = move_encoder_only_nodes(target)
         log.debug("moved %d nodes of %s's step to the once-per-image graph", moved, decoder.name)

@@ -57,6 +57,10 @@ def merge_scales(graph: Any) -> int:
     kept = [n for n in graph.node if all(n is not d for d in dropped)]
     del graph.node[:]
     graph.node.extend(kept)
+    used = {i for n in graph.node for i in n.input}  # ONNX Runtime warns about unused initializers
+    initializers = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(initializers)
     return len(dropped)
 
 

@@ -31,7 +31,7 @@ from .specialize import specialize_step
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-FORMAT_VERSION = "4"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4: scales.py
+FORMAT_VERSION = "5"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4, 5: scales.py
 
 
 def _onnx() -> Any | None:

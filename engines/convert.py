@@ -2,7 +2,8 @@
 
 Needs the `convert` extra (torch + optimum); the import happens only here, only when asked. The int8
 variant comes from ONNX Runtime's dynamic quantization of the MatMuls (also inside the merged
-decoder's If branches), which leaves the embeddings and the output projection in fp32.
+decoder's If branches), which leaves the embeddings in fp32; a captioner's decoder instead gets
+MatMulNBits 8-bit blocks for its per-token weights (nbits.py), faster at one row per step.
 """
 
 from __future__ import annotations
@@ -64,8 +65,26 @@ def _optimum_export() -> Callable[..., Any]:
     return main_export  # type: ignore[no-any-return]
 
 
-def quantize_int8(folder: Path, matmul_only: bool = True) -> list[Path]:
-    """Write `<name>_quantized.onnx` beside each graph of `folder`."""
+def quantize_decoder_nbits(graph: Path, target: Path) -> None:
+    """MatMulNBits (8-bit blocks) for the weights a decoder step multiplies one row by; dynamic int8
+    for the cross-attention projections, which multiply every encoder position at once."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from .nbits import encoder_side_nodes, quantize_nbits
+
+    cross = encoder_side_nodes(onnx.load(str(graph), load_external_data=False))
+    quantize_nbits(graph, target, skip=cross)  # leaves only the cross projections in fp32 ...
+    quantize_dynamic(target, target, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"],
+                     extra_options={"EnableSubgraph": True})  # ... for this to take
+
+
+def quantize_int8(folder: Path, matmul_only: bool = True, decoder_nbits: bool = False) -> list[Path]:
+    """Write `<name>_quantized.onnx` beside each graph of `folder`.
+
+    `decoder_nbits`: decoders get the one-row recipe of nbits.py (MatMulNBits, 8-bit blocks) for the
+    weights a step multiplies, and dynamic int8 for the cross-attention projections, which see every
+    encoder position at once; encoders keep dynamic int8 (faster for many rows)."""
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:  # pragma: no cover - onnxruntime is always installed with an extra
@@ -76,11 +95,14 @@ def quantize_int8(folder: Path, matmul_only: bool = True) -> list[Path]:
             continue
         target = graph.with_name(f"{graph.stem}_quantized.onnx")
         try:
-            quantize_dynamic(
-                graph, target, weight_type=QuantType.QInt8,
-                op_types_to_quantize=["MatMul"] if matmul_only else None,
-                extra_options={"EnableSubgraph": True},  # else the merged decoder's branches stay fp32
-            )
+            if decoder_nbits and graph.stem.startswith("decoder"):
+                quantize_decoder_nbits(graph, target)
+            else:
+                quantize_dynamic(
+                    graph, target, weight_type=QuantType.QInt8,
+                    op_types_to_quantize=["MatMul"] if matmul_only else None,
+                    extra_options={"EnableSubgraph": True},  # else the merged decoder's branches stay fp32
+                )
         except Exception as exc:
             raise ConvertError(f"quantizing {graph.name} failed: {exc}") from exc
         written.append(target)
@@ -147,7 +169,7 @@ def convert_checkpoint(
         raise ConvertError(f"optimum could not export {source}: {exc}") from exc
     if int8:
         say("quantizing to int8 (MatMul weights)")
-        quantize_int8(target)
+        quantize_int8(target, decoder_nbits=task == "caption")
     say("moving weights to external files (memory-mapped at load)")
     externalize_weights(target)
     if task == "translate":

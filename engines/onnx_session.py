@@ -73,7 +73,7 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
 
 
 def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
-                 spin: bool | None = None, external_weights: bool = True) -> Any:
+                 spin: bool | None = None, external_weights: bool = True, mem_pattern: bool = True) -> Any:
     """`spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
     machine, much slower when other programs compete for the cores; None reads CANDEIA_ORT_SPIN (0/1).
     `external_weights`: load a large single-file model from its external-weights copy (see above)."""
@@ -87,6 +87,7 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_mem_pattern = mem_pattern  # False: a graph whose shapes change every run (a decoder step)
     chosen_providers = providers or ["CPUExecutionProvider"]
     copy = external_weights_copy(path) if external_weights and path.is_file() else None
     if copy is not None:

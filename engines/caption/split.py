@@ -20,10 +20,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .recut import move_encoder_only_nodes
+from .scales import merge_scales_file
+from .specialize import specialize_step
+
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "5"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4, 5: scales.py
 
 
 def _onnx() -> Any | None:
@@ -156,6 +160,23 @@ def split_decoder(decoder: Path, target: Path) -> bool:
     for model, name in ((cross, "cross.onnx"), (step, "step.onnx")):
         onnx.save(model, str(target / name), save_as_external_data=True, all_tensors_to_one_file=True,
                   location=f"{name}.data", size_threshold=1024)
+    del source, graph, cross, step, probe, inferred  # the weights: the probes below load them again
+    try:
+        removed = specialize_step(target / "step.onnx", target / "cross.onnx")
+        log.debug("specialized %s: %d nodes fewer per step", decoder.name, removed)
+    except Exception as exc:  # still a correct graph, only slower
+        log.warning("could not specialize %s's decoder step (%s); using it unspecialized", decoder.name, exc)
+        return True
+    try:
+        merged = merge_scales_file(target / "cross.onnx", target / "step.onnx")
+        log.debug("scaled %d attention queries instead of their keys in %s's step", merged, decoder.name)
+    except Exception as exc:
+        log.warning("could not merge the attention scales of %s's step (%s)", decoder.name, exc)
+    try:
+        moved = move_encoder_only_nodes(target)
+        log.debug("moved %d nodes of %s's step to the once-per-image graph", moved, decoder.name)
+    except Exception as exc:
+        log.warning("could not move encoder-only nodes out of %s's step (%s)", decoder.name, exc)
     return True
 
 

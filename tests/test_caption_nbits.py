@@ -1,0 +1,57 @@
+"""The captioning int8 recipe: MatMulNBits for the decoder step, dynamic int8 for cross-attention and encoder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engines.caption.onnx_engine import OnnxCaptioner
+from engines.caption.types import CaptionOptions
+from engines.convert import quantize_int8
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("torch")
+
+
+def _ops(path: Path) -> list[str]:
+    from engines.nbits import _graphs
+
+    model = onnx.load(str(path), load_external_data=False)
+    return [n.op_type for g in _graphs(model.graph) for n in g.node]
+
+
+@pytest.fixture(scope="module")
+def nbits_folder(tiny_captioner: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("nbits") / "onnx"
+    shutil.copytree(tiny_captioner / "onnx", folder)
+    quantize_int8(folder, decoder_nbits=True)
+    return folder
+
+
+def test_recipe_covers_every_weight(nbits_folder: Path, tiny_captioner: Path) -> None:
+    decoder = _ops(nbits_folder / "decoder_model_merged_quantized.onnx")
+    plain = _ops(tiny_captioner / "onnx" / "decoder_model_merged.onnx")
+    layers, branches = 2, 2
+    assert decoder.count("MatMulInteger") == layers * branches  # cross-attention key/value projections
+    weights = plain.count("Gemm") + plain.count("MatMul") - decoder.count("MatMul")
+    assert decoder.count("MatMulNBits") + decoder.count("MatMulInteger") == weights
+    assert "Gemm" not in decoder
+    encoder = _ops(nbits_folder / "encoder_model_quantized.onnx")
+    assert "MatMulInteger" in encoder and "MatMulNBits" not in encoder
+
+
+def test_nbits_decoder_is_split_specialized_and_agrees(nbits_folder: Path) -> None:
+    model = OnnxCaptioner(nbits_folder, threads=1, variant="quantized")
+    assert model.cross is not None
+    assert model.rest.get_inputs()[0].shape[1] == 1  # specialized for one token per step
+    plain = OnnxCaptioner(nbits_folder, threads=1, variant="quantized", split=False)
+    rng = np.random.default_rng(3)
+    images = [Image.fromarray(rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)) for _ in range(4)]
+    pixels = model.pixel_values(images)
+    for beams in (1, 2):
+        settings = model.settings_for(CaptionOptions(max_new_tokens=10, num_beams=beams))
+        assert model.generate(pixels, settings) == plain.generate(pixels, settings)

@@ -1,0 +1,142 @@
+"""The one-token step graph: shape arithmetic folded away, same outputs, a safe fallback."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from engines.caption import specialize
+from engines.caption.onnx_engine import OnnxCaptioner
+from engines.caption.split import split_decoder
+from engines.caption.types import CaptionOptions
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("torch")
+
+
+def _ops(path: Path) -> list[str]:
+    return [n.op_type for n in onnx.load(str(path), load_external_data=False).graph.node]
+
+
+def _split(tiny_captioner: Path, target: Path) -> Path:
+    assert split_decoder(tiny_captioner / "onnx" / "decoder_model_merged.onnx", target)
+    return target
+
+
+def _step_outputs(step: Path, cross: Path, batch: int, past: int, enc: int) -> list[Any]:
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(batch * 100 + past)
+    hidden = rng.standard_normal((batch, enc, 32)).astype(np.float32)
+    cross_session = ort.InferenceSession(str(cross))
+    feeds = dict(zip([o.name for o in cross_session.get_outputs()],
+                     cross_session.run(None, {"encoder_hidden_states": hidden}), strict=True))
+    session = ort.InferenceSession(str(step))
+    for value in session.get_inputs():
+        if value.name == "input_ids":
+            feeds[value.name] = rng.integers(0, 50, (batch, 1), dtype=np.int64)
+        elif value.name.startswith("past_key_values."):
+            feeds[value.name] = rng.standard_normal((batch, 4, past, 8)).astype(np.float32)
+    return list(session.run(None, feeds))
+
+
+def test_step_graph_loses_its_shape_arithmetic(tiny_captioner: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    special = _split(tiny_captioner, tmp_path / "special")
+    monkeypatch.setattr(specialize, "specialize_step", lambda *a, **k: 0)
+    monkeypatch.setattr("engines.caption.split.specialize_step", lambda *a, **k: 0)
+    plain = _split(tiny_captioner, tmp_path / "plain")
+    before, after = _ops(plain / "step.onnx"), _ops(special / "step.onnx")
+    assert len(after) < len(before) // 2
+    assert after.count("Shape") < before.count("Shape") // 3
+    assert sorted(op for op in after if op in ("Gemm", "MatMul", "Softmax", "LayerNormalization")) == sorted(
+        op for op in before if op in ("Gemm", "MatMul", "Softmax", "LayerNormalization"))
+    inputs = {i.name: i for i in onnx.load(str(special / "step.onnx"), load_external_data=False).graph.input}
+    assert inputs["input_ids"].type.tensor_type.shape.dim[1].dim_value == 1
+    # batch, past and encoder lengths the probes never saw, the first step (empty past) included
+    for batch, past, enc in ((1, 0, 4), (5, 9, 11), (4, 2, 1)):
+        want = _step_outputs(plain / "step.onnx", plain / "cross.onnx", batch, past, enc)
+        got = _step_outputs(special / "step.onnx", special / "cross.onnx", batch, past, enc)
+        for w, g in zip(want, got, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_a_specialization_that_changes_results_is_not_kept(tiny_captioner: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    real = specialize._constant
+
+    def wrong(values: list[Any]) -> Any:  # fold the scale of attention to a wrong value
+        value = real(values)
+        return value * 2 if value is not None and value.dtype == np.float32 else value
+
+    monkeypatch.setattr(specialize, "_constant", wrong)
+    target = tmp_path / "split"
+    original = tmp_path / "original"
+    shutil.copytree(tiny_captioner / "onnx", original)
+    with caplog.at_level(logging.WARNING):
+        assert split_decoder(original / "decoder_model_merged.onnx", target)
+    assert "using it unspecialized" in caplog.text
+    assert "Shape" in _ops(target / "step.onnx")
+    assert not list(target.glob(".*")), "probe files are cleaned up"
+
+
+def test_specialized_int8_step_matches_its_original(tiny_captioner: Path, tmp_path: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from PIL import Image
+
+    folder = tmp_path / "q"
+    shutil.copytree(tiny_captioner / "onnx", folder)
+    quantize_dynamic(folder / "decoder_model_merged.onnx", folder / "decoder_model_merged_quantized.onnx",
+                     weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
+                     extra_options={"EnableSubgraph": True})
+    shutil.copy(folder / "encoder_model.onnx", folder / "encoder_model_quantized.onnx")
+    model = OnnxCaptioner(folder, threads=1, variant="quantized")
+    assert model.cross is not None
+    assert {i.name: i.shape for i in model.rest.get_inputs()}["input_ids"][1] == 1
+    plain = OnnxCaptioner(folder, threads=1, variant="quantized", split=False)
+    rng = np.random.default_rng(1)
+    images = [Image.fromarray(rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)) for _ in range(3)]
+    pixels = model.pixel_values(images)
+    for beams in (1, 2):
+        settings = model.settings_for(CaptionOptions(max_new_tokens=8, num_beams=beams))
+        assert model.generate(pixels, settings) == plain.generate(pixels, settings)
+
+
+def test_attention_scale_moves_from_the_keys_to_the_query(tiny_captioner: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    merged = _split(tiny_captioner, tmp_path / "merged")
+    monkeypatch.setattr("engines.caption.split.merge_scales_file", lambda *a, **k: 0)
+    kept = _split(tiny_captioner, tmp_path / "kept")
+    layers = 2
+    step_muls = _ops(kept / "step.onnx").count("Mul") + _ops(kept / "cross.onnx").count("Mul")
+    assert _ops(merged / "step.onnx").count("Mul") + _ops(merged / "cross.onnx").count("Mul") == step_muls - 2 * layers
+    for batch, past, enc in ((1, 0, 3), (2, 5, 7)):
+        want = _step_outputs(kept / "step.onnx", kept / "cross.onnx", batch, past, enc)
+        got = _step_outputs(merged / "step.onnx", merged / "cross.onnx", batch, past, enc)
+        for w, g in zip(want, got, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_key_scaling_moves_to_the_once_per_image_graph(tiny_captioner: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("engines.caption.split.merge_scales_file", lambda *a, **k: 0)  # leave the keys' multiply
+    recut = _split(tiny_captioner, tmp_path / "recut")
+    monkeypatch.setattr("engines.caption.split.move_encoder_only_nodes", lambda *a, **k: 0)
+    kept = _split(tiny_captioner, tmp_path / "kept")
+    layers = 2
+    assert _ops(recut / "step.onnx").count("Mul") == _ops(kept / "step.onnx").count("Mul") - layers
+    assert _ops(recut / "cross.onnx").count("Mul") == _ops(kept / "cross.onnx").count("Mul") + layers
+    cross_out = {o.name for o in onnx.load(str(recut / "cross.onnx"), load_external_data=False).graph.output}
+    step_in = {i.name for i in onnx.load(str(recut / "step.onnx"), load_external_data=False).graph.input}
+    assert cross_out <= step_in
+    for batch, past, enc in ((1, 0, 3), (2, 5, 7)):
+        want = _step_outputs(kept / "step.onnx", kept / "cross.onnx", batch, past, enc)
+        got = _step_outputs(recut / "step.onnx", recut / "cross.onnx", batch, past, enc)
+        for w, g in zip(want, got, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)

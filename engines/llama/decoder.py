@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GenerationError
 from .native import llama_cpp_module
 from .sampling import SamplingOptions
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PENALTY_WINDOW = 64  # tokens the repetition penalty looks back over, as llama.cpp's default
 
@@ -139,7 +140,9 @@ class NativeDecoder:
         if not address:
             raise GenerationError("llama.cpp returned no logits")
         if address != self._logits_at or self._logits is None:
-            self._logits = np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))  # a view, no copy
+            import numpy  # already imported by llama_cpp; kept out of the app's start-up imports
+
+            self._logits = numpy.ctypeslib.as_array(pointer, shape=(self.n_vocab,))  # a view, no copy
             self._logits_at = address
         return int(self._logits.argmax())
 

@@ -70,9 +70,9 @@ def run(runs: int, roots: list[Path]) -> dict[str, Any]:
                 if i:  # the first round warms the disk cache and Python's bytecode caches
                     results[str(root)].append(sample)
     summary: dict[str, Any] = {}
-    for root, samples in results.items():
+    for name, samples in results.items():
         paints = [s["paint_s"] for s in samples]
-        summary[root] = {
+        summary[name] = {
             "paint_s_median": statistics.median(paints), "paint_s_best": min(paints),
             "idle_rss_mb_median": statistics.median(s["idle_rss_mb"] for s in samples),
             "heavy_modules": sorted({m for s in samples for m in s["heavy_modules"]}),

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -76,11 +78,18 @@ def raw_ttft(llm: Any, prompt: str) -> float:
     raise RuntimeError("llama-cpp-python produced no token")
 
 
-def llama_bench(binary: Path, model: Path, threads: int) -> dict[str, float]:
-    """One run of llama.cpp's llama-bench (pp512 and tg128, one repetition each after its warm-up)."""
+def llama_bench(binary: Path, model: Path, threads: int, libs: Path | None = None) -> dict[str, float]:
+    """One run of llama.cpp's llama-bench (pp512 and tg128, one repetition each after its warm-up).
+
+    With `libs`, llama-bench runs on the llama.cpp libraries in that folder (llama-cpp-python's own,
+    found first through LD_LIBRARY_PATH): the same binary, so a difference is the build's, not Python's.
+    """
     command = [str(binary), "-m", str(model), "-t", str(threads), "-p", str(PP_TOKENS), "-n", str(TG_TOKENS),
                "-b", str(BATCH), "-ub", str(MICRO_BATCH), "-r", "1", "-o", "json"]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True).stdout
+    env = dict(os.environ)
+    if libs is not None:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(libs), env.get("LD_LIBRARY_PATH")]))
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, env=env).stdout
     speeds: dict[str, float] = {}
     for entry in json.loads(out):
         key = "pp" if entry.get("n_prompt") == PP_TOKENS and entry.get("n_gen") == 0 else "tg"
@@ -134,7 +143,8 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
     bos = raw.token_bos()
     tg_prompt = [bos if bos >= 0 else 300]
     keys = ["raw_pp", "candeia_pp", "raw_tg", "candeia_tg", "raw_ttft_ms", "candeia_ttft_ms",
-            "bench_pp", "bench_tg"]
+            "bench_pp", "bench_tg", "bench_pylibs_pp", "bench_pylibs_tg"]
+    pylibs = Path(str(llama_cpp.__file__)).parent / "lib"
     runs: dict[str, list[float]] = {k: [] for k in keys}
     try:
         # Warm-up: page the weights in and let the CPU settle.
@@ -145,6 +155,10 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
                 speeds = llama_bench(bench_binary, model, threads)
                 runs["bench_pp"].append(speeds["pp"])
                 runs["bench_tg"].append(speeds["tg"])
+                if sys.platform.startswith("linux") and pylibs.is_dir():
+                    speeds = llama_bench(bench_binary, model, threads, pylibs)
+                    runs["bench_pylibs_pp"].append(speeds["pp"])
+                    runs["bench_pylibs_tg"].append(speeds["tg"])
             pp_prompt = random_prompt(n_vocab, PP_TOKENS, 100 + rep)
             runs["raw_pp"].append(raw_pp(raw, pp_prompt))
             pp = candeia_run(engine, pp_prompt, 1).stats
@@ -184,6 +198,11 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
             f"{ratio_med:.3f} ({ratio_best:.3f})" if ratio_med else "-",
             ">= 0.97 of llama-bench",
         ])
+        if f"bench_pylibs_{key}" in med:
+            same = med[f"bench_pylibs_{key}"]
+            out[-1][3] += f"; on llama-cpp-python's libraries {same:.1f} ({best[f'bench_pylibs_{key}']:.1f})"
+            out[-1][4] += f"; same libraries {med[f'candeia_{key}'] / same:.3f} " \
+                          f"({best[f'candeia_{key}'] / best[f'bench_pylibs_{key}']:.3f})"
     delta = med["candeia_ttft_ms"] - med["raw_ttft_ms"]
     out.append(["time to first token (ms), median", f"{med['candeia_ttft_ms']:.1f}", f"{med['raw_ttft_ms']:.1f}",
                 "-", f"{delta:+.1f} ms vs raw", "<= raw + 15 ms"])

@@ -148,7 +148,7 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tokens", type=int, default=1000)
+    parser.add_argument("--tokens", type=int, default=500)
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: the Settings default)")
     parser.add_argument("--model", type=Path)
     parser.add_argument("--json", type=Path)

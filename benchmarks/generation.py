@@ -24,6 +24,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,13 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
     started = time.perf_counter()
     engine = LlamaEngine.load(model, options)
     candeia_load_ms = (time.perf_counter() - started) * 1000
+
+    def on_owner(fn: Callable[[], float]) -> float:
+        # Raw llama-cpp-python runs on the engine's thread too. Each thread that computes with
+        # llama.cpp gets its own OpenMP thread pool, and once a process has more OpenMP threads
+        # than CPUs, libgomp stops spinning at its barriers: a second pool costs each side about a
+        # quarter of its decode speed on 2 CPUs, which would measure libgomp rather than either path.
+        return engine._owner.call(fn)
     started = time.perf_counter()
     raw = load_raw()
     raw_load_ms = (time.perf_counter() - started) * 1000
@@ -148,7 +157,7 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
     runs: dict[str, list[float]] = {k: [] for k in keys}
     try:
         # Warm-up: page the weights in and let the CPU settle.
-        raw_pp(raw, random_prompt(n_vocab, 64, 0))
+        on_owner(lambda: raw_pp(raw, random_prompt(n_vocab, 64, 0)))
         candeia_run(engine, random_prompt(n_vocab, 64, 1), 4)
         for rep in range(rounds):
             if bench_binary:
@@ -160,14 +169,14 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
                     runs["bench_pylibs_pp"].append(speeds["pp"])
                     runs["bench_pylibs_tg"].append(speeds["tg"])
             pp_prompt = random_prompt(n_vocab, PP_TOKENS, 100 + rep)
-            runs["raw_pp"].append(raw_pp(raw, pp_prompt))
+            runs["raw_pp"].append(on_owner(partial(raw_pp, raw, pp_prompt)))
             pp = candeia_run(engine, pp_prompt, 1).stats
             runs["candeia_pp"].append(pp.evaluated_prompt_tokens / (pp.ttft_ms / 1000))
-            runs["raw_tg"].append(raw_tg(raw, tg_prompt))
+            runs["raw_tg"].append(on_owner(partial(raw_tg, raw, tg_prompt)))
             tg = candeia_run(engine, tg_prompt, TG_TOKENS).stats
             assert tg.generated_tokens == TG_TOKENS, tg
             runs["candeia_tg"].append(tg.tokens_per_s)
-            runs["raw_ttft_ms"].append(raw_ttft(raw, TTFT_PROMPT))
+            runs["raw_ttft_ms"].append(on_owner(lambda: raw_ttft(raw, TTFT_PROMPT)))
             runs["candeia_ttft_ms"].append(candeia_ttft(engine, TTFT_PROMPT))
     finally:
         raw.close()

@@ -45,6 +45,7 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
     os.environ["CANDEIA_HOME"] = str(tmp / "home")
     os.environ.pop("CANDEIA_OFFLINE", None)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop import theme
@@ -97,7 +98,11 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
             profile = cProfile.Profile()
             profile.enable()
         window.ctx.downloads.start(window.ctx.catalog[0])
-        chat.send(PROMPT)
+        # Two clicks, not one handler doing both: let the event loop turn in between.
+        QTimer.singleShot(20, lambda: chat.send(PROMPT))
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.005)
         if profile is not None:
             profile.disable()
             profile.dump_stats(str(ROOT / "bench-results" / "ui_start.prof"))
@@ -108,7 +113,7 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
             status = window.ctx.downloads.status("bench-dl")
             if not download_s and status in (JobStatus.done, JobStatus.failed):
                 download_s = now
-            if not reply_s and chat.reply is None:
+            if not reply_s and chat.reply is None and chat.conv is not None:
                 reply_s = now
             if download_s and reply_s:
                 break

@@ -1,29 +1,47 @@
-"""Generation speed: Candeia's engine path against raw llama-cpp-python, same GGUF, same threads.
+"""Generation speed: Candeia's engine path against raw llama-cpp-python and llama.cpp's llama-bench.
 
-    python -m benchmarks.generation --model path/to/model.gguf [--threads 2] [--repeats 3]
+    python -m benchmarks.generation --model path/to/model.gguf [--threads 2] [--rounds 5]
+                                    [--llama-bench path/to/llama-bench]
 
-Both paths run in this one process on one loaded model file: prompt processing of 512 tokens
-(pp512) and 128 generated tokens (tg128), best of N, interleaved so drift hits both alike.
-Raw llama-cpp-python is `Llama.eval` for the prompt and `Llama.generate` for decoding, with
-the same greedy sampler chain Candeia uses.
+Measured like llama-bench measures: pp512 is one 512-token prompt evaluated from an empty context;
+tg128 is 128 tokens generated one at a time from an empty context (a one-token prompt), greedy.
+Rounds are interleaved (llama-bench, raw, Candeia, llama-bench, ...) so load from other processes
+hits all three alike; the table shows the median and the best round of each.
+
+All paths use the same context settings as llama-bench's defaults: 2048-token batches split into
+512-token micro-batches, flash attention on, the same threads. Raw llama-cpp-python is its
+high-level API as an application would use it: `Llama.eval` for the prompt, `Llama.generate` for
+decoding and `create_completion(stream=True)` for time to first token.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
 import subprocess
+import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from engines.llama import Finished, LlamaEngine, LoadOptions, SamplingOptions
+from engines.llama import Finished, LlamaEngine, LoadOptions, SamplingOptions, TextDelta
 
-from .report import markdown_table, write_json
+from .report import load_average, markdown_table, write_json
 
 PP_TOKENS = 512
 TG_TOKENS = 128
+BATCH = 2048
+MICRO_BATCH = 512
+TTFT_PROMPT = (
+    "You are a helpful assistant running on a laptop without a network connection. "
+    "Answer the question below briefly and precisely, in plain language.\n\n"
+    "Question: why does the sky look blue during the day but red at sunset?\nAnswer:"
+)
 
 
 def random_prompt(n_vocab: int, length: int, seed: int) -> list[int]:
@@ -40,6 +58,7 @@ def raw_pp(llm: Any, tokens: list[int]) -> float:
 
 
 def raw_tg(llm: Any, prompt: list[int]) -> float:
+    """Tokens per second from the first sampled token to the last, as Candeia's stats count."""
     first = last = 0.0
     count = 0
     llm.reset()
@@ -53,11 +72,26 @@ def raw_tg(llm: Any, prompt: list[int]) -> float:
     return (count - 1) / (last - first)
 
 
-def llama_bench(binary: Path, model: Path, threads: int, repeats: int) -> dict[str, float]:
-    """Run llama.cpp's own llama-bench (pp512, tg128) and return tokens/s for each test."""
+def raw_ttft(llm: Any, prompt: str) -> float:
+    llm.reset()
+    started = time.perf_counter()
+    for _chunk in llm.create_completion(prompt, max_tokens=8, temperature=0.0, stream=True):
+        return (time.perf_counter() - started) * 1000
+    raise RuntimeError("llama-cpp-python produced no token")
+
+
+def llama_bench(binary: Path, model: Path, threads: int, libs: Path | None = None) -> dict[str, float]:
+    """One run of llama.cpp's llama-bench (pp512 and tg128, one repetition each after its warm-up).
+
+    With `libs`, llama-bench runs on the llama.cpp libraries in that folder (llama-cpp-python's own,
+    found first through LD_LIBRARY_PATH): the same binary, so a difference is the build's, not Python's.
+    """
     command = [str(binary), "-m", str(model), "-t", str(threads), "-p", str(PP_TOKENS), "-n", str(TG_TOKENS),
-               "-r", str(repeats), "-o", "json"]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True).stdout
+               "-b", str(BATCH), "-ub", str(MICRO_BATCH), "-r", "1", "-o", "json"]
+    env = dict(os.environ)
+    if libs is not None:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(libs), env.get("LD_LIBRARY_PATH")]))
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, env=env).stdout
     speeds: dict[str, float] = {}
     for entry in json.loads(out):
         key = "pp" if entry.get("n_prompt") == PP_TOKENS and entry.get("n_gen") == 0 else "tg"
@@ -76,73 +110,134 @@ def candeia_run(engine: LlamaEngine, prompt: list[int], max_tokens: int) -> Fini
     return final
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
-    parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")
-    args = parser.parse_args(argv)
+def candeia_ttft(engine: LlamaEngine, prompt: str) -> float:
+    """From the call to the first text the consumer receives (tokenizing included, as for raw)."""
+    engine.reset_cache()
+    sampling = SamplingOptions(temperature=0.0, repeat_penalty=1.0, max_tokens=8, ignore_eos=True)
+    started = time.perf_counter()
+    stream = engine.stream_completion(prompt, sampling)
+    ttft = 0.0
+    for event in stream:
+        if isinstance(event, TextDelta) and not ttft:
+            ttft = (time.perf_counter() - started) * 1000
+    return ttft
 
+
+def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> dict[str, Any]:
     from engines.llama.native import llama_cpp_module
 
     llama_cpp = llama_cpp_module()
     context = PP_TOKENS + TG_TOKENS + 64
-    options = LoadOptions(context_size=context, threads=args.threads, batch_size=PP_TOKENS)
-    load_started = time.perf_counter()
-    engine = LlamaEngine.load(args.model, options)
-    candeia_load_ms = (time.perf_counter() - load_started) * 1000
-    load_started = time.perf_counter()
-    raw = llama_cpp.Llama(model_path=str(args.model), n_ctx=engine.context_size, n_batch=PP_TOKENS,
-                          n_threads=args.threads, n_threads_batch=args.threads, verbose=False)
-    raw_load_ms = (time.perf_counter() - load_started) * 1000
+    options = LoadOptions(context_size=context, threads=threads, batch_size=BATCH, micro_batch_size=MICRO_BATCH)
+
+    def load_raw() -> Any:
+        return llama_cpp.Llama(model_path=str(model), n_ctx=context, n_batch=BATCH, n_ubatch=MICRO_BATCH,
+                               flash_attn=True, n_threads=threads, n_threads_batch=threads, verbose=False)
+
+    load_raw().close()  # neither timed load pays for llama.cpp's one-time set-up or a cold page cache
+    started = time.perf_counter()
+    engine = LlamaEngine.load(model, options)
+    candeia_load_ms = (time.perf_counter() - started) * 1000
+
+    def on_owner(fn: Callable[[], float]) -> float:
+        # Raw llama-cpp-python runs on the engine's thread too. Each thread that computes with
+        # llama.cpp gets its own OpenMP thread pool, and once a process has more OpenMP threads
+        # than CPUs, libgomp stops spinning at its barriers: a second pool costs each side about a
+        # quarter of its decode speed on 2 CPUs, which would measure libgomp rather than either path.
+        return engine._owner.call(fn)
+    started = time.perf_counter()
+    raw = load_raw()
+    raw_load_ms = (time.perf_counter() - started) * 1000
     n_vocab = raw.n_vocab()
-    results: dict[str, list[float]] = {"raw_pp": [], "candeia_pp": [], "raw_tg": [], "candeia_tg": []}
+    bos = raw.token_bos()
+    tg_prompt = [bos if bos >= 0 else 300]
+    keys = ["raw_pp", "candeia_pp", "raw_tg", "candeia_tg", "raw_ttft_ms", "candeia_ttft_ms",
+            "bench_pp", "bench_tg", "bench_pylibs_pp", "bench_pylibs_tg"]
+    pylibs = Path(str(llama_cpp.__file__)).parent / "lib"
+    runs: dict[str, list[float]] = {k: [] for k in keys}
     try:
         # Warm-up: page the weights in and let the CPU settle.
-        raw_pp(raw, random_prompt(n_vocab, 64, 0))
+        on_owner(lambda: raw_pp(raw, random_prompt(n_vocab, 64, 0)))
         candeia_run(engine, random_prompt(n_vocab, 64, 1), 4)
-        for rep in range(args.repeats):
+        for rep in range(rounds):
+            if bench_binary:
+                speeds = llama_bench(bench_binary, model, threads)
+                runs["bench_pp"].append(speeds["pp"])
+                runs["bench_tg"].append(speeds["tg"])
+                if sys.platform.startswith("linux") and pylibs.is_dir():
+                    speeds = llama_bench(bench_binary, model, threads, pylibs)
+                    runs["bench_pylibs_pp"].append(speeds["pp"])
+                    runs["bench_pylibs_tg"].append(speeds["tg"])
             pp_prompt = random_prompt(n_vocab, PP_TOKENS, 100 + rep)
-            tg_prompt = random_prompt(n_vocab, 8, 200 + rep)
-            results["raw_pp"].append(raw_pp(raw, pp_prompt))
+            runs["raw_pp"].append(on_owner(partial(raw_pp, raw, pp_prompt)))
             pp = candeia_run(engine, pp_prompt, 1).stats
-            results["candeia_pp"].append(pp.evaluated_prompt_tokens / (pp.ttft_ms / 1000))
-            results["raw_tg"].append(raw_tg(raw, tg_prompt))
+            runs["candeia_pp"].append(pp.evaluated_prompt_tokens / (pp.ttft_ms / 1000))
+            runs["raw_tg"].append(on_owner(partial(raw_tg, raw, tg_prompt)))
             tg = candeia_run(engine, tg_prompt, TG_TOKENS).stats
             assert tg.generated_tokens == TG_TOKENS, tg
-            results["candeia_tg"].append(tg.tokens_per_s)
+            runs["candeia_tg"].append(tg.tokens_per_s)
+            runs["raw_ttft_ms"].append(on_owner(lambda: raw_ttft(raw, TTFT_PROMPT)))
+            runs["candeia_ttft_ms"].append(candeia_ttft(engine, TTFT_PROMPT))
     finally:
         raw.close()
         engine.close()
-
-    best = {k: max(v) for k, v in results.items()}
-    bench = llama_bench(args.llama_bench, args.model, args.threads, args.repeats) if args.llama_bench else {}
-    headers = ["test", "raw llama-cpp-python", "Candeia", "Candeia / raw"]
-    rows: list[list[Any]] = [
-        ["pp512 (tokens/s)", best["raw_pp"], best["candeia_pp"], best["candeia_pp"] / best["raw_pp"]],
-        ["tg128 (tokens/s)", best["raw_tg"], best["candeia_tg"], best["candeia_tg"] / best["raw_tg"]],
-        ["load (ms)", raw_load_ms, candeia_load_ms, candeia_load_ms / raw_load_ms],
-    ]
-    if bench:
-        headers += ["llama-bench", "Candeia / llama-bench"]
-        rows[0] += [bench["pp"], best["candeia_pp"] / bench["pp"]]
-        rows[1] += [bench["tg"], best["candeia_tg"] / bench["tg"]]
-        rows[2] += ["-", "-"]
-    print(f"model: {args.model.name}, threads: {args.threads}, best of {args.repeats}, "
-          f"llama-cpp-python {llama_cpp.__version__}")
-    print(markdown_table(headers, rows))
-    path = write_json("generation", {
-        "model": str(args.model), "threads": args.threads, "repeats": args.repeats,
-        "llama_cpp_python": llama_cpp.__version__, "runs": results, "best": best,
-        "ratio": {"pp512": rows[0][3], "tg128": rows[1][3]},
-        "llama_bench": bench,
-        "ratio_to_llama_bench": {"pp512": best["candeia_pp"] / bench["pp"], "tg128": best["candeia_tg"] / bench["tg"]}
-        if bench else {},
+    runs = {k: v for k, v in runs.items() if v}
+    median = {k: statistics.median(v) for k, v in runs.items()}
+    best = {k: (min(v) if k.endswith("_ms") else max(v)) for k, v in runs.items()}
+    return {
+        "model": str(model), "threads": threads, "rounds": rounds,
+        "llama_cpp_python": llama_cpp.__version__, "runs": runs, "median": median, "best": best,
         "load_ms": {"raw": raw_load_ms, "candeia": candeia_load_ms},
-    }, args.json)
-    print(f"JSON: {path}")
+    }
+
+
+def rows(result: dict[str, Any]) -> list[list[Any]]:
+    """Table rows: metric, Candeia, raw llama-cpp-python, llama-bench, Candeia / llama-bench, target."""
+    med, best = result["median"], result["best"]
+    out: list[list[Any]] = []
+    for key, label in (("pp", "pp512 (tokens/s)"), ("tg", "tg128 (tokens/s)")):
+        bench_med = med.get(f"bench_{key}")
+        ratio_med = med[f"candeia_{key}"] / bench_med if bench_med else None
+        ratio_best = best[f"candeia_{key}"] / best[f"bench_{key}"] if bench_med else None
+        out.append([
+            f"{label}, median (best)",
+            f"{med[f'candeia_{key}']:.1f} ({best[f'candeia_{key}']:.1f})",
+            f"{med[f'raw_{key}']:.1f} ({best[f'raw_{key}']:.1f})",
+            f"{bench_med:.1f} ({best[f'bench_{key}']:.1f})" if bench_med else "-",
+            f"{ratio_med:.3f} ({ratio_best:.3f})" if ratio_med else "-",
+            ">= 0.97 of llama-bench",
+        ])
+        if f"bench_pylibs_{key}" in med:
+            same = med[f"bench_pylibs_{key}"]
+            out[-1][3] += f"; on llama-cpp-python's libraries {same:.1f} ({best[f'bench_pylibs_{key}']:.1f})"
+            out[-1][4] += f"; same libraries {med[f'candeia_{key}'] / same:.3f} " \
+                          f"({best[f'candeia_{key}'] / best[f'bench_pylibs_{key}']:.3f})"
+    delta = med["candeia_ttft_ms"] - med["raw_ttft_ms"]
+    out.append(["time to first token (ms), median", f"{med['candeia_ttft_ms']:.1f}", f"{med['raw_ttft_ms']:.1f}",
+                "-", f"{delta:+.1f} ms vs raw", "<= raw + 15 ms"])
+    load = result["load_ms"]
+    out.append(["load (ms), after a warm-up load", f"{load['candeia']:.0f}", f"{load['raw']:.0f}", "-", "-", "-"])
+    return out
+
+
+HEADERS = ["generation", "Candeia", "raw llama-cpp-python", "llama-bench", "Candeia / llama-bench", "target"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, type=Path)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
+    parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")
+    args = parser.parse_args(argv)
+    before = load_average()
+    result = run(args.model, args.threads, args.rounds, args.llama_bench)
+    result["load_average"] = {"before": before, "after": load_average()}
+    print(f"model: {args.model.name}, threads: {args.threads}, {args.rounds} interleaved rounds, "
+          f"llama-cpp-python {result['llama_cpp_python']}, load average {before} -> {result['load_average']['after']}")
+    print(markdown_table(HEADERS, rows(result)))
+    print(f"JSON: {write_json('generation', result, args.json)}")
     return 0
 
 

@@ -33,6 +33,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: other processes' load skews every timing."""
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     def cell(value: Any) -> str:
         return f"{value:.2f}" if isinstance(value, float) else str(value)

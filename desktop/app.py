@@ -30,7 +30,7 @@ def _application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
 def run_gui(argv: Sequence[str]) -> int:
     from engines.settings import load_settings
 
-    from . import i18n, theme
+    from . import i18n, startup_probe, theme
     from .main_window import MainWindow
 
     app = _application(argv)
@@ -39,6 +39,7 @@ def run_gui(argv: Sequence[str]) -> int:
     theme.apply(app, settings.theme)
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)  # quit without closing the window (logout, Ctrl+Q)
+    startup_probe.install(window)
     window.show()
     return int(app.exec())
 

@@ -1,4 +1,7 @@
-"""Measure how long the UI thread stalls: a fast QTimer whose late ticks reveal blocked event loops."""
+"""Measure how long the UI thread stalls: a fast QTimer whose late ticks reveal blocked event loops.
+
+Every tick's lateness is kept (a float per 5 ms), so the benchmark can report percentiles.
+"""
 
 from __future__ import annotations
 
@@ -19,20 +22,35 @@ class StallProbe(QObject):
         self._last = 0.0
         self.longest_ms = 0.0
         self.ticks = 0
+        self.stalls_ms: list[float] = []
+        self.started_at = 0.0
+        self.long_stalls: list[tuple[float, float]] = []  # (seconds since start, ms) of stalls over 16 ms
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last = self.started_at = time.perf_counter()
         self.longest_ms = 0.0
         self.ticks = 0
+        self.stalls_ms = []
+        self.long_stalls = []
         self._timer.start()
 
     def stop(self) -> float:
         self._timer.stop()
         return self.longest_ms
 
+    def percentile(self, q: float) -> float:
+        """The stall that `q` percent of ticks did not exceed (0 before any tick)."""
+        if not self.stalls_ms:
+            return 0.0
+        ordered = sorted(self.stalls_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100.0))]
+
     def _tick(self) -> None:
         now = time.perf_counter()
         stall = (now - self._last) * 1000.0 - self.interval_ms
         self.longest_ms = max(self.longest_ms, stall)
+        self.stalls_ms.append(max(0.0, stall))
+        if stall > 16.0:
+            self.long_stalls.append((self._last - self.started_at, stall))
         self._last = now
         self.ticks += 1

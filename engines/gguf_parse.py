@@ -11,10 +11,32 @@ from __future__ import annotations
 import mmap
 import struct
 from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from gguf.constants import GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT, GGMLQuantizationType, GGUFValueType
+
+class GGUFValueType(IntEnum):
+    """Metadata value types, fixed by the GGUF format. Defined here rather than imported from the
+    `gguf` package, whose import pulls in numpy and its writer (a quarter second at app start)."""
+
+    UINT8 = 0
+    INT8 = 1
+    UINT16 = 2
+    INT16 = 3
+    UINT32 = 4
+    INT32 = 5
+    FLOAT32 = 6
+    BOOL = 7
+    STRING = 8
+    ARRAY = 9
+    UINT64 = 10
+    INT64 = 11
+    FLOAT64 = 12
+
+
+GGUF_DEFAULT_ALIGNMENT = 32
 
 MAX_KEY_BYTES = 1 << 16
 MAX_STRING_BYTES = 1 << 26  # 64 MiB: chat templates are kilobytes, nothing legitimate comes near
@@ -135,10 +157,18 @@ def _skip_strings(buf: memoryview, pos: int, count: int, what: str) -> int:
     return pos
 
 
+@cache
+def _quant_sizes() -> dict[int, tuple[int, int]]:
+    """Block size and bytes per block of each tensor type: gguf-py's table, which grows with llama.cpp."""
+    from gguf.constants import GGML_QUANT_SIZES
+
+    return {int(kind): sizes for kind, sizes in GGML_QUANT_SIZES.items()}
+
+
 def _tensor_bytes(name: str, ggml_type: int, n_elements: int) -> int:
     try:
-        block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(ggml_type)]
-    except (ValueError, KeyError):
+        block, type_size = _quant_sizes()[ggml_type]
+    except KeyError:
         raise ParseError(f"tensor '{name}' has the unknown type {ggml_type}") from None
     if n_elements % block:
         raise ParseError(f"tensor '{name}' has {n_elements} elements, not a multiple of its block size {block}")

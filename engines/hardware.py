@@ -225,7 +225,8 @@ def llama_info() -> tuple[bool | None, str | None]:
     return offload, info
 
 
-def detect(*, llama: bool = True) -> Hardware:
+def detect(*, llama: bool = True, onnx: bool = True) -> Hardware:
+    """Describe this computer; `llama` and `onnx` ask the engines too, which imports their native libraries."""
     total, available = memory()
     offload, system_info = llama_info() if llama else (None, None)
     return Hardware(
@@ -238,7 +239,7 @@ def detect(*, llama: bool = True) -> Hardware:
         ram_total=total,
         ram_available=available,
         gpus=nvidia_gpus() + apple_gpu(total, available),
-        onnx_providers=onnx_providers(),
+        onnx_providers=onnx_providers() if onnx else [],
         llama_gpu_offload=offload,
         llama_system_info=system_info,
     )

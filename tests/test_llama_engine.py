@@ -225,3 +225,35 @@ def test_native_loop_matches_llama_cpp_python(engine: LlamaEngine, tiny_gguf: Pa
     _, done = collect(engine.stream_completion(prompt, sampling))
     assert done.stats.generated_tokens == 32
     assert done.text == expected_text
+
+
+def test_greedy_argmax_matches_the_native_greedy_sampler(engine: LlamaEngine) -> None:
+    """The argmax over llama.cpp's logits picks the token llama.cpp's greedy sampler would, every step."""
+    from engines.llama.decoder import Sampler
+
+    native = engine._native
+    assert native is not None
+    lib = native.lib
+    argmax_sampler = Sampler(native, SamplingOptions(temperature=0.0, repeat_penalty=1.0), seed=0)
+    assert argmax_sampler.chain is None, "plain greedy decoding needs no sampler chain"
+
+    def walk() -> tuple[list[int], list[int]]:
+        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
+        by_argmax: list[int] = []
+        by_chain: list[int] = []
+        try:
+            native.reset()
+            native.prefill(engine.tokenize("The quick brown fox"))
+            for _ in range(40):
+                by_argmax.append(native.sample(argmax_sampler))
+                by_chain.append(int(lib.llama_sampler_sample(chain, native._ctx, -1)))
+                native.feed(by_chain[-1])
+        finally:
+            lib.llama_sampler_free(chain)
+            native.reset()
+        return by_argmax, by_chain
+
+    by_argmax, by_chain = engine._owner.call(walk)
+    assert by_argmax == by_chain
+    assert len(set(by_chain)) > 1, "the walk went somewhere"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,6 +40,10 @@ from .common import heading
 
 def onnx_providers() -> list[str]:
     return hardware.onnx_providers() or ["CPUExecutionProvider"]
+
+
+def _provider_label(name: str) -> str:
+    return name.removesuffix("ExecutionProvider")
 
 
 class SettingsPage(QScrollArea):
@@ -73,8 +77,11 @@ class SettingsPage(QScrollArea):
         self._row(perf, self.tr("GPU layers"), self.gpu_layers, lambda: self._set(gpu_layers=self.gpu_layers.value()))
         self.provider = QComboBox()
         self.provider.addItem(self.tr("Automatic"), "auto")
-        for name in onnx_providers():
-            self.provider.addItem(name.removesuffix("ExecutionProvider"), name)
+        # The list of devices needs onnxruntime, a slow import: it is asked for, off the UI
+        # thread, when this page is first shown. Until then only the saved choice is listed.
+        self._providers_asked = False
+        if s.onnx_provider != "auto":
+            self.provider.addItem(_provider_label(s.onnx_provider), s.onnx_provider)
         self.provider.setCurrentIndex(max(0, self.provider.findData(s.onnx_provider)))
         self.provider.setToolTip(self.tr("The ONNX Runtime device for translation and captioning models."))
         self.provider.setMinimumWidth(180)
@@ -172,6 +179,18 @@ class SettingsPage(QScrollArea):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.move_requested.emit(target)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._providers_asked:
+            self._providers_asked = True
+            task = self.ctx.files.start("onnx providers", lambda cancel: onnx_providers())
+            task.succeeded.connect(self._add_providers)
+
+    def _add_providers(self, names: list[str]) -> None:
+        for name in names:
+            if self.provider.findData(name) < 0:
+                self.provider.addItem(_provider_label(name), name)
 
     def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
         box = QGroupBox(title)

@@ -1,7 +1,8 @@
 """The llama.cpp engine: load a validated GGUF on its own thread, stream chat replies, unload.
 
-Sampling runs in llama.cpp's native sampler chain (via `Llama.generate`); the per-token Python
-work is a cancel check, an end-of-generation check and one piece of detokenization.
+Sampling runs in llama.cpp's native sampler chain (greedy replies take an argmax over the logits
+in place); the per-token Python work is a cancel check, an end-of-generation check and one piece
+of detokenization. Text reaches the consumer in batches (see EMIT_INTERVAL_S).
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ class LoadOptions:
     context_size: int = 4096
     threads: int | None = None
     gpu_layers: int = 0
-    batch_size: int = 512
+    # llama.cpp's own defaults (llama-bench, llama-cli): prompts go in 2048-token batches that
+    # llama.cpp splits into 512-token micro-batches, and flash attention is on where it is supported.
+    batch_size: int = 2048
+    micro_batch_size: int = 512
+    flash_attention: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
             model_path=str(path),
             n_ctx=context_size,
             n_batch=min(options.batch_size, context_size),
+            n_ubatch=min(options.micro_batch_size, options.batch_size, context_size),
+            flash_attn=options.flash_attention,
             n_threads=options.threads,
             n_threads_batch=options.threads,
             n_gpu_layers=options.gpu_layers,

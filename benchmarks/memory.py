@@ -1,0 +1,133 @@
+"""Memory around a model's life, and the time to switch models.
+
+    python -m benchmarks.memory --model path/to/model.gguf [--threads 2] [--rounds 3]
+
+Runs in a fresh child process so nothing else in the process moves its resident memory:
+- loaded: resident memory with the model loaded and a short reply generated;
+- unload recovery: resident memory after closing it, against before loading. The first load also
+  imports llama-cpp-python and initialises llama.cpp's backend (which stay: code, not model), so
+  the first cycle and the later cycles are reported apart, with what the import alone costs;
+- model switch: closing one model and loading another (a copy of the same GGUF, so both files are
+  distinct and memory-mapped), median of the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .report import load_average, markdown_table, write_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def resident() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def child(model: Path, copy: Path, threads: int, rounds: int) -> dict[str, Any]:
+    from engines.llama import LlamaEngine, LoadOptions, SamplingOptions
+    from engines.llama.template import Message
+
+    options = LoadOptions(context_size=2048, threads=threads)
+    hello = [Message(role="user", content="Hello")]
+    reply = SamplingOptions(max_tokens=16, seed=1)
+
+    def load(path: Path) -> LlamaEngine:
+        engine = LlamaEngine.load(path, options)
+        engine.chat(hello, reply)  # the weights really paged in, the compute buffers used
+        return engine
+
+    from engines.llama.native import llama_cpp_module
+
+    bare = resident()
+    llama_cpp_module()  # the library's code and its one-time set-up are not the model's memory
+    imported = resident()
+    cycles = []
+    for _ in range(rounds + 1):
+        before = resident()
+        engine = load(model)
+        loaded = resident()
+        engine.close()
+        del engine
+        gc.collect()
+        cycles.append({"before": before, "loaded": loaded, "after": resident()})
+    switches = []
+    engine = load(model)
+    for i in range(rounds):
+        started = time.perf_counter()
+        engine.close()
+        engine = LlamaEngine.load(copy if i % 2 == 0 else model, options)
+        switches.append((time.perf_counter() - started) * 1000)
+        engine.chat(hello, reply)
+    engine.close()
+    return {"bare": bare, "imported": imported, "cycles": cycles, "switch_ms": switches,
+            "model_bytes": model.stat().st_size}
+
+
+def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="candeia-mem-") as tmp:
+        copy = Path(tmp) / model.name
+        shutil.copyfile(model, copy)
+        out = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--child", "--model", str(model),
+                              "--copy", str(copy), "--threads", str(threads), "--rounds", str(rounds)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def rows(result: dict[str, Any]) -> list[list[Any]]:
+    mb = 2**20
+    first, *steady = result["cycles"]
+
+    def residual(cycle: dict[str, int]) -> str:
+        extra = cycle["after"] - cycle["before"]
+        return f"{extra / mb:+.1f} MB ({extra / cycle['before'] * 100:+.1f} %)"
+
+    worst = max(steady, key=lambda c: c["after"] - c["before"])
+    library = (result["imported"] - result["bare"]) / mb
+    return [
+        ["resident memory with the model loaded (MB)", f"{statistics.median(c['loaded'] for c in steady) / mb:.0f}",
+         f"model file {result['model_bytes'] / mb:.0f} MB"],
+        ["after unload vs before load, first load", residual(first),
+         f"within 5 % (importing llama-cpp-python before it: +{library:.0f} MB, kept)"],
+        ["after unload vs before load, later loads (worst)", residual(worst), "within 5 %"],
+        ["model switch: unload + load (ms), median", f"{statistics.median(result['switch_ms']):.0f}", "< 1000 ms"],
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, type=Path)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--copy", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.model, args.copy, args.threads, args.rounds)))
+        return 0
+    before = load_average()
+    result = run(args.model, args.threads, args.rounds)
+    result["load_average"] = before
+    print(f"model: {args.model.name}, load average {before}")
+    print(markdown_table(["memory and switching", "measured", "target"], rows(result)))
+    print(f"JSON: {write_json('memory', result, args.json)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

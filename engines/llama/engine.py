@@ -66,7 +66,9 @@ def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
             n_ctx=context_size,
             n_batch=min(options.batch_size, context_size),
             n_ubatch=min(options.micro_batch_size, options.batch_size, context_size),
-            flash_attn=options.flash_attention,
+            # Requested outright only on the CPU, where it is always supported (llama-cpp-python has no "auto");
+            # an offloaded model keeps llama.cpp's safe default rather than fail on a device without it.
+            flash_attn=options.flash_attention and options.gpu_layers == 0,
             n_threads=options.threads,
             n_threads_batch=options.threads,
             n_gpu_layers=options.gpu_layers,

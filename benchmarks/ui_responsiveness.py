@@ -15,29 +15,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from .download import start_hub
 from .report import load_average, markdown_table, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "Count from 1 to 300, one number per line."
 SEED = 2
-
-
-def _hub(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    hub = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_hub.py"), str(folder)],
-                           stdout=subprocess.PIPE, text=True)
-    assert hub.stdout is not None
-    url = hub.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        hub.kill()
-        raise SystemExit("the local hub did not start")
-    return hub, url
 
 
 def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
@@ -67,7 +56,7 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
     serve = tmp / "serve"
     serve.mkdir()
     (serve / "download.gguf").symlink_to(model_path)  # the download is a second copy of the model
-    hub, url = _hub(serve)
+    hub, url = start_hub(serve)
     try:
         settings = Settings(hf_endpoint=url) if threads is None else Settings(threads=threads, hf_endpoint=url)
         save_settings(settings)

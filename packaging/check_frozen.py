@@ -68,6 +68,8 @@ class Frozen:
         except subprocess.TimeoutExpired as exc:
             out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
             result = subprocess.CompletedProcess(exc.cmd, 124, out, f"timed out after {timeout:.0f} s")
+        except OSError as exc:  # a half-built bundle: the executable is missing or not executable
+            result = subprocess.CompletedProcess([exe, *args], 127, "", f"cannot run {exe}: {exc.strerror or exc}")
         return result, time.perf_counter() - started
 
 
@@ -113,7 +115,10 @@ def check_archive(report: Report, bundle: Path, work: Path, env: dict[str, str])
         report.check("linux .tar.gz", False, f"none in {bundle.parent}")
         return
     with tarfile.open(archives[-1]) as tar:
-        tar.extractall(work / "unpacked", filter="tar")
+        if hasattr(tarfile, "tar_filter"):  # Python 3.10.12+/3.11.4+: refuse absolute paths and links out
+            tar.extractall(work / "unpacked", filter="tar")
+        else:
+            tar.extractall(work / "unpacked")  # our own archive, just built
     [top] = list((work / "unpacked").iterdir())
     unpacked = Frozen(top, env)
     results = [unpacked.run(exe, "--version", timeout=60)[0] for exe in ("candeia-cli", "candeia")]
@@ -210,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "build" / "frozen-report.json")
     args = parser.parse_args(argv)
     bundle = args.bundle.resolve()
+    if not (bundle / "candeia-cli").is_file() and not (bundle / "candeia-cli.exe").is_file():
+        parser.error(f"{bundle} is not a built bundle (no candeia-cli in it); run packaging/build.py first")
     report = Report()
     check_bundle(report, bundle)
     with tempfile.TemporaryDirectory(prefix="candeia-frozen-") as tmp:

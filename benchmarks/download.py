@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.hub import start_hub  # noqa: E402  (this file also runs as a script)
+
 
 def make_file(path: Path, size: int) -> None:
     block = os.urandom(16 << 20)
@@ -37,17 +39,6 @@ def make_file(path: Path, size: int) -> None:
             n = min(left, len(block))
             fh.write(block[:n])
             left -= n
-
-
-def start_hub(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    hub = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_hub.py"), str(folder)],
-                           stdout=subprocess.PIPE, text=True)
-    assert hub.stdout is not None
-    url = hub.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        hub.kill()
-        raise SystemExit("the fake hub did not start")
-    return hub, url
 
 
 def run_curl(url: str, out: str) -> float:

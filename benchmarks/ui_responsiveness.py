@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .download import start_hub
+from .hub import start_hub
 from .report import load_average, markdown_table, write_json
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import generation, memory, startup, ui_responsiveness
-from .report import RESULTS_DIR, load_average, machine, markdown_table, write_json
+from .report import RESULTS_DIR, existing_file, load_average, machine, markdown_table, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("generation", "memory", "startup", "ui")
@@ -39,14 +39,17 @@ def _part(module: str, args: list[str], json_path: Path) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", f"benchmarks.{module}", *args, "--json", str(json_path)]
     print(f"$ {' '.join(command[1:])}", flush=True)
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    done = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmarks: {module} failed (exit {done.returncode}); see its output above")
     result: dict[str, Any] = json.loads(json_path.read_text())
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path, help="the GGUF to measure (gemma-3-270m Q4_K_M here)")
+    parser.add_argument("--model", required=True, type=existing_file,
+                        help="the GGUF to measure (gemma-3-270m Q4_K_M here)")
     parser.add_argument("--llama-bench", type=Path, help="llama.cpp's llama-bench, built from the same llama.cpp")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved generation rounds")
@@ -54,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with", dest="extras", default="", help=f"also run: {','.join(EXTRAS)}")
     args = parser.parse_args(argv)
     parts = [p for p in args.only.split(",") if p]
+    extras = [e for e in args.extras.split(",") if e]
+    unknown = [p for p in parts if p not in PARTS] + [e for e in extras if e not in EXTRAS]
+    if unknown or not parts + extras:
+        parser.error(f"unknown part(s): {', '.join(unknown)}" if unknown else "nothing to run")
     model, threads = str(args.model.resolve()), str(args.threads)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                               RESULTS_DIR / "ui_responsiveness.json")
         table += [[r[0], r[1], "", r[2]] for r in ui_responsiveness.rows(results["ui"])]
     extras_out: dict[str, str] = {}
-    for name in [e for e in args.extras.split(",") if e]:
+    for name in extras:
         print(f"$ {' '.join(EXTRAS[name][1:])}", flush=True)
         done = subprocess.run(EXTRAS[name], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                               capture_output=True, text=True, check=False)

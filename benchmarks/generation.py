@@ -31,7 +31,7 @@ from typing import Any
 
 from engines.llama import Finished, LlamaEngine, LoadOptions, SamplingOptions, TextDelta
 
-from .report import load_average, markdown_table, write_json
+from .report import existing_file, load_average, markdown_table, write_json
 
 PP_TOKENS = 512
 TG_TOKENS = 128
@@ -225,7 +225,7 @@ HEADERS = ["generation", "Candeia", "raw llama-cpp-python", "llama-bench", "Cand
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path)
+    parser.add_argument("--model", required=True, type=existing_file)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")

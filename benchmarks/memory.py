@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .report import load_average, markdown_table, write_json
+from .report import existing_file, load_average, markdown_table, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,7 +110,7 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path)
+    parser.add_argument("--model", required=True, type=existing_file)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)

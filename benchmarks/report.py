@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -10,6 +11,14 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "bench-results"
+
+
+def existing_file(text: str) -> Path:
+    """argparse type for a model path: a missing file is a usage error, not a traceback from a loader."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} is not a file")
+    return path
 
 
 def machine() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .hub import start_hub
-from .report import load_average, markdown_table, write_json
+from .report import existing_file, load_average, markdown_table, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "Count from 1 to 300, one number per line."
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokens", type=int, default=500)
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: the Settings default)")
-    parser.add_argument("--model", type=Path)
+    parser.add_argument("--model", type=existing_file)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     before = load_average()

@@ -17,18 +17,10 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from .sysinfo import process_memory_bytes
+
 ENV = "CANDEIA_STARTUP_PROBE"
 HEAVY_MODULES = ("llama_cpp", "onnxruntime", "torch", "transformers")
-
-
-def resident_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        import resource
-
-        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # peak, where statm is missing
 
 
 def _report(event: str, **extra: Any) -> None:
@@ -50,12 +42,12 @@ class _FirstPaint(QObject):
         return False
 
     def _painted(self) -> None:
-        _report("painted", rss_bytes=resident_bytes())
+        _report("painted", rss_bytes=process_memory_bytes())
         QTimer.singleShot(int(self._idle_s * 1000), self._idle)
 
     def _idle(self) -> None:
         heavy = [name for name in HEAVY_MODULES if name in sys.modules]
-        _report("idle", rss_bytes=resident_bytes(), heavy_modules=heavy)
+        _report("idle", rss_bytes=process_memory_bytes(), heavy_modules=heavy)
         QApplication.quit()
 
 

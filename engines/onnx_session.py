@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
         except Exception as exc:  # the copy is ours: never let it be the reason a good model fails
             log.warning("could not load the external-weights copy of %s (%s); loading the original", path.name,
                         str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__)
+            shutil.rmtree(copy.parent, ignore_errors=True)  # or every later load would try it again first
     try:
         return ort.InferenceSession(str(path), options, providers=chosen_providers)
     except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... classes

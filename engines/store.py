@@ -6,6 +6,7 @@ apps) or copied into the data folder. Each model gets a stable id when registere
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import time
@@ -25,6 +26,8 @@ from .errors import InvalidModelFileError, ModelNotFoundError, StoreError
 from .gguf_info import read_gguf
 from .onnx_info import inspect_onnx_folder
 from .paths import cache_dir, manifest_file, models_dir
+
+log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 COPY_CHUNK = 8 * 1024 * 1024
@@ -198,11 +201,14 @@ class ModelStore:
             if match is None:
                 raise ModelNotFoundError(f"no installed model has the id '{model_id}'")
             manifest.models.remove(match)
-        remove_derived(match.file, cache_dir())
         if delete_files and not match.linked:
             owned = self.owned_dir / match.id
             if owned.exists() and owned.resolve().is_relative_to(self.owned_dir.resolve()):
                 shutil.rmtree(owned, ignore_errors=True)
+        try:  # last: the model is already gone; a cache that can't be cleared now is dropped when next made
+            remove_derived(match.file, cache_dir())
+        except OSError as exc:
+            log.warning("could not clear the cached copies of %s: %s", match.id, exc)
         return match
 
     def update(self, model_id: str, **changes: Any) -> InstalledModel:

@@ -163,6 +163,21 @@ def test_no_room_on_disk_loads_the_original(folder: Path, every_file: None, monk
     assert "not enough free disk space" in caplog.text and not _entries()
 
 
+def test_a_copy_that_does_not_load_is_dropped_and_the_original_loads(folder: Path, every_file: None,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    source = folder / "encoder_model.onnx"
+    copy = external_weights_copy(source)
+    assert copy is not None
+    copy.with_name(copy.name + "_data").write_bytes(b"damaged")  # e.g. a truncated file after a crash
+    with caplog.at_level(logging.WARNING):
+        session = make_session(source, threads=1)
+    assert session.get_inputs()  # the original loaded
+    assert "could not load the external-weights copy" in caplog.text
+    assert not copy.parent.exists()  # not tried again on every later load
+    remade = external_weights_copy(source)
+    assert remade is not None and make_session(source, threads=1).get_inputs()
+
+
 def test_files_already_with_external_weights_are_used_as_they_are(folder: Path, every_file: None) -> None:
     from engines.convert import externalize_weights
 

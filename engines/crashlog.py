@@ -56,6 +56,7 @@ def install(program: str) -> Path | None:
         return None  # a read-only or missing data folder must not stop the app from starting
     faulthandler.enable(_fault_file, all_threads=True)
     previous = sys.excepthook
+    previous_thread_hook = threading.excepthook
 
     def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if not issubclass(exc_type, KeyboardInterrupt):
@@ -68,7 +69,7 @@ def install(program: str) -> Path | None:
             with contextlib.suppress(OSError):
                 write_crash(f"{program}: uncaught exception in thread {args.thread.name if args.thread else '?'}",
                             args.exc_type, args.exc_value, args.exc_traceback)
-        threading.__excepthook__(args)
+        previous_thread_hook(args)
 
     sys.excepthook = excepthook
     threading.excepthook = thread_hook

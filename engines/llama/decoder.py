@@ -35,7 +35,8 @@ class Sampler:
         lib = decoder.lib
         self._lib = lib
         self.chain: Any = None
-        if options.temperature <= 0.0 and options.repeat_penalty == 1.0:
+        self.greedy = options.temperature <= 0.0 and options.repeat_penalty == 1.0
+        if self.greedy:
             return  # nothing changes the logits: NativeDecoder.sample takes their argmax
         self.chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
         add = lib.llama_sampler_chain_add
@@ -129,8 +130,10 @@ class NativeDecoder:
             raise GenerationError(f"llama.cpp failed to decode (status {status})")
 
     def sample(self, sampler: Sampler) -> int:
-        if sampler.chain is None:
+        if sampler.greedy:
             return self.argmax()
+        if sampler.chain is None:
+            raise GenerationError("the sampler was already closed")
         return int(self._sample(sampler.chain, self._ctx, -1))
 
     def argmax(self) -> int:

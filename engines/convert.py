@@ -9,6 +9,7 @@ MatMulNBits 8-bit blocks for its per-token weights (nbits.py), faster at one row
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from typing import Any, Literal
 from .errors import CandeiaError, InvalidModelFileError
 from .paths import models_dir
 from .store import InstalledModel, ModelStore, slugify
+
+log = logging.getLogger(__name__)
 
 ConvertTask = Literal["translate", "caption"]
 _OPTIMUM_TASKS = {"translate": "text2text-generation-with-past", "caption": "image-to-text-with-past"}
@@ -89,6 +92,11 @@ def quantize_int8(folder: Path, matmul_only: bool = True, decoder_nbits: bool = 
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:  # pragma: no cover - onnxruntime is always installed with an extra
         raise ConvertUnavailableError(f"quantizing needs onnxruntime; install it with: {INSTALL_HINT}") from exc
+    from .nbits import nbits_available
+
+    if decoder_nbits and not nbits_available():
+        log.warning("this ONNX Runtime has no 8-bit block quantizer; decoders get dynamic int8 instead")
+        decoder_nbits = False
     written = []
     for graph in sorted(folder.glob("*.onnx")):
         if graph.stem.endswith(("_quantized", "_int8")):

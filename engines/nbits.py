@@ -39,6 +39,15 @@ def _attrs(node: Any) -> dict[str, Any]:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
+def nbits_available() -> bool:
+    """Whether this ONNX Runtime has the 8-bit block packer (a private helper of recent releases)."""
+    try:
+        from onnxruntime.capi._pybind_state import quantize_matmul_8bits  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _pack(weight: np.ndarray[Any, Any], block_size: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(packed [N, blocks, block_size] uint8, scales [N, blocks]) of a [K, N] fp32 weight."""
     from onnxruntime.capi._pybind_state import quantize_matmul_8bits

@@ -55,3 +55,17 @@ def test_nbits_decoder_is_split_specialized_and_agrees(nbits_folder: Path) -> No
     for beams in (1, 2):
         settings = model.settings_for(CaptionOptions(max_new_tokens=10, num_beams=beams))
         assert model.generate(pixels, settings) == plain.generate(pixels, settings)
+
+
+
+def test_without_the_block_quantizer_decoders_get_dynamic_int8(tiny_captioner: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older ONNX Runtime lacks the private 8-bit packer: conversion still works, with the old recipe."""
+    import engines.nbits
+
+    folder = tmp_path / "onnx"
+    shutil.copytree(tiny_captioner / "onnx", folder)
+    monkeypatch.setattr(engines.nbits, "nbits_available", lambda: False)
+    quantize_int8(folder, decoder_nbits=True)
+    decoder = _ops(folder / "decoder_model_merged_quantized.onnx")
+    assert "MatMulNBits" not in decoder and "MatMulInteger" in decoder

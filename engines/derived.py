@@ -10,12 +10,14 @@ how removing a model from the store finds and deletes what was derived from it (
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SOURCE_FILE = "source.json"
 SPACE_MARGIN = 64 << 20  # leave the disk this much besides the entry itself
+ABANDONED_WORK_S = 6 * 3600  # a build folder this old belongs to a process that died
 
 
 def entry_key(source: Path, version: str) -> str:
@@ -47,8 +50,13 @@ def _source_of(entry: Path) -> Path | None:
 
 def _drop_stale(root: Path, source: Path, keep: str) -> None:
     """Entries made from an older version of `source`, or from files that are gone (a model deleted or
-    moved outside Candeia)."""
+    moved outside Candeia), and work folders of builds that never finished."""
     for entry in root.iterdir():
+        if entry.name.startswith(".work-") and entry.is_dir():
+            with contextlib.suppress(OSError):  # left by a build the app was killed in; a live one is younger
+                if time.time() - entry.stat().st_mtime > ABANDONED_WORK_S:
+                    shutil.rmtree(entry, ignore_errors=True)
+            continue
         if entry.name == keep or not entry.is_dir() or entry.name.startswith("."):
             continue
         made_from = _source_of(entry)

@@ -212,6 +212,19 @@ def test_entries_of_deleted_sources_go_when_the_next_one_is_made(tmp_path: Path)
     assert second is not None and not first.exists() and [p.name for p in root.iterdir()] == [second.name]
 
 
+def test_work_folders_of_killed_builds_go_when_old(tmp_path: Path) -> None:
+    root = cache_dir() / "some-kind"
+    abandoned, live = root / ".work-abandoned", root / ".work-live"
+    for folder in (abandoned, live):
+        folder.mkdir(parents=True)
+        (folder / "half.onnx_data").write_bytes(b"partial")
+    os.utime(abandoned, (0, 0))  # a build from long ago whose process was killed
+    source = tmp_path / "model.onnx"
+    source.write_bytes(b"model")
+    assert derived_entry(source, root, "1", lambda work: (work / "out").write_bytes(b"d") > 0, expect=["out"])
+    assert not abandoned.exists() and live.is_dir()  # a young one may be another process's build
+
+
 def test_captioning_models_load_from_the_copy_too(tiny_captioner: Path, every_file: None,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np

@@ -74,7 +74,9 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
         # never stops early anyway): the reply must stream for the whole measurement.
         chat.sampling.set_values({"max_tokens": tokens, "context_size": 4096, "seed": SEED})
         chat._sampling_changed(chat.sampling.values())
-        for _ in range(20):  # let the window settle (first paints, hardware detection)
+        # Let the window settle (first paints, hardware detection, the chat's warm-up): half a second,
+        # less than anyone takes to type a first message.
+        for _ in range(50):
             app.processEvents()
             time.sleep(0.01)
         probe = StallProbe()

@@ -40,6 +40,11 @@ from .workers import Task, TaskRunner
 
 PAGES = ("chat", "translate", "caption", "models", "settings")
 MEMORY_POLL_MS = 2000
+# Background threads (a download's hashing loop, a model's metadata check) run Python too, and the
+# UI thread waits for the GIL every time Qt calls into a Python widget: up to the switch interval
+# (5 ms by default) per call, 40-70 ms for the first message's layout. A shorter interval keeps
+# those waits short; the extra switching costs the worker threads well under 1 %.
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def window_settings() -> QSettings:
@@ -52,6 +57,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ctx: AppContext | None = None) -> None:
         super().__init__()
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self._closed = False
         self.restart_after_relocation = True  # tests turn these off
         self.show_relocation_errors = True

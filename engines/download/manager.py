@@ -14,6 +14,7 @@ import queue
 import threading
 from collections.abc import Callable
 
+from ..priority import lower_this_thread
 from ..store import InstalledModel
 from .control import DownloadControl
 from .downloader import Downloader
@@ -133,6 +134,7 @@ class DownloadManager:
                 job._finish(JobStatus.paused if not cancel else JobStatus.cancelled)
 
     def _work(self) -> None:
+        lower_this_thread()  # hashing and writing must not take the UI's turn on a small machine
         while True:
             job = self._queue.get()
             if job is None:

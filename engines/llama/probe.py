@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InvalidModelFileError
+from ..priority import lower_this_process
 from ..resources import bundle_root, bundled_executable, is_frozen
 
 PROBE_TIMEOUT_S = 300.0
@@ -70,6 +71,8 @@ def run_probe_child(path: str) -> int:
 
 def _child(path: str) -> int:
     from .native import llama_cpp_module
+
+    lower_this_process()  # the app that waits for this may be streaming a reply on the same cores
 
     llama_cpp = llama_cpp_module()
     llm = llama_cpp.Llama(model_path=path, n_ctx=64, n_batch=64, n_threads=1, n_gpu_layers=0, verbose=False)

@@ -294,3 +294,22 @@ def test_closing_while_the_model_loads(qtbot: QtBot, main_window: MainWindow) ->
     chat.send("Close now")  # queues the load, then the reply
     main_window.close()
     assert main_window.ctx.session.model is None
+
+
+def test_first_message_finds_its_widgets_warmed_up(qtbot: QtBot, main_window: MainWindow) -> None:
+    """The chat page renders message icons and polishes a message of each kind while idle, so the
+    first Send does not pay for it on the UI thread."""
+    import sys
+
+    from desktop import theme
+    from desktop.pages.chat.message_view import WARM_UP_TEXT, MessageWidget
+
+    chat = main_window.chat
+    main_window.show()
+    qtbot.waitUntil(lambda: chat.warmed_up, timeout=5_000)
+    assert sys.getswitchinterval() <= 0.0005  # worker threads hand the GIL back to the UI quickly
+    rendered = theme._icon.cache_info().misses
+    widget = MessageWidget("assistant", "hello")
+    assert theme._icon.cache_info().misses == rendered  # no icon rendered again
+    widget.deleteLater()
+    assert not [w for w in chat.view.messages() if w.text == WARM_UP_TEXT]  # nothing left in the conversation

@@ -67,6 +67,7 @@ def _selectable(label: QLabel) -> QLabel:
 
 
 STREAM_CHUNK = 1200  # characters per widget while a reply streams (see split_for_display)
+WARM_UP_TEXT = "Warm-up: **bold**, `code` and plain text"  # never shown; exercises the text paths
 
 
 class CodeBlock(QFrame):
@@ -288,6 +289,16 @@ class MessageView(QScrollArea):
     def messages(self) -> list[MessageWidget]:
         items = (self._layout.itemAt(i) for i in range(self._layout.count()))
         return [w for w in (item.widget() for item in items if item is not None) if isinstance(w, MessageWidget)]
+
+    def warm_up(self) -> None:
+        """Build, lay out and paint off-screen a throw-away message of each role, so that the first real
+        one does not pay for style sheets, fonts and icons on the UI thread."""
+        for role in ("user", "assistant"):
+            widget = MessageWidget(role, WARM_UP_TEXT, self.widget())
+            widget.hide()
+            widget.resize(max(self.viewport().width(), 400), 80)
+            widget.grab()
+            widget.deleteLater()
 
     def add(self, widget: MessageWidget) -> MessageWidget:
         self._layout.insertWidget(self._layout.count() - 1, widget)

@@ -7,11 +7,13 @@ conversation it belongs to: switching conversations mid-reply stops it and still
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engines.conversations import Conversation, StoredMessage, export_json, export_markdown
+from engines.errors import StoreError
 from engines.llama.template import Message
 from engines.models import load_options_from
 
@@ -44,6 +47,7 @@ from .presets import system_presets
 from .sampling_panel import SamplingPanel, card_defaults, sampling_from
 
 TITLE_LENGTH = 48
+WARM_UP_DELAY_MS = 100  # after the first paint, so start-up is not slowed
 
 
 class _Reply:
@@ -134,6 +138,25 @@ class ChatPage(QWidget):
         self.refresh_models()
         self.conversations.refresh()
         self._set_budget_text(self.tr("No model loaded"))
+        self._warm_up_queued = False
+        self.warmed_up = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._warm_up_queued:
+            self._warm_up_queued = True
+            QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Do the one-time work of a first message while the user is still typing it: render the
+        message icons, polish a message of each kind and read the messages table once. Done on the
+        first Send instead, it stalled the UI thread for 40-60 ms."""
+        if not self.isVisible():  # the window closed meanwhile (its history is closed too)
+            return
+        self.view.warm_up()
+        with contextlib.suppress(StoreError):  # only a head start: a real error shows on the real read
+            self.store.messages(-1)
+        self.warmed_up = True
 
     # -- building ------------------------------------------------------------------------------
     def _build_header(self) -> QHBoxLayout:

@@ -191,6 +191,14 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
     }
 
 
+def paired_ratio(runs: dict[str, list[float]], ours: str, theirs: str) -> float | None:
+    """Median of the per-round ratios: each round's contenders ran seconds apart, so a machine that
+    drifts between rounds moves both sides of a ratio together."""
+    if not runs.get(ours) or not runs.get(theirs):
+        return None
+    return statistics.median(a / b for a, b in zip(runs[ours], runs[theirs], strict=False))
+
+
 def rows(result: dict[str, Any]) -> list[list[Any]]:
     """Table rows: metric, Candeia, raw llama-cpp-python, llama-bench, Candeia / llama-bench, target."""
     med, best = result["median"], result["best"]
@@ -207,11 +215,17 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
             f"{ratio_med:.3f} ({ratio_best:.3f})" if ratio_med else "-",
             ">= 0.97 of llama-bench",
         ])
+        paired = paired_ratio(result["runs"], f"candeia_{key}", f"bench_{key}")
+        if paired is not None:
+            out[-1][4] += f"; per round {paired:.3f}"
         if f"bench_pylibs_{key}" in med:
             same = med[f"bench_pylibs_{key}"]
             out[-1][3] += f"; on llama-cpp-python's libraries {same:.1f} ({best[f'bench_pylibs_{key}']:.1f})"
             out[-1][4] += f"; same libraries {med[f'candeia_{key}'] / same:.3f} " \
                           f"({best[f'candeia_{key}'] / best[f'bench_pylibs_{key}']:.3f})"
+            paired = paired_ratio(result["runs"], f"candeia_{key}", f"bench_pylibs_{key}")
+            if paired is not None:
+                out[-1][4] += f", per round {paired:.3f}"
     delta = med["candeia_ttft_ms"] - med["raw_ttft_ms"]
     out.append(["time to first token (ms), median", f"{med['candeia_ttft_ms']:.1f}", f"{med['raw_ttft_ms']:.1f}",
                 "-", f"{delta:+.1f} ms vs raw", "<= raw + 15 ms"])

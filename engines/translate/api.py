@@ -148,13 +148,30 @@ class TranslationService:
             self._chat = (path, engine)
             return engine
 
-    def close(self) -> None:
-        with self._lock:
-            self._engines.clear()
+    def close_chat(self) -> None:
+        """Free the kept chat model (a translation still running on it is cancelled); ONNX models stay."""
         with self._chat_lock:
             chat, self._chat = self._chat, None
         if chat is not None:
             chat[1].close()
+
+    def release_uninstalled(self) -> None:
+        """Free every loaded model the store no longer lists (the GUI calls this after a removal)."""
+        installed = {m.path for m in self.store.installed()}
+        with self._lock:
+            for key in [k for k in self._engines if k not in installed]:
+                del self._engines[key]
+        with self._chat_lock:
+            chat = self._chat
+            if chat is None or str(chat[0]) in installed:
+                return
+            self._chat = None
+        chat[1].close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._engines.clear()
+        self.close_chat()
 
     def __enter__(self) -> TranslationService:
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,38 @@ def test_chosen_command() -> None:
     assert chosen_command(["models", "list"]) == "models"
     assert chosen_command(["--version"]) is None
     assert chosen_command(["nonsense"]) is None
+
+
+def run_python(code: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT_ROOT, env=dict(os.environ, CANDEIA_HOME=str(home)))
+
+
+def test_cli_records_unexpected_errors_in_the_crash_log(tmp_path: Path) -> None:
+    code = ("import sys, threading\n"
+            "from engines.cli import hardware_cmd, main\n"
+            "def broken(args):\n"
+            "    t = threading.Thread(target=lambda: 1 / 0, name='helper'); t.start(); t.join()\n"
+            "    raise ValueError('boom from a command')\n"
+            "hardware_cmd.run = broken\n"
+            "sys.argv = ['candeia-cli', 'hardware']\n"
+            "sys.exit(main.main())\n")
+    result = run_python(code, tmp_path)
+    log = tmp_path / "logs" / "crash.log"
+    assert result.returncode == 1
+    assert f"unexpected error: ValueError: boom from a command (run with --debug for details; the traceback is " \
+           f"in {log})" in result.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "candeia-cli: unexpected error\n" in text and "ValueError: boom from a command" in text
+    assert "candeia-cli: uncaught exception in thread helper" in text and "ZeroDivisionError" in text
+
+
+def test_cli_help_writes_no_crash_log_and_main_called_from_python_installs_none(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "engines.cli.main", "--version"], capture_output=True, text=True,
+                            timeout=60, cwd=PROJECT_ROOT, env=dict(os.environ, CANDEIA_HOME=str(tmp_path)))
+    assert result.returncode == 0 and not (tmp_path / "logs").exists()
+    code = ("import sys\nfrom engines.cli.main import main\nhook = sys.excepthook\n"
+            "main(['models', 'list'])\nprint(sys.excepthook is hook)\n")
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True") and not (tmp_path / "logs").exists()

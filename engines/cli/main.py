@@ -8,6 +8,7 @@ they pull in llama.cpp's engine, pydantic, jinja2 and the downloader, which `can
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import traceback
@@ -99,6 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = chosen_command(args_list)
     parser = build_parser([command] if command else [])
     args = parser.parse_args(args_list)
+    crash_log = None
+    if argv is None:  # the program itself, not main() called with arguments from Python (tests)
+        from .. import crashlog
+
+        # after parsing: --help and --version write nothing; the probe child above crashes on purpose
+        crash_log = crashlog.install("candeia-cli")
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="candeia-cli: %(levelname)s: %(message)s",
@@ -123,7 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last line of defence: one sentence, no traceback unless asked
         if args.debug:
             traceback.print_exc()
-        print(f"candeia-cli: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        where = ""
+        if crash_log is not None:  # a bug, not a user's mistake: keep its traceback for a report
+            from ..crashlog import write_crash
+
+            with contextlib.suppress(OSError):
+                log = write_crash("candeia-cli: unexpected error", type(exc), exc, exc.__traceback__)
+                where = f"; the traceback is in {log}"
+        print(f"candeia-cli: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details{where})",
               file=sys.stderr)
         return EXIT_ERROR
 

@@ -28,11 +28,6 @@ class EncoderDecoderGraphs:
     decoder_merged: Path | None
     decoder: Path | None  # with decoder_with_past, only when there is no merged decoder
     decoder_with_past: Path | None
-    suffix: str
-
-    @property
-    def files(self) -> list[Path]:
-        return [p for p in (self.encoder, self.decoder_merged, self.decoder, self.decoder_with_past) if p is not None]
 
 
 def read_json(path: Path, *, missing: str | None) -> dict[str, Any]:
@@ -70,4 +65,4 @@ def find_graphs(folder: Path, suffix: str) -> EncoderDecoderGraphs | None:
     if encoder is None or (merged is None and (plain is None or with_past is None)):
         return None
     return EncoderDecoderGraphs(encoder=encoder, decoder_merged=merged, decoder=None if merged else plain,
-                                decoder_with_past=None if merged else with_past, suffix=suffix)
+                                decoder_with_past=None if merged else with_past)

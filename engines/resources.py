@@ -17,7 +17,8 @@ def is_frozen() -> bool:
 
 
 def bundle_root() -> Path:
-    """The folder that holds `engines/`, `desktop/` and `model_cards/` (the bundle's data folder when frozen)."""
+    """The folder that holds `engines/` and `desktop/`: the checkout, site-packages for a wheel, or the bundle's
+    data folder when frozen. Shipped data lives inside those packages (package data in pyproject.toml)."""
     if is_frozen():
         return Path(getattr(sys, "_MEIPASS"))  # noqa: B009 (set by the PyInstaller bootloader only)
     return Path(__file__).resolve().parents[1]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from engines.cli.main import COMMANDS, build_parser, chosen_command
 from malformed import make_corpus
-from tests_support import run_cli
+from tests_support import PROJECT_ROOT, run_cli
+
+# What the commands pull in; `candeia-cli --version` and `--help` must import none of it.
+HEAVY = ("llama_cpp", "onnxruntime", "huggingface_hub", "numpy", "pydantic", "jinja2", "tokenizers")
 
 
 def one_error_line(stderr: str) -> str:
@@ -163,3 +170,76 @@ def test_ctrl_c_stops_the_reply_and_keeps_what_was_said(tmp_path: Path) -> None:
     assert "Traceback" not in err
     words = (first + out).split()
     assert 0 < len(words) < 1500, "stopped long before the context filled"
+
+
+def imported_by(*args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run `candeia-cli ARGS` under `-X importtime`; returns the run and every module it imported."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "engines.cli.main", *args],
+                            capture_output=True, text=True, timeout=60, cwd=PROJECT_ROOT)
+    modules = [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+               if line.startswith("import time:") and "|" in line][1:]  # [0]: the header
+    assert "engines.cli.main" in modules  # the report was read
+    return result, modules
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help_import_no_command(args: list[str]) -> None:
+    result, modules = imported_by(*args)
+    assert result.returncode == 0
+    assert "candeia" in result.stdout
+    assert [m for m in modules if m.split(".")[0] in HEAVY] == []
+    assert [m for m in modules if m.startswith("engines.cli.") and m != "engines.cli.main"] == []
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    result, modules = imported_by("info", "--help")
+    assert result.returncode == 0 and "--ctx" in result.stdout
+    assert {m for m in modules if m.startswith("engines.cli.") and m != "engines.cli.main"} == {"engines.cli.info_cmd"}
+
+
+def test_the_short_help_matches_what_each_command_registers() -> None:
+    assert build_parser([]).format_help() == build_parser().format_help()
+    assert all(f"    {name} " in build_parser().format_help() or f"    {name}\n" in build_parser().format_help()
+               for name in COMMANDS)
+
+
+def test_chosen_command() -> None:
+    assert chosen_command(["--debug", "chat", "-m", "x"]) == "chat"
+    assert chosen_command(["models", "list"]) == "models"
+    assert chosen_command(["--version"]) is None
+    assert chosen_command(["nonsense"]) is None
+
+
+def run_python(code: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT_ROOT, env=dict(os.environ, CANDEIA_HOME=str(home)))
+
+
+def test_cli_records_unexpected_errors_in_the_crash_log(tmp_path: Path) -> None:
+    code = ("import sys, threading\n"
+            "from engines.cli import hardware_cmd, main\n"
+            "def broken(args):\n"
+            "    t = threading.Thread(target=lambda: 1 / 0, name='helper'); t.start(); t.join()\n"
+            "    raise ValueError('boom from a command')\n"
+            "hardware_cmd.run = broken\n"
+            "sys.argv = ['candeia-cli', 'hardware']\n"
+            "sys.exit(main.main())\n")
+    result = run_python(code, tmp_path)
+    log = tmp_path / "logs" / "crash.log"
+    assert result.returncode == 1
+    assert f"unexpected error: ValueError: boom from a command (run with --debug for details; the traceback is " \
+           f"in {log})" in result.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "candeia-cli: unexpected error\n" in text and "ValueError: boom from a command" in text
+    assert "candeia-cli: uncaught exception in thread helper" in text and "ZeroDivisionError" in text
+
+
+def test_cli_help_writes_no_crash_log_and_main_called_from_python_installs_none(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "engines.cli.main", "--version"], capture_output=True, text=True,
+                            timeout=60, cwd=PROJECT_ROOT, env=dict(os.environ, CANDEIA_HOME=str(tmp_path)))
+    assert result.returncode == 0 and not (tmp_path / "logs").exists()
+    code = ("import sys\nfrom engines.cli.main import main\nhook = sys.excepthook\n"
+            "main(['models', 'list'])\nprint(sys.excepthook is hook)\n")
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True") and not (tmp_path / "logs").exists()

@@ -18,8 +18,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 
 def builtin_cards_dir() -> Path:
-    """The catalog shipped with the app (`model_cards/` at the project root or in the bundle)."""
-    return resource_path("model_cards")
+    """The catalog shipped with the app: `engines/model_cards/`, package data (a checkout, a wheel, the bundle)."""
+    return resource_path("engines", "model_cards")
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -1,23 +1,73 @@
-"""Entry point of `candeia-cli`: parse arguments, run one command, turn errors into one line."""
+"""Entry point of `candeia-cli`: parse arguments, run one command, turn errors into one line.
+
+A command's module is imported only when that command runs (or shows its own help): between them
+they pull in llama.cpp's engine, pydantic, jinja2 and the downloader, which `candeia-cli --help`,
+`--version` and every other command do without.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from types import ModuleType
 
 from .. import __version__
 from ..errors import CandeiaError, UsageError
-from . import caption_cmd, chat_cmd, hardware_cmd, info_cmd, models_cmd, translate_cmd
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each command and its one-line help, shown by `candeia-cli --help` without importing the command
+# (tests/test_cli.py checks these match the help each module registers).
+COMMANDS = {
+    "caption": "caption images or folders of images",
+    "chat": "chat with a GGUF model",
+    "info": "show a model's metadata without loading it",
+    "models": "the catalog, downloads, and installed models",
+    "hardware": "CPU, memory, GPUs and accelerators Candeia can use",
+    "translate": "translate text, Markdown or subtitles",
+}
+
+
+def command_module(name: str) -> ModuleType:
+    """Import one command's module. Plain imports, so PyInstaller's analysis still finds every one."""
+    if name == "caption":
+        from . import caption_cmd
+
+        return caption_cmd
+    if name == "chat":
+        from . import chat_cmd
+
+        return chat_cmd
+    if name == "info":
+        from . import info_cmd
+
+        return info_cmd
+    if name == "models":
+        from . import models_cmd
+
+        return models_cmd
+    if name == "hardware":
+        from . import hardware_cmd
+
+        return hardware_cmd
+    if name == "translate":
+        from . import translate_cmd
+
+        return translate_cmd
+    raise KeyError(name)
+
+
+def build_parser(load: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the full arguments of the commands in `load` (every command when None);
+    the others are listed with their help only."""
+    loaded = set(COMMANDS if load is None else load)
     parser = argparse.ArgumentParser(
         prog="candeia-cli",
         description="Candeia: chat with local models, offline.",
@@ -26,13 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    caption_cmd.register(commands)
-    chat_cmd.register(commands)
-    info_cmd.register(commands)
-    models_cmd.register(commands)
-    hardware_cmd.register(commands)
-    translate_cmd.register(commands)
+    for name, summary in COMMANDS.items():
+        if name in loaded:
+            command_module(name).register(commands)
+        else:
+            commands.add_parser(name, help=summary)
     return parser
+
+
+def chosen_command(args: Sequence[str]) -> str | None:
+    """The command named on the command line: the first word that is not an option (the top-level
+    options take no values), if it is a command."""
+    word = next((a for a in args if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,8 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..llama.probe import run_probe_child
 
         return run_probe_child(args_list[1])
-    parser = build_parser()
+    command = chosen_command(args_list)
+    parser = build_parser([command] if command else [])
     args = parser.parse_args(args_list)
+    crash_log = None
+    if argv is None:  # the program itself, not main() called with arguments from Python (tests)
+        from .. import crashlog
+
+        # after parsing: --help and --version write nothing; the probe child above crashes on purpose
+        crash_log = crashlog.install("candeia-cli")
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="candeia-cli: %(levelname)s: %(message)s",
@@ -67,7 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last line of defence: one sentence, no traceback unless asked
         if args.debug:
             traceback.print_exc()
-        print(f"candeia-cli: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        where = ""
+        if crash_log is not None:  # a bug, not a user's mistake: keep its traceback for a report
+            from ..crashlog import write_crash
+
+            with contextlib.suppress(OSError):
+                log = write_crash("candeia-cli: unexpected error", type(exc), exc, exc.__traceback__)
+                where = f"; the traceback is in {log}"
+        print(f"candeia-cli: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details{where})",
               file=sys.stderr)
         return EXIT_ERROR
 

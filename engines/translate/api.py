@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import CandeiaError
+from ..errors import CandeiaError, EngineClosedError
 from ..jobs import CancelToken, ProgressCallback
 from ..models import resolve_model
 from ..store import InstalledModel, ModelFormat, ModelStore
@@ -106,7 +106,11 @@ class TranslationService:
         self._engines: dict[str, Seq2SeqEngine] = {}
         self._lock = threading.Lock()
         self._chat: tuple[Path, LlamaEngine] | None = None
-        self._chat_lock = threading.Lock()  # held while one loads: two callers must not load it twice
+        # Guards the three fields below; never held while a model loads or closes (seconds), so
+        # close() and the other callers are not kept waiting on llama.cpp.
+        self._chat_lock = threading.Condition()
+        self._chat_loading: Path | None = None  # one load at a time: other callers wait for it, never load twice
+        self._chat_epoch = 0  # bumped when the chat model is freed: a load begun before is dropped, not kept
 
     def engine(self, path: Path) -> Seq2SeqEngine:
         key = str(path)
@@ -138,23 +142,65 @@ class TranslationService:
         from ..models import open_chat_model
 
         with self._chat_lock:
-            if self._chat is not None:
-                kept_path, kept = self._chat
-                if kept_path == path and not kept.closed:
-                    return kept
-                self._chat = None
-                kept.close()  # a switch: a translation still running on the old model is cancelled
+            while True:
+                if self._chat is not None and self._chat[0] == path and not self._chat[1].closed:
+                    return self._chat[1]
+                if self._chat_loading is None:
+                    break
+                self._chat_lock.wait()  # another caller is loading one: see what it loaded, then decide
+            old, self._chat = self._chat, None
+            self._chat_loading = path
+            epoch = self._chat_epoch
+        try:
+            if old is not None:
+                old[1].close()  # a switch: a translation still running on the old model is cancelled
             engine = open_chat_model(ref, store=self.store)
+        except BaseException:
+            self._loaded(path, None, epoch)
+            raise
+        if not self._loaded(path, engine, epoch):
+            engine.close()
+            raise EngineClosedError("the chat model was unloaded while it loaded")
+        return engine
+
+    def _loaded(self, path: Path, engine: LlamaEngine | None, epoch: int) -> bool:
+        """End a load: keep `engine` unless the chat model was freed meanwhile. True when kept."""
+        with self._chat_lock:
+            self._chat_loading = None
+            self._chat_lock.notify_all()
+            if engine is None or epoch != self._chat_epoch:
+                return False
             self._chat = (path, engine)
-            return engine
+            return True
+
+    def close_chat(self) -> None:
+        """Free the kept chat model (a translation still running on it is cancelled, a load under way is
+        dropped when it ends); ONNX models stay. Returns without waiting for a load."""
+        with self._chat_lock:
+            self._chat_epoch += 1
+            chat, self._chat = self._chat, None
+        if chat is not None:
+            chat[1].close()
+
+    def release_uninstalled(self) -> None:
+        """Free every loaded model the store no longer lists (the GUI calls this after a removal)."""
+        installed = {m.path for m in self.store.installed()}
+        with self._lock:
+            for key in [k for k in self._engines if k not in installed]:
+                del self._engines[key]
+        with self._chat_lock:
+            if self._chat_loading is not None and str(self._chat_loading) not in installed:
+                self._chat_epoch += 1  # removed while it loads: dropped when the load ends
+            chat = self._chat
+            if chat is None or str(chat[0]) in installed:
+                return
+            self._chat = None
+        chat[1].close()
 
     def close(self) -> None:
         with self._lock:
             self._engines.clear()
-        with self._chat_lock:
-            chat, self._chat = self._chat, None
-        if chat is not None:
-            chat[1].close()
+        self.close_chat()
 
     def __enter__(self) -> TranslationService:
         return self

@@ -3,6 +3,11 @@
 Every run goes to one worker thread through `TaskRunner`; starting a run cancels the one before it
 (the core stops between batches), and a result is shown only if it belongs to the latest run, so
 fast typing never shows an older text's translation. Progress comes back through a queued signal.
+
+The page keeps one `TranslationService` and so its models, a chat model (LLM) included, between
+runs: translate-as-you-type must not reload a GGUF for every keystroke pause. Freeing the chat
+model (another model picked, a model removed) is queued on the same worker, after the run in
+flight, so the UI thread never waits on an unload and never races a run.
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ class TranslatePage(QWidget):
         self.ctx = ctx
         self.options = options
         self.service: TranslationService | None = None
+        self._chat_ref: str | None = None  # the chat model the service may hold (the last LLM run's)
         self.runner = TaskRunner("translate", 1, self)
         self.run: _Run | None = None
         self._runs = 0
@@ -275,9 +281,8 @@ class TranslatePage(QWidget):
     def refresh_models(self) -> None:
         """Fill the pickers from what is installed; keeps the user's choices where they still exist."""
         self.offer = read_offer(self.ctx.store, self.ctx.catalog, self.ctx.chat_models())
-        if self.service is not None and self.run is None:
-            self.service.close()  # a removed model must not stay loaded; the next run reloads what it needs
-            self.service = None
+        # a removed model must not stay loaded: freed on the worker, after the run in flight
+        self._on_worker("release removed models", lambda service: service.release_uninstalled())
         current = self.model_combo.currentData() if self.model_combo.count() else None
         self.model_combo.clear()
         if self.offer.translators or not self.offer.chat:
@@ -292,6 +297,11 @@ class TranslatePage(QWidget):
         self._update_empty_notice()
 
     def _model_changed(self) -> None:
+        if self._chat_ref is not None and self._chat_ref != self.selected_model():
+            self._chat_ref = None
+            if self.run is not None:
+                self.run.task.cancel.cancel()
+            self._on_worker("free chat model", lambda service: service.close_chat())
         self._fill_languages()
         self._languages_changed()
 
@@ -462,20 +472,16 @@ class TranslatePage(QWidget):
         self._runs += 1
         number = self._runs
         relay = self._progress
-        service = None if llm else self._service()
-        store = self.ctx.store
+        service = self._service()  # kept between runs, with its models (a chat model included)
+        if llm:
+            self._chat_ref = model
 
         def report(done: int, total: int) -> None:
             relay.changed.emit(number, done, total)
 
         def job(cancel: CancelToken) -> TranslationResult:
             cancel.raise_if_cancelled()
-            if service is not None:
-                return service.translate(text, target=target, source=source, kind=kind, model=model,
-                                         cancel=cancel, progress=report)
-            # a chat model: its own short-lived service, so the llama.cpp engine is freed after the run
-            with TranslationService(store) as own:
-                return own.translate(text, target=target, source=source, kind=kind, model=model,
+            return service.translate(text, target=target, source=source, kind=kind, model=model,
                                      cancel=cancel, progress=report)
 
         task = self.runner.start(f"translate {number}", job)
@@ -494,6 +500,13 @@ class TranslatePage(QWidget):
         if self.service is None:
             self.service = TranslationService(self.ctx.store, options=self.options)
         return self.service
+
+    def _on_worker(self, name: str, fn: Callable[[TranslationService], None]) -> None:
+        """Run `fn(service)` on the page's worker, in order after the runs already started."""
+        service = self.service
+        if service is None or self._closed:
+            return
+        self.runner.start(name, lambda cancel: fn(service))
 
     def _on_progress(self, number: int, done: int, total: int) -> None:
         if self.run is not None and self.run.number == number and total > 0:

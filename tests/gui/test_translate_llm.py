@@ -1,0 +1,142 @@
+"""The Translate page keeps a chat model (LLM) loaded between runs and frees it when it is no longer wanted.
+
+Real tiny GGUF models on the real llama.cpp engine; loads are counted at `open_chat_model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from pytestqt.qtbot import QtBot
+
+import engines.models
+from desktop import model_ops
+from desktop.appcontext import AppContext
+from desktop.pages.translate import TranslatePage
+from engines.llama.engine import LlamaEngine
+from engines.store import InstalledModel, ModelStore
+from engines.testing import write_tiny_llama
+from engines.translate import TranslationResult
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[LlamaEngine]:
+    """Every chat model loaded during the test, in order."""
+    real = engines.models.open_chat_model
+    loaded: list[LlamaEngine] = []
+
+    def counting(*args: Any, **kwargs: Any) -> LlamaEngine:
+        engine = real(*args, **kwargs)
+        loaded.append(engine)
+        return engine
+
+    monkeypatch.setattr(engines.models, "open_chat_model", counting)
+    return loaded
+
+
+@pytest.fixture
+def two_chat_models(installed_model: InstalledModel, tmp_path: Path) -> tuple[InstalledModel, InstalledModel]:
+    other = ModelStore().add(write_tiny_llama(tmp_path / "other-chat.gguf"), name="Other Chat")
+    return installed_model, other
+
+
+@pytest.fixture
+def ctx_page(qtbot: QtBot, two_chat_models: tuple[InstalledModel, InstalledModel]
+             ) -> Iterator[tuple[AppContext, TranslatePage]]:
+    ctx = AppContext()
+    page = TranslatePage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    yield ctx, page
+    page.shutdown()
+    ctx.shutdown()
+    QCoreApplication.processEvents()
+
+
+def pick(page: TranslatePage, ref: str) -> None:
+    """Choose a model the way the user does (the picker's `activated` signal)."""
+    index = page.model_combo.findData(ref)
+    assert index >= 0
+    page.model_combo.setCurrentIndex(index)
+    page.model_combo.activated.emit(index)
+
+
+def translate_now(qtbot: QtBot, page: TranslatePage, text: str) -> TranslationResult:
+    page.auto_check.setChecked(False)
+    page.select_languages("en", "pt")
+    page.source_edit.setPlainText(text)
+    with qtbot.waitSignal(page.translated, timeout=30_000) as blocker:
+        page.translate_button.click()
+    qtbot.waitUntil(lambda: page.run is None)
+    result = blocker.args[0]
+    assert isinstance(result, TranslationResult)
+    return result
+
+
+def idle(qtbot: QtBot, page: TranslatePage) -> None:
+    qtbot.waitUntil(lambda: not page.runner.busy, timeout=30_000)
+
+
+def test_two_runs_load_the_chat_model_once(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
+                                           loads: list[LlamaEngine],
+                                           two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
+    _, page = ctx_page
+    first, _ = two_chat_models
+    pick(page, first.id)
+    idle(qtbot, page)
+    translate_now(qtbot, page, "The water is hot.")
+    translate_now(qtbot, page, "The water is cold.")
+    assert len(loads) == 1 and not loads[0].closed  # kept for the next run, not reloaded
+
+
+def test_picking_another_model_frees_the_chat_model(
+        qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage], loads: list[LlamaEngine],
+        two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
+    _, page = ctx_page
+    first, second = two_chat_models
+    pick(page, first.id)
+    idle(qtbot, page)
+    result = translate_now(qtbot, page, "The water is hot.")
+    assert result.models == [Path(first.path).name]
+    assert len(loads) == 1
+    page.auto_check.setChecked(False)  # only the pick: no run follows it
+    pick(page, second.id)
+    qtbot.waitUntil(lambda: loads[0].closed, timeout=10_000)  # freed before any run asks for the other
+    assert len(loads) == 1
+    result = translate_now(qtbot, page, "The water is cold.")
+    assert result.models == [Path(second.path).name]
+    assert len(loads) == 2 and not loads[1].closed
+
+
+def test_removing_the_model_frees_it(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
+                                     loads: list[LlamaEngine],
+                                     two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
+    ctx, page = ctx_page
+    first, second = two_chat_models
+    pick(page, second.id)
+    idle(qtbot, page)
+    translate_now(qtbot, page, "The water is hot.")
+    assert len(loads) == 1 and not loads[0].closed
+    ctx.models_changed.emit()  # something else changed (a download): the model stays loaded
+    idle(qtbot, page)
+    assert not loads[0].closed
+    with qtbot.waitSignal(ctx.models_changed, timeout=10_000):
+        model_ops.delete_model(ctx, second.id)
+    qtbot.waitUntil(lambda: loads[0].closed, timeout=10_000)
+    assert page.model_combo.findData(second.id) < 0 and page.model_combo.findData(first.id) >= 0
+
+
+def test_closing_the_page_frees_the_chat_model(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
+                                               loads: list[LlamaEngine],
+                                               two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
+    _, page = ctx_page
+    first, _ = two_chat_models
+    pick(page, first.id)
+    idle(qtbot, page)
+    translate_now(qtbot, page, "The water is hot.")
+    page.shutdown()
+    assert len(loads) == 1 and loads[0].closed and page.service is None

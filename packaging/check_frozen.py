@@ -146,7 +146,7 @@ def check_catalog_and_hardware(report: Report, frozen: Frozen) -> None:
         cards = len(json.loads(catalog.stdout))
     except ValueError:
         cards = 0
-    report.check("candeia-cli models catalog (engines/model_cards/ in the bundle)",
+    report.check("candeia-cli models catalog (model_cards/ in the bundle)",
                  catalog.returncode == 0 and cards > 0, f"{cards} cards" if cards else _tail(catalog))
     hardware, _ = frozen.run("candeia-cli", "hardware", "--json")
     try:

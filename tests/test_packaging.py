@@ -69,7 +69,7 @@ def test_qt_translations_only_for_shipped_languages() -> None:
     assert not bundle_rules.keep_data("PySide6/Qt/translations/qtbase_de.qm")
     assert not bundle_rules.keep_data("PySide6/Qt/translations/qtwebengine_pt_BR.qm")
     assert bundle_rules.keep_data("desktop/resources/i18n/candeia_pt_BR.qm")  # ours are always kept
-    assert bundle_rules.keep_data("engines/model_cards/opus-mt-en-de.toml")
+    assert bundle_rules.keep_data("model_cards/opus-mt-en-de.toml")
     assert not bundle_rules.keep_data("libQt6Network.so.6")  # the link beside a pruned library goes too
 
 
@@ -195,7 +195,7 @@ def test_resources_from_source_and_from_a_bundle(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert bundle_root() == tmp_path
-    assert builtin_cards_dir() == tmp_path / "engines" / "model_cards"
+    assert builtin_cards_dir() == tmp_path / "model_cards"
 
 
 def test_frozen_probe_runs_in_the_console_executable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -31,16 +31,16 @@ def test_settings_round_trip_and_damage(candeia_home: Path) -> None:
 
 
 def test_every_shipped_card_validates() -> None:
-    cards = load_catalog(PROJECT_ROOT / "engines" / "model_cards")
+    cards = load_catalog(PROJECT_ROOT / "model_cards")
     assert len(cards) >= 4
-    files = sorted((PROJECT_ROOT / "engines" / "model_cards").glob("*.toml"))
+    files = sorted((PROJECT_ROOT / "model_cards").glob("*.toml"))
     assert [c.id for c in cards] == [f.stem for f in files]
     tasks = {t for c in cards for t in c.tasks}
     assert {"chat", "translate", "caption"} <= tasks
 
 
 def test_exported_json_schema_is_current() -> None:
-    exported = json.loads((PROJECT_ROOT / "engines" / "model_cards" / "schema.json").read_text())
+    exported = json.loads((PROJECT_ROOT / "model_cards" / "schema.json").read_text())
     assert exported == ModelCard.model_json_schema(), "run: python -m engines.cards.export_schema"
 
 

@@ -24,8 +24,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for package in ("engines", "desktop"):
-        shutil.copytree(ROOT / package, source / package, ignore=ignore)
+    for folder in ("engines", "desktop", "model_cards"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
@@ -41,7 +41,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_carries_every_card(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    shipped = {f"engines/model_cards/{p.name}" for p in (ROOT / "engines" / "model_cards").iterdir()}
+    shipped = {f"engines/model_cards/{p.name}" for p in (ROOT / "model_cards").iterdir()}
     assert any(name.endswith(".toml") for name in shipped) and "engines/model_cards/schema.json" in shipped
     assert shipped <= names
     assert not any(name.startswith("model_cards/") for name in names)  # nothing at the top of site-packages
@@ -60,4 +60,17 @@ def test_an_installed_wheel_finds_its_catalog(wheel: Path, tmp_path: Path) -> No
     package, cards_dir, count = result.stdout.splitlines()
     assert Path(package).is_relative_to(site)
     assert Path(cards_dir) == site / "engines" / "model_cards"
-    assert int(count) == len(list((ROOT / "engines" / "model_cards").glob("*.toml")))
+    assert int(count) == len(list((ROOT / "model_cards").glob("*.toml")))
+
+
+def test_the_wheel_carries_every_package(wheel: Path) -> None:
+    """pyproject.toml lists the packages (to map model_cards/ into engines/): a new one must be added there."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    packages = {p.parent.relative_to(ROOT).as_posix() for top in ("engines", "desktop")
+                for p in (ROOT / top).rglob("__init__.py") if "__pycache__" not in p.parts}
+    missing = sorted(package for package in packages if f"{package}/__init__.py" not in names)
+    assert not missing, f"add {missing} to [tool.setuptools] packages in pyproject.toml"
+    modules = {p.relative_to(ROOT).as_posix() for top in ("engines", "desktop") for p in (ROOT / top).rglob("*.py")
+               if "__pycache__" not in p.parts}
+    assert modules <= names

@@ -1,4 +1,4 @@
-"""Model cards: the typed schema for `engines/model_cards/*.toml` and the catalog loader."""
+"""Model cards: the typed schema for `model_cards/*.toml` and the catalog loader."""
 
 from .catalog import builtin_cards_dir, load_card, load_catalog
 from .schema import CardFile, Engine, FileRole, ModelCard, Recommended, Shape, Source, Task

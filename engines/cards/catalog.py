@@ -18,8 +18,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 
 def builtin_cards_dir() -> Path:
-    """The catalog shipped with the app: `engines/model_cards/`, package data (a checkout, a wheel, the bundle)."""
-    return resource_path("engines", "model_cards")
+    """The catalog shipped with the app: `model_cards/` at the top of a checkout or the bundle, or
+    `engines/model_cards/` where a wheel installed it (package data)."""
+    installed = Path(__file__).resolve().parents[1] / "model_cards"
+    return installed if installed.is_dir() else resource_path("model_cards")
 
 
 def _first_error(exc: ValidationError) -> str:

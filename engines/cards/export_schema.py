@@ -1,4 +1,4 @@
-"""Write `engines/model_cards/schema.json`, the JSON Schema card authors validate against."""
+"""Write `model_cards/schema.json`, the JSON Schema card authors validate against."""
 
 from __future__ import annotations
 

@@ -373,7 +373,9 @@ class ChatPage(QWidget):
                 title, model_id=self.current_model_id(), system_prompt=self.system_edit.toPlainText(),
                 sampling=self.sampling.values(),
             )
-            self.conversations.refresh(select=self.conv.id)
+            # Listed on the next turn of the event loop: the reply starts first (the list's query
+            # and rebuild would otherwise add to the one long stall of the click).
+            QTimer.singleShot(0, self, lambda conv_id=self.conv.id: self._list_new_conversation(conv_id))
         else:
             self._save_system_prompt()
         message = self.store.add_message(self.conv.id, "user", text)
@@ -381,6 +383,10 @@ class ChatPage(QWidget):
         self._add_widget(message)
         self.view.scroll_to_end()
         self._start_reply()
+
+    def _list_new_conversation(self, conversation_id: int) -> None:
+        with contextlib.suppress(StoreError):  # the window closed (and its history) in between
+            self.conversations.refresh(select=conversation_id)
 
     def _start_reply(self) -> None:
         assert self.conv is not None

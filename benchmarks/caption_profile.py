@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -21,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .caption import MODEL_DIR, images, load_average
+from .caption import MODEL_DIR, SPIN_ENV, images, load_average
 
 
 def _timed(session: Any, log: list[float]) -> None:
@@ -101,6 +102,8 @@ def op_profile(folder: str, variant: str | None, batch: int, threads: int, token
     options = ort.SessionOptions()
     options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     options.enable_profiling = True
+    if os.environ.get(SPIN_ENV) in ("0", "1"):  # as the engine's sessions (engines/onnx_session.py)
+        options.add_session_config_entry("session.intra_op.allow_spinning", os.environ[SPIN_ENV])
     options.profile_file_prefix = str(Path("/tmp") / "candeia-caption-step")
     step = ort.InferenceSession(str(step_path), options)
     cross = ort.InferenceSession(str(cross_path))

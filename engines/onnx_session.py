@@ -74,16 +74,23 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
 
 
 def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
-                 spin: bool | None = None, external_weights: bool = True, mem_pattern: bool = True) -> Any:
+                 spin: bool | None = None, external_weights: bool = True, mem_pattern: bool = True,
+                 stop_spinning: bool = False) -> Any:
     """`spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
     machine, much slower when other programs compete for the cores; None reads CANDEIA_ORT_SPIN (0/1).
-    `external_weights`: load a large single-file model from its external-weights copy (see above)."""
+    `external_weights`: load a large single-file model from its external-weights copy (see above).
+    `stop_spinning`: workers still spin between the ops of a run, but block as soon as a run ends
+    (`session.force_spinning_stop`). For an engine that chains several sessions (an encoder, then a
+    decoder), each session has its own pool, and an idle pool's spinning workers would otherwise take
+    cores from the next session's run for a while (docs/captioning.md)."""
     ort = ort_module()
     options = ort.SessionOptions()
     if spin is None and os.environ.get(SPIN_ENV) in ("0", "1"):
         spin = os.environ[SPIN_ENV] == "1"
     if spin is not None:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    if stop_spinning:
+        options.add_session_config_entry("session.force_spinning_stop", "1")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1

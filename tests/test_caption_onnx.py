@@ -15,6 +15,7 @@ from engines.caption.onnx_engine import OnnxCaptioner
 from engines.caption.types import CaptionOptions
 from engines.errors import GenerationError, InvalidModelFileError
 from engines.jobs import Cancelled, CancelToken
+from engines.onnx_session import make_session
 
 torch = pytest.importorskip("torch")
 
@@ -60,6 +61,16 @@ def test_folder_has_what_the_test_needs(captioner: OnnxCaptioner) -> None:
     assert captioner.files.decoder_merged is not None
     assert captioner.cross is not None, "the decoder should be split so cross-attention runs once per image"
     assert len(captioner.past_names) == 4 and len(captioner.cross_names) >= 4
+
+
+def test_sessions_stop_spinning_when_their_run_ends(tiny_captioner: Path, captioner: OnnxCaptioner) -> None:
+    """Each session has its own pool; an idle pool spinning on would take the cores from the next one."""
+    merged = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
+    for session in (captioner.encoder, captioner.cross, captioner.rest, merged.encoder, merged.rest):
+        assert session.get_session_options().get_session_config_entry("session.force_spinning_stop") == "1"
+    default = make_session(captioner.files.encoder, threads=1)  # other engines (translation) keep ORT's default
+    with pytest.raises(RuntimeError):
+        default.get_session_options().get_session_config_entry("session.force_spinning_stop")
 
 
 def test_unsplit_decoders_give_the_same_ids(tiny_captioner: Path, captioner: OnnxCaptioner, split_folder: Path,

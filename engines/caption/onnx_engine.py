@@ -66,20 +66,23 @@ class OnnxCaptioner:
         self.tokenizer = CaptionTokenizer(self.files.tokenizer, self.files.tokenizer_config)
         self.defaults = generation_defaults(self.files)
         self._settings_check()
-        self.encoder = make_session(self.files.encoder, threads, providers)
+        # every session has its own thread pool: its workers stop spinning when its run ends, or they
+        # would take the cores from the next session's run (encoder -> cross -> steps; docs/captioning.md)
+        self.encoder = make_session(self.files.encoder, threads, providers, stop_spinning=True)
         self.cross: Any = None
         halves = self._split_halves() if split else None
         if halves is not None:
-            self.cross = make_session(halves[0], threads, providers)
+            self.cross = make_session(halves[0], threads, providers, stop_spinning=True)
             # the specialized step's shapes are static enough for ORT's memory patterns, one block per
             # past length: at batch 8 that kept about 50 MB more than the steps need (docs/captioning.md)
-            self.first = self.rest = make_session(halves[1], threads, providers, mem_pattern=False)
+            self.first = self.rest = make_session(halves[1], threads, providers, mem_pattern=False,
+                                                  stop_spinning=True)
         elif self.files.decoder_merged is not None:
-            self.first = self.rest = make_session(self.files.decoder_merged, threads, providers)
+            self.first = self.rest = make_session(self.files.decoder_merged, threads, providers, stop_spinning=True)
         else:
             assert self.files.decoder is not None and self.files.decoder_with_past is not None
-            self.first = make_session(self.files.decoder, threads, providers)
-            self.rest = make_session(self.files.decoder_with_past, threads, providers)
+            self.first = make_session(self.files.decoder, threads, providers, stop_spinning=True)
+            self.rest = make_session(self.files.decoder_with_past, threads, providers, stop_spinning=True)
         self._check_io()
         self.load_ms = (time.perf_counter() - started) * 1000.0
 

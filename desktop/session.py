@@ -8,6 +8,7 @@ the UI in batches (at most one update every BATCH_SECONDS), never one signal per
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -23,7 +24,7 @@ from engines.llama.engine import Finished, LlamaEngine, LoadOptions, TextDelta
 from engines.llama.sampling import SamplingOptions
 from engines.llama.stats import GenerationStats
 from engines.llama.template import Message
-from engines.models import open_chat_model
+from engines.models import inspect_gguf, open_chat_model
 
 from .workers import Task, TaskRunner
 
@@ -133,6 +134,17 @@ class ModelSession(QObject):
         if ref == self.pending_ref:
             self.pending_ref = None
             self.load_failed.emit(error_text(error))
+
+    def prevalidate(self, ref: str) -> Task:
+        """Check `ref`'s file ahead of its load, while the user is still typing: the load then finds
+        it checked (engines.gguf_info.read_gguf_once) instead of walking its metadata at the click.
+        A problem is not reported here: the load reports it."""
+
+        def job(cancel: CancelToken) -> None:
+            with contextlib.suppress(CandeiaError, OSError):
+                inspect_gguf(ref)
+
+        return self._runner.start("validate", job)
 
     def unload(self) -> Task:
         self.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_json
 from .errors import InvalidModelFileError, ModelNotFoundError
-from .gguf_info import GGUFInfo, read_gguf
+from .gguf_info import GGUFInfo, read_gguf_once
 from .llama.engine import LlamaEngine, LoadOptions
 from .llama.probe import probe_gguf
 from .paths import cache_dir
@@ -109,7 +109,7 @@ def inspect_gguf(ref: str, store: ModelStore | None = None) -> tuple[ResolvedMod
     resolved = resolve_model(ref, store)
     if resolved.installed is not None and resolved.installed.format is not ModelFormat.gguf:
         raise InvalidModelFileError(resolved.path, "is an ONNX model, not a GGUF chat model")
-    return resolved, read_gguf(resolved.path)
+    return resolved, read_gguf_once(resolved.path)
 
 
 def open_chat_model(

@@ -103,3 +103,25 @@ def test_parser_agrees_with_the_reference_reader(tiny_gguf: Path) -> None:
             assert value == pytest.approx(expected)
         else:
             assert value == expected, key
+
+
+def test_a_validated_file_is_remembered_until_it_changes(tiny_gguf: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from engines import gguf_info
+
+    copy = tmp_path / "copy.gguf"
+    shutil.copy2(tiny_gguf, copy)
+    first = gguf_info.read_gguf_once(copy)
+    assert gguf_info.read_gguf_once(copy) is first  # the same file: not walked again
+    stat = copy.stat()
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # touched: checked again
+    second = gguf_info.read_gguf_once(copy)
+    assert second is not first and second == first
+    copy.write_bytes(copy.read_bytes()[:200])  # now damaged: the damage is found, nothing stale returned
+    with pytest.raises(InvalidModelFileError):
+        gguf_info.read_gguf_once(copy)
+    copy.unlink()
+    with pytest.raises(InvalidModelFileError, match="does not exist"):
+        gguf_info.read_gguf_once(copy)

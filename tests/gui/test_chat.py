@@ -313,3 +313,19 @@ def test_first_message_finds_its_widgets_warmed_up(qtbot: QtBot, main_window: Ma
     assert theme._icon.cache_info().misses == rendered  # no icon rendered again
     widget.deleteLater()
     assert not [w for w in chat.view.messages() if w.text == WARM_UP_TEXT]  # nothing left in the conversation
+
+
+def test_the_selected_model_is_checked_while_idle(qtbot: QtBot, main_window: MainWindow) -> None:
+    """The warm-up validates the selected GGUF on the model thread, so the click's load skips it."""
+    from engines import gguf_info
+    from engines.models import resolve_model
+
+    chat = main_window.chat
+    model_id = chat.current_model_id()
+    assert model_id is not None
+    path = str(resolve_model(model_id).path.resolve())
+    gguf_info._validated.clear()
+    main_window.show()
+    qtbot.waitUntil(lambda: chat.warmed_up, timeout=5_000)
+    qtbot.waitUntil(lambda: any(key[0] == path for key in gguf_info._validated), timeout=10_000)
+    assert chat.session.model is None  # checked, not loaded: memory stays free until the first message

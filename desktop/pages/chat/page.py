@@ -149,11 +149,15 @@ class ChatPage(QWidget):
 
     def _warm_up(self) -> None:
         """Do the one-time work of a first message while the user is still typing it: render the
-        message icons, polish a message of each kind and read the messages table once. Done on the
+        message icons, polish a message of each kind, check the selected model's file and read the
+        messages table once. Done on the
         first Send instead, it stalled the UI thread for 40-60 ms."""
         if not self.isVisible():  # the window closed meanwhile (its history is closed too)
             return
         self.view.warm_up()
+        model_id = self.current_model_id()
+        if model_id is not None and self.session.pending_ref is None:
+            self.session.prevalidate(model_id)
         with contextlib.suppress(StoreError):  # only a head start: a real error shows on the real read
             self.store.messages(-1)
         self.warmed_up = True

@@ -6,7 +6,8 @@
 Measured like llama-bench measures: pp512 is one 512-token prompt evaluated from an empty context;
 tg128 is 128 tokens generated one at a time from an empty context (a one-token prompt), greedy.
 Rounds are interleaved (llama-bench, raw, Candeia, llama-bench, ...) so load from other processes
-hits all three alike; the table shows the median and the best round of each.
+hits all three alike; the table shows the median and the best round of each. Each path runs in a
+process of its own: llama-bench and raw llama-cpp-python in child processes, Candeia's engine here.
 
 All paths use the same context settings as llama-bench's defaults: 2048-token batches split into
 512-token micro-batches, flash attention on, the same threads. Raw llama-cpp-python is its
@@ -24,8 +25,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ PP_TOKENS = 512
 TG_TOKENS = 128
 BATCH = 2048
 MICRO_BATCH = 512
+ROOT = Path(__file__).resolve().parents[1]
+CHILD_EXIT_TIMEOUT_S = 30
 TTFT_PROMPT = (
     "You are a helpful assistant running on a laptop without a network connection. "
     "Answer the question below briefly and precisely, in plain language.\n\n"
@@ -123,42 +124,99 @@ def candeia_ttft(engine: LlamaEngine, prompt: str) -> float:
     return ttft
 
 
+class RawProcess:
+    """Raw llama-cpp-python in a child process of its own, driven one command per line.
+
+    Each path gets a process to itself, as in an application: a second model (its weights
+    repacked for the CPU, its context and buffers) in the engine's process took up to a tenth off
+    the engine's decode speed, which would measure the neighbour rather than the path.
+    """
+
+    def __init__(self, model: Path, threads: int, context: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.generation", "--raw-child", "--model", str(model),
+             "--threads", str(threads), "--context", str(context)],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        header = json.loads(self._line())
+        self.n_vocab: int = header["n_vocab"]
+        self.bos: int = header["bos"]
+        self.load_ms: float = header["load_ms"]
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the raw llama-cpp-python process ended (status {self.process.poll()})")
+        return line
+
+    def ask(self, command: dict[str, Any]) -> float:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return float(self._line())
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(CHILD_EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def raw_child(model: Path, threads: int, context: int) -> int:
+    """The child side of RawProcess: load, report, then answer pp/tg/ttft commands until stdin closes."""
+    from engines.llama.native import llama_cpp_module
+
+    llama_cpp = llama_cpp_module()
+
+    def load() -> Any:
+        return llama_cpp.Llama(model_path=str(model), n_ctx=context, n_batch=BATCH, n_ubatch=MICRO_BATCH,
+                               flash_attn=True, n_threads=threads, n_threads_batch=threads, verbose=False)
+
+    load().close()  # the timed load pays for neither llama.cpp's one-time set-up nor a cold page cache
+    started = time.perf_counter()
+    llm = load()
+    load_ms = (time.perf_counter() - started) * 1000
+    bos = llm.token_bos()
+    print(json.dumps({"n_vocab": llm.n_vocab(), "bos": bos if bos >= 0 else 300, "load_ms": load_ms}), flush=True)
+    raw_pp(llm, random_prompt(llm.n_vocab(), 64, 0))  # warm-up
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["test"] == "pp":
+            value = raw_pp(llm, random_prompt(llm.n_vocab(), PP_TOKENS, command["seed"]))
+        elif command["test"] == "tg":
+            value = raw_tg(llm, [command["bos"]])
+        else:
+            value = raw_ttft(llm, TTFT_PROMPT)
+        print(value, flush=True)
+    llm.close()
+    return 0
+
+
 def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> dict[str, Any]:
     from engines.llama.native import llama_cpp_module
 
     llama_cpp = llama_cpp_module()
     context = PP_TOKENS + TG_TOKENS + 64
     options = LoadOptions(context_size=context, threads=threads, batch_size=BATCH, micro_batch_size=MICRO_BATCH)
-
-    def load_raw() -> Any:
-        return llama_cpp.Llama(model_path=str(model), n_ctx=context, n_batch=BATCH, n_ubatch=MICRO_BATCH,
-                               flash_attn=True, n_threads=threads, n_threads_batch=threads, verbose=False)
-
-    load_raw().close()  # neither timed load pays for llama.cpp's one-time set-up or a cold page cache
-    started = time.perf_counter()
-    engine = LlamaEngine.load(model, options)
-    candeia_load_ms = (time.perf_counter() - started) * 1000
-
-    def on_owner(fn: Callable[[], float]) -> float:
-        # Raw llama-cpp-python runs on the engine's thread too. Each thread that computes with
-        # llama.cpp gets its own OpenMP thread pool, and once a process has more OpenMP threads
-        # than CPUs, libgomp stops spinning at its barriers: a second pool costs each side about a
-        # quarter of its decode speed on 2 CPUs, which would measure libgomp rather than either path.
-        return engine._owner.call(fn)
-    started = time.perf_counter()
-    raw = load_raw()
-    raw_load_ms = (time.perf_counter() - started) * 1000
-    n_vocab = raw.n_vocab()
-    bos = raw.token_bos()
-    tg_prompt = [bos if bos >= 0 else 300]
+    raw = RawProcess(model, threads, context)
+    try:
+        LlamaEngine.load(model, options).close()  # as for raw: a warm page cache and llama.cpp set up
+        started = time.perf_counter()
+        engine = LlamaEngine.load(model, options)
+        candeia_load_ms = (time.perf_counter() - started) * 1000
+    except BaseException:
+        raw.close()
+        raise
+    n_vocab, tg_prompt = raw.n_vocab, [raw.bos]
     keys = ["raw_pp", "candeia_pp", "raw_tg", "candeia_tg", "raw_ttft_ms", "candeia_ttft_ms",
             "bench_pp", "bench_tg", "bench_pylibs_pp", "bench_pylibs_tg"]
     pylibs = Path(str(llama_cpp.__file__)).parent / "lib"
     runs: dict[str, list[float]] = {k: [] for k in keys}
     try:
-        # Warm-up: page the weights in and let the CPU settle.
-        on_owner(lambda: raw_pp(raw, random_prompt(n_vocab, 64, 0)))
-        candeia_run(engine, random_prompt(n_vocab, 64, 1), 4)
+        candeia_run(engine, random_prompt(n_vocab, 64, 1), 4)  # warm-up (raw warmed up in its process)
         for rep in range(rounds):
             if bench_binary:
                 speeds = llama_bench(bench_binary, model, threads)
@@ -168,15 +226,14 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
                     speeds = llama_bench(bench_binary, model, threads, pylibs)
                     runs["bench_pylibs_pp"].append(speeds["pp"])
                     runs["bench_pylibs_tg"].append(speeds["tg"])
-            pp_prompt = random_prompt(n_vocab, PP_TOKENS, 100 + rep)
-            runs["raw_pp"].append(on_owner(partial(raw_pp, raw, pp_prompt)))
-            pp = candeia_run(engine, pp_prompt, 1).stats
+            runs["raw_pp"].append(raw.ask({"test": "pp", "seed": 100 + rep}))
+            pp = candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 100 + rep), 1).stats
             runs["candeia_pp"].append(pp.evaluated_prompt_tokens / (pp.ttft_ms / 1000))
-            runs["raw_tg"].append(on_owner(partial(raw_tg, raw, tg_prompt)))
+            runs["raw_tg"].append(raw.ask({"test": "tg", "bos": tg_prompt[0]}))
             tg = candeia_run(engine, tg_prompt, TG_TOKENS).stats
             assert tg.generated_tokens == TG_TOKENS, tg
             runs["candeia_tg"].append(tg.tokens_per_s)
-            runs["raw_ttft_ms"].append(on_owner(lambda: raw_ttft(raw, TTFT_PROMPT)))
+            runs["raw_ttft_ms"].append(raw.ask({"test": "ttft"}))
             runs["candeia_ttft_ms"].append(candeia_ttft(engine, TTFT_PROMPT))
     finally:
         raw.close()
@@ -187,7 +244,7 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
     return {
         "model": str(model), "threads": threads, "rounds": rounds,
         "llama_cpp_python": llama_cpp.__version__, "runs": runs, "median": median, "best": best,
-        "load_ms": {"raw": raw_load_ms, "candeia": candeia_load_ms},
+        "load_ms": {"raw": raw.load_ms, "candeia": candeia_load_ms},
     }
 
 
@@ -244,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
     parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")
+    parser.add_argument("--raw-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--context", type=int, default=PP_TOKENS + TG_TOKENS + 64, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.raw_child:
+        return raw_child(args.model, args.threads, args.context)
     before = load_average()
     result = run(args.model, args.threads, args.rounds, args.llama_bench)
     result["load_average"] = {"before": before, "after": load_average()}

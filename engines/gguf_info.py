@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidModelFileError
-from .gguf_parse import ArrayValue, ParseError, parse_gguf
+from .gguf_parse import ArrayValue, ParseError, gguf_constants, parse_gguf
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -86,9 +86,7 @@ class GGUFInfo:
 
 
 def known_architectures() -> frozenset[str]:
-    from gguf.constants import MODEL_ARCH_NAMES
-
-    return frozenset(MODEL_ARCH_NAMES.values()) | COMPANION_ARCHITECTURES
+    return frozenset(gguf_constants().MODEL_ARCH_NAMES.values()) | COMPANION_ARCHITECTURES
 
 
 def _check_header(path: Path, size: int) -> tuple[int, int, int]:
@@ -138,10 +136,9 @@ def _int_field(path: Path, fields: dict[str, Any], key: str, upper: int) -> int 
 def _file_type_name(value: Any) -> str | None:
     if not isinstance(value, int):
         return None
-    from gguf.constants import LlamaFileType
-
     try:
-        return LlamaFileType(value).name.removeprefix("MOSTLY_").removeprefix("ALL_")
+        name: str = gguf_constants().LlamaFileType(value).name
+        return name.removeprefix("MOSTLY_").removeprefix("ALL_")
     except ValueError:
         return f"type {value}"
 

@@ -81,14 +81,19 @@ def idle(qtbot: QtBot, page: TranslatePage) -> None:
     qtbot.waitUntil(lambda: not page.runner.busy, timeout=30_000)
 
 
+def first_run(qtbot: QtBot, page: TranslatePage, ref: str) -> TranslationResult:
+    """Pick `ref`, let the pick settle, and translate once (which loads the chat model)."""
+    pick(page, ref)
+    idle(qtbot, page)
+    return translate_now(qtbot, page, "The water is hot.")
+
+
 def test_two_runs_load_the_chat_model_once(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
                                            loads: list[LlamaEngine],
                                            two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     _, page = ctx_page
     first, _ = two_chat_models
-    pick(page, first.id)
-    idle(qtbot, page)
-    translate_now(qtbot, page, "The water is hot.")
+    first_run(qtbot, page, first.id)
     translate_now(qtbot, page, "The water is cold.")
     assert len(loads) == 1 and not loads[0].closed  # kept for the next run, not reloaded
 
@@ -98,9 +103,7 @@ def test_picking_another_model_frees_the_chat_model(
         two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     _, page = ctx_page
     first, second = two_chat_models
-    pick(page, first.id)
-    idle(qtbot, page)
-    result = translate_now(qtbot, page, "The water is hot.")
+    result = first_run(qtbot, page, first.id)
     assert result.models == [Path(first.path).name]
     assert len(loads) == 1
     page.auto_check.setChecked(False)  # only the pick: no run follows it
@@ -117,9 +120,7 @@ def test_removing_the_model_frees_it(qtbot: QtBot, ctx_page: tuple[AppContext, T
                                      two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     ctx, page = ctx_page
     first, second = two_chat_models
-    pick(page, second.id)
-    idle(qtbot, page)
-    translate_now(qtbot, page, "The water is hot.")
+    first_run(qtbot, page, second.id)
     assert len(loads) == 1 and not loads[0].closed
     ctx.models_changed.emit()  # something else changed (a download): the model stays loaded
     idle(qtbot, page)
@@ -135,8 +136,6 @@ def test_closing_the_page_frees_the_chat_model(qtbot: QtBot, ctx_page: tuple[App
                                                two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     _, page = ctx_page
     first, _ = two_chat_models
-    pick(page, first.id)
-    idle(qtbot, page)
-    translate_now(qtbot, page, "The water is hot.")
+    first_run(qtbot, page, first.id)
     page.shutdown()
     assert len(loads) == 1 and loads[0].closed and page.service is None

@@ -149,9 +149,9 @@ class ChatPage(QWidget):
 
     def _warm_up(self) -> None:
         """Do the one-time work of a first message while the user is still typing it: render the
-        message icons, polish a message of each kind, check the selected model's file and read the
-        messages table once. Done on the
-        first Send instead, it stalled the UI thread for 40-60 ms."""
+        message icons, lay out and paint a message of each role, check the selected model's file
+        and read the messages table once. Done at the first Send, it stalled the UI thread for
+        60-90 ms (docs/performance.md)."""
         if not self.isVisible():  # the window closed meanwhile (its history is closed too)
             return
         self.view.warm_up()

@@ -68,7 +68,7 @@ def test_sessions_stop_spinning_when_their_run_ends(tiny_captioner: Path, captio
     merged = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
     for session in (captioner.encoder, captioner.cross, captioner.rest, merged.encoder, merged.rest):
         assert session.get_session_options().get_session_config_entry("session.force_spinning_stop") == "1"
-    default = make_session(captioner.files.encoder, threads=1)  # other engines (translation) keep ORT's default
+    default = make_session(captioner.files.encoder, threads=1)  # the option is off unless asked for
     with pytest.raises(RuntimeError):
         default.get_session_options().get_session_config_entry("session.force_spinning_stop")
 

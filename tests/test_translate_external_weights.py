@@ -242,3 +242,12 @@ def test_captioning_models_load_from_the_copy_too(tiny_captioner: Path, every_fi
     pixels = original.pixel_values(images)
     settings = original.settings_for(CaptionOptions(num_beams=2, max_new_tokens=8))
     assert copied.generate(pixels, settings) == original.generate(pixels, settings)
+
+
+def test_translator_sessions_stop_spinning_when_their_run_ends(folder: Path) -> None:
+    """Encoder and decoder take turns: an idle pool spinning on would take the cores from the next run."""
+    engine = Seq2SeqEngine(folder, threads=1)
+    sessions = {engine.model.encoder, engine.model.first, engine.model.rest}
+    for session in sessions:
+        assert session.get_session_options().get_session_config_entry("session.force_spinning_stop") == "1"
+    assert _ids(folder)  # and it still translates

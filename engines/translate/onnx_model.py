@@ -24,15 +24,17 @@ class OnnxSeq2Seq:
     def __init__(self, files: Seq2SeqFiles, threads: int | None = None, providers: list[str] | None = None,
                  spin: bool | None = None) -> None:
         self.files = files
-        self.encoder = make_session(files.encoder, threads, providers, spin)
+        # Three sessions take turns: each stops spinning when its run ends, or its idle workers would
+        # take the cores from the next one (docs/captioning.md, "Idle threads between sessions").
+        self.encoder = make_session(files.encoder, threads, providers, spin, stop_spinning=True)
         if files.decoder_merged is not None:
-            self.first = make_session(files.decoder_merged, threads, providers, spin)
+            self.first = make_session(files.decoder_merged, threads, providers, spin, stop_spinning=True)
             self.rest = self.first
             self.merged = True
         else:
             assert files.decoder is not None and files.decoder_with_past is not None
-            self.first = make_session(files.decoder, threads, providers, spin)
-            self.rest = make_session(files.decoder_with_past, threads, providers, spin)
+            self.first = make_session(files.decoder, threads, providers, spin, stop_spinning=True)
+            self.rest = make_session(files.decoder_with_past, threads, providers, spin, stop_spinning=True)
             self.merged = False
         self._check()
 

@@ -8,6 +8,7 @@ of detokenization. Text reaches the consumer in batches (see EMIT_INTERVAL_S).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import queue
 import random
 import threading
@@ -20,6 +21,7 @@ from typing import Any
 from ..errors import EngineClosedError, GenerationError, ModelLoadError
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
+from . import hugepages
 from .decoder import NativeDecoder, Sampler
 from .native import close_llama, llama_cpp_module
 from .owner import OwnerThread
@@ -58,22 +60,30 @@ _END = object()
 EMIT_INTERVAL_S = 0.02  # text reaches the consumer at most about 50 times a second
 
 
-def _load_llama(path: Path, options: LoadOptions, context_size: int) -> Any:
+def _load_llama(path: Path, options: LoadOptions, context_size: int) -> tuple[Any, hugepages.Advice | None]:
+    """The loaded Llama, and the huge-page advice given to its buffers (None: loaded memory-mapped)."""
     llama_cpp = llama_cpp_module()  # deferred: importing it loads the native library
+    huge_pages = hugepages.wanted(path.stat().st_size, options.gpu_layers)
+    if huge_pages:
+        hugepages.install(llama_cpp)
     try:
-        return llama_cpp.Llama(
-            model_path=str(path),
-            n_ctx=context_size,
-            n_batch=min(options.batch_size, context_size),
-            n_ubatch=min(options.micro_batch_size, options.batch_size, context_size),
-            # Requested outright only on the CPU, where it is always supported (llama-cpp-python has no "auto");
-            # an offloaded model keeps llama.cpp's safe default rather than fail on a device without it.
-            flash_attn=options.flash_attention and options.gpu_layers == 0,
-            n_threads=options.threads,
-            n_threads_batch=options.threads,
-            n_gpu_layers=options.gpu_layers,
-            verbose=False,
-        )
+        with hugepages.advising() if huge_pages else contextlib.nullcontext() as advice:
+            llm = llama_cpp.Llama(
+                model_path=str(path),
+                # unmapped, the weights go into a buffer of llama.cpp's own, in huge pages (hugepages.py)
+                use_mmap=not huge_pages,
+                n_ctx=context_size,
+                n_batch=min(options.batch_size, context_size),
+                n_ubatch=min(options.micro_batch_size, options.batch_size, context_size),
+                # Requested outright only on the CPU, where it is always supported (llama-cpp-python has no "auto");
+                # an offloaded model keeps llama.cpp's safe default rather than fail on a device without it.
+                flash_attn=options.flash_attention and options.gpu_layers == 0,
+                n_threads=options.threads,
+                n_threads_batch=options.threads,
+                n_gpu_layers=options.gpu_layers,
+                verbose=False,
+            )
+            return llm, advice
     except Exception as exc:
         raise ModelLoadError(f"llama.cpp could not load {path}: {exc}") from exc
 
@@ -91,11 +101,15 @@ class LlamaEngine:
         self._active_lock = threading.Lock()
         started = time.perf_counter()
         try:
-            self._llm = self._owner.call(lambda: _load_llama(info.path, options, self.context_size))
+            loaded = self._owner.call(lambda: _load_llama(info.path, options, self.context_size))
+            self._llm, advice = loaded
         except BaseException:
             self._owner.shutdown()
             raise
         self.load_ms = (time.perf_counter() - started) * 1000.0
+        # which parts of the weights' memory were advised to use huge pages (hugepages.py)
+        self.huge_page_bytes = advice.advised_bytes if advice is not None else 0
+        self.huge_page_regions = tuple(advice.regions) if advice is not None else ()
         self.template = self._owner.call(self._make_template)
         self._native: NativeDecoder | None = self._owner.call(lambda: NativeDecoder(self._llm))
 

@@ -28,6 +28,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -70,12 +71,10 @@ def wanted(model_bytes: int, gpu_layers: int) -> bool:
     return available is not None and model_bytes * ROOM_FACTOR <= available
 
 
+@cache
 def _madvise() -> Any:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
     try:
-        fn = ctypes.CDLL(name, use_errno=True).madvise
+        fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).madvise
     except (OSError, AttributeError):
         return None
     fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]

@@ -5,8 +5,9 @@
 
 Measured like llama-bench measures: pp512 is one 512-token prompt evaluated from an empty context;
 tg128 is 128 tokens generated one at a time from an empty context (a one-token prompt), greedy.
-Rounds are interleaved (llama-bench, raw, Candeia, llama-bench, ...) so load from other processes
-hits all three alike; the table shows the median and the best round of each. Each path runs in a
+Every path first runs a full-size prompt and a few tokens as a warm-up, as llama-bench does before
+its measured runs. Rounds are interleaved (llama-bench, raw, Candeia, llama-bench, ...) so load from
+other processes hits all three alike; the table shows the median and the best round of each. Each path runs in a
 process of its own (llama-bench and raw llama-cpp-python in child processes, Candeia's engine here)
 and loads the model afresh every round, as llama-bench does.
 
@@ -182,7 +183,7 @@ def raw_child(model: Path, threads: int, context: int) -> int:
     load_ms = (time.perf_counter() - started) * 1000
     bos = llm.token_bos()
     print(json.dumps({"n_vocab": llm.n_vocab(), "bos": bos if bos >= 0 else 300, "load_ms": load_ms}), flush=True)
-    raw_pp(llm, random_prompt(llm.n_vocab(), 64, 0))  # warm-up
+    raw_pp(llm, random_prompt(llm.n_vocab(), PP_TOKENS, 0))  # warm-up: a full prompt, as llama-bench's
     for line in sys.stdin:
         command = json.loads(line)
         if command["test"] == "pp":
@@ -232,7 +233,8 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
         runs["candeia_load_ms"].append((time.perf_counter() - started) * 1000)
         try:
             n_vocab = engine.info.vocab_size or raw.n_vocab
-            candeia_run(engine, random_prompt(n_vocab, 64, 1), 4)  # warm-up, as llama-bench and raw do
+            # warm-up, as llama-bench's: a full-size prompt first touches the buffers a 512-token batch uses
+            candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 1), 4)
             pp = candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 100 + rep), 1).stats
             runs["candeia_pp"].append(pp.evaluated_prompt_tokens / (pp.ttft_ms / 1000))
             tg = candeia_run(engine, [raw.bos], TG_TOKENS).stats

@@ -132,7 +132,7 @@ def test_speculative_ids_equal_plain_greedy_and_transformers(model: OnnxCaptione
         expected = _generate(reference, pixels, max_new_tokens=new)
         assert _plain(model, pixels, settings) == expected
         for tokens in (1, 3, 8):
-            ids, stats = _speculative(model, pixels, settings, tokens=tokens)
+            ids, _ = _speculative(model, pixels, settings, tokens=tokens)
             assert ids == expected, (new, tokens)
         assert model.generate(pixels, settings) == expected
     lengths = {sum(t != 0 for t in row[1:]) for row in expected}

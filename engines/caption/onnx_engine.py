@@ -299,6 +299,9 @@ class _DecodeState:
         self.value = ort.OrtValue.ortvalue_from_numpy
         self.past: list[Any] = []
         self.cross: list[Any] = []
+        self.rows: int
+        self.hidden: FloatArray
+        self.enc: Any
         if share is not None:
             self.rows, self.hidden, self.enc, self.cross = share.rows, share.hidden, share.enc, share.cross
         else:

@@ -11,7 +11,8 @@ vary that too and such values stay computed.
 The values are found by running the graph, not by parsing it (no per-architecture patterns): every
 tensor computed only from shapes is read back at a few (batch, past, encoder length, tokens) probes.
 Tensors equal at every probe become initializers; a Reshape target gets 0 where it always copies its
-input's dimension and -1 for one remaining varying entry. The pruned graph is checked against the original on a fresh probe before it is kept.
+input's dimension and -1 for one remaining varying entry. The pruned graph is checked against the
+original on fresh probes, several tokens per run included, before it is kept.
 """
 
 from __future__ import annotations

@@ -59,8 +59,8 @@ def test_step_graph_loses_its_shape_arithmetic(tiny_captioner: Path, tmp_path: P
     monkeypatch.setattr("engines.caption.split.specialize_step", lambda *a, **k: 0)
     plain = _split(tiny_captioner, tmp_path / "plain")
     before, after = _ops(plain / "step.onnx"), _ops(special / "step.onnx")
-    assert len(after) < len(before) * 0.6
-    assert after.count("Shape") < before.count("Shape") // 2
+    assert len(after) < len(before) // 2
+    assert after.count("Shape") < before.count("Shape") // 3
     assert sorted(op for op in after if op in ("Gemm", "MatMul", "Softmax", "LayerNormalization")) == sorted(
         op for op in before if op in ("Gemm", "MatMul", "Softmax", "LayerNormalization"))
     inputs = {i.name: i for i in onnx.load(str(special / "step.onnx"), load_external_data=False).graph.input}

@@ -157,9 +157,27 @@ def _session(ort: Any, path: Path, optimize: bool) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, Any]) -> int:
+def _aliases(graph: Any, frontier: list[str], seen: dict[str, list[np.ndarray[Any, Any]]]) -> dict[str, str]:
+    """Varying shape values equal at every probe to one computed earlier (each layer works out its
+    Reshape targets from the same batch and token count): read that one instead."""
+    position = {o: i for i, n in enumerate(graph.node) for o in n.output}
+    first: dict[tuple[Any, ...], str] = {}
+    aliases = {}
+    for name in sorted(frontier, key=lambda n: position.get(n, -1)):
+        if name not in position:
+            continue
+        key = tuple((v.dtype.str, v.shape, v.tobytes()) for v in seen[name])
+        if key in first:
+            aliases[name] = first[key]
+        else:
+            first[key] = name
+    return aliases
+
+
+def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, Any],
+           aliases: dict[str, str] | None = None) -> int:
     """Point readers of `replace`'s tensors, and the Reshapes making `targets`' tensors, at new
-    initializers; then drop the nodes nothing needs."""
+    initializers, and readers of `aliases`' keys at their values; then drop the nodes nothing needs."""
     for index, node in enumerate(n for n in graph.node if n.op_type == "Reshape" and n.output[0] in targets):
         new = f"candeia_shape_{index}"
         graph.initializer.append(onnx.numpy_helper.from_array(targets[node.output[0]], new))
@@ -169,6 +187,7 @@ def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, An
         new = f"candeia_folded_{index}"
         graph.initializer.append(onnx.numpy_helper.from_array(value, new))
         renamed[name] = new
+    renamed.update({k: v for k, v in (aliases or {}).items() if k not in renamed and v not in replace})
     for node in graph.node:
         for slot, name in enumerate(node.input):
             if name in renamed:
@@ -246,7 +265,8 @@ def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> in
             target = _reshape_target(shape_seen[node.output[0]], None if allow_zero else shape_seen[node.input[0]])
             if target is not None and node.input[1] not in replace:
                 targets[node.output[0]] = target
-        removed = _prune(onnx, graph, replace, targets)
+        varying = [n for n in frontier if n not in replace]
+        removed = _prune(onnx, graph, replace, targets, _aliases(graph, varying, seen))
         onnx.save(model, str(special_path))
         del probe  # compare like with like: optimized sessions on both sides (kernels differ by level)
         want_session, have_session = _session(ort, step, optimize=True), _session(ort, special_path, optimize=True)

@@ -77,15 +77,19 @@ class OnnxCaptioner:
         self.tokenizer = CaptionTokenizer(self.files.tokenizer, self.files.tokenizer_config)
         self.defaults = generation_defaults(self.files)
         self._settings_check()
-        # every session has its own thread pool: its workers stop spinning when its run ends, or they
-        # would take the cores from the next session's run (encoder -> cross -> steps; docs/captioning.md)
-        self.encoder = make_session(self.files.encoder, threads, providers, stop_spinning=True)
         self.cross: Any = None
         self.draft: Any = None
         self.step_file: Path | None = None  # the split step graph, when split
         # summed over this captioner's speculative generations; its `tokens` adapts to the draft's hit rate
         self.draft_stats = DraftStats()
         halves = self._split_halves() if split else None
+        if draft is None:
+            draft = os.environ.get(DRAFT_ENV, "1") != "0"
+        # made (on first load) before any session holds weights: making it holds the fp32 step's
+        draft_path = self._draft_file(halves[1]) if draft and halves is not None else None
+        # every session has its own thread pool: its workers stop spinning when its run ends, or they
+        # would take the cores from the next session's run (encoder -> cross -> steps; docs/captioning.md)
+        self.encoder = make_session(self.files.encoder, threads, providers, stop_spinning=True)
         if halves is not None:
             self.cross = make_session(halves[0], threads, providers, stop_spinning=True)
             self.step_file = halves[1]
@@ -93,9 +97,6 @@ class OnnxCaptioner:
             # past length: at batch 8 that kept about 50 MB more than the steps need (docs/captioning.md)
             self.first = self.rest = make_session(halves[1], threads, providers, mem_pattern=False,
                                                   stop_spinning=True)
-            if draft is None:
-                draft = os.environ.get(DRAFT_ENV, "1") != "0"
-            draft_path = self._draft_file(halves[1]) if draft else None
             if draft_path is not None:
                 self.draft = make_session(draft_path, threads, providers, mem_pattern=False, stop_spinning=True)
         elif self.files.decoder_merged is not None:
@@ -127,6 +128,8 @@ class OnnxCaptioner:
         except OSError as exc:  # a read-only data folder: decode without a draft
             log.warning("no draft model for %s (%s); decoding without one", self.name, exc)
             return None
+        finally:
+            release_freed_memory()  # making the draft held the fp32 step's weights
 
     def _settings_check(self) -> None:
         d = self.defaults

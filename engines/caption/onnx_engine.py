@@ -230,7 +230,7 @@ class OnnxCaptioner:
         return pixels
 
     ENCODER_CHUNK = 2  # images per encoder run: bounds the activation memory of big batches
-    DRAFT_MAX_BATCH = 64  # above this, plain greedy
+    DRAFT_MAX_BATCH = 8  # above this, plain greedy: a verify run of batch x (k+1) rows is compute-bound
 
     def encode(self, pixel_values: FloatArray) -> FloatArray:
         parts = [

@@ -199,3 +199,22 @@ def test_adaptive_draft_length() -> None:
     for _ in range(10):
         stats.adapt(False)
     assert stats.tokens == 1
+
+
+def test_large_batches_and_beams_decode_plainly(tiny_captioner: Path, reference: Any) -> None:
+    model = OnnxCaptioner(tiny_captioner / "onnx", threads=1)
+    model.DRAFT_MAX_BATCH = 2
+    pixels = model.pixel_values(_images(3, seed=15))
+    for beams in (1, 2):
+        settings = model.settings_for(CaptionOptions(num_beams=beams, max_new_tokens=6))
+        assert model.generate(pixels, settings) == _generate_beams(reference, pixels, beams, 6)
+    assert model.draft_stats.verifies == 0
+    assert model.generate(pixels[:2], model.settings_for(CaptionOptions(num_beams=1, max_new_tokens=6))) \
+        == _generate_beams(reference, pixels[:2], 1, 6)
+    assert model.draft_stats.verifies > 0
+
+
+def _generate_beams(reference: Any, pixels: np.ndarray, beams: int, new: int) -> list[list[int]]:
+    with torch.no_grad():
+        out = reference.generate(torch.from_numpy(pixels), do_sample=False, num_beams=beams, max_new_tokens=new)
+    return [list(map(int, row)) for row in out.tolist()]

@@ -33,14 +33,14 @@ def is_quantized(step: Path) -> bool:
     return any(n.op_type in QUANTIZING_OPS for n in graph.node)
 
 
-def build_draft(step: Path, target: Path, *, bits: int = BITS, block_size: int = BLOCK_SIZE) -> bool:
+def build_draft(step: Path, target: Path, *, bits: int = BITS, block_size: int = BLOCK_SIZE, label: str = "") -> bool:
     """Write `target / "draft.onnx"` (and its `.data`); False when `step` has nothing to quantize."""
     from ..nbits import nbits_available, quantize_nbits
 
     if not nbits_available() or is_quantized(step):
         return False
-    log.info("writing an int8 draft of %s for speculative decoding (once: this first load takes a few seconds "
-             "longer)", step.parent.name)
+    log.info("writing an int8 draft of %s's decoder step for speculative decoding (once: this first load takes "
+             "a few seconds longer)", label or step.name)
     started = time.perf_counter()
     changed = quantize_nbits(step, target / "draft.onnx", bits=bits, block_size=block_size, external_data=True)
     log.info("quantized %d MatMuls of the draft in %.1f s", changed, time.perf_counter() - started)
@@ -52,6 +52,6 @@ def draft_file(decoder: Path, step: Path, cache_root: Path) -> Path | None:
     from ..derived import derived_entry
 
     version = f"{FORMAT_VERSION}-draft{DRAFT_VERSION}-{BITS}bit{BLOCK_SIZE}"
-    entry = derived_entry(decoder, cache_root, version, lambda work: build_draft(step, work),
+    entry = derived_entry(decoder, cache_root, version, lambda work: build_draft(step, work, label=decoder.parent.name),
                           expect=["draft.onnx", "draft.onnx.data"], needs_bytes=step.stat().st_size // 2)
     return entry / "draft.onnx" if entry is not None else None

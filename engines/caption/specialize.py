@@ -269,16 +269,18 @@ def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> in
         removed = _prune(onnx, graph, replace, targets, _aliases(graph, varying, seen))
         onnx.save(model, str(special_path))
         del probe  # compare like with like: optimized sessions on both sides (kernels differ by level)
-        want_session, have_session = _session(ort, step, optimize=True), _session(ort, special_path, optimize=True)
         outputs = [o.name for o in graph.output]
-        for batch, past, enc, tokens in CHECKS:
-            feeds = _feeds(io, cross_session, batch, past, enc, hidden, rng, tokens)
-            for name, want, have in zip(outputs, want_session.run(outputs, feeds), have_session.run(outputs, feeds),
-                                        strict=True):
+        checks = [_feeds(io, cross_session, *sizes[:3], hidden, rng, sizes[3]) for sizes in CHECKS]
+        session = _session(ort, step, optimize=True)  # one step session at a time: each holds the weights
+        expected = [session.run(outputs, feeds) for feeds in checks]
+        session = None
+        session = _session(ort, special_path, optimize=True)
+        for feeds, wanted in zip(checks, expected, strict=True):
+            for name, want, have in zip(outputs, wanted, session.run(outputs, feeds), strict=True):
                 if not close(want, have, rtol, atol):
                     raise ValueError(f"the specialized graph's {name} differs from the original's (by "
                                      f"{np.abs(want - have).max() if want.shape == have.shape else 'shape'})")
-        del want_session, have_session
+        del session
         special_path.replace(step)
         return removed
     finally:

@@ -25,8 +25,10 @@ from typing import Any
 from .report import RESULTS_DIR, markdown_table, write_json
 
 MODEL_DIR = RESULTS_DIR / "caption-model"
-CONTENDERS = ["transformers", "optimum-fp32", "optimum-int8", "candeia-fp32", "candeia-int8", "candeia-int8-dynamic",
-              "candeia-fp32-unsplit"]
+CONTENDERS = ["transformers", "optimum-fp32", "optimum-int8", "candeia-fp32", "candeia-fp32-plain", "candeia-int8",
+              "candeia-int8-dynamic", "candeia-fp32-unsplit"]
+# candeia-fp32: speculative greedy decoding with the int8 draft (the default, engines/caption/draft.py);
+# candeia-fp32-plain: the same files without the draft (one fp32 step per token).
 # candeia-int8: the files `models convert --int8` writes for a captioner (MatMulNBits decoder step,
 # see engines/nbits.py); candeia-int8-dynamic: Candeia's engine on optimum-int8's files.
 # Issue 6's targets, s/image at batch 1, and the row each is measured against: transformers has no
@@ -145,6 +147,9 @@ def files_mib(names: list[str], folder: Path | None = None) -> float:
     return sum(((folder or MODEL_DIR / "onnx") / n).stat().st_size for n in names) / 2**20
 
 
+DRAFT_STATS: dict[str, Any] = {}  # contender -> its captioner's DraftStats (speculative decoding)
+
+
 def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float]:
     """(run(images), model files MiB, resident MiB before loading) for one contender."""
     if name == "transformers":
@@ -193,9 +198,12 @@ def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float
         baseline = rss_mib()
         variant = "quantized" if "int8" in name else None
         folder = MODEL_DIR / ("onnx-candeia-int8" if name == "candeia-int8" else "onnx")
-        cap = OnnxCaptioner(folder, threads=threads, variant=variant, split=not name.endswith("unsplit"))
+        cap = OnnxCaptioner(folder, threads=threads, variant=variant, split=not name.endswith("unsplit"),
+                            draft=False if name.endswith("plain") else None)
         size = files_mib([p.name for p in cap.files.onnx_files], folder)
         assert (cap.cross is None) == name.endswith("unsplit")
+        assert (cap.draft is not None) == (name == "candeia-fp32"), "the draft is on for candeia-fp32 only"
+        DRAFT_STATS[name] = cap.draft_stats
         settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
 
         def run(batch: list[Any]) -> None:
@@ -245,8 +253,12 @@ def child(name: str, threads: int, repeats: int, tokens: int) -> dict[str, Any]:
         run(imgs)
         batch.append(time.perf_counter() - started)
     peak = peak_mib()
+    stats = DRAFT_STATS.get(name)
     return {
         "name": name,
+        "draft": None if stats is None or not stats.drafted else {
+            "drafted": stats.drafted, "accepted": stats.accepted, "verifies": stats.verifies,
+            "acceptance": stats.acceptance},
         "s_per_image_batch1": statistics.median(single),
         "images_per_min_batch8": 8 * 60 / statistics.median(batch),
         "peak_mib": peak,
@@ -318,6 +330,11 @@ def main() -> int:
     print(markdown_table(["contender", "s/image (batch 1)", "speed-up vs same precision", "target s/image",
                           "images/min (batch 8)", "peak MiB", "peak above baseline MiB", "model files MiB",
                           f"above-baseline / files (target {MEMORY_TARGET})"], rows))
+    for name, r in best.items():
+        if r.get("draft"):
+            d = r["draft"]
+            print(f"{name}: draft tokens accepted {d['accepted']} of {d['drafted']} ({d['acceptance']:.1%}), "
+                  f"{d['verifies']} fp32 verify runs (warm-up and batch 8 included)")
     if floor is not None:
         gb = floor["read_gb_s"]
         print(f"\nmeasured read bandwidth: {gb['1']:.1f} GB/s on 1 thread, {gb[str(args.threads)]:.1f} GB/s on "

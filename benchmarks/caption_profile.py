@@ -1,12 +1,15 @@
 """Where a caption's time goes: encoder, cross-attention projections, each decoder step, Python.
 
     python -m benchmarks.caption_profile [--folder onnx-candeia-int8 --variant quantized] [--batch 1] [--ops]
+    python -m benchmarks.caption_profile --speculative [--batch 1]
 
 Runs Candeia's ONNX captioner on the benchmark model (build it with `python -m benchmarks.caption`)
 with exactly `--tokens` new tokens, and splits the wall time of one caption into the encoder run,
 the cross-attention key/value run, the first decoder step, the median later step, and the Python
 between ORT calls (binding, argmax, bookkeeping). `--ops` adds ONNX Runtime's per-operator profile
-of the decoder step, with the output projection (lm_head) on its own line.
+of the decoder step, with the output projection (lm_head) on its own line. `--speculative` profiles
+the fp32 default instead (an int8 draft proposes, the fp32 step verifies): draft runs, verify runs
+and the draft's acceptance rate.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def split_times(folder: str, variant: str | None, batch: int, threads: int, toke
     from engines.caption.onnx_engine import OnnxCaptioner, _DecodeState
     from engines.caption.types import CaptionOptions
 
-    cap = OnnxCaptioner(MODEL_DIR / folder, threads=threads, variant=variant)
+    cap = OnnxCaptioner(MODEL_DIR / folder, threads=threads, variant=variant, draft=False)
     settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
     pixels = cap.pixel_values(images(batch))
     ort_steps: list[float] = []
@@ -80,6 +83,46 @@ def split_times(folder: str, variant: str | None, batch: int, threads: int, toke
             "total_s": done - started,
         })
     return {key: statistics.median(r[key] for r in rows[1:]) for key in rows[0]}
+
+
+def speculative_times(batch: int, threads: int, tokens: int, repeats: int) -> dict[str, Any]:
+    """One fp32 caption with the draft (the default): encoder, cross K/V, draft and verify runs."""
+    from engines.caption.onnx_engine import OnnxCaptioner
+    from engines.caption.types import CaptionOptions
+
+    cap = OnnxCaptioner(MODEL_DIR / "onnx", threads=threads)
+    assert cap.draft is not None, "no draft: is CANDEIA_CAPTION_DRAFT=0 set?"
+    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
+    pixels = cap.pixel_values(images(batch))
+    logs: dict[str, list[float]] = {"cross": [], "verify": [], "draft": []}
+    for key, session in (("cross", cap.cross), ("verify", cap.rest), ("draft", cap.draft)):
+        _timed(session, logs[key])
+    encoder: list[float] = []
+    run = cap.encoder.run
+
+    def encode(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            encoder.append(time.perf_counter() - started)
+
+    cap.encoder.run = encode
+    rows = []
+    for _ in range(repeats + 1):  # the first round warms up
+        for log in (*logs.values(), encoder):
+            log.clear()
+        started = time.perf_counter()
+        cap.generate(pixels, settings)
+        total = time.perf_counter() - started
+        ort = sum(encoder) + sum(sum(v) for v in logs.values())
+        rows.append({"encoder_s": sum(encoder), "cross_kv_s": sum(logs["cross"]), "draft_runs": len(logs["draft"]),
+                     "draft_s": sum(logs["draft"]), "median_draft_run_s": statistics.median(logs["draft"] or [0.0]),
+                     "verify_runs": len(logs["verify"]), "verify_s": sum(logs["verify"]),
+                     "python_s": total - ort, "total_s": total})
+    out: dict[str, Any] = {key: statistics.median(r[key] for r in rows[1:]) for key in rows[0]}
+    out["acceptance"] = cap.draft_stats.acceptance
+    return out
 
 
 def op_profile(folder: str, variant: str | None, batch: int, threads: int, tokens: int) -> dict[str, Any]:
@@ -149,8 +192,17 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--ops", action="store_true")
+    parser.add_argument("--speculative", action="store_true", help="the fp32 default: int8 draft + fp32 verify")
     args = parser.parse_args()
     print(f"load average {load_average()}")
+    if args.speculative:
+        for key, value in speculative_times(args.batch, args.threads, args.tokens, args.repeats).items():
+            if key.endswith("_s"):
+                print(f"{key:20s} {value * 1000:8.1f} ms")
+            else:
+                print(f"{key:20s} {value:8.2f}")
+        print(f"load average {load_average()}")
+        return 0
     times = split_times(args.folder, args.variant, args.batch, args.threads, args.tokens, args.repeats)
     for key, value in times.items():
         print(f"{key:18s} {value * 1000:8.1f} ms")

@@ -48,19 +48,22 @@ def nbits_available() -> bool:
     return True
 
 
-def _pack(weight: np.ndarray[Any, Any], block_size: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(packed [N, blocks, block_size] uint8, scales [N, blocks]) of a [K, N] fp32 weight."""
-    from onnxruntime.capi._pybind_state import quantize_matmul_8bits
+def _pack(weight: np.ndarray[Any, Any], block_size: int, bits: int = 8
+          ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(packed [N, blocks, block_size * bits / 8] uint8, scales [N, blocks]) of a [K, N] fp32 weight."""
+    from onnxruntime.capi import _pybind_state
 
+    if bits not in (4, 8):
+        raise ValueError(f"{bits}-bit blocks are not supported")
+    pack = _pybind_state.quantize_matmul_8bits if bits == 8 else _pybind_state.quantize_matmul_4bits
     rows, cols = weight.shape
     blocks = (rows + block_size - 1) // block_size
     if blocks * block_size != rows:
         weight = np.pad(weight, ((0, blocks * block_size - rows), (0, 0)))
-    packed = np.zeros((cols, blocks, block_size), dtype=np.uint8)
+    packed = np.zeros((cols, blocks, block_size * bits // 8), dtype=np.uint8)
     scales = np.zeros((cols, blocks), dtype=np.float32)
     zero_points = np.zeros((cols, blocks), dtype=np.uint8)  # unused: symmetric
-    quantize_matmul_8bits(packed, np.ascontiguousarray(weight, dtype=np.float32), scales, zero_points, block_size,
-                          cols, rows, True)
+    pack(packed, np.ascontiguousarray(weight, dtype=np.float32), scales, zero_points, block_size, cols, rows, True)
     return packed, scales
 
 
@@ -82,9 +85,10 @@ def encoder_side_nodes(model: Any, encoder_input: str = "encoder_hidden_states")
 
 
 def quantize_nbits(source: Path, target: Path, *, block_size: int = 128, accuracy_level: int = 4,
-                   skip: frozenset[str] = frozenset()) -> int:
-    """Write `source` with every MatMul/Gemm that has a 2-D fp32 weight as MatMulNBits (8 bits) to
-    `target`, If branches included; nodes named in `skip` stay as they are. Returns nodes changed."""
+                   skip: frozenset[str] = frozenset(), bits: int = 8, external_data: bool = False) -> int:
+    """Write `source` with every MatMul/Gemm that has a 2-D fp32 weight as MatMulNBits (`bits`: 8 or 4)
+    to `target`, If branches included; nodes named in `skip` stay as they are. Returns nodes changed.
+    `external_data`: the weights go to `<target>.data` beside it (which ONNX Runtime maps)."""
     import onnx
     from onnx import helper, numpy_helper
 
@@ -101,9 +105,9 @@ def quantize_nbits(source: Path, target: Path, *, block_size: int = 128, accurac
         if (name, transposed) not in packed:
             weight = numpy_helper.to_array(tensor)
             weight = weight.T if transposed else weight
-            q, scales = _pack(weight, block_size)
+            q, scales = _pack(weight, block_size, bits)
             suffix = "_t" if transposed else ""
-            q_name, s_name = f"{name}{suffix}_nbits8", f"{name}{suffix}_nbits8_scales"
+            q_name, s_name = f"{name}{suffix}_nbits{bits}", f"{name}{suffix}_nbits{bits}_scales"
             owner[name].initializer.extend(
                 [numpy_helper.from_array(q, q_name), numpy_helper.from_array(scales, s_name)])
             packed[(name, transposed)] = (q_name, s_name, weight.shape[0], weight.shape[1])
@@ -128,7 +132,7 @@ def quantize_nbits(source: Path, target: Path, *, block_size: int = 128, accurac
             bias = node.input[2] if node.op_type == "Gemm" and len(node.input) > 2 and node.input[2] else None
             out = node.output[0] + "_nobias" if bias else node.output[0]
             nodes.append(helper.make_node("MatMulNBits", [node.input[0], q_name, s_name], [out],
-                                          name=node.name + "_nbits", domain=MS_DOMAIN, K=rows, N=cols, bits=8,
+                                          name=node.name + "_nbits", domain=MS_DOMAIN, K=rows, N=cols, bits=bits,
                                           block_size=block_size, accuracy_level=accuracy_level))
             if bias:
                 nodes.append(helper.make_node("Add", [out, bias], [node.output[0]], name=node.name + "_bias"))
@@ -145,5 +149,9 @@ def quantize_nbits(source: Path, target: Path, *, block_size: int = 128, accurac
         graph.initializer.extend(kept)
     if not any(o.domain == MS_DOMAIN for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid(MS_DOMAIN, 1))
-    onnx.save(model, str(target))
+    if external_data:
+        onnx.save(model, str(target), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=f"{target.name}.data", size_threshold=1024)
+    else:
+        onnx.save(model, str(target))
     return changed

@@ -4,10 +4,16 @@ The encoder runs once per batch of images. The decoder runs once per generated t
 self-attention key/value cache kept in OrtValues bound straight from one step's outputs to the
 next step's inputs (IO binding), so a step costs one `run_with_iobinding` and an argmax.
 Sessions are thread-safe; every `generate` call has its own cache, so no owner thread is needed.
+
+An fp32 model decodes greedily with an int8 draft of its own step graph (draft.py): the draft
+proposes a few tokens, the fp32 step checks them in one run, and the caption is the one plain fp32
+greedy decoding gives (`decoding.speculative_greedy`). `draft=False` or CANDEIA_CAPTION_DRAFT=0 turns it off.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import time
 from pathlib import Path
@@ -20,13 +26,15 @@ from ..errors import GenerationError, InvalidModelFileError
 from ..jobs import CancelToken
 from ..memory import release_freed_memory
 from ..onnx_session import make_session, ort_module
-from .decoding import FloatArray, GenerationSettings, IntArray, beam_search, greedy
+from .decoding import DraftStats, FloatArray, GenerationSettings, IntArray, beam_search, greedy, speculative_greedy
 from .folder import CaptionFiles, find_caption_files
 from .preprocess import ImagePreprocessor
 from .tokenizer import CaptionTokenizer
 from .types import CaptionOptions
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
+DRAFT_ENV = "CANDEIA_CAPTION_DRAFT"
+log = logging.getLogger(__name__)
 
 
 def _int(value: Any) -> int | None:
@@ -58,25 +66,39 @@ class OnnxCaptioner:
         providers: list[str] | None = None,
         variant: str | None = None,
         split: bool = True,
+        draft: bool | None = None,
     ) -> None:
-        """`split`: compute cross-attention keys/values once per image (see split.py) when possible."""
+        """`split`: compute cross-attention keys/values once per image (see split.py) when possible.
+        `draft`: decode greedily with an int8 draft of the fp32 step (speculative decoding, same tokens);
+        None: on unless CANDEIA_CAPTION_DRAFT=0. Needs the split; never for an already quantized step."""
         started = time.perf_counter()
         self.files = find_caption_files(folder, variant)
         self.preprocessor = ImagePreprocessor.from_file(self.files.preprocessor)
         self.tokenizer = CaptionTokenizer(self.files.tokenizer, self.files.tokenizer_config)
         self.defaults = generation_defaults(self.files)
         self._settings_check()
+        self.cross: Any = None
+        self.draft: Any = None
+        self.step_file: Path | None = None  # the split step graph, when split
+        # summed over this captioner's speculative generations; its `tokens` adapts to the draft's hit rate
+        self.draft_stats = DraftStats()
+        halves = self._split_halves() if split else None
+        if draft is None:
+            draft = os.environ.get(DRAFT_ENV, "1") != "0"
+        # made (on first load) before any session holds weights: making it holds the fp32 step's
+        draft_path = self._draft_file(halves[1]) if draft and halves is not None else None
         # every session has its own thread pool: its workers stop spinning when its run ends, or they
         # would take the cores from the next session's run (encoder -> cross -> steps; docs/captioning.md)
         self.encoder = make_session(self.files.encoder, threads, providers, stop_spinning=True)
-        self.cross: Any = None
-        halves = self._split_halves() if split else None
         if halves is not None:
             self.cross = make_session(halves[0], threads, providers, stop_spinning=True)
+            self.step_file = halves[1]
             # the specialized step's shapes are static enough for ORT's memory patterns, one block per
             # past length: at batch 8 that kept about 50 MB more than the steps need (docs/captioning.md)
             self.first = self.rest = make_session(halves[1], threads, providers, mem_pattern=False,
                                                   stop_spinning=True)
+            if draft_path is not None:
+                self.draft = make_session(draft_path, threads, providers, mem_pattern=False, stop_spinning=True)
         elif self.files.decoder_merged is not None:
             self.first = self.rest = make_session(self.files.decoder_merged, threads, providers, stop_spinning=True)
         else:
@@ -94,6 +116,20 @@ class OnnxCaptioner:
         decoder = self.files.decoder_merged or self.files.decoder_with_past
         assert decoder is not None
         return split_files(decoder, cache_dir() / "caption-split")
+
+    def _draft_file(self, step: Path) -> Path | None:
+        from ..paths import cache_dir
+        from .draft import draft_file
+
+        decoder = self.files.decoder_merged or self.files.decoder_with_past
+        assert decoder is not None
+        try:
+            return draft_file(decoder, step, cache_dir() / "caption-draft")
+        except OSError as exc:  # a read-only data folder: decode without a draft
+            log.warning("no draft model for %s (%s); decoding without one", self.name, exc)
+            return None
+        finally:
+            release_freed_memory()  # making the draft held the fp32 step's weights
 
     def _settings_check(self) -> None:
         d = self.defaults
@@ -194,6 +230,7 @@ class OnnxCaptioner:
         return pixels
 
     ENCODER_CHUNK = 2  # images per encoder run: bounds the activation memory of big batches
+    DRAFT_MAX_BATCH = 8  # above this, plain greedy: a verify run of batch x (k+1) rows is compute-bound
 
     def encode(self, pixel_values: FloatArray) -> FloatArray:
         parts = [
@@ -211,6 +248,12 @@ class OnnxCaptioner:
         hidden = self.encode(pixel_values)
         state = _DecodeState(self, hidden, settings.num_beams)
         try:
+            if settings.num_beams == 1 and self.draft is not None and batch <= self.DRAFT_MAX_BATCH:
+                draft = _DecodeState(self, hidden, 1, session=self.draft, share=state)
+                try:
+                    return speculative_greedy(state, draft, batch, settings, cancel, self.draft_stats)
+                finally:
+                    draft.release()
             if settings.num_beams == 1:
                 return greedy(state.step, batch, settings, cancel)
             return beam_search(state.step, state.reorder, batch, settings, cancel)
@@ -229,7 +272,7 @@ class OnnxCaptioner:
         return self.tokenizer.decode_batch(rows)
 
     def close(self) -> None:
-        self.encoder = self.first = self.rest = self.cross = None
+        self.encoder = self.first = self.rest = self.cross = self.draft = None
         release_freed_memory()
 
     def __enter__(self) -> OnnxCaptioner:
@@ -246,30 +289,42 @@ def _order(name: str) -> tuple[int, str]:
 
 
 class _DecodeState:
-    """The key/value cache of one generation, as OrtValues handed from outputs to inputs."""
+    """The key/value cache of one generation, as OrtValues handed from outputs to inputs.
 
-    def __init__(self, model: OnnxCaptioner, hidden: FloatArray, beams: int) -> None:
+    `session`: the step session to run (default: the model's own); `share`: another state whose
+    encoder output and cross-attention keys/values this one reuses (a draft's cache beside fp32's)."""
+
+    def __init__(self, model: OnnxCaptioner, hidden: FloatArray, beams: int, *, session: Any = None,
+                 share: _DecodeState | None = None) -> None:
         self.m = model
+        self.session = session
         ort = ort_module()
         self.value = ort.OrtValue.ortvalue_from_numpy
-        if beams > 1:
-            hidden = np.repeat(hidden, beams, axis=0)
-        self.rows = hidden.shape[0]
-        self.hidden = np.ascontiguousarray(hidden)
-        self.enc = self.value(self.hidden)
         self.past: list[Any] = []
         self.cross: list[Any] = []
-        if model.cross is not None:  # cross-attention keys/values: once per generation, not per token
-            binding = model.cross.io_binding()
-            binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
-            for name in model.cross_names:
-                binding.bind_output(name, "cpu")
-            model.cross.run_with_iobinding(binding)
-            self.cross = list(binding.get_outputs())
+        self.rows: int
+        self.hidden: FloatArray
+        self.enc: Any
+        if share is not None:
+            self.rows, self.hidden, self.enc, self.cross = share.rows, share.hidden, share.enc, share.cross
+        else:
+            if beams > 1:
+                hidden = np.repeat(hidden, beams, axis=0)
+            self.rows = hidden.shape[0]
+            self.hidden = np.ascontiguousarray(hidden)
+            self.enc = self.value(self.hidden)
+            if model.cross is not None:  # cross-attention keys/values: once per generation, not per token
+                binding = model.cross.io_binding()
+                binding.bind_ortvalue_input("encoder_hidden_states", self.enc)
+                for name in model.cross_names:
+                    binding.bind_output(name, "cpu")
+                model.cross.run_with_iobinding(binding)
+                self.cross = list(binding.get_outputs())
         self.true_flag = self.value(np.array([True]))
         self.false_flag = self.value(np.array([False]))
         self.binding: Any = None
         self.bound_to: Any = None
+        self.length = 0  # cached positions
 
     def _binding(self, session: Any) -> Any:
         """One IO binding per session for the whole generation: the encoder-side inputs are bound
@@ -284,11 +339,14 @@ class _DecodeState:
             self.bound_to = session
         return self.binding
 
-    def step(self, tokens: IntArray) -> FloatArray:
+    def feed(self, tokens: IntArray) -> FloatArray:
+        """Logits [rows, T, vocab] of tokens [rows, T] run after the cached positions (T > 1 needs the
+        split step graph, which takes any number of tokens per run)."""
         m = self.m
         first = not self.past
-        binding = self._binding(m.first if first else m.rest)
-        ids = np.ascontiguousarray(tokens, dtype=np.int64).reshape(-1, 1)
+        session = self.session or (m.first if first else m.rest)
+        binding = self._binding(session)
+        ids = np.ascontiguousarray(tokens, dtype=np.int64)
         binding.bind_cpu_input("input_ids", ids)
         if m.uses_cache_branch:
             binding.bind_ortvalue_input("use_cache_branch", self.false_flag if first else self.true_flag)
@@ -304,11 +362,22 @@ class _DecodeState:
         binding.bind_output("logits", "cpu")
         for name in m.present_names:
             binding.bind_output(name, "cpu")
-        self.bound_to.run_with_iobinding(binding)
+        session.run_with_iobinding(binding)
         got = binding.get_outputs()
         self.past = list(got[1:])
+        self.length += ids.shape[1]
         logits: FloatArray = got[0].numpy()
-        return logits[:, -1, :]
+        return logits
+
+    def step(self, tokens: IntArray) -> FloatArray:
+        return self.feed(np.asarray(tokens).reshape(-1, 1))[:, -1, :]
+
+    def truncate(self, length: int) -> None:
+        """Keep the first `length` cached positions (after a speculative round's rejected tokens)."""
+        if length >= self.length:
+            return
+        self.past = [self.value(np.ascontiguousarray(ov.numpy()[:, :, :length])) for ov in self.past]
+        self.length = length
 
     def reorder(self, rows: IntArray) -> None:
         if np.array_equal(rows, np.arange(self.rows)):

@@ -73,9 +73,9 @@ def move_encoder_only_nodes(target: Path, *, atol: float = 1e-5) -> int:
     try:
         onnx.save(cross, str(new_cross))
         onnx.save(step, str(new_step))
-        for batch, past, enc in ((1, 0, 5), (3, 4, 2)):
-            want = run_pair(cross_path, step_path, batch, past, enc)
-            got = run_pair(new_cross, new_step, batch, past, enc)
+        for batch, past, enc, tokens in ((1, 0, 5, 1), (3, 4, 2, 1), (2, 3, 4, 3)):
+            want = run_pair(cross_path, step_path, batch, past, enc, tokens=tokens)
+            got = run_pair(new_cross, new_step, batch, past, enc, tokens=tokens)
             for w, g in zip(want, got, strict=True):
                 if not close(w, g, rtol, atol):
                     raise ValueError("moving nodes to the cross graph changed the step's outputs")

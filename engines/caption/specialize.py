@@ -1,15 +1,18 @@
-"""Fold a decoder step graph's shape arithmetic into constants, for one token per step.
+"""Fold a decoder step graph's shape arithmetic into constants.
 
 Exported decoders recompute every tensor shape at run time: per layer, dozens of Shape, Gather,
 Unsqueeze, Concat and Slice nodes feed Reshapes and the attention scale. For vit-gpt2's step graph
 that is about 1,000 of the 1,750 nodes ONNX Runtime keeps, each some executor overhead per token,
-and they keep the attention scale a run-time value (see scales.py). Candeia always feeds one token per step, so
-those values depend only on the batch, the past length and the encoder length.
+and they keep the attention scale a run-time value (see scales.py). Most of those values depend only on
+the batch, the past length and the encoder length; the others also on how many tokens a run feeds (one
+per plain step, several when speculative decoding verifies a draft, see speculative.py), so the probes
+vary that too and such values stay computed.
 
 The values are found by running the graph, not by parsing it (no per-architecture patterns): every
-tensor computed only from shapes is read back at a few (batch, past, encoder length) probes.
-Tensors equal at every probe become initializers; a Reshape target with one varying entry gets -1
-there. The pruned graph is checked against the original on a fresh probe before it is kept.
+tensor computed only from shapes is read back at a few (batch, past, encoder length, tokens) probes.
+Tensors equal at every probe become initializers; a Reshape target gets 0 where it always copies its
+input's dimension and -1 for one remaining varying entry. The pruned graph is checked against the
+original on fresh probes, several tokens per run included, before it is kept.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from ..onnx_session import ort_module
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-PROBES = ((1, 0, 3), (2, 1, 5), (3, 6, 2), (1, 13, 7))  # (batch, past length, encoder length)
-CHECK = (2, 4, 6)
+# (batch, past length, encoder length, tokens per run)
+PROBES = ((1, 0, 3, 1), (2, 1, 5, 1), (3, 6, 2, 2), (1, 13, 7, 3), (2, 5, 4, 4))
+CHECKS = ((2, 4, 6, 1), (3, 2, 5, 3), (1, 0, 4, 5))
 SHAPE_OPS = {"Shape", "Size"}
 # Ops that quantize activations on the fly: a rewrite that moves an input by one float rounding can
 # move a quantized activation by a whole step, and random-weight test models amplify that over the
@@ -82,8 +86,8 @@ def shape_derived(graph: Any) -> tuple[set[str], list[str]]:
     return derived, frontier
 
 
-def _feeds(io: _Io, cross: Any, batch: int, past: int, enc: int, hidden: int, rng: np.random.Generator
-           ) -> dict[str, np.ndarray[Any, Any]]:
+def _feeds(io: _Io, cross: Any, batch: int, past: int, enc: int, hidden: int, rng: np.random.Generator,
+           tokens: int = 1) -> dict[str, np.ndarray[Any, Any]]:
     hidden_states = rng.standard_normal((batch, enc, hidden)).astype(np.float32)
     feeds: dict[str, np.ndarray[Any, Any]] = {}
     if cross is not None:
@@ -91,7 +95,7 @@ def _feeds(io: _Io, cross: Any, batch: int, past: int, enc: int, hidden: int, rn
         feeds.update(zip(names, cross.run(None, {ENC: hidden_states}), strict=True))
     for name, dims in io.step_inputs:
         if name == "input_ids":
-            feeds[name] = rng.integers(0, 100, (batch, 1), dtype=np.int64)
+            feeds[name] = rng.integers(0, 100, (batch, tokens), dtype=np.int64)
         elif name == ENC:
             feeds[name] = hidden_states
         elif name in io.past:
@@ -108,16 +112,28 @@ def _constant(values: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any] | None
     return first if same else None
 
 
-def _reshape_target(shapes: list[tuple[int, ...]]) -> np.ndarray[Any, Any] | None:
-    """A constant Reshape target for the output shapes seen at the probes: -1 stands for the one
-    dimension that varies (it can stand for one only; a zero-sized dimension would make it ambiguous)."""
+def _reshape_target(shapes: list[tuple[int, ...]], inputs: list[tuple[int, ...]] | None = None
+                    ) -> np.ndarray[Any, Any] | None:
+    """A constant Reshape target for the output shapes seen at the probes: 0 copies the input's
+    dimension where the output's always equals it (ONNX Reshape without `allowzero`), and -1 stands
+    for the one dimension left varying (it can stand for one only; a zero-sized dimension would make
+    either ambiguous)."""
     if len({len(s) for s in shapes}) != 1:
         return None
     dims = np.array(shapes, dtype=np.int64)
-    varying = np.flatnonzero((dims != dims[0]).any(axis=0))
-    if len(varying) > 1 or (dims == 0).any():
+    if (dims == 0).any():
         return None
+    varying = (dims != dims[0]).any(axis=0)
     target: np.ndarray[Any, Any] = dims[0].copy()
+    if inputs is not None and varying.sum() > 1 and len({len(s) for s in inputs}) == 1:
+        source = np.array(inputs, dtype=np.int64)
+        width = min(source.shape[1], dims.shape[1])
+        copied = np.zeros(dims.shape[1], dtype=bool)
+        copied[:width] = (dims[:, :width] == source[:, :width]).all(axis=0) & varying[:width]
+        target[copied] = 0
+        varying &= ~copied
+    if varying.sum() > 1:
+        return None
     target[varying] = -1
     return target
 
@@ -141,9 +157,27 @@ def _session(ort: Any, path: Path, optimize: bool) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, Any]) -> int:
+def _aliases(graph: Any, frontier: list[str], seen: dict[str, list[np.ndarray[Any, Any]]]) -> dict[str, str]:
+    """Varying shape values equal at every probe to one computed earlier (each layer works out its
+    Reshape targets from the same batch and token count): read that one instead."""
+    position = {o: i for i, n in enumerate(graph.node) for o in n.output}
+    first: dict[tuple[Any, ...], str] = {}
+    aliases = {}
+    for name in sorted(frontier, key=lambda n: position.get(n, -1)):
+        if name not in position:
+            continue
+        key = tuple((v.dtype.str, v.shape, v.tobytes()) for v in seen[name])
+        if key in first:
+            aliases[name] = first[key]
+        else:
+            first[key] = name
+    return aliases
+
+
+def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, Any],
+           aliases: dict[str, str] | None = None) -> int:
     """Point readers of `replace`'s tensors, and the Reshapes making `targets`' tensors, at new
-    initializers; then drop the nodes nothing needs."""
+    initializers, and readers of `aliases`' keys at their values; then drop the nodes nothing needs."""
     for index, node in enumerate(n for n in graph.node if n.op_type == "Reshape" and n.output[0] in targets):
         new = f"candeia_shape_{index}"
         graph.initializer.append(onnx.numpy_helper.from_array(targets[node.output[0]], new))
@@ -153,6 +187,7 @@ def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, An
         new = f"candeia_folded_{index}"
         graph.initializer.append(onnx.numpy_helper.from_array(value, new))
         renamed[name] = new
+    renamed.update({k: v for k, v in (aliases or {}).items() if k not in renamed and v not in replace})
     for node in graph.node:
         for slot, name in enumerate(node.input):
             if name in renamed:
@@ -174,7 +209,8 @@ def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, An
 
 
 def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> int:
-    """Rewrite `step` (weights in external data beside it, left untouched) for one token per step.
+    """Rewrite `step` (weights in external data beside it, left untouched); it still takes any number
+    of tokens per run.
 
     Returns how many nodes were removed; raises ValueError when the graph is not a step graph this
     understands or the result does not match the original (the caller keeps the original then)."""
@@ -203,6 +239,8 @@ def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> in
     reshapes = [n for n in graph.node if n.op_type == "Reshape" and n.input[1] in derived]
     probe_model.graph.output.extend(onnx.ValueInfoProto(name=n) for n in frontier)
     probe_model.graph.output.extend(onnx.ValueInfoProto(name=n.output[0]) for n in reshapes)
+    reshape_inputs = [n.input[0] for n in reshapes if n.input[0] not in {o.name for o in probe_model.graph.output}]
+    probe_model.graph.output.extend(onnx.ValueInfoProto(name=n) for n in dict.fromkeys(reshape_inputs))
     probe_path = step.with_name(f".probe-{step.name}")
     special_path = step.with_name(f".special-{step.name}")
     try:
@@ -211,10 +249,11 @@ def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> in
         out_names = [o.name for o in probe.get_outputs()]
         rng = np.random.default_rng(0)
         seen: dict[str, list[np.ndarray[Any, Any]]] = {n: [] for n in frontier}
-        shape_seen: dict[str, list[tuple[int, ...]]] = {n.output[0]: [] for n in reshapes}
-        for batch, past, enc in PROBES:
-            results = dict(zip(out_names, probe.run(None, _feeds(io, cross_session, batch, past, enc, hidden, rng)),
-                               strict=True))
+        shape_seen: dict[str, list[tuple[int, ...]]] = {n: [] for n in
+                                                        {*(r.output[0] for r in reshapes), *reshape_inputs}}
+        for batch, past, enc, tokens in PROBES:
+            feeds = _feeds(io, cross_session, batch, past, enc, hidden, rng, tokens)
+            results = dict(zip(out_names, probe.run(None, feeds), strict=True))
             for n in frontier:
                 seen[n].append(np.asarray(results[n]))
             for n in shape_seen:
@@ -222,23 +261,26 @@ def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> in
         replace = {n: v for n in frontier if (v := _constant(seen[n])) is not None}
         targets = {}
         for node in reshapes:
-            target = _reshape_target(shape_seen[node.output[0]])
+            allow_zero = any(a.name == "allowzero" and a.i for a in node.attribute)
+            target = _reshape_target(shape_seen[node.output[0]], None if allow_zero else shape_seen[node.input[0]])
             if target is not None and node.input[1] not in replace:
                 targets[node.output[0]] = target
-        for value in graph.input:
-            if value.name == "input_ids" and len(value.type.tensor_type.shape.dim) == 2:
-                value.type.tensor_type.shape.dim[1].Clear()
-                value.type.tensor_type.shape.dim[1].dim_value = 1  # the contract this graph now has
-        removed = _prune(onnx, graph, replace, targets)
+        varying = [n for n in frontier if n not in replace]
+        removed = _prune(onnx, graph, replace, targets, _aliases(graph, varying, seen))
         onnx.save(model, str(special_path))
-        feeds = _feeds(io, cross_session, *CHECK, hidden, rng)
         del probe  # compare like with like: optimized sessions on both sides (kernels differ by level)
-        expected = _session(ort, step, optimize=True).run([o.name for o in graph.output], feeds)
-        got = _session(ort, special_path, optimize=True).run([o.name for o in graph.output], feeds)
-        for name, want, have in zip([o.name for o in graph.output], expected, got, strict=True):
-            if not close(want, have, rtol, atol):
-                raise ValueError(f"the specialized graph's {name} differs from the original's "
-                                 f"(by {np.abs(want - have).max() if want.shape == have.shape else 'shape'})")
+        outputs = [o.name for o in graph.output]
+        checks = [_feeds(io, cross_session, *sizes[:3], hidden, rng, sizes[3]) for sizes in CHECKS]
+        session = _session(ort, step, optimize=True)  # one step session at a time: each holds the weights
+        expected = [session.run(outputs, feeds) for feeds in checks]
+        session = None
+        session = _session(ort, special_path, optimize=True)
+        for feeds, wanted in zip(checks, expected, strict=True):
+            for name, want, have in zip(outputs, wanted, session.run(outputs, feeds), strict=True):
+                if not close(want, have, rtol, atol):
+                    raise ValueError(f"the specialized graph's {name} differs from the original's (by "
+                                     f"{np.abs(want - have).max() if want.shape == have.shape else 'shape'})")
+        del session
         special_path.replace(step)
         return removed
     finally:
@@ -256,7 +298,8 @@ def _hidden_size(cross: Any, graph: Any) -> int:
     raise ValueError("the encoder's hidden size is not fixed in the graph")
 
 
-def run_pair(cross: Path, step: Path, batch: int, past: int, enc: int, seed: int = 0) -> list[np.ndarray[Any, Any]]:
+def run_pair(cross: Path, step: Path, batch: int, past: int, enc: int, seed: int = 0, tokens: int = 1
+             ) -> list[np.ndarray[Any, Any]]:
     """The step graph's outputs for random inputs of the given sizes, its cut inputs made by `cross`."""
     import onnx
 
@@ -265,6 +308,7 @@ def run_pair(cross: Path, step: Path, batch: int, past: int, enc: int, seed: int
     io = _Io(step_inputs=[(i.name, _dims(i)) for i in graph.input],
              past=[i.name for i in graph.input if i.name.startswith("past_key_values.")])
     cross_session = _session(ort, cross, optimize=True)
-    feeds = _feeds(io, cross_session, batch, past, enc, _hidden_size(cross_session, graph), np.random.default_rng(seed))
+    feeds = _feeds(io, cross_session, batch, past, enc, _hidden_size(cross_session, graph), np.random.default_rng(seed),
+                   tokens)
     del cross_session
     return list(_session(ort, step, optimize=True).run(None, feeds))

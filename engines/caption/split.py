@@ -27,7 +27,7 @@ from .specialize import specialize_step
 log = logging.getLogger(__name__)
 
 ENC = "encoder_hidden_states"
-FORMAT_VERSION = "5"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4, 5: scales.py
+FORMAT_VERSION = "6"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4, 5: scales.py; 6: any tokens per run
 
 
 def _onnx() -> Any | None:

@@ -39,6 +39,13 @@ def test_anonymous_regions_skips_files_and_read_only_maps(tmp_path: Path) -> Non
     assert hugepages.anonymous_regions(maps) == {(0x7F0000000000, 0x7F0000400000)}
 
 
+def test_malloc_arenas_are_not_model_buffers() -> None:
+    arena = 0x7F00_0400_0000  # 64 MiB-aligned
+    assert hugepages.is_malloc_arena(arena, arena + (62 << 20))
+    assert not hugepages.is_malloc_arena(arena, arena + (240 << 20)), "bigger than any arena"
+    assert not hugepages.is_malloc_arena(arena + (2 << 20), arena + (50 << 20))
+
+
 @linux_only
 def test_wanted_only_for_cpu_models_with_room_to_spare(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(hugepages.ENV, raising=False)

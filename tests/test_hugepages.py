@@ -106,5 +106,6 @@ def test_a_cpu_load_advises_its_weights_and_decodes_the_same(
         assert engine.huge_page_bytes >= hugepages.MIN_REGION // 2
         assert engine.huge_page_regions
         assert all("hg" in _advised_flags(lo, hi) for lo, hi in engine.huge_page_regions)
+        assert all(not hugepages.is_malloc_arena(lo, hi) for lo, hi in engine.huge_page_regions)
         assert _reply(engine) == expected, "the same weights, the same greedy reply"
         assert expected.strip()

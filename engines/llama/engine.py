@@ -83,6 +83,9 @@ def _load_llama(path: Path, options: LoadOptions, context_size: int) -> tuple[An
                 n_gpu_layers=options.gpu_layers,
                 verbose=False,
             )
+            if advice is not None:
+                with contextlib.suppress(Exception):  # best effort, as the weights' advice
+                    advice.advise_context_buffers()
             return llm, advice
     except Exception as exc:
         raise ModelLoadError(f"llama.cpp could not load {path}: {exc}") from exc

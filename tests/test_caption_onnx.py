@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
+from tiny_captioner import load_reference, random_images
 
 from engines.caption.onnx_engine import OnnxCaptioner
 from engines.caption.types import CaptionOptions
@@ -20,16 +20,12 @@ from engines.onnx_session import make_session
 torch = pytest.importorskip("torch")
 
 
-def _images(count: int, seed: int = 0) -> list[Image.Image]:
-    rng = np.random.default_rng(seed)
-    return [Image.fromarray(rng.integers(0, 256, (40 + 3 * i, 50, 3), dtype=np.uint8)) for i in range(count)]
+_images = random_images
 
 
 @pytest.fixture(scope="module")
 def reference(tiny_captioner: Path) -> Any:
-    from transformers import VisionEncoderDecoderModel
-
-    return VisionEncoderDecoderModel.from_pretrained(tiny_captioner / "hf").eval()
+    return load_reference(tiny_captioner)
 
 
 @pytest.fixture(scope="module")

@@ -100,3 +100,19 @@ def export_onnx(model_dir: Path, out: Path, *, merged: bool = True) -> Path:
         for name in ("decoder_model.onnx", "decoder_with_past_model.onnx"):
             (out / name).unlink(missing_ok=True)
     return out
+
+
+def random_images(count: int, seed: int = 0) -> list[Any]:
+    """RGB images of slightly different sizes, so preprocessing resizes each differently."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    return [Image.fromarray(rng.integers(0, 256, (40 + 3 * i, 50, 3), dtype=np.uint8)) for i in range(count)]
+
+
+def load_reference(root: Path) -> Any:
+    """The transformers model the ONNX export was made from, for token-for-token comparisons."""
+    from transformers import VisionEncoderDecoderModel
+
+    return VisionEncoderDecoderModel.from_pretrained(root / "hf").eval()

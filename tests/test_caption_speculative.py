@@ -100,6 +100,21 @@ def test_fp32_captioner_has_a_cached_draft(tiny_captioner: Path, candeia_home: P
     assert f"-draft{draft_module.DRAFT_VERSION}-" in source and "decoder_model_merged.onnx" in source
 
 
+def test_a_damaged_cached_draft_is_dropped_not_fatal(tiny_captioner: Path, candeia_home: Path) -> None:
+    made = OnnxCaptioner(tiny_captioner / "onnx", threads=1)
+    root = candeia_home / "cache" / "caption-draft"
+    entry = next(p for p in root.iterdir() if not p.name.startswith("."))
+    (entry / "draft.onnx").write_bytes(b"not an onnx graph")
+    pixels = made.pixel_values(_images(2, seed=21))
+    settings = made.settings_for(CaptionOptions(max_new_tokens=6))
+    expected = made.generate(pixels, settings)
+    survivor = OnnxCaptioner(tiny_captioner / "onnx", threads=1)
+    assert survivor.draft is None, "the damaged draft is not used"
+    assert not entry.exists(), "and it is removed, so the next load makes it afresh"
+    assert survivor.generate(pixels, settings) == expected
+    assert OnnxCaptioner(tiny_captioner / "onnx", threads=1).draft is not None
+
+
 def test_draft_can_be_turned_off(tiny_captioner: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert OnnxCaptioner(tiny_captioner / "onnx", threads=1, draft=False).draft is None
     monkeypatch.setenv("CANDEIA_CAPTION_DRAFT", "0")

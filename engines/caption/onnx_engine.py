@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ class OnnxCaptioner:
             self.first = self.rest = make_session(halves[1], threads, providers, mem_pattern=False,
                                                   stop_spinning=True)
             if draft_path is not None:
-                self.draft = make_session(draft_path, threads, providers, mem_pattern=False, stop_spinning=True)
+                self.draft = self._draft_session(draft_path, threads, providers)
         elif self.files.decoder_merged is not None:
             self.first = self.rest = make_session(self.files.decoder_merged, threads, providers, stop_spinning=True)
         else:
@@ -130,6 +131,15 @@ class OnnxCaptioner:
             return None
         finally:
             release_freed_memory()  # making the draft held the fp32 step's weights
+
+    def _draft_session(self, path: Path, threads: int | None, providers: list[str] | None) -> Any:
+        """The draft's session, or None: a damaged cached draft must never be why a good model fails."""
+        try:
+            return make_session(path, threads, providers, mem_pattern=False, stop_spinning=True)
+        except InvalidModelFileError as exc:
+            log.warning("the cached draft of %s cannot be loaded (%s); decoding without it", self.name, exc)
+            shutil.rmtree(path.parent, ignore_errors=True)  # made afresh on the next load
+            return None
 
     def _settings_check(self) -> None:
         d = self.defaults

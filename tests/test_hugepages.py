@@ -64,6 +64,12 @@ def test_wanted_only_for_cpu_models_with_room_to_spare(monkeypatch: pytest.Monke
     assert not hugepages.wanted(1 << 20, gpu_layers=0)
 
 
+def test_install_refuses_a_binding_without_the_load_function() -> None:
+    import types
+
+    assert not hugepages.install(types.ModuleType("llama_cpp"))
+
+
 def test_wanted_is_false_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "win32")
     assert not hugepages.wanted(1 << 20, gpu_layers=0)

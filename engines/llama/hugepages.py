@@ -148,16 +148,17 @@ class Advice:
         return advised
 
 
-def install(llama_cpp: ModuleType) -> None:
-    """Wrap llama-cpp-python's `llama_model_load_from_file` (once) so a load can carry the advice."""
+def install(llama_cpp: ModuleType) -> bool:
+    """Wrap llama-cpp-python's `llama_model_load_from_file` (once) so a load can carry the advice.
+    False where this llama-cpp-python lacks what the wrapper needs: the caller then keeps the map."""
     module = getattr(llama_cpp, "llama_cpp", None)
     original = getattr(module, "llama_model_load_from_file", None)
     callback_type = getattr(module, "llama_progress_callback", None)
     if module is None or original is None or callback_type is None:
-        return
+        return False
     with _install_lock:
         if id(module) in _installed:
-            return
+            return True
 
         def load_from_file(path_model: bytes, params: Any) -> Any:
             advice: Advice | None = getattr(_state, "advice", None)
@@ -178,6 +179,7 @@ def install(llama_cpp: ModuleType) -> None:
 
         module.llama_model_load_from_file = load_from_file
         _installed.add(id(module))
+        return True
 
 
 @contextlib.contextmanager

@@ -63,9 +63,9 @@ EMIT_INTERVAL_S = 0.02  # text reaches the consumer at most about 50 times a sec
 def _load_llama(path: Path, options: LoadOptions, context_size: int) -> tuple[Any, hugepages.Advice | None]:
     """The loaded Llama, and the huge-page advice given to its buffers (None: loaded memory-mapped)."""
     llama_cpp = llama_cpp_module()  # deferred: importing it loads the native library
-    # unmapped only when the advice can be given: an unmapped load without it is merely slower to load
-    huge_pages = hugepages.wanted(path.stat().st_size, options.gpu_layers) and hugepages.install(llama_cpp)
     try:
+        # unmapped only when the advice can be given: an unmapped load without it is merely slower to load
+        huge_pages = hugepages.wanted(path.stat().st_size, options.gpu_layers) and hugepages.install(llama_cpp)
         with hugepages.advising() if huge_pages else contextlib.nullcontext() as advice:
             llm = llama_cpp.Llama(
                 model_path=str(path),

@@ -1,7 +1,8 @@
 """Run Candeia's performance benchmarks and print one Markdown table.
 
     python -m benchmarks --model path/to/model.gguf [--llama-bench path/to/llama-bench] [--threads 2]
-                         [--only generation,memory,startup,ui] [--with download,translate,caption]
+                         [--rounds 5] [--repetitions 3] [--only generation,memory,startup,ui]
+                         [--with download,translate,caption]
 
 Each part runs in its own process (memory and start-up numbers must not see the others' state):
 generation (pp512, tg128, time to first token, load) against raw llama-cpp-python and, when given,
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llama-bench", type=Path, help="llama.cpp's llama-bench, built from the same llama.cpp")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved generation rounds")
+    parser.add_argument("--repetitions", type=int, default=3, help="measurements of each generation test per load")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--with", dest="extras", default="", help=f"also run: {','.join(EXTRAS)}")
     args = parser.parse_args(argv)
@@ -70,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     if "generation" in parts:
         extra = ["--llama-bench", str(args.llama_bench)] if args.llama_bench else []
         results["generation"] = _part("generation", ["--model", model, "--threads", threads, "--rounds",
-                                                     str(args.rounds), *extra], RESULTS_DIR / "generation.json")
+                                                     str(args.rounds), "--repetitions", str(args.repetitions),
+                                                     *extra], RESULTS_DIR / "generation.json")
         for row in generation.rows(results["generation"]):
             table.append([row[0], row[1], f"raw llama-cpp-python {row[2]}; llama-bench {row[3]}; ratio {row[4]}",
                           row[5]])

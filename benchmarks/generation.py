@@ -1,15 +1,21 @@
 """Generation speed: Candeia's engine path against raw llama-cpp-python and llama.cpp's llama-bench.
 
     python -m benchmarks.generation --model path/to/model.gguf [--threads 2] [--rounds 5]
-                                    [--llama-bench path/to/llama-bench]
+                                    [--repetitions 3] [--llama-bench path/to/llama-bench]
 
 Measured like llama-bench measures: pp512 is one 512-token prompt evaluated from an empty context;
 tg128 is 128 tokens generated one at a time from an empty context (a one-token prompt), greedy.
 Every path first runs a full-size prompt and a few tokens as a warm-up, as llama-bench does before
 its measured runs. Rounds are interleaved (llama-bench, raw, Candeia, llama-bench, ...) so load from
-other processes hits all three alike; the table shows the median and the best round of each. Each path runs in a
-process of its own (llama-bench and raw llama-cpp-python in child processes, Candeia's engine here)
-and loads the model afresh every round, as llama-bench does.
+other processes hits all three alike. Each path runs in a process of its own (llama-bench and raw
+llama-cpp-python in child processes, Candeia's engine here), loads the model afresh every round, as
+llama-bench does, and measures each test `--repetitions` times per load (llama-bench's `-r`); a
+round's value is the mean of its repetitions.
+
+The table shows each path's median round and its best, and compares Candeia with llama-bench by the
+ratio of the means over all rounds with a 95 % bootstrap interval (`stats.py`: single samples scatter
+by about ±5 % here, so medians of a few rounds jump from run to run), and by the median of the
+per-round ratios.
 
 All paths use the same context settings as llama-bench's defaults: 2048-token batches split into
 512-token micro-batches, flash attention on, the same threads. Raw llama-cpp-python is its
@@ -33,6 +39,7 @@ from typing import Any
 from engines.llama import Finished, LlamaEngine, LoadOptions, SamplingOptions, TextDelta
 
 from .report import existing_file, load_average, markdown_table, write_json
+from .stats import paired_ratio, ratio_of_means
 
 PP_TOKENS = 512
 TG_TOKENS = 128
@@ -83,22 +90,24 @@ def raw_ttft(llm: Any, prompt: str) -> float:
     raise RuntimeError("llama-cpp-python produced no token")
 
 
-def llama_bench(binary: Path, model: Path, threads: int, libs: Path | None = None) -> dict[str, float]:
-    """One run of llama.cpp's llama-bench (pp512 and tg128, one repetition each after its warm-up).
+def llama_bench(binary: Path, model: Path, threads: int, repetitions: int,
+                libs: Path | None = None) -> dict[str, list[float]]:
+    """One run of llama.cpp's llama-bench: its samples of pp512 and tg128 (`repetitions` each, after its
+    warm-up), in tokens/s.
 
     With `libs`, llama-bench runs on the llama.cpp libraries in that folder (llama-cpp-python's own,
     found first through LD_LIBRARY_PATH): the same binary, so a difference is the build's, not Python's.
     """
     command = [str(binary), "-m", str(model), "-t", str(threads), "-p", str(PP_TOKENS), "-n", str(TG_TOKENS),
-               "-b", str(BATCH), "-ub", str(MICRO_BATCH), "-r", "1", "-o", "json"]
+               "-b", str(BATCH), "-ub", str(MICRO_BATCH), "-r", str(repetitions), "-o", "json"]
     env = dict(os.environ)
     if libs is not None:
         env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(libs), env.get("LD_LIBRARY_PATH")]))
     out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, env=env).stdout
-    speeds: dict[str, float] = {}
+    speeds: dict[str, list[float]] = {}
     for entry in json.loads(out):
         key = "pp" if entry.get("n_prompt") == PP_TOKENS and entry.get("n_gen") == 0 else "tg"
-        speeds[key] = float(entry["avg_ts"])
+        speeds[key] = [float(x) for x in entry.get("samples_ts") or [entry["avg_ts"]]]
     return speeds
 
 
@@ -151,11 +160,11 @@ class RawProcess:
             raise RuntimeError(f"the raw llama-cpp-python process ended (status {self.process.poll()})")
         return line
 
-    def ask(self, command: dict[str, Any]) -> float:
+    def ask(self, command: dict[str, Any]) -> list[float]:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
-        return float(self._line())
+        return [float(x) for x in json.loads(self._line())]
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -168,7 +177,8 @@ class RawProcess:
 
 
 def raw_child(model: Path, threads: int, context: int) -> int:
-    """The child side of RawProcess: load, report, then answer pp/tg/ttft commands until stdin closes."""
+    """The child side of RawProcess: load, report, then answer pp/tg/ttft commands (each measured
+    `reps` times) until stdin closes."""
     from engines.llama.native import llama_cpp_module
 
     llama_cpp = llama_cpp_module()
@@ -186,18 +196,20 @@ def raw_child(model: Path, threads: int, context: int) -> int:
     raw_pp(llm, random_prompt(llm.n_vocab(), PP_TOKENS, 0))  # warm-up: a full prompt, as llama-bench's
     for line in sys.stdin:
         command = json.loads(line)
-        if command["test"] == "pp":
-            value = raw_pp(llm, random_prompt(llm.n_vocab(), PP_TOKENS, command["seed"]))
-        elif command["test"] == "tg":
-            value = raw_tg(llm, [command["bos"]])
-        else:
-            value = raw_ttft(llm, TTFT_PROMPT)
-        print(value, flush=True)
+        values = []
+        for rep in range(command["reps"]):
+            if command["test"] == "pp":
+                values.append(raw_pp(llm, random_prompt(llm.n_vocab(), PP_TOKENS, command["seed"] + rep)))
+            elif command["test"] == "tg":
+                values.append(raw_tg(llm, [command["bos"]]))
+            else:
+                values.append(raw_ttft(llm, TTFT_PROMPT))
+        print(json.dumps(values), flush=True)
     llm.close()
     return 0
 
 
-def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> dict[str, Any]:
+def run(model: Path, threads: int, rounds: int, repetitions: int, bench_binary: Path | None) -> dict[str, Any]:
     """Interleaved rounds. Every round loads each path afresh, as each llama-bench run does: where
     llama.cpp's buffers land at load time moved a model's speed by up to 7 % for as long as it
     stayed loaded, so a model loaded once would carry one draw through every round."""
@@ -210,55 +222,65 @@ def run(model: Path, threads: int, rounds: int, bench_binary: Path | None) -> di
     keys = ["raw_pp", "candeia_pp", "raw_tg", "candeia_tg", "raw_ttft_ms", "candeia_ttft_ms",
             "bench_pp", "bench_tg", "bench_pylibs_pp", "bench_pylibs_tg", "raw_load_ms", "candeia_load_ms"]
     pylibs = Path(str(llama_cpp.__file__)).parent / "lib"
-    runs: dict[str, list[float]] = {k: [] for k in keys}
+    samples: dict[str, list[list[float]]] = {k: [] for k in keys}  # per round, every repetition
     for rep in range(rounds):
         if bench_binary:
-            speeds = llama_bench(bench_binary, model, threads)
-            runs["bench_pp"].append(speeds["pp"])
-            runs["bench_tg"].append(speeds["tg"])
+            speeds = llama_bench(bench_binary, model, threads, repetitions)
+            samples["bench_pp"].append(speeds["pp"])
+            samples["bench_tg"].append(speeds["tg"])
             if sys.platform.startswith("linux") and pylibs.is_dir():
-                speeds = llama_bench(bench_binary, model, threads, pylibs)
-                runs["bench_pylibs_pp"].append(speeds["pp"])
-                runs["bench_pylibs_tg"].append(speeds["tg"])
+                speeds = llama_bench(bench_binary, model, threads, repetitions, pylibs)
+                samples["bench_pylibs_pp"].append(speeds["pp"])
+                samples["bench_pylibs_tg"].append(speeds["tg"])
         raw = RawProcess(model, threads, context)
         try:
-            runs["raw_load_ms"].append(raw.load_ms)
-            runs["raw_pp"].append(raw.ask({"test": "pp", "seed": 100 + rep}))
-            runs["raw_tg"].append(raw.ask({"test": "tg", "bos": raw.bos}))
-            runs["raw_ttft_ms"].append(raw.ask({"test": "ttft"}))
+            samples["raw_load_ms"].append([raw.load_ms])
+            samples["raw_pp"].append(raw.ask({"test": "pp", "seed": 100 + rep * repetitions, "reps": repetitions}))
+            samples["raw_tg"].append(raw.ask({"test": "tg", "bos": raw.bos, "reps": repetitions}))
+            samples["raw_ttft_ms"].append(raw.ask({"test": "ttft", "reps": repetitions}))
         finally:
             raw.close()
         started = time.perf_counter()
         engine = LlamaEngine.load(model, options)
-        runs["candeia_load_ms"].append((time.perf_counter() - started) * 1000)
+        samples["candeia_load_ms"].append([(time.perf_counter() - started) * 1000])
         try:
             n_vocab = engine.info.vocab_size or raw.n_vocab
             # warm-up, as llama-bench's: a full-size prompt first touches the buffers a 512-token batch uses
             candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 1), 4)
-            pp = candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 100 + rep), 1).stats
-            runs["candeia_pp"].append(pp.evaluated_prompt_tokens / (pp.ttft_ms / 1000))
-            tg = candeia_run(engine, [raw.bos], TG_TOKENS).stats
-            assert tg.generated_tokens == TG_TOKENS, tg
-            runs["candeia_tg"].append(tg.tokens_per_s)
-            runs["candeia_ttft_ms"].append(candeia_ttft(engine, TTFT_PROMPT))
+            pp, tg, ttft = [], [], []
+            for i in range(repetitions):
+                stats = candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 100 + rep * repetitions + i), 1).stats
+                pp.append(stats.evaluated_prompt_tokens / (stats.ttft_ms / 1000))
+            for _ in range(repetitions):
+                stats = candeia_run(engine, [raw.bos], TG_TOKENS).stats
+                assert stats.generated_tokens == TG_TOKENS, stats
+                tg.append(stats.tokens_per_s)
+            for _ in range(repetitions):
+                ttft.append(candeia_ttft(engine, TTFT_PROMPT))
+            samples["candeia_pp"].append(pp)
+            samples["candeia_tg"].append(tg)
+            samples["candeia_ttft_ms"].append(ttft)
         finally:
             engine.close()
-    runs = {k: v for k, v in runs.items() if v}
+    samples = {k: v for k, v in samples.items() if v}
+    runs = {k: [statistics.fmean(r) for r in v] for k, v in samples.items()}  # one value per round
     median = {k: statistics.median(v) for k, v in runs.items()}
     best = {k: (min(v) if k.endswith("_ms") else max(v)) for k, v in runs.items()}
     return {
-        "model": str(model), "threads": threads, "rounds": rounds,
-        "llama_cpp_python": llama_cpp.__version__, "runs": runs, "median": median, "best": best,
+        "model": str(model), "threads": threads, "rounds": rounds, "repetitions": repetitions,
+        "llama_cpp_python": llama_cpp.__version__, "samples": samples, "runs": runs, "median": median, "best": best,
         "load_ms": {"raw": median["raw_load_ms"], "candeia": median["candeia_load_ms"]},
     }
 
 
-def paired_ratio(runs: dict[str, list[float]], ours: str, theirs: str) -> float | None:
-    """Median of the per-round ratios: each round's contenders ran seconds apart, so a machine that
-    drifts between rounds moves both sides of a ratio together."""
-    if not runs.get(ours) or not runs.get(theirs):
-        return None
-    return statistics.median(a / b for a, b in zip(runs[ours], runs[theirs], strict=False))
+def comparison(result: dict[str, Any], ours: str, theirs: str) -> str:
+    """How `ours` compares with `theirs` (keys of result["runs"]): the ratio of means with its 95 %
+    interval, the ratio of the medians (of the best rounds), and the median per-round ratio."""
+    runs, med, best = result["runs"], result["median"], result["best"]
+    means = ratio_of_means(runs[ours], runs[theirs])
+    per_round = paired_ratio(runs[ours], runs[theirs])
+    return (f"{means} mean; medians {med[ours] / med[theirs]:.3f} (best {best[ours] / best[theirs]:.3f}); "
+            f"per round {per_round:.3f}")
 
 
 def rows(result: dict[str, Any]) -> list[list[Any]]:
@@ -266,28 +288,19 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
     med, best = result["median"], result["best"]
     out: list[list[Any]] = []
     for key, label in (("pp", "pp512 (tokens/s)"), ("tg", "tg128 (tokens/s)")):
-        bench_med = med.get(f"bench_{key}")
-        ratio_med = med[f"candeia_{key}"] / bench_med if bench_med else None
-        ratio_best = best[f"candeia_{key}"] / best[f"bench_{key}"] if bench_med else None
+        has_bench = f"bench_{key}" in med
         out.append([
-            f"{label}, median (best)",
+            f"{label}, median (best) round",
             f"{med[f'candeia_{key}']:.1f} ({best[f'candeia_{key}']:.1f})",
             f"{med[f'raw_{key}']:.1f} ({best[f'raw_{key}']:.1f})",
-            f"{bench_med:.1f} ({best[f'bench_{key}']:.1f})" if bench_med else "-",
-            f"{ratio_med:.3f} ({ratio_best:.3f})" if ratio_med else "-",
-            ">= 0.97 of llama-bench",
+            f"{med[f'bench_{key}']:.1f} ({best[f'bench_{key}']:.1f})" if has_bench else "-",
+            comparison(result, f"candeia_{key}", f"bench_{key}") if has_bench else "-",
+            ">= 0.97 of llama-bench (ratio of means)",
         ])
-        paired = paired_ratio(result["runs"], f"candeia_{key}", f"bench_{key}")
-        if paired is not None:
-            out[-1][4] += f"; per round {paired:.3f}"
         if f"bench_pylibs_{key}" in med:
-            same = med[f"bench_pylibs_{key}"]
-            out[-1][3] += f"; on llama-cpp-python's libraries {same:.1f} ({best[f'bench_pylibs_{key}']:.1f})"
-            out[-1][4] += f"; same libraries {med[f'candeia_{key}'] / same:.3f} " \
-                          f"({best[f'candeia_{key}'] / best[f'bench_pylibs_{key}']:.3f})"
-            paired = paired_ratio(result["runs"], f"candeia_{key}", f"bench_pylibs_{key}")
-            if paired is not None:
-                out[-1][4] += f", per round {paired:.3f}"
+            out[-1][3] += (f"; on llama-cpp-python's libraries {med[f'bench_pylibs_{key}']:.1f} "
+                           f"({best[f'bench_pylibs_{key}']:.1f})")
+            out[-1][4] += f"; same libraries {comparison(result, f'candeia_{key}', f'bench_pylibs_{key}')}"
     delta = med["candeia_ttft_ms"] - med["raw_ttft_ms"]
     out.append(["time to first token (ms), median", f"{med['candeia_ttft_ms']:.1f}", f"{med['raw_ttft_ms']:.1f}",
                 "-", f"{delta:+.1f} ms vs raw", "<= raw + 15 ms"])
@@ -304,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, type=existing_file)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repetitions", type=int, default=3, help="measurements of each test per load")
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
     parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")
     parser.add_argument("--raw-child", action="store_true", help=argparse.SUPPRESS)
@@ -312,9 +326,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw_child:
         return raw_child(args.model, args.threads, args.context)
     before = load_average()
-    result = run(args.model, args.threads, args.rounds, args.llama_bench)
+    result = run(args.model, args.threads, args.rounds, args.repetitions, args.llama_bench)
     result["load_average"] = {"before": before, "after": load_average()}
-    print(f"model: {args.model.name}, threads: {args.threads}, {args.rounds} interleaved rounds, "
+    print(f"model: {args.model.name}, threads: {args.threads}, {args.rounds} interleaved rounds of "
+          f"{args.repetitions} repetitions, "
           f"llama-cpp-python {result['llama_cpp_python']}, load average {before} -> {result['load_average']['after']}")
     print(markdown_table(HEADERS, rows(result)))
     print(f"JSON: {write_json('generation', result, args.json)}")

@@ -1,7 +1,7 @@
 """Run Candeia's performance benchmarks and print one Markdown table.
 
     python -m benchmarks --model path/to/model.gguf [--llama-bench path/to/llama-bench] [--threads 2]
-                         [--rounds 5] [--repetitions 3] [--only generation,memory,startup,ui]
+                         [--rounds 9] [--repetitions 3] [--only generation,memory,startup,ui]
                          [--with download,translate,caption]
 
 Each part runs in its own process (memory and start-up numbers must not see the others' state):
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the GGUF to measure (gemma-3-270m Q4_K_M here)")
     parser.add_argument("--llama-bench", type=Path, help="llama.cpp's llama-bench, built from the same llama.cpp")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved generation rounds")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved generation rounds")
     parser.add_argument("--repetitions", type=int, default=3, help="measurements of each generation test per load")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--with", dest="extras", default="", help=f"also run: {','.join(EXTRAS)}")

@@ -1,6 +1,6 @@
 """Generation speed: Candeia's engine path against raw llama-cpp-python and llama.cpp's llama-bench.
 
-    python -m benchmarks.generation --model path/to/model.gguf [--threads 2] [--rounds 5]
+    python -m benchmarks.generation --model path/to/model.gguf [--threads 2] [--rounds 9]
                                     [--repetitions 3] [--llama-bench path/to/llama-bench]
 
 Measured like llama-bench measures: pp512 is one 512-token prompt evaluated from an empty context;
@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, type=existing_file)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--repetitions", type=int, default=3, help="measurements of each test per load")
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
     parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")

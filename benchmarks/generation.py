@@ -323,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--context", type=int, default=PP_TOKENS + TG_TOKENS + 64, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rounds < 1 or args.repetitions < 1:
+        parser.error("--rounds and --repetitions must be at least 1")
     if args.raw_child:
         return raw_child(args.model, args.threads, args.context)
     before = load_average()

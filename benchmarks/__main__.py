@@ -51,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, type=existing_file,
                         help="the GGUF to measure (gemma-3-270m Q4_K_M here)")
-    parser.add_argument("--llama-bench", type=Path, help="llama.cpp's llama-bench, built from the same llama.cpp")
+    parser.add_argument("--llama-bench", type=existing_file,
+                        help="llama.cpp's llama-bench, built from the same llama.cpp")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=9, help="interleaved generation rounds")
     parser.add_argument("--repetitions", type=int, default=3, help="measurements of each generation test per load")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--with", dest="extras", default="", help=f"also run: {','.join(EXTRAS)}")
     args = parser.parse_args(argv)
+    if args.rounds < 1 or args.repetitions < 1:
+        parser.error("--rounds and --repetitions must be at least 1")
     parts = [p for p in args.only.split(",") if p]
     extras = [e for e in args.extras.split(",") if e]
     unknown = [p for p in parts if p not in PARTS] + [e for e in extras if e not in EXTRAS]

@@ -279,6 +279,8 @@ def comparison(result: dict[str, Any], ours: str, theirs: str) -> str:
     runs, med, best = result["runs"], result["median"], result["best"]
     means = ratio_of_means(runs[ours], runs[theirs])
     per_round = paired_ratio(runs[ours], runs[theirs])
+    if means is None or per_round is None or not med[theirs] or not best[theirs]:
+        return "-"  # a contender measured nothing (a zero speed): no ratio to give
     return (f"{means} mean; medians {med[ours] / med[theirs]:.3f} (best {best[ours] / best[theirs]:.3f}); "
             f"per round {per_round:.3f}")
 
@@ -319,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--repetitions", type=int, default=3, help="measurements of each test per load")
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/)")
-    parser.add_argument("--llama-bench", type=Path, help="path to llama.cpp's llama-bench, to compare against it too")
+    parser.add_argument("--llama-bench", type=existing_file,
+                        help="path to llama.cpp's llama-bench, to compare against it too")
     parser.add_argument("--raw-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--context", type=int, default=PP_TOKENS + TG_TOKENS + 64, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

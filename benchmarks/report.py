@@ -14,7 +14,8 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "bench-results"
 
 
 def existing_file(text: str) -> Path:
-    """argparse type for a model path: a missing file is a usage error, not a traceback from a loader."""
+    """argparse type for a file argument (a model, llama-bench): a missing file is a usage error, not a
+    traceback from a loader or a subprocess."""
     path = Path(text)
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"{text} is not a file")

@@ -212,7 +212,9 @@ def onnx_providers() -> list[str]:
 
 def llama_info() -> tuple[bool | None, str | None]:
     try:
-        import llama_cpp
+        from .llama.native import llama_cpp_module
+
+        llama_cpp = llama_cpp_module()  # registers a portable build's backends first (llama/backends.py)
     except Exception:  # the native library may fail to load on an odd machine
         return None, None
     offload = None

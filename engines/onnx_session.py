@@ -21,6 +21,15 @@ from typing import Any
 
 from .derived import derived_entry
 from .errors import InvalidModelFileError, ModelLoadError
+from .onnx_providers import (
+    CPU,
+    DIRECTML,
+    DeviceReport,
+    available_providers,
+    configured_choice,
+    fallback_message,
+    plan_providers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +84,10 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
 
 def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
                  spin: bool | None = None, external_weights: bool = True, mem_pattern: bool = True,
-                 stop_spinning: bool = False) -> Any:
-    """`spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
+                 stop_spinning: bool = False, report: DeviceReport | None = None) -> Any:
+    """`providers`: None takes the device chosen in Settings (onnx_providers.py); a provider that is
+    missing or fails to start falls back to the CPU, said in one line and kept in `report`.
+    `spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
     machine, much slower when other programs compete for the cores; None reads CANDEIA_ORT_SPIN (0/1).
     `external_weights`: load a large single-file model from its external-weights copy (see above).
     `stop_spinning`: workers still spin between the ops of a run, but block as soon as a run ends
@@ -84,6 +95,12 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
     decoder), each session has its own pool, and an idle pool's spinning workers would otherwise take
     cores from the next session's run for a while (docs/captioning.md)."""
     ort = ort_module()
+    report = report if report is not None else DeviceReport()
+    if providers is None:
+        plan = plan_providers(configured_choice(), available_providers())
+        if plan.notice:
+            report.notice(plan.notice)
+        providers = plan.providers
     options = ort.SessionOptions()
     if spin is None and os.environ.get(SPIN_ENV) in ("0", "1"):
         spin = os.environ[SPIN_ENV] == "1"
@@ -95,19 +112,46 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.enable_mem_pattern = mem_pattern  # False: a graph whose shapes change every run (a decoder step)
-    chosen_providers = providers or ["CPUExecutionProvider"]
+    # False: a graph whose shapes change every run (a decoder step); DirectML cannot use memory patterns
+    options.enable_mem_pattern = mem_pattern and DIRECTML not in providers
+    chosen_providers = providers or [CPU]
+    if chosen_providers != [CPU]:
+        # ONNX Runtime's own multi-line error when a provider fails to start; the fallback line says it
+        ort.set_default_logger_severity(3)
     copy = external_weights_copy(path) if external_weights and path.is_file() else None
     if copy is not None:
         try:
-            return ort.InferenceSession(str(copy), options, providers=chosen_providers)
+            return open_session(ort, copy, options, chosen_providers, report)
         except Exception as exc:  # the copy is ours: never let it be the reason a good model fails
             log.warning("could not load the external-weights copy of %s (%s); loading the original", path.name,
                         str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__)
             shutil.rmtree(copy.parent, ignore_errors=True)  # or every later load would try it again first
     try:
-        return ort.InferenceSession(str(path), options, providers=chosen_providers)
+        return open_session(ort, path, options, chosen_providers, report)
     except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... classes
-        text = str(exc).strip()
-        first = text.splitlines()[0] if text else type(exc).__name__
-        raise InvalidModelFileError(path, f"ONNX Runtime cannot load it ({first[:200]})") from None
+        raise InvalidModelFileError(path, f"ONNX Runtime cannot load it ({_first_line(exc)[:200]})") from None
+
+
+def open_session(ort: Any, path: Path, options: Any, providers: list[str], report: DeviceReport) -> Any:
+    """An InferenceSession on `providers`, or on the CPU when the first of them cannot start.
+
+    ONNX Runtime's own fallback is off (`enable_fallback=0`): it prints to stdout, which is the CLI's
+    output. A provider that fails to be created raises (then the CPU is tried here) or is left out of
+    the session silently (then `get_providers()` shows it is missing)."""
+    try:
+        session = ort.InferenceSession(str(path), options, providers=providers, enable_fallback=0)
+    except Exception as exc:
+        if providers == [CPU]:
+            raise
+        session = ort.InferenceSession(str(path), options, providers=[CPU], enable_fallback=0)  # a bad file raises
+        report.notice(fallback_message(providers[0], _first_line(exc)[:160]))
+    else:
+        if providers[0] not in session.get_providers():
+            report.notice(fallback_message(providers[0]))
+    report.session(session.get_providers())
+    return session
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

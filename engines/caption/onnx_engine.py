@@ -26,6 +26,7 @@ from PIL import Image
 from ..errors import GenerationError, InvalidModelFileError
 from ..jobs import CancelToken
 from ..memory import release_freed_memory
+from ..onnx_providers import DeviceReport
 from ..onnx_session import make_session, ort_module
 from .decoding import DraftStats, FloatArray, GenerationSettings, IntArray, beam_search, greedy, speculative_greedy
 from .folder import CaptionFiles, find_caption_files
@@ -83,6 +84,7 @@ class OnnxCaptioner:
         self.step_file: Path | None = None  # the split step graph, when split
         # summed over this captioner's speculative generations; its `tokens` adapts to the draft's hit rate
         self.draft_stats = DraftStats()
+        self.device_report = DeviceReport()  # the providers the sessions got, and any fallback
         halves = self._split_halves() if split else None
         if draft is None:
             draft = os.environ.get(DRAFT_ENV, "1") != "0"
@@ -90,22 +92,25 @@ class OnnxCaptioner:
         draft_path = self._draft_file(halves[1]) if draft and halves is not None else None
         # every session has its own thread pool: its workers stop spinning when its run ends, or they
         # would take the cores from the next session's run (encoder -> cross -> steps; docs/captioning.md)
-        self.encoder = make_session(self.files.encoder, threads, providers, stop_spinning=True)
+        report = self.device_report
+        self.encoder = make_session(self.files.encoder, threads, providers, stop_spinning=True, report=report)
         if halves is not None:
-            self.cross = make_session(halves[0], threads, providers, stop_spinning=True)
+            self.cross = make_session(halves[0], threads, providers, stop_spinning=True, report=report)
             self.step_file = halves[1]
             # the specialized step's shapes are static enough for ORT's memory patterns, one block per
             # past length: at batch 8 that kept about 50 MB more than the steps need (docs/captioning.md)
             self.first = self.rest = make_session(halves[1], threads, providers, mem_pattern=False,
-                                                  stop_spinning=True)
+                                                  stop_spinning=True, report=report)
             if draft_path is not None:
                 self.draft = self._draft_session(draft_path, threads, providers)
         elif self.files.decoder_merged is not None:
-            self.first = self.rest = make_session(self.files.decoder_merged, threads, providers, stop_spinning=True)
+            self.first = self.rest = make_session(self.files.decoder_merged, threads, providers, stop_spinning=True,
+                                                  report=report)
         else:
             assert self.files.decoder is not None and self.files.decoder_with_past is not None
-            self.first = make_session(self.files.decoder, threads, providers, stop_spinning=True)
-            self.rest = make_session(self.files.decoder_with_past, threads, providers, stop_spinning=True)
+            self.first = make_session(self.files.decoder, threads, providers, stop_spinning=True, report=report)
+            self.rest = make_session(self.files.decoder_with_past, threads, providers, stop_spinning=True,
+                                     report=report)
         self._check_io()
         self.load_ms = (time.perf_counter() - started) * 1000.0
 
@@ -135,7 +140,8 @@ class OnnxCaptioner:
     def _draft_session(self, path: Path, threads: int | None, providers: list[str] | None) -> Any:
         """The draft's session, or None: a damaged cached draft must never be why a good model fails."""
         try:
-            return make_session(path, threads, providers, mem_pattern=False, stop_spinning=True)
+            return make_session(path, threads, providers, mem_pattern=False, stop_spinning=True,
+                                report=self.device_report)
         except InvalidModelFileError as exc:
             log.warning("the cached draft of %s cannot be loaded (%s); decoding without it", self.name, exc)
             shutil.rmtree(path.parent, ignore_errors=True)  # made afresh on the next load
@@ -205,6 +211,16 @@ class OnnxCaptioner:
     @property
     def preferred_batch_size(self) -> int:
         return 4
+
+    @property
+    def device(self) -> str:
+        """Where the sessions run ("CPU", "CUDA", ...): the providers ONNX Runtime gave them."""
+        return self.device_report.device
+
+    @property
+    def device_notice(self) -> str | None:
+        """The one line saying the chosen provider could not start, if it could not."""
+        return self.device_report.first_notice
 
     @property
     def supports_prompts(self) -> bool:

@@ -6,9 +6,12 @@ import argparse
 import json
 from typing import Any
 
+from ..devices import current_device_settings, onnx_device
 from ..errors import UsageError
 from ..models import resolve_model
 from ..onnx_info import inspect_onnx_folder
+from ..onnx_providers import available_providers
+from ..settings import load_settings
 from ..store import ModelStore
 
 
@@ -33,11 +36,11 @@ def describe(ref: str, context: int | None = None) -> dict[str, Any]:
             "size": onnx.total_size,
             "onnx_files": [str(p.relative_to(onnx.path)) for p in onnx.onnx_files],
             "tasks": onnx.tasks,
+            "device": onnx_device(load_settings().onnx_provider, available_providers()),
         }
     else:
         from ..fit import ModelShape, estimate
         from ..hardware import detect
-        from ..settings import load_settings
 
         info = read_gguf(resolved.path)
         data = {"format": "gguf", **info.summary()}
@@ -46,14 +49,13 @@ def describe(ref: str, context: int | None = None) -> dict[str, Any]:
             ctx = min(context or settings.context_size, info.context_length or settings.context_size)
             fit = estimate(ModelShape.from_gguf(info), ctx, detect(), settings.gpu_layers)
             data["fit"] = f"{fit.verdict}: {fit.detail}"
+            data["device"] = current_device_settings(settings.gpu_layers).gguf(info.block_count)
     if resolved.installed is not None:
         data = {"id": resolved.installed.id, "linked": resolved.installed.linked, **data}
     return data
 
 
 def run(args: argparse.Namespace) -> int:
-
-
     if args.ctx is not None and args.ctx < 16:
         raise UsageError("--ctx must be at least 16")
     data = describe(args.model, args.ctx)

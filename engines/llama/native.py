@@ -32,8 +32,20 @@ def llama_cpp_module() -> ModuleType:
 
             _callback = _route
             llama_cpp.llama_log_set(_callback, ctypes.c_void_p(0))
+            _load_backends(llama_cpp)
             _module = llama_cpp
         return _module
+
+
+def _load_backends(llama_cpp: ModuleType) -> None:
+    """A portable build keeps its CPU variants and GPU backends as modules beside libllama: register
+    them from there before any model loads (backends.py). Does nothing for a build with them linked in."""
+    from .backends import load_from_own_folder
+
+    try:
+        load_from_own_folder(llama_cpp)
+    except (OSError, AttributeError) as exc:  # an older libggml without the registry: its backends are linked in
+        log.debug("ggml backend registry not available: %s", exc)
 
 
 def close_llama(llm: Any) -> None:

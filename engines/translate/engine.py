@@ -68,6 +68,16 @@ class Seq2SeqEngine:
     def name(self) -> str:
         return self.files.root.name
 
+    @property
+    def device(self) -> str:
+        """Where the sessions run ("CPU", "CUDA", ...): the providers ONNX Runtime gave them."""
+        return self.model.device_report.device
+
+    @property
+    def device_notice(self) -> str | None:
+        """The one line saying the chosen provider could not start, if it could not."""
+        return self.model.device_report.first_notice
+
     # -- ids -------------------------------------------------------------------------------------
     def encode(self, text: str, src: str | None, tgt: str | None) -> list[int]:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidModelFileError
+from ..onnx_providers import DeviceReport
 from ..onnx_session import make_session, ort_module
 from .decoding import FloatArray, IntArray
 from .folder import Seq2SeqFiles
@@ -24,17 +25,22 @@ class OnnxSeq2Seq:
     def __init__(self, files: Seq2SeqFiles, threads: int | None = None, providers: list[str] | None = None,
                  spin: bool | None = None) -> None:
         self.files = files
+        self.device_report = DeviceReport()  # the providers the sessions got, and any fallback
         # Three sessions take turns: each stops spinning when its run ends, or its idle workers would
         # take the cores from the next one (docs/captioning.md, "Idle threads between sessions").
-        self.encoder = make_session(files.encoder, threads, providers, spin, stop_spinning=True)
+        self.encoder = make_session(files.encoder, threads, providers, spin, stop_spinning=True,
+                                    report=self.device_report)
         if files.decoder_merged is not None:
-            self.first = make_session(files.decoder_merged, threads, providers, spin, stop_spinning=True)
+            self.first = make_session(files.decoder_merged, threads, providers, spin, stop_spinning=True,
+                                    report=self.device_report)
             self.rest = self.first
             self.merged = True
         else:
             assert files.decoder is not None and files.decoder_with_past is not None
-            self.first = make_session(files.decoder, threads, providers, spin, stop_spinning=True)
-            self.rest = make_session(files.decoder_with_past, threads, providers, spin, stop_spinning=True)
+            self.first = make_session(files.decoder, threads, providers, spin, stop_spinning=True,
+                                    report=self.device_report)
+            self.rest = make_session(files.decoder_with_past, threads, providers, spin, stop_spinning=True,
+                                    report=self.device_report)
             self.merged = False
         self._check()
 

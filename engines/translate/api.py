@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..devices import device_of
 from ..errors import CandeiaError, EngineClosedError
 from ..jobs import CancelToken, ProgressCallback
 from ..models import resolve_model
@@ -62,11 +63,12 @@ class TranslationResult:
     sentences: int = 0
     seconds: float = 0.0
     route: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)  # per model in `models`: where it ran ("CPU", "CUDA", ...)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "text": self.text, "source": self.source, "target": self.target, "kind": self.kind,
-            "models": self.models, "route": self.route, "sentences": self.sentences,
+            "models": self.models, "devices": self.devices, "route": self.route, "sentences": self.sentences,
             "seconds": round(self.seconds, 3),
             "detected": None if self.detected is None else
             {"language": self.detected.language, "confidence": round(self.detected.confidence, 3)},
@@ -197,6 +199,16 @@ class TranslationService:
             self._chat = None
         chat[1].close()
 
+    def loaded_devices(self) -> dict[str, str]:
+        """Each loaded model's name and the device it runs on (the status bar shows them)."""
+        with self._lock:
+            found = {engine.name: engine.device for engine in self._engines.values()}
+        with self._chat_lock:
+            chat = self._chat
+        if chat is not None:
+            found[chat[0].name] = device_of(chat[1]) or "unknown"
+        return found
+
     def close(self) -> None:
         with self._lock:
             self._engines.clear()
@@ -301,4 +313,5 @@ class TranslationService:
             models=[t.name for t, _, _ in hops], detected=detected, sentences=count,
             seconds=time.perf_counter() - started,
             route=[src, *(tgt for _, _, tgt in hops)],
+            devices=[device_of(getattr(t, "engine", None)) or "unknown" for t, _, _ in hops],
         )

@@ -11,6 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class ModelDevice:
+    """A loaded model and where it runs; `failed` names the providers that did not start ("CUDA")."""
+
+    model: str
+    device: str
+    failed: tuple[str, ...] = ()
+
+
+def model_device(name: str, engine: object) -> ModelDevice | None:
+    from .onnx_providers import DeviceReport
+
+    device = device_of(engine)
+    if device is None:
+        return None
+    report = getattr(engine, "device_report", None)
+    return ModelDevice(name, device, tuple(report.failed) if isinstance(report, DeviceReport) else ())
+
+
 def device_of(engine: object) -> str | None:
     """A loaded engine's device, when it says one (ONNX engines; llama.cpp engines with `device`)."""
     value = getattr(engine, "device", None)

@@ -60,6 +60,7 @@ def configured_choice() -> str:
 class ProviderPlan:
     providers: list[str]
     notice: str | None = None  # set when the choice cannot be honoured at all (not installed)
+    missing: str | None = None  # the provider named in the notice
 
 
 def plan_providers(choice: str, available: Sequence[str]) -> ProviderPlan:
@@ -71,8 +72,9 @@ def plan_providers(choice: str, available: Sequence[str]) -> ProviderPlan:
     if wanted is None:
         return ProviderPlan([CPU])
     if wanted not in available:
-        return ProviderPlan([CPU], f"this ONNX Runtime has no {label(wanted)} support; running on the CPU"
-                                   + (" (install Candeia with the 'gpu' extra)" if wanted in (CUDA, TENSORRT) else ""))
+        hint = " (install Candeia with the 'gpu' extra)" if wanted in (CUDA, TENSORRT) else ""
+        return ProviderPlan([CPU], f"this ONNX Runtime has no {label(wanted)} support; running on the CPU{hint}",
+                            wanted)
     chain = [wanted]
     if wanted == TENSORRT and CUDA in available:  # nodes TensorRT cannot take go to CUDA before the CPU
         chain.append(CUDA)
@@ -99,13 +101,16 @@ class DeviceReport:
 
     used: list[str] = field(default_factory=list)  # per session, the provider it runs on first
     notices: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # labels of the providers that did not start ("CUDA")
 
     def session(self, providers: Sequence[str]) -> None:
         self.used.append(providers[0] if providers else CPU)
 
-    def notice(self, message: str) -> None:
+    def notice(self, message: str, provider: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
+        if label(provider) not in self.failed:
+            self.failed.append(label(provider))
         say_once(message)
 
     @property

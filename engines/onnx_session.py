@@ -98,8 +98,8 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
     report = report if report is not None else DeviceReport()
     if providers is None:
         plan = plan_providers(configured_choice(), available_providers())
-        if plan.notice:
-            report.notice(plan.notice)
+        if plan.notice and plan.missing:
+            report.notice(plan.notice, plan.missing)
         providers = plan.providers
     options = ort.SessionOptions()
     if spin is None and os.environ.get(SPIN_ENV) in ("0", "1"):
@@ -144,10 +144,10 @@ def open_session(ort: Any, path: Path, options: Any, providers: list[str], repor
         if providers == [CPU]:
             raise
         session = ort.InferenceSession(str(path), options, providers=[CPU], enable_fallback=0)  # a bad file raises
-        report.notice(fallback_message(providers[0], _first_line(exc)[:160]))
+        report.notice(fallback_message(providers[0], _first_line(exc)[:160]), providers[0])
     else:
         if providers[0] not in session.get_providers():
-            report.notice(fallback_message(providers[0]))
+            report.notice(fallback_message(providers[0]), providers[0])
     report.session(session.get_providers())
     return session
 

@@ -18,7 +18,7 @@ from onnx import TensorProto, helper
 
 import engines.onnx_providers
 import engines.onnx_session
-from engines.devices import llama_device, onnx_device
+from engines.devices import ModelDevice, llama_device, onnx_device
 from engines.errors import InvalidModelFileError
 from engines.onnx_providers import COREML, CPU, CUDA, DIRECTML, TENSORRT, DeviceReport, plan_providers
 from engines.onnx_session import make_session, ort_module
@@ -96,6 +96,7 @@ def test_a_provider_this_onnx_runtime_lacks_is_one_line_and_the_cpu() -> None:
     assert plan.notice == "this ONNX Runtime has no CUDA support; running on the CPU (install Candeia with the " \
                           "'gpu' extra)"
     assert plan_providers(DIRECTML, CPU_WHEEL).notice == "this ONNX Runtime has no DirectML support; running on the CPU"
+    assert plan.missing == CUDA
 
 
 def test_device_phrases() -> None:
@@ -134,6 +135,7 @@ def test_a_listed_provider_that_does_not_start_falls_back_once(
     assert first.get_providers() == [CPU] and second.get_providers() == [CPU]
     assert report.device == "CPU"
     assert report.first_notice == "ONNX Runtime could not start CUDA; running on the CPU"
+    assert report.failed == ["CUDA"]
     assert [r.getMessage() for r in caplog.records] == ["ONNX Runtime could not start CUDA; running on the CPU"]
     assert capsys.readouterr().out == ""  # ORT's own fallback banner would land in the CLI's output
     assert first.run(None, {"x": np.array([1.0], dtype=np.float32)})[0].tolist() == [2.0]
@@ -233,6 +235,7 @@ def test_translation_sessions_get_the_setting(marian: Path, cuda_chosen: list[li
     assert engine.device == "CPU"
     assert engine.device_notice == "ONNX Runtime could not start CUDA; running on the CPU"
     assert result.devices == ["CPU"] and result.text.strip()
+    assert result.model_devices == [ModelDevice(folder.name, "CPU", ("CUDA",))]
 
 
 @pytest.fixture

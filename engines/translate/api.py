@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..devices import device_of
+from ..devices import ModelDevice, device_of, model_device
 from ..errors import CandeiaError, EngineClosedError
 from ..jobs import CancelToken, ProgressCallback
 from ..models import resolve_model
@@ -64,6 +64,7 @@ class TranslationResult:
     seconds: float = 0.0
     route: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)  # per model in `models`: where it ran ("CPU", "CUDA", ...)
+    model_devices: list[ModelDevice] = field(default_factory=list)  # the same, with any provider that failed
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -314,4 +315,5 @@ class TranslationService:
             seconds=time.perf_counter() - started,
             route=[src, *(tgt for _, _, tgt in hops)],
             devices=[device_of(getattr(t, "engine", None)) or "unknown" for t, _, _ in hops],
+            model_devices=[d for d in (model_device(t.name, getattr(t, "engine", None)) for t, _, _ in hops) if d],
         )

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import CandeiaError, GenerationError
 from ..jobs import CancelToken
+from ..onnx_providers import DeviceReport
 from .decoding import beam_search, greedy_search
 from .folder import Variant, locate_seq2seq
 from .generation import GenerationSettings, read_generation_settings
@@ -67,6 +68,10 @@ class Seq2SeqEngine:
     @property
     def name(self) -> str:
         return self.files.root.name
+
+    @property
+    def device_report(self) -> DeviceReport:
+        return self.model.device_report
 
     @property
     def device(self) -> str:

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from engines import __version__
+from engines.devices import ModelDevice
 from engines.paths import data_dir
 from engines.relocate import iter_move_data_dir
+from engines.translate import TranslationResult
 
 from . import theme
 from .appcontext import AppContext
@@ -40,6 +42,7 @@ from .workers import Task, TaskRunner
 
 PAGES = ("chat", "translate", "caption", "models", "settings")
 MEMORY_POLL_MS = 2000
+FALLBACK_SHOWN_MS = 15_000  # how long the status bar says that a chosen device could not start
 # Background threads (a download's hashing loop, a model's metadata check) run Python too, and the
 # UI thread waits for the GIL every time Qt calls into a Python widget: up to the switch interval
 # (5 ms by default) per call, 40-70 ms for the first message's layout. A shorter interval keeps
@@ -119,7 +122,11 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel()
         self.speed_label = QLabel()
         self.memory_label = QLabel()
+        self.onnx_label = QLabel()  # the translation and captioning models' device
+        self._onnx_devices: dict[str, list[ModelDevice]] = {}
+        self._fallbacks_said: set[tuple[str, str]] = set()
         for label, name in ((self.model_label, self.tr("Active model")), (self.device_label, self.tr("Device")),
+                            (self.onnx_label, self.tr("Device of the translation and captioning models")),
                             (self.speed_label, self.tr("Last speed")), (self.memory_label, self.tr("Memory in use"))):
             label.setAccessibleName(name)
             bar.addPermanentWidget(label)
@@ -130,6 +137,9 @@ class MainWindow(QMainWindow):
         session.load_failed.connect(lambda _: self.model_label.setText(self.tr("No model loaded")))
         session.unloaded.connect(self._on_unloaded)
         self.chat.reply_finished.connect(self._on_reply_stats)
+        # bound methods: the caption engine emits from its worker thread, so these run queued on this one
+        self.translate_page.translated.connect(self._on_translated)
+        self.caption.engine.device_known.connect(self._on_caption_device)
         self.memory_timer = QTimer(self)
         self.memory_timer.setObjectName("memory poll")
         self.memory_timer.setInterval(MEMORY_POLL_MS)
@@ -145,6 +155,31 @@ class MainWindow(QMainWindow):
     def _on_unloaded(self) -> None:
         self.model_label.setText(self.tr("No model loaded"))
         self.device_label.clear()
+
+    def _on_translated(self, result: TranslationResult) -> None:
+        self.show_model_devices("translate", result.model_devices)
+
+    def _on_caption_device(self, device: ModelDevice) -> None:
+        self.show_model_devices("caption", [device])
+
+    def show_model_devices(self, task: str, devices: list[ModelDevice]) -> None:
+        """Show where the translate or caption page's models run, and say once when a device failed."""
+        self._onnx_devices[task] = devices
+        names = {"translate": self.tr("Translation: {device}"), "caption": self.tr("Captioning: {device}")}
+        parts, tips = [], []
+        for key, template in names.items():
+            shown = self._onnx_devices.get(key, [])
+            if shown:
+                parts.append(template.format(device=", ".join(dict.fromkeys(d.device for d in shown))))
+                tips += [f"{d.model}: {d.device}" for d in shown]
+        self.onnx_label.setText(" · ".join(parts))
+        self.onnx_label.setToolTip("\n".join(tips))
+        for device in devices:
+            for provider in device.failed:
+                if (device.model, provider) not in self._fallbacks_said:
+                    self._fallbacks_said.add((device.model, provider))
+                    self.statusBar().showMessage(self.tr("{provider} could not start; {model} runs on the CPU.")
+                                                 .format(provider=provider, model=device.model), FALLBACK_SHOWN_MS)
 
     def _on_reply_stats(self, stats: dict[str, float]) -> None:
         self.speed_label.setText(self.tr("{speed:.1f} tokens/s").format(speed=stats.get("tokens_per_s", 0.0)))

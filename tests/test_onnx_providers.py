@@ -264,3 +264,15 @@ def test_captioning_sessions_get_the_setting(prepared_captioner: Path, cuda_chos
         assert isinstance(caption, str)
     finally:
         captioner.close()
+
+
+def test_a_new_device_setting_reloads_the_kept_translation_model(marian: Path) -> None:
+    from engines.translate.api import TranslationService
+
+    with TranslationService() as service:
+        first = service.engine(marian)
+        assert service.engine(marian) is first  # kept between runs
+        _choose(CPU)
+        second = service.engine(marian)
+        assert second is not first and second.device == "CPU"
+        assert service.engine(marian) is second

@@ -107,6 +107,7 @@ class TranslationService:
         self.options = options or DecodeOptions()
         self.variant: Variant = variant
         self._engines: dict[str, Seq2SeqEngine] = {}
+        self._engine_choice: dict[str, str] = {}  # the Settings device each engine was loaded for
         self._lock = threading.Lock()
         self._chat: tuple[Path, LlamaEngine] | None = None
         # Guards the three fields below; never held while a model loads or closes (seconds), so
@@ -116,11 +117,19 @@ class TranslationService:
         self._chat_epoch = 0  # bumped when the chat model is freed: a load begun before is dropped, not kept
 
     def engine(self, path: Path) -> Seq2SeqEngine:
+        """The ONNX model at `path`, loaded on first use and kept; loaded again when the ONNX Runtime
+        device in Settings has changed since (the GUI keeps a service for its whole life)."""
+        from ..onnx_providers import configured_choice
+
         key = str(path)
+        choice = configured_choice()
         with self._lock:
+            if key in self._engines and self._engine_choice.get(key) != choice:
+                del self._engines[key]
             if key not in self._engines:
                 self._engines[key] = Seq2SeqEngine(path, variant=self.variant, threads=self.threads,
                                                    pair=self._card_pair(path))
+                self._engine_choice[key] = choice
             return self._engines[key]
 
     def _card_pair(self, path: Path) -> tuple[str, str] | None:

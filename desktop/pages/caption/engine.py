@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from engines.caption import BatchOptions, Captioner, CaptionOptions, CaptionResult, caption_paths, load_image
 from engines.caption.batch import collect_images
+from engines.devices import model_device
 from engines.jobs import CancelToken
 from engines.store import ModelStore
 
@@ -31,26 +32,37 @@ class BatchProgress:
 
 
 class CaptionEngine(QObject):
+    device_known = Signal(object)  # a ModelDevice: the model just opened and where it runs (from the worker)
+
     def __init__(self, store: ModelStore, threads: int | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._threads = threads
         self._runner = TaskRunner("caption", 1, self)
         self._captioner: Captioner | None = None  # touched only on the runner's thread (or after it stopped)
-        self._model: str | None = None
+        self._model: tuple[str, str, int] | None = None  # the model and the device settings it was opened with
 
     @property
     def busy(self) -> bool:
         return self._runner.busy
 
     def _open(self, model: str) -> Captioner:
-        if self._captioner is not None and self._model == model:
+        from engines.settings import load_settings
+
+        settings = load_settings()
+        # the device settings as the next load would use them: a change reloads the model
+        wanted = (model, settings.onnx_provider, settings.gpu_layers)
+        if self._captioner is not None and self._model == wanted:
             return self._captioner
         self._close()
         from engines.caption import open_captioner
 
-        self._captioner = open_captioner(model, threads=self._threads, store=self._store)
-        self._model = model
+        self._captioner = open_captioner(model, threads=self._threads, gpu_layers=settings.gpu_layers,
+                                         store=self._store)
+        self._model = wanted
+        device = model_device(self._captioner.name, self._captioner)
+        if device is not None:
+            self.device_known.emit(device)
         return self._captioner
 
     def _close(self) -> None:

@@ -10,7 +10,8 @@ only the frozen executables run, each under a timeout, with a throwaway CANDEIA_
   candeia-cli translate                  ONNX Runtime seq2seq
   candeia-cli caption                    ONNX Runtime + the decoder split (onnx) + Pillow
   candeia --self-test                    the windowed executable, offscreen, chatting through the GUI
-and the bundle's size (< 400 MB unpacked) and contents (no torch, transformers, optimum) are checked.
+and the bundle's size (< 400 MB unpacked) and contents (no torch, transformers, optimum) are checked, and its
+llama.cpp libraries with packaging/check_portable.py (--require-portable: a native build fails).
 Prints one line per check, a JSON report to --report, and ends with "frozen: N passed, N failed".
 """
 
@@ -104,6 +105,21 @@ def check_bundle(report: Report, bundle: Path) -> None:
     report.check("both executables", all((bundle / n).is_file() for n in ("candeia", "candeia-cli")))
     dangling = dangling_links(bundle)
     report.check("no dangling links", not dangling, ", ".join(dangling[:5]))
+
+
+def check_portable_llama(report: Report, bundle: Path, required: bool) -> None:
+    """The bundle's llama.cpp: portable (CPU variants, baseline on x86-64-v2) or, unless `required`, a native
+    build said as such (scripts/check-frozen bundles the README's native source install)."""
+    folders = [p for p in (bundle / "_internal" / "llama_cpp" / "lib", bundle / "llama_cpp" / "lib") if p.is_dir()]
+    if not folders:
+        report.check("llama.cpp libraries in the bundle", False, "no llama_cpp/lib folder")
+        return
+    args = [sys.executable, str(ROOT / "packaging" / "check_portable.py"), "--lib-dir", str(folders[0])]
+    result = subprocess.run([*args, *([] if required else ["--if-portable"])], capture_output=True, text=True,
+                            timeout=RUN_TIMEOUT_S, check=False)
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    detail = lines[0] if lines and lines[0].startswith("skipped") else "; ".join(lines[-3:])
+    report.check("llama.cpp runs on every CPU (packaging/check_portable.py)", result.returncode == 0, detail)
 
 
 def check_archive(report: Report, bundle: Path, work: Path, env: dict[str, str]) -> None:
@@ -213,12 +229,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bundle", type=Path, help="the onedir bundle (dist/candeia)")
     parser.add_argument("--report", type=Path, default=ROOT / "build" / "frozen-report.json")
+    parser.add_argument("--require-portable", action="store_true",
+                        help="fail on a native llama.cpp build (the release workflow; a local build may be native)")
     args = parser.parse_args(argv)
     bundle = args.bundle.resolve()
     if not (bundle / "candeia-cli").is_file() and not (bundle / "candeia-cli.exe").is_file():
         parser.error(f"{bundle} is not a built bundle (no candeia-cli in it); run packaging/build.py first")
     report = Report()
     check_bundle(report, bundle)
+    check_portable_llama(report, bundle, args.require_portable)
     with tempfile.TemporaryDirectory(prefix="candeia-frozen-") as tmp:
         work = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}

@@ -205,3 +205,21 @@ def test_x86_cache_needs_the_cpu_variants(tmp_path: Path) -> None:
     cache.write_text("GGML_NATIVE:BOOL=OFF\n")
     assert check_portable.check_cache(cache, x86=True) == ["GGML_BACKEND_DL is not ON",
                                                            "GGML_CPU_ALL_VARIANTS is not ON"]
+
+
+LZCNT = "int leading(unsigned long long v) { return v ? __builtin_clzll(v) : 64; }\n"
+
+
+@needs_toolchain
+def test_only_the_runtime_checked_lzcnt_of_mtmd_is_let_through(portable_dir: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """libmtmd links miniaudio, whose FLAC decoder runs lzcnt after a CPUID check: that one extension in that
+    one library is reported and allowed; anything else above v2 there still fails."""
+    compile_c(portable_dir, "libmtmd.so", LZCNT, "-mlzcnt", shared=True)
+    assert check_portable.main(["--lib-dir", str(portable_dir)]) == 0
+    assert "libmtmd.so: LZCNT x1 allowed: miniaudio's FLAC decoder" in capsys.readouterr().out
+    compile_c(portable_dir, "libllama.so", LZCNT, "-mlzcnt", shared=True)  # not allowed in libllama
+    compile_c(portable_dir, "libmtmd.so", BMI2, "-mbmi2", shared=True)
+    assert check_portable.main(["--lib-dir", str(portable_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL: libllama.so holds" in out and "FAIL: libmtmd.so holds" in out and "BMI2 x" in out

@@ -42,8 +42,27 @@ def _ggml_names() -> list[str]:
     return ["libggml.so"]
 
 
+def ggml_for(llama_cpp: ModuleType) -> ctypes.CDLL | None:
+    """The libggml that libllama itself uses.
+
+    A wheel holds libggml.so, libggml.so.0 and libggml.so.0.x.y as three copies (wheels have no links):
+    opening one of them by path can load a second libggml with its own, empty, backend registry. On Linux
+    and macOS a symbol looked up through libllama's handle comes from libllama's own dependencies; on
+    Windows (one ggml.dll) opening it by path gives the module already loaded."""
+    inner = getattr(llama_cpp, "llama_cpp", None)
+    lib = getattr(inner, "_lib", None)
+    if sys.platform != "win32" and isinstance(lib, ctypes.CDLL):
+        try:
+            lib.ggml_backend_reg_count  # noqa: B018 - raises AttributeError on a libllama without the registry
+        except AttributeError:
+            return None
+        _declare(lib)
+        return lib
+    return open_ggml(library_folder(llama_cpp))
+
+
 def open_ggml(folder: Path) -> ctypes.CDLL | None:
-    """libggml from `folder` (already loaded as libllama's dependency: this returns the same library)."""
+    """libggml from `folder`, opened by path (see ggml_for)."""
     for name in _ggml_names():
         path = folder / name
         if path.exists():
@@ -82,7 +101,7 @@ def load_from_own_folder(llama_cpp: ModuleType) -> int:
     """Register the backend modules beside libllama when nothing is registered yet; returns how many
     backends are registered afterwards (0 when libggml cannot be opened)."""
     folder = library_folder(llama_cpp)
-    ggml = open_ggml(folder)
+    ggml = ggml_for(llama_cpp)
     if ggml is None:
         return 0
     count = int(ggml.ggml_backend_reg_count())
@@ -104,7 +123,7 @@ class BackendDevice:
 
 def devices(llama_cpp: ModuleType) -> list[BackendDevice]:
     """Every device llama.cpp can use here (after `load_from_own_folder`); empty when unknown."""
-    ggml = open_ggml(library_folder(llama_cpp))
+    ggml = ggml_for(llama_cpp)
     if ggml is None:
         return []
     found = []

@@ -104,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engines import crashlog
 
     crashlog.install("candeia")  # no console to show a traceback on: keep it in the data folder
+    from engines import applog
+
+    applog.install("candeia")
     return run_gui([argv[0], *qt_args])
 
 

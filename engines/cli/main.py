@@ -106,10 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # after parsing: --help and --version write nothing; an engine host above reports its own deaths
         crash_log = crashlog.install("candeia-cli")
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="candeia-cli: %(levelname)s: %(message)s",
-    )
+        from .. import applog
+
+        applog.install("candeia-cli")
+    level = logging.DEBUG if args.debug else logging.WARNING
+    logging.basicConfig(level=level, format="candeia-cli: %(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # the log file takes INFO from the core; the terminal keeps to warnings
     try:
         code: int = args.handler(args)
         return code

@@ -200,7 +200,7 @@ class HostProcess:
             death = death_cause(code, memory_limited=memory_limited())
         if not isinstance(death, EngineClosed):
             tail = " | ".join(line for line in self.stderr_tail if line.strip())[-800:]
-            log.error("engine host %s (pid %s) ended: %s%s", self.label, self.pid, death,
+            log.info("engine host %s (pid %s) ended: %s%s", self.label, self.pid, death,
                       f"; its last output: {tail}" if tail else "")
         with self._lock:
             self._death = death

@@ -129,7 +129,7 @@ def load_with_repair(path: Path, options: LoadOptions, start: Callable[[LoadOpti
         except EngineCrashedError as exc:
             if exc.kind not in RETRYABLE:
                 raise
-            log.warning("%s crashed with its recorded settings (%s); checking it again", path.name, exc)
+            log.info("%s crashed with its recorded settings (%s); checking it again", path.name, exc)
             records.forget(path)
     first: EngineCrashedError | None = None
     for level in ladder(options):
@@ -138,13 +138,13 @@ def load_with_repair(path: Path, options: LoadOptions, start: Callable[[LoadOpti
         except EngineCrashedError as exc:
             if exc.kind not in RETRYABLE:
                 raise
-            log.warning("%s: %s with settings '%s'", path.name, exc, level.name)
+            log.info("%s: %s with settings '%s'", path.name, exc, level.name)
             first = first or exc
             continue
         repair = None
         if first is not None:
             repair = Repair(path.name, first.detail or first.kind, level)
-            log.warning("%s", repair.sentence())
+            log.info("%s", repair.sentence())  # the CLI prints it, the GUI shows it
         records.remember(path, level, repair.sentence() if repair else None)
         return engine, repair
     assert first is not None

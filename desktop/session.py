@@ -60,28 +60,32 @@ class Reply:
 
 def crash_text(error: EngineCrashedError) -> str:
     """The death of a model's process, in the user's language."""
-    tr = QCoreApplication.translate
+    cause = error.detail
     if error.kind == "crashed":
-        return tr("ModelSession", "The model process crashed ({cause}).").format(cause=error.detail)
+        return QCoreApplication.translate("ModelSession", "The model process crashed ({cause}).").format(cause=cause)
     if error.kind == "oom":
-        return tr("ModelSession", "The model process ran out of memory.")
+        return QCoreApplication.translate("ModelSession", "The model process ran out of memory.")
     if error.kind == "killed":
-        return tr("ModelSession", "The model process was killed ({cause}); the computer may have run out of "
-                                  "memory.").format(cause=error.detail)
+        return QCoreApplication.translate(
+            "ModelSession", "The model process was killed ({cause}); the computer may have run out of memory."
+        ).format(cause=cause)
     if error.kind == "hung":
-        return tr("ModelSession", "The model process stopped responding and was ended.")
-    return tr("ModelSession", "The model process ended unexpectedly ({cause}).").format(cause=error.detail)
+        return QCoreApplication.translate("ModelSession", "The model process stopped responding and was ended.")
+    return QCoreApplication.translate(
+        "ModelSession", "The model process ended unexpectedly ({cause}).").format(cause=cause)
 
 
 def repair_text(repair: Repair) -> str:
     """What changed for a model that crashed llama.cpp with its defaults, in the user's language."""
-    tr = QCoreApplication.translate
     if repair.level.cpu_only:
-        remedy = tr("ModelSession", "Candeia now loads it without repacked CPU weights and on the CPU only.")
+        remedy = QCoreApplication.translate(
+            "ModelSession", "Candeia now loads it without repacked CPU weights and on the CPU only.")
     else:
-        remedy = tr("ModelSession", "Candeia now loads it without llama.cpp's repacked CPU weights.")
-    return tr("ModelSession", "{file} crashed llama.cpp ({cause}) with its default settings on this computer.").format(
-        file=repair.file, cause=repair.cause) + " " + remedy
+        remedy = QCoreApplication.translate(
+            "ModelSession", "Candeia now loads it without llama.cpp's repacked CPU weights.")
+    what = QCoreApplication.translate(
+        "ModelSession", "{file} crashed llama.cpp ({cause}) with its default settings on this computer.")
+    return what.format(file=repair.file, cause=repair.cause) + " " + remedy
 
 
 def error_text(error: object) -> str:

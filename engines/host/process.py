@@ -43,6 +43,11 @@ def _end_all() -> None:
         host.kill("closing")
 
 
+def live_pids() -> list[int]:
+    """The engine hosts this app has running now (for the status bar's memory figure)."""
+    return [host.pid for host in list(_live) if host.alive]
+
+
 class Call:
     """One request in flight: its messages arrive on `messages`; a death arrives as an exception."""
 

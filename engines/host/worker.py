@@ -35,7 +35,7 @@ _PROBE_TEXT = (
 def apply_memory_limit() -> None:
     """Cap this process's address space when asked (tests; a user who wants a hard cap)."""
     limit = os.environ.get(MEMORY_LIMIT_ENV)
-    if not limit:
+    if not limit or sys.platform == "win32":  # no RLIMIT_AS there (a job object would be the way)
         return
     import resource
 

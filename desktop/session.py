@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from engines.context import FittedPrompt, fit_to_context
 from engines.errors import CandeiaError, EngineCrashedError
+from engines.host import spare
 from engines.host.chat import HostedChatEngine
 from engines.host.repair import Repair
 from engines.jobs import CancelToken
@@ -171,6 +172,7 @@ class ModelSession(QObject):
         def job(cancel: CancelToken) -> None:
             with contextlib.suppress(CandeiaError, OSError):
                 inspect_gguf(ref)
+                spare.enable()  # the model's process will start ready (engines/host/spare.py)
 
         return self._runner.start("validate", job)
 
@@ -284,6 +286,7 @@ class ModelSession(QObject):
         self.stop()
         self._runner.cancel_all()
         self._runner.shutdown(timeout_ms)
+        spare.disable()
         engine = self._holder.swap(None)
         if engine is not None:
             engine.close()

@@ -299,3 +299,23 @@ def test_fault_rules_parse_and_reject_nonsense() -> None:
         ("crash", "batch", 0, "repack"), ("hang", "token", 3, None)]
     with pytest.raises(ValueError):
         parse("explode:load")
+
+
+def test_a_spare_host_is_taken_when_the_environment_still_matches(tiny_gguf: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from engines.host import spare
+
+    spare.enable()
+    try:
+        waiting = spare._spare[0].pid  # type: ignore[index]
+        with open_chat_model(str(tiny_gguf), LoadOptions(context_size=256, threads=1)) as engine:
+            assert engine.pid == waiting, "the load used the process started ahead"
+            assert engine.chat(HELLO, SamplingOptions(temperature=0.0, max_tokens=3)).text
+        refilled = spare._spare[0].pid  # type: ignore[index]
+        monkeypatch.setenv(FAULT_ENV, "crash:token=50")  # the spare started without it: it must not be used
+        with open_chat_model(str(tiny_gguf), LoadOptions(context_size=256, threads=1)) as engine:
+            assert engine.pid != refilled
+        assert not alive(refilled)
+    finally:
+        spare.disable()
+    assert spare._spare is None

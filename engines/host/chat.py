@@ -20,7 +20,8 @@ from ..llama.engine import ChatEvent, Finished, LoadOptions, TextDelta, check_pr
 from ..llama.sampling import SamplingOptions
 from ..llama.stats import GenerationStats
 from ..llama.template import ChatTemplate, Message, validate_messages
-from .process import Call, EngineClosed, HostProcess, result_of
+from . import spare
+from .process import Call, EngineClosed, result_of
 from .repair import Repair
 
 POLL_S = 0.05  # how often a waiting stream looks at its cancel token
@@ -33,7 +34,7 @@ class HostedChatEngine:
         self.info = info
         self.options = options
         started = time.perf_counter()
-        self._host = HostProcess(label=info.path.name)
+        self._host = spare.take(info.path.name)
         try:
             loaded = self._host.call("load", kind="chat", path=str(info.path), options=dataclasses.asdict(options),
                                      probe=probe)

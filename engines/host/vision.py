@@ -18,7 +18,8 @@ from ..errors import EngineClosedError, EngineCrashedError, InvalidModelFileErro
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
 from ..llama.engine import LoadOptions
-from .process import EngineClosed, HostProcess, result_of
+from . import spare
+from .process import EngineClosed, result_of
 from .repair import Repair, load_with_repair
 
 # llama-cpp-python's multimodal handlers, by the names choose_handler picks from (checked in the host)
@@ -31,7 +32,7 @@ class HostedVisionCaptioner:
         self.info = info
         self.options = options
         started = time.perf_counter()
-        self._host = HostProcess(label=f"vision:{info.path.name}")
+        self._host = spare.take(f"vision:{info.path.name}")
         try:
             loaded = self._host.call("load", kind="vision", path=str(info.path), mmproj=str(mmproj),
                                      options=dataclasses.asdict(options), probe=probe)

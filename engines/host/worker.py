@@ -199,10 +199,20 @@ def _device(gpu_layers: int) -> str:
     return "GPU (all layers)" if gpu_layers < 0 else f"GPU ({gpu_layers} layers)"
 
 
+def _warm_up() -> None:
+    """Import what every load needs before the first request arrives (a spare host waits ready)."""
+    from ..gguf_info import read_gguf  # noqa: F401
+    from ..llama.engine import LlamaEngine  # noqa: F401
+    from ..llama.native import llama_cpp_module
+
+    llama_cpp_module()
+
+
 def main() -> int:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # native code that prints to stdout now writes to stderr, never into the channel
     apply_memory_limit()
+    _warm_up()
     host = Host(sys.stdin.buffer, replies)
     try:
         host.serve()

@@ -8,6 +8,8 @@ length has about 15 distinct digits; the odds of one with 8 or fewer are below 1
 
 from __future__ import annotations
 
+import itertools
+
 UNKNOWN_SHA256 = "unknown"
 _MIN_DISTINCT = 9
 _MAX_PERIOD = 16
@@ -20,7 +22,7 @@ def _periodic(value: str) -> bool:
 def _stepping(value: str) -> bool:
     """Each digit one more (or one less) than the one before, modulo 16: 0123…, fedc…."""
     digits = [int(c, 16) for c in value]
-    steps = {(b - a) % 16 for a, b in zip(digits, digits[1:], strict=False)}
+    steps = {(b - a) % 16 for a, b in itertools.pairwise(digits)}
     return len(steps) == 1
 
 

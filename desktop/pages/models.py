@@ -212,8 +212,8 @@ class InstalledPane(QWidget):
         self.scan_button = QPushButton(self.tr("Scan a folder…"))
         self.scan_button.clicked.connect(self.scan_dialog)
         self.other_apps_button = QPushButton(self.tr("Find other apps' models"))
-        self.other_apps_button.setToolTip(self.tr("Link the models of LM Studio, GPT4All, Jan and the Hugging Face "
-                                                  "cache, without copying them"))
+        self.other_apps_button.setToolTip(self.tr("Link the models of LM Studio, GPT4All, Jan, Ollama and the "
+                                                  "Hugging Face cache, without copying them"))
         self.other_apps_button.clicked.connect(self.scan_other_apps)
         actions.addWidget(self.import_button)
         actions.addWidget(self.scan_button)

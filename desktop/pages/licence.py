@@ -11,27 +11,27 @@ from engines.cards import ModelCard
 from engines.cards.consent import needs_consent, record_consent
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("licence", text)
-
-
 def licence_badge(card: ModelCard) -> str:
     """A short label: may the user build a business on it?"""
     labels = {
-        "yes": _tr("Commercial use allowed"),
-        "no": _tr("Non-commercial only"),
-        "conditions": _tr("Commercial use with conditions"),
+        "yes": QCoreApplication.translate("licence", "Commercial use allowed"),
+        "no": QCoreApplication.translate("licence", "Non-commercial only"),
+        "conditions": QCoreApplication.translate("licence", "Commercial use with conditions"),
     }
     text = labels[card.licence.commercial_use]
-    return f"{text} · {_tr('Gated: needs a hub token')}" if card.licence.gated else text
+    if card.licence.gated:
+        text += " · " + QCoreApplication.translate("licence", "Gated: needs a hub token")
+    return text
 
 
 def licence_html(card: ModelCard) -> str:
     terms = card.licence
-    parts = [f"<b>{escape(licence_badge(card))}</b>", escape(terms.id),
-             f'<a href="{escape(terms.url)}">{escape(_tr("Read the terms"))}</a>']
+    read = QCoreApplication.translate("licence", "Read the terms")
+    link = f'<a href="{escape(terms.url)}">{escape(read)}</a>'
+    parts = [f"<b>{escape(licence_badge(card))}</b>", escape(terms.id), link]
     if terms.attribution:
-        parts.append(escape(_tr("Credit required: {text}").format(text=terms.attribution)))
+        credit = QCoreApplication.translate("licence", "Credit required: {text}")
+        parts.append(escape(credit.format(text=terms.attribution)))
     return " · ".join(parts)
 
 
@@ -41,22 +41,24 @@ def confirm_download(parent: QWidget | None, card: ModelCard, language: str = "e
         return True
     terms = card.licence
     if terms.commercial_use == "no":
-        what = _tr("{name} may only be used for non-commercial purposes.")
+        what = QCoreApplication.translate("licence", "{name} may only be used for non-commercial purposes.")
     else:
-        what = _tr("{name} is distributed under terms you must accept.")
+        what = QCoreApplication.translate("licence", "{name} is distributed under terms you must accept.")
     lines = [escape(what.format(name=card.localized_name(language)))]
     if terms.gated:
-        lines.append(escape(_tr("The hub also asks you to sign in with a token and accept the terms on its page.")))
+        lines.append(escape(QCoreApplication.translate(
+            "licence", "The hub also asks you to sign in with a token and accept the terms on its page.")))
     lines.append(f'{escape(terms.id)}: <a href="{escape(terms.url)}">{escape(terms.url)}</a>')
-    lines.append(escape(_tr("Do you accept these terms and want to download it?")))
+    lines.append(escape(QCoreApplication.translate("licence", "Do you accept these terms and want to download it?")))
     box = QMessageBox(parent)
     box.setObjectName("licencePrompt")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(_tr("Licence terms"))
+    box.setWindowTitle(QCoreApplication.translate("licence", "Licence terms"))
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
     box.setText("<br><br>".join(lines))
-    accept = box.addButton(_tr("Accept and download"), QMessageBox.ButtonRole.AcceptRole)
+    accept = box.addButton(QCoreApplication.translate("licence", "Accept and download"),
+                           QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()

@@ -172,6 +172,8 @@ class CatalogPane(QWidget):
         self.name.setText(card.localized_name(language))
         self.badge.setText(licence_badge(card))
         self.badge.setProperty("licence", card.licence.commercial_use)
+        self.badge.style().unpolish(self.badge)  # the colour follows the property (style.qss)
+        self.badge.style().polish(self.badge)
         self.facts.setText(" · ".join(str(f) for f in facts if f))
         self.description.setText(card.localized_description(language))
         self.fit_label.setText(self._fit_text(card))

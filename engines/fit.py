@@ -34,11 +34,6 @@ COMFORT = 0.85  # above this share of what is free, the OS and other apps start 
 MIN_CONTEXT = 512
 
 
-def approximate_size(card: ModelCard) -> int:
-    """The download size: the sum of the card's pinned file sizes (kept for callers of the old name)."""
-    return card.size
-
-
 @dataclass(frozen=True)
 class ModelShape:
     weights: int  # bytes the weights take in memory (about the file sizes for GGUF)

@@ -33,8 +33,7 @@ def run_cli(*args: str, stdin: str | None = None, timeout: float = CLI_TIMEOUT_S
 def pinned_card(card_id: str, repo: str, files: dict[str, bytes], *, revision: str = "main",
                 tasks: tuple[str, ...] = ("chat",), commercial_use: str = "yes", gated: bool = False) -> ModelCard:
     """A catalog card pinned to the given bytes (size and sha256), as a maintainer would write it."""
-    from engines.cards import CardFile, ModelCard, Source
-    from engines.cards.schema import Licence
+    from engines.cards import CardFile, Licence, ModelCard, Source
 
     return ModelCard(
         id=card_id, name=f"Card {card_id}", tasks=list(tasks), engine="llama.cpp",  # type: ignore[arg-type]

@@ -1,7 +1,9 @@
 """The model card schema (pydantic v2). Unknown keys are rejected so typos never pass silently.
 
 Numbers are numbers (never strings) and sizes are bytes, so the catalog can be sorted and
-checked against free disk and memory without parsing.
+checked against free disk and memory without parsing. Every file is pinned: a revision, a size
+and a sha256 (or "unknown", learnt on first download), and placeholder-looking hashes are
+refused (docs/catalog.md says where each card's pins come from).
 """
 
 from __future__ import annotations

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.chat.welcome.import_requested.connect(self._welcome_import)
         self.chat.welcome.scan_requested.connect(self._welcome_scan)
         self.chat.welcome.download_requested.connect(self._show_download)
+        self.chat.welcome.browse_requested.connect(self.show_catalog)
 
         self._build_status_bar()
         self._build_shortcuts()
@@ -182,6 +183,11 @@ class MainWindow(QMainWindow):
     def _focus_input(self) -> None:
         self.show_page("chat")
         self.chat.focus_input()
+
+    def show_catalog(self) -> None:
+        """The Models page on its Catalog tab (the welcome page's "Browse the catalog")."""
+        self.show_page("models")
+        self.models.tabs.setCurrentWidget(self.models.catalog)
 
     def _show_download(self, card_id: str) -> None:
         self.show_page("models")

@@ -126,6 +126,7 @@ class ModelSession(QObject):
         self.model: LoadedModel | None = None
         self.pending_ref: str | None = None
         self._reply: Task | None = None
+        self.closed = False  # shut down: the window is closing
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, ref: str, options: LoadOptions, name: str | None = None) -> Task:
@@ -283,6 +284,7 @@ class ModelSession(QObject):
     # -- shutting down -------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Stop the reply, free the model and end the worker: no thread outlives this call."""
+        self.closed = True
         self.stop()
         self._runner.cancel_all()
         self._runner.shutdown(timeout_ms)

@@ -152,7 +152,7 @@ class ChatPage(QWidget):
         message icons, lay out and paint a message of each role, check the selected model's file
         and read the messages table once. Done at the first Send, it stalled the UI thread for
         60-90 ms (docs/performance.md)."""
-        if not self.isVisible():  # the window closed meanwhile (its history is closed too)
+        if not self.isVisible() or self.session.closed:  # the window closed meanwhile (its history too)
             return
         self.view.warm_up()
         model_id = self.current_model_id()

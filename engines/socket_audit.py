@@ -72,7 +72,8 @@ def verdict(event: str, args: tuple[Any, ...]) -> str | None:
 
 
 def _record(path: str, entry: dict[str, object]) -> None:
-    line = json.dumps({"pid": os.getpid(), "argv": sys.argv[:4], **entry}, default=repr) + "\n"
+    argv = getattr(sys, "orig_argv", sys.argv)  # the whole command line, `-m module` included (3.10+)
+    line = json.dumps({"pid": os.getpid(), "orig_argv": argv[:6], **entry}, default=repr) + "\n"
     try:
         with open(path, "a", encoding="utf-8") as fh:  # O_APPEND: lines from many processes stay whole
             fh.write(line)

@@ -26,6 +26,7 @@ from tiny_seq2seq import build_marian, cached
 from engines.cli.main import COMMANDS as CLI_COMMANDS
 from engines.cli.main import build_parser
 from engines.socket_audit import AUDIT_ENV, verdict
+from tests_support import PROJECT_ROOT
 
 REPO = "org/tiny"
 RUN_TIMEOUT_S = 150
@@ -257,3 +258,30 @@ def test_native_code_opens_no_outside_socket(tiny_gguf: Path, hub: FakeHub, tmp_
     assert _outside_sockets('123 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("192.0.2.1")}'
                             ', 16) = -1') != []  # the parser does see one
     assert hub.log == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in bundle is made of shell scripts")
+def test_the_frozen_check_runs_the_audit(tmp_path: Path, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """packaging/check_frozen.py's online download and audit checks, on a stand-in "bundle" of scripts
+    that run this checkout (the real bundle is built by scripts/check-frozen)."""
+    monkeypatch.syspath_prepend(str(PROJECT_ROOT / "packaging"))
+    import check_frozen
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for name, module in (("candeia-cli", "engines.cli.main"), ("candeia", "desktop.app")):
+        script = bundle / name
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m {module} "$@"\n', encoding="utf-8")
+        script.chmod(0o755)
+    log = tmp_path / "audit.log"
+    env = audit_env(tmp_path, "http://127.0.0.1:9", offline=True)
+    env[AUDIT_ENV] = str(log)
+    report = check_frozen.Report()
+    check_frozen.check_online(report, check_frozen.Frozen(bundle, env), tmp_path, tiny_gguf)
+    check_frozen.Frozen(bundle, env).run("candeia-cli", "chat", "-m", str(tiny_gguf), "--max-tokens", "2", "Hi")
+    check_frozen.check_socket_audit(report, log, tmp_path / "user", probe_flag="engines.llama.probe")
+    assert [r["ok"] for r in report.results] == [True, True], report.results
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"event": "socket.connect", "blocked": "address ('192.0.2.1', 443)"}) + "\n")
+    check_frozen.check_socket_audit(report, log, tmp_path / "user", probe_flag="engines.llama.probe")
+    assert report.results[-1]["ok"] is False and "192.0.2.1" in str(report.results[-1]["detail"])

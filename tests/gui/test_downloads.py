@@ -188,3 +188,30 @@ def test_switching_offline_on_pauses_running_downloads(qtbot: QtBot, window: Mai
     window.settings_page.offline.setChecked(False)
     qtbot.waitUntil(panel.pause_button.isEnabled, timeout=5_000)
     assert downloads.status("tiny-dl") is JobStatus.paused  # turning offline off resumes nothing by itself
+
+
+# -- a token per download server (finding 2) ---------------------------------------------------------------
+def test_a_token_is_kept_per_download_server_and_sent_to_it_only(
+    qtbot: QtBot, window: MainWindow, hub: FakeHub
+) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from engines.download.tokens import endpoint_key
+    from engines.settings import load_settings
+
+    page = window.settings_page
+    assert page.token.echoMode() is QLineEdit.EchoMode.Password and page.token.text() == ""
+    page.token.setText("mirror-secret")
+    page._token_done()
+    assert load_settings().hub_tokens == {endpoint_key(hub.url): "mirror-secret"}
+    page.endpoint.setText("https://mirror.example")
+    page._endpoint_done()
+    assert page.token.text() == ""  # another server: not this token
+    page.endpoint.setText(hub.url)
+    page._endpoint_done()
+    assert page.token.text() == "mirror-secret"
+    hub.faults.throttle = None
+    window.ctx.downloads.start(card("tiny-dl", "tiny.gguf"))
+    qtbot.waitUntil(lambda: window.ctx.downloads.status("tiny-dl") is JobStatus.done, timeout=20_000)
+    assert {e.authorization for e in hub.log if e.server == "hub"} == {"Bearer mirror-secret"}
+    assert {e.authorization for e in hub.log if e.server == "cdn"} == {None}  # not across the redirect

@@ -1548,6 +1548,26 @@ Tempo total: {total:.0f} ms</translation>
         <translation>Servidor de download</translation>
     </message>
     <message>
+        <location filename="../../pages/settings.py" line="0"/>
+        <source>Only if the server needs one</source>
+        <translation>Só se o servidor exigir um</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="0"/>
+        <source>Sent to this download server only: never to another server, not even across a redirect. For huggingface.co, HF_TOKEN or &apos;hf auth login&apos; work too.</source>
+        <translation>Enviado somente a este servidor de download: nunca a outro servidor, nem mesmo num redirecionamento. Para o huggingface.co, HF_TOKEN ou &apos;hf auth login&apos; também funcionam.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="0"/>
+        <source>Access token for the download server</source>
+        <translation>Token de acesso do servidor de download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="0"/>
+        <source>Access token</source>
+        <translation>Token de acesso</translation>
+    </message>
+    <message>
         <location filename="../../pages/settings.py" line="109"/>
         <source>Appearance</source>
         <translation>Aparência</translation>

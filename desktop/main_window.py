@@ -35,7 +35,7 @@ from .pages.models import ModelsPage
 from .pages.settings import SettingsPage
 from .pages.translate import TranslatePage
 from .session import LoadedModel
-from .sysinfo import process_memory_bytes
+from .sysinfo import hosts_memory_bytes, process_memory_bytes
 from .workers import Task, TaskRunner
 
 PAGES = ("chat", "translate", "caption", "models", "settings")
@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
     def _update_memory(self) -> None:
         used = process_memory_bytes()
         if used:
+            used += hosts_memory_bytes()  # the loaded models live in engine host processes
             self.memory_label.setText(self.tr("{mb:.0f} MB in use").format(mb=used / 1e6))
 
     # -- navigation and shortcuts --------------------------------------------------------------

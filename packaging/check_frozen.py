@@ -13,7 +13,7 @@ only the frozen executables run, each under a timeout, with a throwaway CANDEIA_
   candeia-cli models download            online, from a loopback fake hub set as the endpoint
 and the bundle's size (< 400 MB unpacked) and contents (no torch, transformers, optimum) are checked.
 Every run has CANDEIA_SOCKET_AUDIT set (engines/socket_audit.py): the last check fails if any frozen
-process, or a child it started (the model probe), used a socket beyond loopback, offline or online.
+process, or a child it started (the engine host), used a socket beyond loopback, offline or online.
 Prints one line per check, a JSON report to --report, and ends with "frozen: N passed, N failed".
 """
 
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -172,8 +173,27 @@ def check_chat(report: Report, frozen: Frozen, gguf: Path) -> None:
     except (ValueError, KeyError, TypeError):
         ok, stats = False, {}
     report.measures["chat_s"] = round(took, 2)
-    report.check("candeia-cli chat (llama.cpp, first load probed in a child)", ok,
+    report.check("candeia-cli chat (llama.cpp in an engine host, first load checked with a batch)", ok,
                  f"{stats.get('generated_tokens', 0)} tokens in {took:.1f} s" if ok else _tail(chat))
+    check_engine_host_faults(report, frozen, gguf)
+
+
+def check_engine_host_faults(report: Report, frozen: Frozen, gguf: Path) -> None:
+    """The frozen engine host dies for real (engines/host/faults.py): one line and exit 1; and a model that
+    crashes only with repacked weights (as on AMX Xeons) is repaired and answers."""
+    crashing = Frozen(frozen.bundle, {**frozen.env, "CANDEIA_HOST_FAULT": "crash:token=3"})
+    crashed, _ = crashing.run("candeia-cli", "chat", "-m", "tiny-chat", "--max-tokens", "20", "Hello")
+    lines = crashed.stderr.strip().splitlines()
+    report.check("candeia-cli chat when its engine host crashes: one line, exit 1",
+                 crashed.returncode == 1 and lines == ["candeia-cli: error: the model process crashed (SIGSEGV)"],
+                 _tail(crashed))
+    copy = gguf.with_name("amx-like.gguf")
+    shutil.copyfile(gguf, copy)
+    amx = Frozen(frozen.bundle, {**frozen.env, "CANDEIA_HOST_FAULT": "crash:batch?repack"})
+    repaired, _ = amx.run("candeia-cli", "chat", "-m", str(copy), "--max-tokens", "4", "Hello")
+    report.check("candeia-cli chat repairs a model that crashes with repacked weights",
+                 repaired.returncode == 0 and "note:" in repaired.stderr and bool(repaired.stdout.strip()),
+                 _tail(repaired))
 
 
 def check_translate(report: Report, frozen: Frozen, folder: Path) -> None:
@@ -235,21 +255,21 @@ def check_online(report: Report, frozen: Frozen, work: Path, gguf: Path) -> None
     report.check("candeia-cli models download (online, loopback endpoint only)", ok, detail)
 
 
-def check_socket_audit(report: Report, log: Path, user_home: Path, probe_flag: str = "--probe-gguf") -> None:
+def check_socket_audit(report: Report, log: Path, user_home: Path, host_flag: str = "--engine-host") -> None:
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
     armed = [e for e in entries if e.get("event") == "armed"]
     blocked = [e for e in entries if e.get("event") != "armed"]
-    probe = any(probe_flag in map(str, e.get("orig_argv") or []) for e in armed)
+    host = any(host_flag in map(str, e.get("orig_argv") or []) for e in armed)
     hf_cache = user_home / ".cache" / "huggingface"
-    ok = bool(armed) and probe and not blocked and not hf_cache.exists()
+    ok = bool(armed) and host and not blocked and not hf_cache.exists()
     if ok:
-        detail = f"{len(armed)} frozen processes guarded (the probe child too), none reached beyond loopback"
+        detail = f"{len(armed)} frozen processes guarded (engine hosts too), none reached beyond loopback"
     elif blocked:
         detail = f"{len(blocked)} refused: {json.dumps(blocked[0])[:300]}"
     elif hf_cache.exists():
         detail = f"huggingface_hub wrote {hf_cache}"
     else:
-        detail = "the guard did not run in every process (no 'armed' line from the probe child)"
+        detail = "the guard did not run in every process (no 'armed' line from an engine host)"
     report.check("socket audit (every run above, offline and online)", ok, detail)
 
 

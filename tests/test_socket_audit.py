@@ -51,7 +51,7 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("models", "add", marian, "--id", "tiny-en-de")),
         Command(("models", "scan", str(models["scan"]))),
         Command(("models", "list", "--json")),
-        Command(("chat", "-m", "tiny", "--max-tokens", "4", "--seed", "1", "Hello")),  # its first load: a probe child
+        Command(("chat", "-m", "tiny", "--max-tokens", "4", "--seed", "1", "Hello")),  # runs in an engine host
         Command(("translate", "-m", "tiny-en-de", "--from", "en", "--to", "de", "--max-tokens", "4", "Hello")),
         Command(("translate", "-m", "tiny", "--from", "en", "--to", "pt", "Hello")),  # with a chat model
         Command(("caption", "-m", captioner, image, "--max-tokens", "4")),
@@ -196,8 +196,8 @@ def test_every_command_stays_on_this_machine(
     armed, blocked = read_audit(tmp_path / "audit.log")
     assert not blocked, "sockets beyond loopback:\n" + "\n".join(json.dumps(b)[:1500] for b in blocked)
     assert not failures, "\n".join(failures)
-    assert len(armed) >= len(commands(models)) + 1  # every command, and the chat model's probe child
-    assert any("engines.llama.probe" in " ".join(map(str, e.get("orig_argv") or [])) for e in armed)
+    assert len(armed) >= len(commands(models)) + 1  # every command, and the engine hosts they started
+    assert any("engines.host.worker" in " ".join(map(str, e.get("orig_argv") or [])) for e in armed)
     requests = [e.path.split("?")[0] for e in hub.log]
     if offline:
         assert requests == []
@@ -241,7 +241,7 @@ def _strace_works() -> bool:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_native_code_opens_no_outside_socket(tiny_gguf: Path, hub: FakeHub, tmp_path: Path) -> None:
-    """The GUI self-test and a chat (its probe child included) under strace, online: no connect, sendto,
+    """The GUI self-test and a chat (its engine host included) under strace, online: no connect, sendto,
     sendmsg or bind of any process to an address beyond loopback."""
     if not _strace_works():
         pytest.skip("strace is not available (or ptrace is not allowed) here")
@@ -279,9 +279,9 @@ def test_the_frozen_check_runs_the_audit(tmp_path: Path, tiny_gguf: Path, monkey
     report = check_frozen.Report()
     check_frozen.check_online(report, check_frozen.Frozen(bundle, env), tmp_path, tiny_gguf)
     check_frozen.Frozen(bundle, env).run("candeia-cli", "chat", "-m", str(tiny_gguf), "--max-tokens", "2", "Hi")
-    check_frozen.check_socket_audit(report, log, tmp_path / "user", probe_flag="engines.llama.probe")
+    check_frozen.check_socket_audit(report, log, tmp_path / "user", host_flag="engines.host.worker")
     assert [r["ok"] for r in report.results] == [True, True], report.results
     with log.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"event": "socket.connect", "blocked": "address ('192.0.2.1', 443)"}) + "\n")
-    check_frozen.check_socket_audit(report, log, tmp_path / "user", probe_flag="engines.llama.probe")
+    check_frozen.check_socket_audit(report, log, tmp_path / "user", host_flag="engines.host.worker")
     assert report.results[-1]["ok"] is False and "192.0.2.1" in str(report.results[-1]["detail"])

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from engines.conversations import Conversation, StoredMessage, export_json, export_markdown
-from engines.errors import StoreError
+from engines.errors import EngineCrashedError, StoreError
 from engines.llama.template import Message
 from engines.models import load_options_from
 
 from ... import theme
 from ...appcontext import AppContext
-from ...session import Budget, LoadedModel, Reply, error_text
+from ...session import Budget, LoadedModel, Reply, error_text, repair_text
 from ...workers import Task
 from ..welcome import WelcomePage
 from .composer import Composer
@@ -274,6 +274,8 @@ class ChatPage(QWidget):
 
     def _on_loaded(self, model: LoadedModel) -> None:
         self._set_budget_text(self.tr("{model} loaded in {ms:.0f} ms").format(model=model.name, ms=model.load_ms))
+        if model.repair is not None:
+            self._show_notice(repair_text(model.repair))
         self._measure()
 
     def _on_load_failed(self, message: str) -> None:
@@ -435,9 +437,17 @@ class ChatPage(QWidget):
         self.reply_finished.emit(stats)
 
     def _on_reply_failed(self, reply: _Reply, error: object) -> None:
+        crashed = isinstance(error, EngineCrashedError)
         if reply.widget is not None:
             reply.widget.set_text(reply.widget.text)
-            reply.widget.set_error(error_text(error))
+            reply.widget.set_error(error_text(error), retry=crashed)
+            partial = reply.widget.text
+            if crashed and partial.strip() and reply.widget.message_id is None:
+                # what had streamed is kept, marked as interrupted; Retry replaces it with a new reply
+                with contextlib.suppress(StoreError):
+                    saved = self.store.add_message(reply.conversation_id, "assistant", partial,
+                                                   {"interrupted": error_text(error)})
+                    reply.widget.message_id = saved.id
 
     def _on_reply_done(self, reply: _Reply) -> None:
         if self.reply is reply:

@@ -102,6 +102,10 @@ def install(path: str) -> None:
     _record(path, {"event": "armed"})
 
 
+def installed() -> bool:
+    return _installed
+
+
 def install_from_env() -> bool:
     path = os.environ.get(AUDIT_ENV, "").strip()
     if not path:

@@ -83,6 +83,13 @@ def test_every_command_is_audited() -> None:
     assert wanted - NOT_AUDITED <= covered, f"not in the socket audit: {sorted(wanted - NOT_AUDITED - covered)}"
 
 
+def test_the_test_session_itself_is_guarded() -> None:
+    """conftest.py sets CANDEIA_SOCKET_AUDIT before importing engines: every test runs under the guard."""
+    from engines import socket_audit
+
+    assert socket_audit.installed() and os.environ.get(AUDIT_ENV)
+
+
 def test_the_guard_decides_by_address() -> None:
     refused = [
         ("socket.connect", (None, ("192.0.2.1", 443))),

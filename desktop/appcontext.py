@@ -34,6 +34,7 @@ class AppContext(QObject):
         self.files = TaskRunner("files", 2, self)
         self.downloads = DownloadCenter(self.settings, self.store, self)
         self.downloads.installed.connect(lambda _: self.models_changed.emit())
+        self.settings_changed.connect(self.downloads.apply_settings)  # offline mode pauses downloads
         self.hardware: Hardware | None = None
         self._closed = False
 

@@ -97,6 +97,9 @@ class DownloadPanel(QWidget):
             self.download_button.setEnabled(not offline)
             self.download_button.setToolTip(self.tr("Offline mode is on (Settings)") if offline else "")
         self.pause_button.setText(self.tr("Resume") if status is JobStatus.paused else self.tr("Pause"))
+        blocked = status is JobStatus.paused and offline  # offline mode paused it; Resume would fail at once
+        self.pause_button.setEnabled(not blocked)
+        self.pause_button.setToolTip(self.tr("Offline mode is on (Settings)") if blocked else "")
         if status is JobStatus.queued:
             self.label.setText(self.tr("Waiting for a free download slot…"))
         elif status is JobStatus.paused:

@@ -24,6 +24,7 @@ from ..errors import CandeiaError, InvalidModelFileError, StoreError
 from ..gguf_info import read_gguf
 from ..onnx_info import inspect_onnx_folder
 from ..paths import downloads_dir, models_dir
+from ..safe_names import check_model_id, check_relative_path, path_inside
 from ..settings import Settings, load_settings
 from ..sizes import human_size
 from ..store import InstalledModel, ModelFormat, ModelStore
@@ -36,6 +37,7 @@ from .pins import learn_sha256, learnt_sha256
 from .progress import ProgressCallback, ProgressMeter
 from .request import DownloadRequest, WantedFile
 from .retry import RetryPolicy
+from .tokens import token_for
 from .transfer import FileTransfer
 
 log = logging.getLogger(__name__)
@@ -51,8 +53,14 @@ class PlannedFile:
     expected_sha256: str | None
 
 
+def _final(staging: Path, path: str) -> Path:
+    """Where a repository file lands: refused unless it resolves inside the staging folder."""
+    return path_inside(staging, *check_relative_path(path).split("/"))
+
+
 def _part(staging: Path, path: str) -> Path:
-    return staging.joinpath(*path.split("/")).with_name(path.split("/")[-1] + ".part")
+    final = _final(staging, path)
+    return final.with_name(final.name + ".part")
 
 
 class Downloader:
@@ -65,13 +73,20 @@ class Downloader:
         policy: RetryPolicy | None = None,
         token: str | bool | None = None,
     ) -> None:
+        # Without settings of its own (the CLI) the file is read again before each connection, so
+        # offline mode switched on in the app stops this download too.
+        self._reload_settings = settings is None
         self.settings = settings or load_settings()
         self.store = store or ModelStore()
         self.policy = policy or RetryPolicy()
         self.token = token
 
+    def check_online(self) -> None:
+        """Raise OfflineError when offline mode is on now; runs before every connection."""
+        ensure_online(load_settings() if self._reload_settings else self.settings)
+
     def staging_dir(self, request: DownloadRequest) -> Path:
-        return downloads_dir() / request.model_id
+        return path_inside(downloads_dir(), check_model_id(request.model_id))
 
     def discard(self, request: DownloadRequest) -> None:
         """Delete a download's partial files (a cancel)."""
@@ -90,7 +105,7 @@ class Downloader:
         control: DownloadControl | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> InstalledModel:
-        ensure_online(self.settings)  # before anything that could open a socket
+        self.check_online()  # before anything that could open a socket, and again before each connection
         control = control or DownloadControl()
         existing = self.already_installed(request)
         if existing is not None:
@@ -120,18 +135,19 @@ class Downloader:
         staging: Path,
     ) -> InstalledModel:
         staging.mkdir(parents=True, exist_ok=True)
+        token = token_for(endpoint, self.settings, self.token)
         try:
-            planned = self._plan(request, staging, endpoint, control)
+            planned = self._plan(request, staging, endpoint, control, token)
             self._check_space(planned, staging)
             total = None if any(p.remote.size is None for p in planned) else sum(p.remote.size or 0 for p in planned)
             finished = self._done_hashes(staging)  # files an earlier run already completed and verified
             meter = ProgressMeter(request.model_id, total, self._bytes_on_disk(planned, staging, finished),
                                   on_progress)
-            headers = hub_headers(self.token)
+            headers = hub_headers(token)
             hashes: dict[str, str] = {}
             for item in planned:
                 meter.set_file(item.wanted.path)
-                final = staging.joinpath(*item.wanted.path.split("/"))
+                final = _final(staging, item.wanted.path)
                 if item.wanted.path in finished and final.exists():
                     hashes[item.wanted.path] = finished[item.wanted.path]
                     continue
@@ -145,6 +161,7 @@ class Downloader:
                     policy=self.policy,
                     control=control,
                     on_bytes=meter.add,
+                    before_connect=self.check_online,
                 )
                 result = transfer.run()
                 hashes[item.wanted.path] = result.sha256
@@ -163,7 +180,7 @@ class Downloader:
 
     # -- steps ------------------------------------------------------------------------------
     def _plan(
-        self, request: DownloadRequest, staging: Path, endpoint: str, control: DownloadControl
+        self, request: DownloadRequest, staging: Path, endpoint: str, control: DownloadControl, token: str | bool
     ) -> list[PlannedFile]:
         plan_path = staging / PLAN_FILE
         saved: dict[str, object] = {}
@@ -175,7 +192,7 @@ class Downloader:
         revision = pinned if isinstance(pinned, str) else (request.revision or "main")
         remotes = resolve_files(
             request.repo, [f.path for f in request.files], revision, endpoint,
-            token=self.token, policy=self.policy, control=control,
+            token=token, policy=self.policy, control=control, before_connect=self.check_online,
         )
         planned: list[PlannedFile] = []
         for wanted, remote in zip(request.files, remotes, strict=False):
@@ -203,7 +220,7 @@ class Downloader:
     def _bytes_on_disk(self, planned: list[PlannedFile], staging: Path, finished: dict[str, str]) -> int:
         done = 0
         for item in planned:
-            final = staging.joinpath(*item.wanted.path.split("/"))
+            final = _final(staging, item.wanted.path)
             part = _part(staging, item.wanted.path)
             if item.wanted.path in finished and final.exists():
                 done += final.stat().st_size
@@ -242,7 +259,7 @@ class Downloader:
         self, request: DownloadRequest, planned: list[PlannedFile], staging: Path, hashes: dict[str, str]
     ) -> InstalledModel:
         (staging / PLAN_FILE).unlink(missing_ok=True)
-        target = models_dir() / request.model_id
+        target = path_inside(models_dir(), check_model_id(request.model_id))
         if target.exists():
             raise StoreError(f"{target} already exists; remove it or the model that owns it first")
         os.replace(staging, target)

@@ -583,135 +583,140 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../pages/chat/page.py" line="108"/>
+        <location filename="../../pages/chat/page.py" line="115"/>
         <source>Context used</source>
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="136"/>
+        <location filename="../../pages/chat/page.py" line="143"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="143"/>
+        <location filename="../../pages/chat/page.py" line="173"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="144"/>
+        <location filename="../../pages/chat/page.py" line="174"/>
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="148"/>
-        <location filename="../../pages/chat/page.py" line="176"/>
-        <location filename="../../pages/chat/page.py" line="190"/>
+        <location filename="../../pages/chat/page.py" line="178"/>
+        <location filename="../../pages/chat/page.py" line="206"/>
+        <location filename="../../pages/chat/page.py" line="220"/>
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="150"/>
+        <location filename="../../pages/chat/page.py" line="180"/>
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="152"/>
-        <location filename="../../pages/chat/page.py" line="502"/>
+        <location filename="../../pages/chat/page.py" line="182"/>
+        <location filename="../../pages/chat/page.py" line="544"/>
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="154"/>
+        <location filename="../../pages/chat/page.py" line="184"/>
         <source>Export as Markdown…</source>
         <translation>Exportar como Markdown…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="155"/>
+        <location filename="../../pages/chat/page.py" line="185"/>
         <source>Export as JSON…</source>
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="181"/>
+        <location filename="../../pages/chat/page.py" line="211"/>
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="182"/>
+        <location filename="../../pages/chat/page.py" line="212"/>
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="189"/>
+        <location filename="../../pages/chat/page.py" line="219"/>
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="246"/>
+        <location filename="../../pages/chat/page.py" line="276"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="249"/>
+        <location filename="../../pages/chat/page.py" line="279"/>
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="253"/>
+        <location filename="../../pages/chat/page.py" line="283"/>
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="254"/>
+        <location filename="../../pages/chat/page.py" line="284"/>
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="345"/>
+        <location filename="../../pages/chat/page.py" line="350"/>
+        <source>This reply did not finish: it stopped while it was being written.</source>
+        <translation>Esta resposta não terminou: ela parou enquanto estava sendo escrita.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="377"/>
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="348"/>
+        <location filename="../../pages/chat/page.py" line="380"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="478"/>
+        <location filename="../../pages/chat/page.py" line="520"/>
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="482"/>
+        <location filename="../../pages/chat/page.py" line="524"/>
         <source>This conversation is longer than the model&apos;s context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="487"/>
+        <location filename="../../pages/chat/page.py" line="529"/>
         <source>The last message is too long for the model&apos;s context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="500"/>
+        <location filename="../../pages/chat/page.py" line="542"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="500"/>
+        <location filename="../../pages/chat/page.py" line="542"/>
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="512"/>
+        <location filename="../../pages/chat/page.py" line="554"/>
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="512"/>
+        <location filename="../../pages/chat/page.py" line="554"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="512"/>
+        <location filename="../../pages/chat/page.py" line="554"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -719,13 +724,13 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="87"/>
-        <location filename="../../pages/chat/message_view.py" line="88"/>
+        <location filename="../../pages/chat/message_view.py" line="114"/>
+        <location filename="../../pages/chat/message_view.py" line="115"/>
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="100"/>
+        <location filename="../../pages/chat/message_view.py" line="127"/>
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -1150,119 +1155,119 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="60"/>
+        <location filename="../../main_window.py" line="66"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="68"/>
+        <location filename="../../main_window.py" line="74"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="83"/>
+        <location filename="../../main_window.py" line="89"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="84"/>
+        <location filename="../../main_window.py" line="90"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="85"/>
+        <location filename="../../main_window.py" line="91"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86"/>
+        <location filename="../../main_window.py" line="92"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87"/>
+        <location filename="../../main_window.py" line="93"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93"/>
+        <location filename="../../main_window.py" line="99"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="112"/>
-        <location filename="../../main_window.py" line="124"/>
-        <location filename="../../main_window.py" line="140"/>
+        <location filename="../../main_window.py" line="118"/>
+        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="146"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116"/>
+        <location filename="../../main_window.py" line="122"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116"/>
+        <location filename="../../main_window.py" line="122"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="117"/>
+        <location filename="../../main_window.py" line="123"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="117"/>
+        <location filename="../../main_window.py" line="123"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="122"/>
+        <location filename="../../main_window.py" line="128"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136"/>
+        <location filename="../../main_window.py" line="142"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144"/>
+        <location filename="../../main_window.py" line="150"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="149"/>
+        <location filename="../../main_window.py" line="155"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229"/>
+        <location filename="../../main_window.py" line="235"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229"/>
+        <location filename="../../main_window.py" line="235"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="230"/>
+        <location filename="../../main_window.py" line="236"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246"/>
+        <location filename="../../main_window.py" line="252"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="248"/>
+        <location filename="../../main_window.py" line="254"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="249"/>
+        <location filename="../../main_window.py" line="255"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1272,7 +1277,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="279"/>
+        <location filename="../../pages/chat/message_view.py" line="311"/>
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -1280,57 +1285,57 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="130"/>
+        <location filename="../../pages/chat/message_view.py" line="157"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="130"/>
+        <location filename="../../pages/chat/message_view.py" line="157"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="134"/>
+        <location filename="../../pages/chat/message_view.py" line="161"/>
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="135"/>
+        <location filename="../../pages/chat/message_view.py" line="162"/>
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="136"/>
+        <location filename="../../pages/chat/message_view.py" line="163"/>
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="163"/>
+        <location filename="../../pages/chat/message_view.py" line="190"/>
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="163"/>
+        <location filename="../../pages/chat/message_view.py" line="190"/>
         <source>Assistant&apos;s reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="238"/>
+        <location filename="../../pages/chat/message_view.py" line="270"/>
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="243"/>
+        <location filename="../../pages/chat/message_view.py" line="275"/>
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="245"/>
+        <location filename="../../pages/chat/message_view.py" line="277"/>
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="248"/>
+        <location filename="../../pages/chat/message_view.py" line="280"/>
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -1466,177 +1471,177 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="59"/>
+        <location filename="../../pages/settings.py" line="63"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="62"/>
+        <location filename="../../pages/settings.py" line="66"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="66"/>
+        <location filename="../../pages/settings.py" line="70"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="67"/>
+        <location filename="../../pages/settings.py" line="71"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="70"/>
+        <location filename="../../pages/settings.py" line="74"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="72"/>
+        <location filename="../../pages/settings.py" line="76"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73"/>
+        <location filename="../../pages/settings.py" line="77"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="75"/>
+        <location filename="../../pages/settings.py" line="79"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="79"/>
+        <location filename="../../pages/settings.py" line="86"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="81"/>
-        <location filename="../../pages/settings.py" line="82"/>
+        <location filename="../../pages/settings.py" line="88"/>
+        <location filename="../../pages/settings.py" line="89"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="88"/>
+        <location filename="../../pages/settings.py" line="95"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="89"/>
+        <location filename="../../pages/settings.py" line="96"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="92"/>
+        <location filename="../../pages/settings.py" line="99"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="93"/>
+        <location filename="../../pages/settings.py" line="100"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="99"/>
+        <location filename="../../pages/settings.py" line="106"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="100"/>
-        <location filename="../../pages/settings.py" line="103"/>
+        <location filename="../../pages/settings.py" line="107"/>
+        <location filename="../../pages/settings.py" line="110"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109"/>
+        <location filename="../../pages/settings.py" line="116"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="111"/>
         <location filename="../../pages/settings.py" line="118"/>
+        <location filename="../../pages/settings.py" line="125"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="112"/>
+        <location filename="../../pages/settings.py" line="119"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="112"/>
+        <location filename="../../pages/settings.py" line="119"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="113"/>
+        <location filename="../../pages/settings.py" line="120"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="120"/>
-        <location filename="../../pages/settings.py" line="126"/>
+        <location filename="../../pages/settings.py" line="127"/>
+        <location filename="../../pages/settings.py" line="133"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="127"/>
+        <location filename="../../pages/settings.py" line="134"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="132"/>
-        <location filename="../../pages/settings.py" line="137"/>
+        <location filename="../../pages/settings.py" line="139"/>
+        <location filename="../../pages/settings.py" line="144"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="139"/>
+        <location filename="../../pages/settings.py" line="146"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="142"/>
+        <location filename="../../pages/settings.py" line="149"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="143"/>
+        <location filename="../../pages/settings.py" line="150"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="148"/>
+        <location filename="../../pages/settings.py" line="155"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="149"/>
+        <location filename="../../pages/settings.py" line="156"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="159"/>
+        <location filename="../../pages/settings.py" line="166"/>
         <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="165"/>
+        <location filename="../../pages/settings.py" line="172"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="169"/>
+        <location filename="../../pages/settings.py" line="176"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="170"/>
+        <location filename="../../pages/settings.py" line="177"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="199"/>
+        <location filename="../../pages/settings.py" line="218"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>
@@ -1644,274 +1649,274 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>TranslatePage</name>
     <message>
-        <location filename="../../pages/translate/page.py" line="95"/>
+        <location filename="../../pages/translate/page.py" line="101"/>
         <source>Translation message</source>
         <translation>Mensagem da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="118"/>
+        <location filename="../../pages/translate/page.py" line="124"/>
         <source>Source language</source>
         <translation>Idioma de origem</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="119"/>
+        <location filename="../../pages/translate/page.py" line="125"/>
         <source>The language of the text (Detect language: guess it from the text)</source>
         <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="124"/>
+        <location filename="../../pages/translate/page.py" line="130"/>
         <source>Swap languages (Ctrl+Shift+S)</source>
         <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="125"/>
+        <location filename="../../pages/translate/page.py" line="131"/>
         <source>Swap languages</source>
         <translation>Inverter idiomas</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="131"/>
+        <location filename="../../pages/translate/page.py" line="137"/>
         <source>Target language</source>
         <translation>Idioma de destino</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="132"/>
+        <location filename="../../pages/translate/page.py" line="138"/>
         <source>The language to translate into</source>
         <translation>O idioma para o qual traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="136"/>
+        <location filename="../../pages/translate/page.py" line="142"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="141"/>
+        <location filename="../../pages/translate/page.py" line="147"/>
         <source>Translation model</source>
         <translation>Modelo de tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="142"/>
+        <location filename="../../pages/translate/page.py" line="148"/>
         <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
         <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="159"/>
+        <location filename="../../pages/translate/page.py" line="165"/>
         <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
         <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="161"/>
+        <location filename="../../pages/translate/page.py" line="167"/>
         <source>Text to translate</source>
         <translation>Texto a traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="168"/>
+        <location filename="../../pages/translate/page.py" line="174"/>
         <source>Detected language</source>
         <translation>Idioma detectado</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="226"/>
+        <location filename="../../pages/translate/page.py" line="232"/>
         <source>Open file</source>
         <translation>Arquivo aberto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="173"/>
+        <location filename="../../pages/translate/page.py" line="179"/>
         <source>Document format</source>
         <translation>Formato do documento</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="174"/>
+        <location filename="../../pages/translate/page.py" line="180"/>
         <source>How the text is read: Markdown and subtitles keep their structure</source>
         <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175"/>
+        <location filename="../../pages/translate/page.py" line="181"/>
         <source>Plain text</source>
         <translation>Texto simples</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175"/>
+        <location filename="../../pages/translate/page.py" line="181"/>
         <source>Markdown</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="175"/>
+        <location filename="../../pages/translate/page.py" line="181"/>
         <source>SRT subtitles</source>
         <translation>Legendas SRT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="176"/>
+        <location filename="../../pages/translate/page.py" line="182"/>
         <source>WebVTT subtitles</source>
         <translation>Legendas WebVTT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="180"/>
+        <location filename="../../pages/translate/page.py" line="186"/>
         <source>Clear the text</source>
         <translation>Limpar o texto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="192"/>
-        <location filename="../../pages/translate/page.py" line="193"/>
+        <location filename="../../pages/translate/page.py" line="198"/>
+        <location filename="../../pages/translate/page.py" line="199"/>
         <source>Translation</source>
         <translation>Tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="200"/>
+        <location filename="../../pages/translate/page.py" line="206"/>
         <source>Model used and time taken</source>
         <translation>Modelo usado e tempo gasto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="202"/>
+        <location filename="../../pages/translate/page.py" line="208"/>
         <source>Copy the translation (Ctrl+Shift+C)</source>
         <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="212"/>
+        <location filename="../../pages/translate/page.py" line="218"/>
         <source>Open file…</source>
         <translation>Abrir arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="214"/>
+        <location filename="../../pages/translate/page.py" line="220"/>
         <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
         <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="215"/>
-        <location filename="../../pages/translate/page.py" line="554"/>
+        <location filename="../../pages/translate/page.py" line="221"/>
+        <location filename="../../pages/translate/page.py" line="567"/>
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="218"/>
+        <location filename="../../pages/translate/page.py" line="224"/>
         <source>Save translation…</source>
         <translation>Salvar tradução…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="220"/>
+        <location filename="../../pages/translate/page.py" line="226"/>
         <source>Save the translation as a file (Ctrl+S)</source>
         <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="221"/>
-        <location filename="../../pages/translate/page.py" line="599"/>
+        <location filename="../../pages/translate/page.py" line="227"/>
+        <location filename="../../pages/translate/page.py" line="612"/>
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="229"/>
-        <location filename="../../pages/translate/page.py" line="230"/>
+        <location filename="../../pages/translate/page.py" line="235"/>
+        <location filename="../../pages/translate/page.py" line="236"/>
         <source>Translate as you type</source>
         <translation>Traduzir ao digitar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="236"/>
+        <location filename="../../pages/translate/page.py" line="242"/>
         <source>Translation progress</source>
         <translation>Progresso da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="238"/>
+        <location filename="../../pages/translate/page.py" line="244"/>
         <source>%v of %m sentences</source>
         <translation>%v de %m frases</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="241"/>
+        <location filename="../../pages/translate/page.py" line="247"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="243"/>
+        <location filename="../../pages/translate/page.py" line="249"/>
         <source>Cancel the translation</source>
         <translation>Cancelar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="246"/>
-        <location filename="../../pages/translate/page.py" line="249"/>
+        <location filename="../../pages/translate/page.py" line="252"/>
+        <location filename="../../pages/translate/page.py" line="255"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="248"/>
+        <location filename="../../pages/translate/page.py" line="254"/>
         <source>Translate now (Ctrl+Enter)</source>
         <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="284"/>
+        <location filename="../../pages/translate/page.py" line="289"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="288"/>
+        <location filename="../../pages/translate/page.py" line="293"/>
         <source>{model} (chat model)</source>
         <translation>{model} (modelo de chat)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="313"/>
-        <location filename="../../pages/translate/page.py" line="396"/>
-        <location filename="../../pages/translate/page.py" line="518"/>
+        <location filename="../../pages/translate/page.py" line="323"/>
+        <location filename="../../pages/translate/page.py" line="406"/>
+        <location filename="../../pages/translate/page.py" line="531"/>
         <source>Detect language</source>
         <translation>Detectar idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="356"/>
+        <location filename="../../pages/translate/page.py" line="366"/>
         <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
         <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="360"/>
+        <location filename="../../pages/translate/page.py" line="370"/>
         <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;.</source>
         <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="369"/>
+        <location filename="../../pages/translate/page.py" line="379"/>
         <source>&lt;a href=&quot;models&quot;&gt;Open the Models page&lt;/a&gt;</source>
         <translation>&lt;a href=&quot;models&quot;&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="489"/>
+        <location filename="../../pages/translate/page.py" line="495"/>
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="512"/>
+        <location filename="../../pages/translate/page.py" line="525"/>
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="514"/>
+        <location filename="../../pages/translate/page.py" line="527"/>
         <source>Detect language: {language}</source>
         <translation>Detectar idioma: {language}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="527"/>
+        <location filename="../../pages/translate/page.py" line="540"/>
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="534"/>
+        <location filename="../../pages/translate/page.py" line="547"/>
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="553"/>
+        <location filename="../../pages/translate/page.py" line="566"/>
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="563"/>
+        <location filename="../../pages/translate/page.py" line="576"/>
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="568"/>
+        <location filename="../../pages/translate/page.py" line="581"/>
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="607"/>
+        <location filename="../../pages/translate/page.py" line="620"/>
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="610"/>
+        <location filename="../../pages/translate/page.py" line="623"/>
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>
@@ -2084,7 +2089,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="195"/>
+        <location filename="../../pages/chat/message_view.py" line="222"/>
         <source>code</source>
         <translation>código</translation>
     </message>

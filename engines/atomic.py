@@ -14,9 +14,14 @@ def fsync_folder(folder: Path) -> None:
     to sync, and NTFS journals the rename itself)."""
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass  # some file systems (FUSE, SMB mounts) cannot sync a folder; the rename is done anyway
     finally:
         os.close(fd)
 

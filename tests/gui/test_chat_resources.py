@@ -143,3 +143,17 @@ def test_plain_replies_stay_markdown(qtbot: QtBot) -> None:
     label = widget.findChildren(ReplyLabel)[0]
     assert label.textFormat() == Qt.TextFormat.MarkdownText
     assert label.text() == "Some **bold** text"
+
+
+@pytest.mark.timeout(60)
+def test_an_error_quoting_the_model_loads_nothing(qtbot: QtBot, fifo: FifoWatch) -> None:
+    """A template's raise_exception() text reaches the reply's error line; a model's name, the
+    status bar. Both come from the model file, so they are plain text."""
+    widget = MessageWidget("assistant", "partial")
+    qtbot.addWidget(widget)
+    widget.set_error(f'the model\'s chat template refused the conversation: <img src="{fifo.path.as_uri()}">')
+    widget.show()
+    widget.grab()
+    assert widget.error.textFormat() == Qt.TextFormat.PlainText and "<img" in widget.error.text()
+    time.sleep(0.1)
+    assert fifo.opened == 0

@@ -178,6 +178,7 @@ class MessageWidget(QWidget):
         self.stats.hide()
         layout.addWidget(self.stats)
         self.error = _selectable(QLabel())
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # an error may quote the model's template: never HTML
         self.error.setObjectName("error")
         self.error.hide()
         layout.addWidget(self.error)

@@ -101,6 +101,7 @@ class ChatPage(QWidget):
         self.system_frame = self._build_system_editor()
         column.addWidget(self.system_frame)
         self.notice = QLabel()
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)  # errors quote model files: never HTML
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
         self.notice.hide()

@@ -157,3 +157,18 @@ def test_an_error_quoting_the_model_loads_nothing(qtbot: QtBot, fifo: FifoWatch)
     assert widget.error.textFormat() == Qt.TextFormat.PlainText and "<img" in widget.error.text()
     time.sleep(0.1)
     assert fifo.opened == 0
+
+
+def test_a_conversation_title_is_escaped_in_its_tooltip(qtbot: QtBot, tmp_path: Path) -> None:
+    from desktop.pages.chat.conversation_list import ConversationList
+    from engines.conversations import ConversationStore
+
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    store.create('<img src="file://host/share/x.png"> & more')
+    conversations = ConversationList(store)
+    qtbot.addWidget(conversations)
+    conversations.refresh()
+    item = conversations.list.item(0)
+    assert item.text() == '<img src="file://host/share/x.png"> & more'
+    assert item.toolTip() == "<p>&lt;img src=&quot;file://host/share/x.png&quot;&gt; &amp; more</p>"
+    store.close()

@@ -142,3 +142,13 @@ def test_a_prompt_may_be_larger_than_the_base_size_when_the_input_is() -> None:
     assert big in text
     with pytest.raises(TemplateError, match="too large"):
         ChatTemplate("{{ messages[0].content * 10 }}").render([{"role": "user", "content": big}])
+
+
+def test_looking_at_the_whole_conversation_inside_its_loop_is_cheap() -> None:
+    """`messages|length` inside the loop over messages is common; it must not count as walking
+    the list each time, or long conversations would hit the step budget."""
+    source = ("{% for m in messages %}{% if loop.index0 == messages|length - 1 %}[last]{% endif %}"
+              "{{ m.content|trim }}{{ messages|first|length }}{% endfor %}")
+    messages = _conversation(4000, 1)
+    text = ChatTemplate(source).render(messages)
+    assert text.count("[last]") == 1 and text.endswith("[last]3999 w2")

@@ -32,6 +32,12 @@ BASE_SIZE = 1 << 20  # characters a value or the output may have, plus a multipl
 INPUT_FACTOR = 4
 MAX_INT_BITS = 1 << 16
 
+_ITERATING_FILTERS = frozenset({
+    "do_list", "do_join", "do_sort", "do_unique", "do_sum", "do_tojson", "do_batch", "do_slice", "do_groupby",
+    "do_reverse", "do_min", "do_max", "do_dictsort", "do_items", "do_map", "do_select", "do_reject",
+    "do_selectattr", "do_rejectattr", "do_replace", "do_format", "do_indent", "do_wordwrap", "do_center",
+    "do_urlize", "do_striptags", "do_xmlattr", "do_pprint", "do_random", "do_wordcount", "do_truncate",
+})
 _LOOP = "candeia_loop_guard"
 _CONCAT = "candeia_concat_guard"
 _DIGITS = re.compile(r"\d+")
@@ -165,9 +171,12 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
         def limited(*args: Any, **kwargs: Any) -> Any:
             values = [a for a in args if not isinstance(a, (Context, jinja2.Environment, nodes.EvalContext))]
             budget.ints([*values[1:], *kwargs.values()])
-            counts = [v for v in (*values[1:], *kwargs.values()) if isinstance(v, int) and v > 0]
-            budget.step(sum(_length(a) for a in values[:1]) + sum(counts))  # slice(n), batch(n) loop n times
             name = getattr(function, "__name__", "")
+            counts = [v for v in (*values[1:], *kwargs.values()) if isinstance(v, int) and v > 0]
+            # Filters that go through their input cost an item each (`length` or `first` do not);
+            # slice(n) and batch(n) loop n times.
+            walked = _length(values[0]) if values and name in _ITERATING_FILTERS else 1
+            budget.step(walked + sum(counts))
             if values and isinstance(values[0], str):
                 _check_str_method(budget, values[0], name.removeprefix("do_"), tuple(values[1:]), kwargs)
                 if name in ("do_indent", "do_wordwrap", "do_center"):

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -169,8 +170,27 @@ def check_chat(report: Report, frozen: Frozen, gguf: Path) -> None:
     except (ValueError, KeyError, TypeError):
         ok, stats = False, {}
     report.measures["chat_s"] = round(took, 2)
-    report.check("candeia-cli chat (llama.cpp, first load probed in a child)", ok,
+    report.check("candeia-cli chat (llama.cpp in an engine host, first load checked with a batch)", ok,
                  f"{stats.get('generated_tokens', 0)} tokens in {took:.1f} s" if ok else _tail(chat))
+    check_engine_host_faults(report, frozen, gguf)
+
+
+def check_engine_host_faults(report: Report, frozen: Frozen, gguf: Path) -> None:
+    """The frozen engine host dies for real (engines/host/faults.py): one line and exit 1; and a model that
+    crashes only with repacked weights (as on AMX Xeons) is repaired and answers."""
+    crashing = Frozen(frozen.bundle, {**frozen.env, "CANDEIA_HOST_FAULT": "crash:token=3"})
+    crashed, _ = crashing.run("candeia-cli", "chat", "-m", "tiny-chat", "--max-tokens", "20", "Hello")
+    lines = crashed.stderr.strip().splitlines()
+    report.check("candeia-cli chat when its engine host crashes: one line, exit 1",
+                 crashed.returncode == 1 and lines == ["candeia-cli: error: the model process crashed (SIGSEGV)"],
+                 _tail(crashed))
+    copy = gguf.with_name("amx-like.gguf")
+    shutil.copyfile(gguf, copy)
+    amx = Frozen(frozen.bundle, {**frozen.env, "CANDEIA_HOST_FAULT": "crash:batch?repack"})
+    repaired, _ = amx.run("candeia-cli", "chat", "-m", str(copy), "--max-tokens", "4", "Hello")
+    report.check("candeia-cli chat repairs a model that crashes with repacked weights",
+                 repaired.returncode == 0 and "note:" in repaired.stderr and bool(repaired.stdout.strip()),
+                 _tail(repaired))
 
 
 def check_translate(report: Report, frozen: Frozen, folder: Path) -> None:

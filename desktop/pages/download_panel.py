@@ -10,6 +10,7 @@ from engines.sizes import human_size
 
 from ..appcontext import AppContext
 from ..session import error_text
+from .licence import confirm_download
 
 
 def _eta(seconds: float | None) -> str:
@@ -123,7 +124,7 @@ class DownloadPanel(QWidget):
             done=human_size(event.done), total=total, speed=human_size(event.speed), eta=_eta(event.eta)))
 
     def _download(self) -> None:
-        if self.card is not None:
+        if self.card is not None and confirm_download(self, self.card, self.ctx.ui_language()):
             self.ctx.downloads.start(self.card)
 
     def _pause_or_resume(self) -> None:

@@ -8,6 +8,7 @@ half-installed; a stop leaves a state the next run resumes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ from .endpoint import check_transport, http_allowed, hub_endpoint, origin
 from .errors import DiskSpaceError, DownloadCancelled, DownloadError
 from .hub_meta import RemoteFile, hub_headers, resolve_files
 from .offline import ensure_online
+from .pins import learn_sha256, learnt_sha256
 from .progress import ProgressCallback, ProgressMeter
 from .request import DownloadRequest, WantedFile
 from .retry import RetryPolicy
@@ -150,7 +152,11 @@ class Downloader:
                 transfer.state_path.unlink(missing_ok=True)
                 self._record_done(staging, item.wanted.path, result.sha256)
             meter.finish()
-            return self._install(request, planned, staging, hashes)
+            model = self._install(request, planned, staging, hashes)
+            unpinned = [p.wanted.path for p in planned if p.wanted.pinned and not p.wanted.sha256]
+            if unpinned:
+                learn_sha256(request.repo, request.revision, {path: hashes[path] for path in unpinned})
+            return model
         except DownloadCancelled:
             self.discard(request)
             raise
@@ -173,15 +179,23 @@ class Downloader:
         )
         planned: list[PlannedFile] = []
         for wanted, remote in zip(request.files, remotes, strict=False):
-            if wanted.sha256 and remote.sha256 and wanted.sha256 != remote.sha256:
+            # A catalog file is checked against its pin (or the hash its first download recorded),
+            # never just against what the hub says today.
+            expected = wanted.sha256 or (learnt_sha256(request.repo, request.revision, wanted.path)
+                                         if wanted.pinned else None)
+            if expected and remote.sha256 and expected != remote.sha256:
                 raise DownloadError(
-                    f"the catalog expects sha256 {wanted.sha256} for {wanted.path} but the hub has {remote.sha256}"
+                    f"refused: the catalog pins {wanted.path} to sha256 {expected} but the hub now serves "
+                    f"{remote.sha256}; nothing was downloaded"
                 )
             if wanted.size and remote.size and wanted.size != remote.size:
                 raise DownloadError(
-                    f"the catalog expects {wanted.size} bytes for {wanted.path} but the hub has {remote.size}"
+                    f"refused: the catalog pins {wanted.path} to {wanted.size} bytes but the hub now serves "
+                    f"{remote.size}; nothing was downloaded"
                 )
-            planned.append(PlannedFile(wanted, remote, wanted.sha256 or remote.sha256))
+            if wanted.pinned and wanted.size and remote.size is None:
+                remote = dataclasses.replace(remote, size=wanted.size)  # the transfer checks the length too
+            planned.append(PlannedFile(wanted, remote, expected or remote.sha256))
         atomic_write_json(plan_path, {**saved, "repo": request.repo, "commit": remotes[0].commit,
                                       "model_id": request.model_id})
         return planned

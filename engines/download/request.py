@@ -22,6 +22,7 @@ class WantedFile:
     role: str = "model"
     size: int | None = None
     sha256: str | None = None
+    pinned: bool = False  # the catalog gives size and sha256 up front: the hub's word is checked against them
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class DownloadRequest:
         fmt = ModelFormat.gguf if card.engine == "llama.cpp" else ModelFormat.onnx
         return cls(
             repo=card.source.repo,
-            files=tuple(WantedFile(f.path, f.role, f.size, f.sha256) for f in card.source.files),
+            files=tuple(WantedFile(f.path, f.role, f.size, f.known_sha256, pinned=True) for f in card.source.files),
             model_id=card.id,
             name=card.name,
             format=fmt,

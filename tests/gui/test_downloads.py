@@ -11,15 +11,15 @@ from PySide6.QtCore import QCoreApplication, Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
-from engines.cards import CardFile, ModelCard, Source
+from engines.cards import ModelCard
 from engines.download import JobStatus
 from engines.settings import Settings, save_settings
 from engines.store import ModelStore
+from tests_support import pinned_card
 
 
-def card(card_id: str, path: str) -> ModelCard:
-    return ModelCard(id=card_id, name=f"Card {card_id}", tasks=["chat"], engine="llama.cpp", license="MIT",
-                     source=Source(repo="test/tiny", files=[CardFile(path=path)]))
+def card(card_id: str, path: str, data: bytes) -> ModelCard:
+    return pinned_card(card_id, "test/tiny", {path: data})
 
 
 @pytest.fixture
@@ -36,7 +36,9 @@ def hub(monkeypatch: pytest.MonkeyPatch, tiny_gguf: Path) -> Iterator[FakeHub]:
 def window(qtbot: QtBot, hub: FakeHub) -> Iterator[MainWindow]:
     win = MainWindow()
     qtbot.addWidget(win)
-    win.ctx.catalog = [card("tiny-dl", "tiny.gguf"), card("missing-dl", "missing.gguf")]
+    tiny = hub.repos["test/tiny"].files["tiny.gguf"].read(0, 1 << 30)
+    # missing.gguf is pinned to the same bytes: the retry test puts them on the hub later.
+    win.ctx.catalog = [card("tiny-dl", "tiny.gguf", tiny), card("missing-dl", "missing.gguf", tiny)]
     win.show()
     win.show_page("models")
     win.models.tabs.setCurrentWidget(win.models.catalog)
@@ -83,10 +85,10 @@ def test_download_error_is_inline_with_retry(qtbot: QtBot, window: MainWindow, h
     qtbot.waitUntil(lambda: window.ctx.downloads.status("missing-dl") is JobStatus.done, timeout=20_000)
 
 
-def test_closing_mid_download_keeps_it_resumable(qtbot: QtBot, hub: FakeHub) -> None:
+def test_closing_mid_download_keeps_it_resumable(qtbot: QtBot, hub: FakeHub, tiny_gguf: Path) -> None:
     first = MainWindow()
     qtbot.addWidget(first)
-    first.ctx.catalog = [card("tiny-dl", "tiny.gguf")]
+    first.ctx.catalog = [card("tiny-dl", "tiny.gguf", tiny_gguf.read_bytes())]
     first.ctx.downloads.start(first.ctx.catalog[0])
     qtbot.waitUntil(lambda: sum(e.sent for e in hub.log if e.method == "GET") > 50_000, timeout=10_000)
     first.close()  # pauses the download; its .part stays
@@ -94,7 +96,7 @@ def test_closing_mid_download_keeps_it_resumable(qtbot: QtBot, hub: FakeHub) -> 
     hub.faults.throttle = None
     second = MainWindow()  # resumes unfinished downloads at start
     qtbot.addWidget(second)
-    second.ctx.catalog = [card("tiny-dl", "tiny.gguf")]
+    second.ctx.catalog = [card("tiny-dl", "tiny.gguf", tiny_gguf.read_bytes())]
     second.ctx.downloads.resume_partial(second.ctx.catalog)
     qtbot.waitUntil(lambda: second.ctx.downloads.status("tiny-dl") is JobStatus.done, timeout=20_000)
     assert [m.card_id for m in ModelStore().installed()] == ["tiny-dl"]

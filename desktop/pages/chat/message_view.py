@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -181,7 +182,14 @@ class MessageWidget(QWidget):
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # an error may quote the model's template: never HTML
         self.error.setObjectName("error")
         self.error.hide()
-        layout.addWidget(self.error)
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.retry_button.setAccessibleName(self.tr("Retry the reply"))
+        self.retry_button.clicked.connect(self.regenerate_requested)
+        self.retry_button.hide()
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error, 1)
+        error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(error_row)
         self._segments: list[QWidget] = []
         self._render_timer = QTimer(self)
         self._render_timer.setObjectName("render reply")
@@ -272,7 +280,9 @@ class MessageWidget(QWidget):
             tokens=stats.get("generated_tokens", 0), speed=stats.get("tokens_per_s", 0.0),
             ttft=stats.get("ttft_ms", 0.0),
         )
-        if stats.get("stop_reason") == "cancelled":
+        if stats.get("interrupted"):
+            line = self.tr("Interrupted: {cause}").format(cause=stats["interrupted"])
+        elif stats.get("stop_reason") == "cancelled":
             line += " · " + self.tr("stopped")
         elif stats.get("stop_reason") in ("length", "context"):
             line += " · " + self.tr("cut at the length limit")
@@ -283,9 +293,10 @@ class MessageWidget(QWidget):
                  pspeed=stats.get("prompt_tokens_per_s", 0.0), total=stats.get("total_ms", 0.0)))
         self.stats.show()
 
-    def set_error(self, text: str) -> None:
+    def set_error(self, text: str, *, retry: bool = False) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self.retry_button.setVisible(bool(text) and retry)
 
 
 class MessageView(QScrollArea):

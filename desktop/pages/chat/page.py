@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from engines.conversations import Conversation, StoredMessage, export_json, export_markdown
-from engines.errors import StoreError
+from engines.errors import EngineCrashedError, StoreError
 from engines.llama.template import Message
 from engines.models import load_options_from
 
 from ... import theme
 from ...appcontext import AppContext
-from ...session import Budget, LoadedModel, Reply, error_text
+from ...session import Budget, LoadedModel, Reply, error_text, repair_text
 from ...workers import Task
 from ..welcome import WelcomePage
 from .composer import Composer
@@ -156,7 +156,7 @@ class ChatPage(QWidget):
         message icons, lay out and paint a message of each role, check the selected model's file
         and read the messages table once. Done at the first Send, it stalled the UI thread for
         60-90 ms (docs/performance.md)."""
-        if not self.isVisible():  # the window closed meanwhile (its history is closed too)
+        if not self.isVisible() or self.session.closed:  # the window closed meanwhile (its history too)
             return
         self.view.warm_up()
         model_id = self.current_model_id()
@@ -278,6 +278,8 @@ class ChatPage(QWidget):
 
     def _on_loaded(self, model: LoadedModel) -> None:
         self._set_budget_text(self.tr("{model} loaded in {ms:.0f} ms").format(model=model.name, ms=model.load_ms))
+        if model.repair is not None:
+            self._show_notice(repair_text(model.repair))
         self._measure()
 
     def _on_load_failed(self, message: str) -> None:
@@ -441,11 +443,16 @@ class ChatPage(QWidget):
         self.reply_finished.emit(stats)
 
     def _on_reply_failed(self, reply: _Reply, error: object) -> None:
-        message_id = reply.saver.stop()  # what streamed is kept, marked unfinished
+        crashed = isinstance(error, EngineCrashedError)
+        if crashed:
+            # what had streamed is kept, marked as interrupted; Retry replaces it with a new reply
+            message_id = reply.saver.finish(reply.saver.draft.text, {"interrupted": error_text(error)})
+        else:
+            message_id = reply.saver.stop()  # what streamed is kept, marked unfinished
         if reply.widget is not None:
             reply.widget.message_id = message_id
             reply.widget.set_text(reply.widget.text)
-            reply.widget.set_error(error_text(error))
+            reply.widget.set_error(error_text(error), retry=crashed)
 
     def _on_reply_done(self, reply: _Reply) -> None:
         reply.saver.stop()

@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.model_label = QLabel(self.tr("No model loaded"))
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a model's name comes from its file: never HTML
         self.device_label = QLabel()
         self.speed_label = QLabel()
         self.memory_label = QLabel()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ... import theme
 from .markdown import Block, split_for_display
+from .safe_markdown import needs_sanitizing, open_link, safe_rich_text
 
 
 class WrappedLabel(QLabel):
@@ -55,6 +56,31 @@ class WrappedLabel(QLabel):
                 self._heights.clear()
             height = self._heights[width] = super().heightForWidth(width)
         return height
+
+
+class ReplyLabel(WrappedLabel):
+    """A reply's Markdown, shown so that it loads no file or URL (see safe_markdown.py).
+    `text()` is the Markdown it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._source = ""
+
+    def text(self) -> str:
+        return self._source
+
+    def setText(self, text: str) -> None:
+        self._source = text
+        rich = safe_rich_text(text, self.font()) if needs_sanitizing(text) else None
+        if rich is not None:
+            self.setTextFormat(Qt.TextFormat.RichText)
+            super().setText(rich)
+        elif needs_sanitizing(text):
+            self.setTextFormat(Qt.TextFormat.PlainText)
+            super().setText(text)
+        else:
+            self.setTextFormat(Qt.TextFormat.MarkdownText)
+            super().setText(text)
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -153,6 +179,7 @@ class MessageWidget(QWidget):
         self.stats.hide()
         layout.addWidget(self.stats)
         self.error = _selectable(QLabel())
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # an error may quote the model's template: never HTML
         self.error.setObjectName("error")
         self.error.hide()
         self.retry_button = QPushButton(self.tr("Retry"))
@@ -215,10 +242,15 @@ class MessageWidget(QWidget):
                 target.addWidget(widget)
 
     def _text_label(self) -> QLabel:
-        label = _selectable(WrappedLabel())
-        # What the user typed is shown exactly; replies are Markdown.
-        label.setTextFormat(Qt.TextFormat.PlainText if self.role == "user" else Qt.TextFormat.MarkdownText)
-        return label
+        # What the user typed is shown exactly; replies are Markdown that may name no resource.
+        if self.role == "user":
+            label = _selectable(WrappedLabel())
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            return label
+        reply = _selectable(ReplyLabel())
+        reply.setOpenExternalLinks(False)
+        reply.linkActivated.connect(open_link)
+        return reply
 
     def _drop_segments(self, start: int) -> None:
         for stale in self._segments[start:]:

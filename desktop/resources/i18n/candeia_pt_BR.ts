@@ -612,135 +612,140 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../pages/chat/page.py" line="112" />
+        <location filename="../../pages/chat/page.py" line="116" />
         <source>Context used</source>
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="140" />
+        <location filename="../../pages/chat/page.py" line="144" />
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="170" />
+        <location filename="../../pages/chat/page.py" line="174" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="171" />
+        <location filename="../../pages/chat/page.py" line="175" />
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="175" />
-        <location filename="../../pages/chat/page.py" line="203" />
-        <location filename="../../pages/chat/page.py" line="217" />
+        <location filename="../../pages/chat/page.py" line="179" />
+        <location filename="../../pages/chat/page.py" line="207" />
+        <location filename="../../pages/chat/page.py" line="221" />
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="177" />
+        <location filename="../../pages/chat/page.py" line="181" />
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="179" />
-        <location filename="../../pages/chat/page.py" line="545" />
+        <location filename="../../pages/chat/page.py" line="183" />
+        <location filename="../../pages/chat/page.py" line="552" />
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="181" />
+        <location filename="../../pages/chat/page.py" line="185" />
         <source>Export as Markdown…</source>
         <translation>Exportar como Markdown…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="182" />
+        <location filename="../../pages/chat/page.py" line="186" />
         <source>Export as JSON…</source>
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="208" />
+        <location filename="../../pages/chat/page.py" line="212" />
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="209" />
+        <location filename="../../pages/chat/page.py" line="213" />
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="216" />
+        <location filename="../../pages/chat/page.py" line="220" />
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="273" />
+        <location filename="../../pages/chat/page.py" line="277" />
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="276" />
+        <location filename="../../pages/chat/page.py" line="280" />
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="282" />
+        <location filename="../../pages/chat/page.py" line="286" />
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="283" />
+        <location filename="../../pages/chat/page.py" line="287" />
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="374" />
+        <location filename="../../pages/chat/page.py" line="353" />
+        <source>This reply did not finish: it stopped while it was being written.</source>
+        <translation>Esta resposta não terminou: ela parou enquanto estava sendo escrita.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="380" />
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="377" />
+        <location filename="../../pages/chat/page.py" line="383" />
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="521" />
+        <location filename="../../pages/chat/page.py" line="528" />
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="525" />
+        <location filename="../../pages/chat/page.py" line="532" />
         <source>This conversation is longer than the model's context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="530" />
+        <location filename="../../pages/chat/page.py" line="537" />
         <source>The last message is too long for the model's context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="543" />
+        <location filename="../../pages/chat/page.py" line="550" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="543" />
+        <location filename="../../pages/chat/page.py" line="550" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="555" />
+        <location filename="../../pages/chat/page.py" line="562" />
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="555" />
+        <location filename="../../pages/chat/page.py" line="562" />
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="555" />
+        <location filename="../../pages/chat/page.py" line="562" />
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -748,13 +753,13 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="89" />
-        <location filename="../../pages/chat/message_view.py" line="90" />
+        <location filename="../../pages/chat/message_view.py" line="115" />
+        <location filename="../../pages/chat/message_view.py" line="116" />
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="102" />
+        <location filename="../../pages/chat/message_view.py" line="128" />
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -805,60 +810,60 @@
 <context>
     <name>ConversationList</name>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="37" />
-        <location filename="../../pages/chat/conversation_list.py" line="40" />
+        <location filename="../../pages/chat/conversation_list.py" line="39" />
+        <location filename="../../pages/chat/conversation_list.py" line="42" />
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="39" />
+        <location filename="../../pages/chat/conversation_list.py" line="41" />
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>Começar uma nova conversa (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="45" />
-        <location filename="../../pages/chat/conversation_list.py" line="46" />
+        <location filename="../../pages/chat/conversation_list.py" line="47" />
+        <location filename="../../pages/chat/conversation_list.py" line="48" />
         <source>Search conversations</source>
         <translation>Buscar conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="51" />
+        <location filename="../../pages/chat/conversation_list.py" line="53" />
         <source>Conversations</source>
         <translation>Conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="57" />
+        <location filename="../../pages/chat/conversation_list.py" line="59" />
         <source>Rename</source>
         <translation>Renomear</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="61" />
-        <location filename="../../pages/chat/conversation_list.py" line="96" />
+        <location filename="../../pages/chat/conversation_list.py" line="63" />
+        <location filename="../../pages/chat/conversation_list.py" line="99" />
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="95" />
+        <location filename="../../pages/chat/conversation_list.py" line="98" />
         <source>Rename…</source>
         <translation>Renomear…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="105" />
+        <location filename="../../pages/chat/conversation_list.py" line="108" />
         <source>Rename conversation</source>
         <translation>Renomear conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="105" />
+        <location filename="../../pages/chat/conversation_list.py" line="108" />
         <source>Title:</source>
         <translation>Título:</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="119" />
+        <location filename="../../pages/chat/conversation_list.py" line="122" />
         <source>Delete conversation</source>
         <translation>Excluir conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="120" />
+        <location filename="../../pages/chat/conversation_list.py" line="123" />
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
     </message>
@@ -1221,78 +1226,78 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
     <message>
         <location filename="../../main_window.py" line="119" />
-        <location filename="../../main_window.py" line="131" />
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="132" />
+        <location filename="../../main_window.py" line="148" />
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="123" />
+        <location filename="../../main_window.py" line="124" />
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="123" />
+        <location filename="../../main_window.py" line="124" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="124" />
+        <location filename="../../main_window.py" line="125" />
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="124" />
+        <location filename="../../main_window.py" line="125" />
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="129" />
+        <location filename="../../main_window.py" line="130" />
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="144" />
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151" />
+        <location filename="../../main_window.py" line="152" />
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="157" />
+        <location filename="../../main_window.py" line="158" />
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="242" />
+        <location filename="../../main_window.py" line="243" />
         <source>Moving Candeia's data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="242" />
+        <location filename="../../main_window.py" line="243" />
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="243" />
+        <location filename="../../main_window.py" line="244" />
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="259" />
+        <location filename="../../main_window.py" line="260" />
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="261" />
+        <location filename="../../main_window.py" line="262" />
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="262" />
+        <location filename="../../main_window.py" line="263" />
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1302,7 +1307,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="291" />
+        <location filename="../../pages/chat/message_view.py" line="323" />
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -1310,72 +1315,72 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="132" />
+        <location filename="../../pages/chat/message_view.py" line="158" />
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="132" />
+        <location filename="../../pages/chat/message_view.py" line="158" />
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="136" />
+        <location filename="../../pages/chat/message_view.py" line="162" />
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="137" />
+        <location filename="../../pages/chat/message_view.py" line="163" />
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="138" />
+        <location filename="../../pages/chat/message_view.py" line="164" />
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="158" />
+        <location filename="../../pages/chat/message_view.py" line="185" />
         <source>Retry</source>
         <translation>Tentar de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="159" />
+        <location filename="../../pages/chat/message_view.py" line="186" />
         <source>Retry the reply</source>
         <translation>Tentar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="172" />
+        <location filename="../../pages/chat/message_view.py" line="199" />
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="172" />
+        <location filename="../../pages/chat/message_view.py" line="199" />
         <source>Assistant's reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="247" />
+        <location filename="../../pages/chat/message_view.py" line="279" />
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="252" />
+        <location filename="../../pages/chat/message_view.py" line="284" />
         <source>Interrupted: {cause}</source>
         <translation>Interrompida: {cause}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="254" />
+        <location filename="../../pages/chat/message_view.py" line="286" />
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="256" />
+        <location filename="../../pages/chat/message_view.py" line="288" />
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="259" />
+        <location filename="../../pages/chat/message_view.py" line="291" />
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -2255,7 +2260,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="204" />
+        <location filename="../../pages/chat/message_view.py" line="231" />
         <source>code</source>
         <translation>código</translation>
     </message>

@@ -126,9 +126,7 @@ def test_download_reference_parser(ref: str, model_id: str | None) -> None:
     assert request.files and request.repo.count("/") == 1
 
 
-# Finding 1 of issue 15 ('%2F..%2F' passes the '..' check) is fixed on the download-privacy
-# branch; drop this mark once that is merged.
-@pytest.mark.xfail(reason="issue 15 finding 1: fixed in engines/download/request.py on another branch", strict=False)
+# Finding 1 of issue 15: '%2F..%2F' once passed the '..' check.
 @given(_REFS)
 def test_an_accepted_reference_stays_inside_its_folder(ref: str) -> None:
     try:

@@ -209,19 +209,24 @@ class ModelSession(QObject):
             yield ("budget", budget)
             pending: list[str] = []
             flushed_at = time.perf_counter()
-            for event in engine.stream_chat(fitted.messages, sampling, cancel):
-                if isinstance(event, TextDelta):
-                    pending.append(event.text)
-                    now = time.perf_counter()
-                    if now - flushed_at >= BATCH_SECONDS:
-                        yield ("text", "".join(pending))
-                        pending.clear()
-                        flushed_at = now
-                elif isinstance(event, Finished):
-                    if pending and not cancel.cancelled:
-                        yield ("text", "".join(pending))
-                    used = event.stats.prompt_tokens + event.stats.generated_tokens
-                    return Reply(event.text, event.stats, Budget(used, fitted.context_size, fitted.dropped))
+            try:
+                for event in engine.stream_chat(fitted.messages, sampling, cancel):
+                    if isinstance(event, TextDelta):
+                        pending.append(event.text)
+                        now = time.perf_counter()
+                        if now - flushed_at >= BATCH_SECONDS:
+                            yield ("text", "".join(pending))
+                            pending.clear()
+                            flushed_at = now
+                    elif isinstance(event, Finished):
+                        if pending and not cancel.cancelled:
+                            yield ("text", "".join(pending))
+                        used = event.stats.prompt_tokens + event.stats.generated_tokens
+                        return Reply(event.text, event.stats, Budget(used, fitted.context_size, fitted.dropped))
+            except EngineCrashedError:
+                if pending:  # the text that streamed before the model's process died is shown and kept
+                    yield ("text", "".join(pending))
+                raise
             raise CandeiaError("the reply ended without a result")
 
         task = self._runner.start("generate", job)

@@ -19,15 +19,20 @@ from engines.store import ModelStore
 from tests_support import pinned_card
 
 
-def card(card_id: str, path: str, data: bytes) -> ModelCard:
-    return pinned_card(card_id, "test/tiny", {path: data})
+_SERVED: dict[str, bytes] = {}  # what the `hub` fixture serves, by path: the bytes a card pins
+
+
+def card(card_id: str, path: str, data: bytes | None = None) -> ModelCard:
+    """A card pinned to `data`, by default to what the fake hub serves at `path` (a 404 pins any bytes)."""
+    return pinned_card(card_id, "test/tiny", {path: data if data is not None else _SERVED.get(path, b"absent")})
 
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch, tiny_gguf: Path) -> Iterator[FakeHub]:
     monkeypatch.delenv("CANDEIA_OFFLINE", raising=False)
     with FakeHub() as fake:
-        fake.add_file("test/tiny", "tiny.gguf", tiny_gguf.read_bytes())
+        _SERVED["tiny.gguf"] = tiny_gguf.read_bytes()
+        fake.add_file("test/tiny", "tiny.gguf", _SERVED["tiny.gguf"])
         fake.faults.throttle = 150_000  # ~4 s for the whole file: time to pause
         save_settings(Settings(hf_endpoint=fake.url))
         yield fake

@@ -36,7 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engines.llama import Finished, LlamaEngine, LoadOptions, SamplingOptions, TextDelta
+from engines.gguf_info import read_gguf
+from engines.host.chat import HostedChatEngine
+from engines.llama import Finished, LoadOptions, SamplingOptions, TextDelta
 
 from .report import existing_file, load_average, markdown_table, write_json
 from .stats import paired_ratio, ratio_of_means
@@ -111,18 +113,28 @@ def llama_bench(binary: Path, model: Path, threads: int, repetitions: int,
     return speeds
 
 
-def candeia_run(engine: LlamaEngine, prompt: list[int], max_tokens: int) -> Finished:
+def candeia_run(engine: HostedChatEngine, prompt: list[int], max_tokens: int) -> tuple[Finished, float]:
+    """The reply, and the seconds from the call to its first event as the app receives it (through the
+    engine host's channel: the prompt's evaluation plus one token, as llama-bench's pp adds none)."""
     engine.reset_cache()  # no prompt-cache reuse between runs, as for the raw path
     sampling = SamplingOptions(temperature=0.0, repeat_penalty=1.0, max_tokens=max_tokens, ignore_eos=True)
     final = None
+    first = 0.0
+    started = time.perf_counter()
     for event in engine.stream_completion(prompt, sampling):
+        first = first or time.perf_counter() - started
         if isinstance(event, Finished):
             final = event
     assert final is not None
-    return final
+    return final, first
 
 
-def candeia_ttft(engine: LlamaEngine, prompt: str) -> float:
+def open_hosted(model: Path, options: LoadOptions) -> HostedChatEngine:
+    """Candeia's path: the model in an engine host, as the app and the CLI run it."""
+    return HostedChatEngine(read_gguf(model), options, probe=False)
+
+
+def candeia_ttft(engine: HostedChatEngine, prompt: str) -> float:
     """From the call to the first text the consumer receives (tokenizing included, as for raw)."""
     engine.reset_cache()
     sampling = SamplingOptions(temperature=0.0, repeat_penalty=1.0, max_tokens=8, ignore_eos=True)
@@ -218,7 +230,7 @@ def run(model: Path, threads: int, rounds: int, repetitions: int, bench_binary: 
     llama_cpp = llama_cpp_module()
     context = PP_TOKENS + TG_TOKENS + 64
     options = LoadOptions(context_size=context, threads=threads, batch_size=BATCH, micro_batch_size=MICRO_BATCH)
-    LlamaEngine.load(model, options).close()  # a warm page cache and llama.cpp set up, as raw does in its process
+    open_hosted(model, options).close()  # a warm page cache, as raw has in its process
     keys = ["raw_pp", "candeia_pp", "raw_tg", "candeia_tg", "raw_ttft_ms", "candeia_ttft_ms",
             "bench_pp", "bench_tg", "bench_pylibs_pp", "bench_pylibs_tg", "raw_load_ms", "candeia_load_ms"]
     pylibs = Path(str(llama_cpp.__file__)).parent / "lib"
@@ -241,7 +253,7 @@ def run(model: Path, threads: int, rounds: int, repetitions: int, bench_binary: 
         finally:
             raw.close()
         started = time.perf_counter()
-        engine = LlamaEngine.load(model, options)
+        engine = open_hosted(model, options)  # the process's start and the load, as a user waits for them
         samples["candeia_load_ms"].append([(time.perf_counter() - started) * 1000])
         try:
             n_vocab = engine.info.vocab_size or raw.n_vocab
@@ -249,10 +261,10 @@ def run(model: Path, threads: int, rounds: int, repetitions: int, bench_binary: 
             candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 1), 4)
             pp, tg, ttft = [], [], []
             for i in range(repetitions):
-                stats = candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 100 + rep * repetitions + i), 1).stats
-                pp.append(stats.evaluated_prompt_tokens / (stats.ttft_ms / 1000))
+                final, first = candeia_run(engine, random_prompt(n_vocab, PP_TOKENS, 100 + rep * repetitions + i), 1)
+                pp.append(final.stats.evaluated_prompt_tokens / first)
             for _ in range(repetitions):
-                stats = candeia_run(engine, [raw.bos], TG_TOKENS).stats
+                stats = candeia_run(engine, [raw.bos], TG_TOKENS)[0].stats
                 assert stats.generated_tokens == TG_TOKENS, stats
                 tg.append(stats.tokens_per_s)
             for _ in range(repetitions):

@@ -3,7 +3,8 @@
     python -m benchmarks.memory --model path/to/model.gguf [--threads 2] [--rounds 3]
 
 Runs in a fresh child process so nothing else in the process moves its resident memory:
-- loaded: resident memory with the model loaded and a short reply generated;
+- loaded: resident memory of the app and the model's engine host with the model loaded and a short
+  reply generated;
 - unload recovery: resident memory after closing it, against before loading. Importing
   llama-cpp-python and llama.cpp's one-time backend set-up (done by loading and closing a tiny
   model first) stay in the process: code and set-up, not the model; both are reported, and the
@@ -31,31 +32,34 @@ from .report import existing_file, load_average, markdown_table, write_json
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def resident() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def resident(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+def running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
 
 
 def child(model: Path, copy: Path, threads: int, rounds: int) -> dict[str, Any]:
-    from engines.llama import LlamaEngine, LoadOptions, SamplingOptions
+    from engines.gguf_info import read_gguf
+    from engines.host.chat import HostedChatEngine
+    from engines.llama import LoadOptions, SamplingOptions
     from engines.llama.template import Message
 
     options = LoadOptions(context_size=2048, threads=threads)
     hello = [Message(role="user", content="Hello")]
     reply = SamplingOptions(max_tokens=16, seed=1)
 
-    def load(path: Path) -> LlamaEngine:
-        engine = LlamaEngine.load(path, options)
+    def load(path: Path) -> HostedChatEngine:
+        engine = HostedChatEngine(read_gguf(path), options, probe=False)
         engine.chat(hello, reply)  # the weights really paged in, the compute buffers used
         return engine
 
-    from engines.llama.native import llama_cpp_module
-
     bare = resident()
-    llama_cpp_module()  # the library's code and its one-time set-up are not the model's memory
-    imported = resident()
+    imported = resident()  # the app never imports llama.cpp: every model lives in an engine host
     # llama.cpp sets up its CPU backend on the first model load in a process and keeps it (3.6 MB
     # here, for raw llama-cpp-python too): a tiny model loaded and closed first takes that step,
     # so the cycles below measure what the real model leaves behind.
@@ -69,17 +73,19 @@ def child(model: Path, copy: Path, threads: int, rounds: int) -> dict[str, Any]:
     for _ in range(rounds + 1):
         before = resident()
         engine = load(model)
-        loaded = resident()
+        loaded = resident() + resident(engine.pid)  # the app and the model's engine host together
+        host = engine.pid
         engine.close()
         del engine
         gc.collect()
+        assert not running(host), "unloading ends the engine host"
         cycles.append({"before": before, "loaded": loaded, "after": resident()})
     switches = []
     engine = load(model)
     for i in range(rounds):
         started = time.perf_counter()
         engine.close()
-        engine = LlamaEngine.load(copy if i % 2 == 0 else model, options)
+        engine = HostedChatEngine(read_gguf(copy if i % 2 == 0 else model), options, probe=False)
         switches.append((time.perf_counter() - started) * 1000)
         engine.chat(hello, reply)
     engine.close()

@@ -42,7 +42,9 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
     from desktop.stall_probe import StallProbe
     from engines.cards import CardFile, ModelCard, Source
     from engines.download import JobStatus
-    from engines.llama.engine import LlamaEngine, LoadOptions
+    from engines.gguf_info import read_gguf
+    from engines.host.chat import HostedChatEngine
+    from engines.llama.engine import LoadOptions
     from engines.llama.sampling import SamplingOptions
     from engines.settings import Settings, save_settings
     from engines.store import ModelStore
@@ -61,7 +63,8 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
         settings = Settings(hf_endpoint=url) if threads is None else Settings(threads=threads, hf_endpoint=url)
         save_settings(settings)
         sampling = SamplingOptions(max_tokens=tokens, seed=SEED, ignore_eos=True)
-        with LlamaEngine.load(model_path, LoadOptions(context_size=4096, threads=settings.threads)) as engine:
+        with HostedChatEngine(read_gguf(model_path), LoadOptions(context_size=4096, threads=settings.threads),
+                              probe=False) as engine:
             alone = engine.chat([{"role": "user", "content": PROMPT}], sampling).stats
         ModelStore().add(model_path, name="Bench")
         window = MainWindow()

@@ -90,10 +90,10 @@ def self_test(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     ensure_std_streams()  # windowed builds start without stdout/stderr; llama.cpp writes to them
     argv = list(argv if argv is not None else sys.argv)
-    if len(argv) == 3 and argv[1] == "--probe-gguf":  # a frozen build's model probe (engines/llama/probe.py)
-        from engines.llama.probe import run_probe_child
+    if argv[1:] == ["--engine-host"]:  # an engine host started from a frozen GUI-only bundle (engines/host)
+        from engines.host.worker import main as host_main
 
-        return run_probe_child(argv[2])
+        return host_main()
     parser = argparse.ArgumentParser(prog="candeia", description="Candeia: local AI models, offline.")
     parser.add_argument("--self-test", action="store_true",
                         help="start offscreen, chat once with a tiny generated model, exit 0 on success")
@@ -104,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engines import crashlog
 
     crashlog.install("candeia")  # no console to show a traceback on: keep it in the data folder
+    from engines import applog
+
+    applog.install("candeia")
     return run_gui([argv[0], *qt_args])
 
 

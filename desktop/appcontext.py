@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engines.cards import ModelCard, load_catalog
 from engines.conversations import ConversationStore
-from engines.fit import FitEstimate, ModelShape, estimate
+from engines.fit import FitEstimate, card_estimate
 from engines.hardware import Hardware, detect
 from engines.jobs import CancelToken
 from engines.settings import Settings, load_settings, save_settings
@@ -34,6 +34,7 @@ class AppContext(QObject):
         self.files = TaskRunner("files", 2, self)
         self.downloads = DownloadCenter(self.settings, self.store, self)
         self.downloads.installed.connect(lambda _: self.models_changed.emit())
+        self.settings_changed.connect(self.downloads.apply_settings)  # offline mode pauses downloads
         self.hardware: Hardware | None = None
         self._closed = False
 
@@ -54,11 +55,16 @@ class AppContext(QObject):
 
     def fit(self, card: ModelCard) -> FitEstimate | None:
         """Will `card` fit this computer at its recommended context? None until the hardware is known."""
-        shape = ModelShape.from_card(card)
-        if self.hardware is None or shape is None:
+        if self.hardware is None:
             return None
         context = card.recommended.context_size or self.settings.context_size
-        return estimate(shape, context, self.hardware, self.settings.gpu_layers)
+        return card_estimate(card, context, self.hardware, self.settings.gpu_layers)
+
+    def ui_language(self) -> str:
+        """The UI language in use ("en" or "pt_BR"), for card texts and the starter pick."""
+        from .i18n import resolve
+
+        return resolve(self.settings.ui_language)
 
     def installed_card_ids(self) -> set[str]:
         return {m.card_id or m.id for m in self.installed()}

@@ -3,7 +3,9 @@
 Progress events arrive from the download threads through a relay signal (queued to the UI
 thread); job ends are noticed by a short poll that runs only while a job is unfinished.
 Closing the app pauses running downloads: their .part files stay and they resume on the next
-start (or with Resume).
+start. Only those: a download the user paused waits for Resume, one that failed waits for
+Retry (engines/download/intents.py), and nothing resumes in offline mode. Switching offline
+mode on pauses every download at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from engines.cards import ModelCard
 from engines.download import DownloadJob, DownloadManager, DownloadProgress, DownloadRequest, JobStatus
 from engines.download.downloader import Downloader
+from engines.download.intents import Intent, load_intent
 from engines.download.offline import is_offline
 from engines.paths import downloads_dir
 from engines.settings import Settings
@@ -79,13 +82,26 @@ class DownloadCenter(QObject):
         return job
 
     def resume_partial(self, cards: list[ModelCard]) -> list[str]:
-        """Resume the downloads an earlier session left unfinished (not in offline mode)."""
+        """Resume the downloads that were running when the app last closed (never in offline mode)."""
         if self.offline():
             return []
-        resumed = [card for card in cards if self.has_partial(card.id)]
+        try:
+            installed = {m.card_id or m.id for m in self._store.installed()}
+        except Exception:  # a damaged manifest must not stop the window from opening
+            installed = set()
+        resumed = [card for card in cards
+                   if card.id not in installed and card.id not in self._jobs and load_intent(card.id) is Intent.active]
         for card in resumed:
             self.start(card)
         return [card.id for card in resumed]
+
+    def apply_settings(self) -> None:
+        """Called when the settings change: offline mode pauses every unfinished download."""
+        if not self.offline():
+            return
+        for card_id, job in self._jobs.items():
+            if not job.finished and job.status is not JobStatus.paused:
+                self.pause(card_id)
 
     def pause(self, card_id: str) -> None:
         if (job := self._jobs.get(card_id)) is not None:

@@ -37,7 +37,7 @@ from .pages.models import ModelsPage
 from .pages.settings import SettingsPage
 from .pages.translate import TranslatePage
 from .session import LoadedModel
-from .sysinfo import process_memory_bytes
+from .sysinfo import hosts_memory_bytes, process_memory_bytes
 from .workers import Task, TaskRunner
 
 PAGES = ("chat", "translate", "caption", "models", "settings")
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.chat.welcome.import_requested.connect(self._welcome_import)
         self.chat.welcome.scan_requested.connect(self._welcome_scan)
         self.chat.welcome.download_requested.connect(self._show_download)
+        self.chat.welcome.browse_requested.connect(self.show_catalog)
 
         self._build_status_bar()
         self._build_shortcuts()
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.model_label = QLabel(self.tr("No model loaded"))
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a model's name comes from its file: never HTML
         self.device_label = QLabel()
         self.speed_label = QLabel()
         self.memory_label = QLabel()
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
     def _update_memory(self) -> None:
         used = process_memory_bytes()
         if used:
+            used += hosts_memory_bytes()  # the loaded models live in engine host processes
             self.memory_label.setText(self.tr("{mb:.0f} MB in use").format(mb=used / 1e6))
 
     # -- navigation and shortcuts --------------------------------------------------------------
@@ -216,6 +219,11 @@ class MainWindow(QMainWindow):
     def _focus_input(self) -> None:
         self.show_page("chat")
         self.chat.focus_input()
+
+    def show_catalog(self) -> None:
+        """The Models page on its Catalog tab (the welcome page's "Browse the catalog")."""
+        self.show_page("models")
+        self.models.tabs.setCurrentWidget(self.models.catalog)
 
     def _show_download(self, card_id: str) -> None:
         self.show_page("models")

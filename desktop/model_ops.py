@@ -32,7 +32,7 @@ def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
 
 
 def other_apps_folders() -> list[Path]:
-    """Model folders of LM Studio, GPT4All, Jan and the Hugging Face cache that exist on this computer."""
+    """Model folders of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache that exist on this computer."""
     return [known.path for known in existing_known_folders()]
 
 

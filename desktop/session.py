@@ -15,12 +15,15 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from engines.context import FittedPrompt, fit_to_context
-from engines.errors import CandeiaError
+from engines.errors import CandeiaError, EngineCrashedError
+from engines.host import spare
+from engines.host.chat import HostedChatEngine
+from engines.host.repair import Repair
 from engines.jobs import CancelToken
-from engines.llama.engine import Finished, LlamaEngine, LoadOptions, TextDelta
+from engines.llama.engine import Finished, LoadOptions, TextDelta
 from engines.llama.sampling import SamplingOptions
 from engines.llama.stats import GenerationStats
 from engines.llama.template import Message
@@ -37,8 +40,9 @@ class LoadedModel:
     name: str
     context_size: int
     load_ms: float
-    device: str  # "CPU" or "GPU"
+    device: str  # "CPU", or "GPU (N layers)"
     options: LoadOptions
+    repair: Repair | None = None  # set when the model needed safe settings on this computer
 
 
 @dataclass(frozen=True)
@@ -55,16 +59,40 @@ class Reply:
     budget: Budget
 
 
-def _device(options: LoadOptions) -> str:
-    if options.gpu_layers == 0:
-        return "CPU"
-    import llama_cpp
+def crash_text(error: EngineCrashedError) -> str:
+    """The death of a model's process, in the user's language."""
+    cause = error.detail
+    if error.kind == "crashed":
+        return QCoreApplication.translate("ModelSession", "The model process crashed ({cause}).").format(cause=cause)
+    if error.kind == "oom":
+        return QCoreApplication.translate("ModelSession", "The model process ran out of memory.")
+    if error.kind == "killed":
+        return QCoreApplication.translate(
+            "ModelSession", "The model process was killed ({cause}); the computer may have run out of memory."
+        ).format(cause=cause)
+    if error.kind == "hung":
+        return QCoreApplication.translate("ModelSession", "The model process stopped responding and was ended.")
+    return QCoreApplication.translate(
+        "ModelSession", "The model process ended unexpectedly ({cause}).").format(cause=cause)
 
-    return "GPU" if llama_cpp.llama_supports_gpu_offload() else "CPU"
+
+def repair_text(repair: Repair) -> str:
+    """What changed for a model that crashed llama.cpp with its defaults, in the user's language."""
+    if repair.level.cpu_only:
+        remedy = QCoreApplication.translate(
+            "ModelSession", "Candeia now loads it without repacked CPU weights and on the CPU only.")
+    else:
+        remedy = QCoreApplication.translate(
+            "ModelSession", "Candeia now loads it without llama.cpp's repacked CPU weights.")
+    what = QCoreApplication.translate(
+        "ModelSession", "{file} crashed llama.cpp ({cause}) with its default settings on this computer.")
+    return what.format(file=repair.file, cause=repair.cause) + " " + remedy
 
 
 def error_text(error: object) -> str:
     """A sentence for the user: CandeiaError messages are written for people; others get their type."""
+    if isinstance(error, EngineCrashedError):
+        return crash_text(error)
     if isinstance(error, CandeiaError):
         return str(error)
     return f"{type(error).__name__}: {error}"
@@ -75,9 +103,9 @@ class _Holder:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.engine: LlamaEngine | None = None
+        self.engine: HostedChatEngine | None = None
 
-    def swap(self, engine: LlamaEngine | None) -> LlamaEngine | None:
+    def swap(self, engine: HostedChatEngine | None) -> HostedChatEngine | None:
         with self.lock:
             old, self.engine = self.engine, engine
             return old
@@ -89,7 +117,8 @@ class ModelSession(QObject):
     load_failed = Signal(str)
     unloaded = Signal()
 
-    def __init__(self, parent: QObject | None = None, opener: Callable[[str, LoadOptions], LlamaEngine] | None = None):
+    def __init__(self, parent: QObject | None = None,
+                 opener: Callable[[str, LoadOptions], HostedChatEngine] | None = None):
         super().__init__(parent)
         self._runner = TaskRunner("model", 1, self)
         self._holder = _Holder()
@@ -97,6 +126,7 @@ class ModelSession(QObject):
         self.model: LoadedModel | None = None
         self.pending_ref: str | None = None
         self._reply: Task | None = None
+        self.closed = False  # shut down: the window is closing
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, ref: str, options: LoadOptions, name: str | None = None) -> Task:
@@ -116,7 +146,7 @@ class ModelSession(QObject):
                 return None
             holder.swap(engine)
             return LoadedModel(ref, name or engine.info.name or engine.info.path.stem, engine.context_size,
-                               engine.load_ms, _device(options), options)
+                               engine.load_ms, engine.device, options, engine.repair)
 
         self.model = None
         task = self._runner.start("load", job)
@@ -143,6 +173,7 @@ class ModelSession(QObject):
         def job(cancel: CancelToken) -> None:
             with contextlib.suppress(CandeiaError, OSError):
                 inspect_gguf(ref)
+                spare.enable()  # the model's process will start ready (engines/host/spare.py)
 
         return self._runner.start("validate", job)
 
@@ -168,7 +199,7 @@ class ModelSession(QObject):
         messages = list(messages)
 
         def job(cancel: CancelToken) -> Generator[tuple[str, Any], None, Reply]:
-            engine = holder.engine
+            engine = self._revived(holder.engine)
             if engine is None:
                 raise CandeiaError("no model is loaded")
             fitted: FittedPrompt = fit_to_context(
@@ -178,25 +209,47 @@ class ModelSession(QObject):
             yield ("budget", budget)
             pending: list[str] = []
             flushed_at = time.perf_counter()
-            for event in engine.stream_chat(fitted.messages, sampling, cancel):
-                if isinstance(event, TextDelta):
-                    pending.append(event.text)
-                    now = time.perf_counter()
-                    if now - flushed_at >= BATCH_SECONDS:
-                        yield ("text", "".join(pending))
-                        pending.clear()
-                        flushed_at = now
-                elif isinstance(event, Finished):
-                    if pending and not cancel.cancelled:
-                        yield ("text", "".join(pending))
-                    used = event.stats.prompt_tokens + event.stats.generated_tokens
-                    return Reply(event.text, event.stats, Budget(used, fitted.context_size, fitted.dropped))
+            try:
+                for event in engine.stream_chat(fitted.messages, sampling, cancel):
+                    if isinstance(event, TextDelta):
+                        pending.append(event.text)
+                        now = time.perf_counter()
+                        if now - flushed_at >= BATCH_SECONDS:
+                            yield ("text", "".join(pending))
+                            pending.clear()
+                            flushed_at = now
+                    elif isinstance(event, Finished):
+                        if pending and not cancel.cancelled:
+                            yield ("text", "".join(pending))
+                        used = event.stats.prompt_tokens + event.stats.generated_tokens
+                        return Reply(event.text, event.stats, Budget(used, fitted.context_size, fitted.dropped))
+            except EngineCrashedError:
+                if pending:  # the text that streamed before the model's process died is shown and kept
+                    yield ("text", "".join(pending))
+                raise
             raise CandeiaError("the reply ended without a result")
 
         task = self._runner.start("generate", job)
         self._reply = task
         task.done.connect(lambda: self._forget_reply(task))
         return task
+
+    def _revived(self, engine: HostedChatEngine | None) -> HostedChatEngine | None:
+        """The loaded model, started again in a new process if its process died (Retry after a crash).
+        Runs on the worker thread."""
+        model = self.model
+        if engine is None or engine.death is None or model is None:
+            return engine
+        self.loading.emit(model.name)
+        fresh = self._open(model.ref, model.options)
+        old = self._holder.swap(fresh)
+        if old is not None:
+            old.close()
+        revived = LoadedModel(model.ref, model.name, fresh.context_size, fresh.load_ms, fresh.device, model.options,
+                              fresh.repair)
+        self.model = revived
+        self.loaded.emit(revived)
+        return fresh
 
     def _forget_reply(self, task: Task) -> None:
         if self._reply is task:
@@ -236,9 +289,11 @@ class ModelSession(QObject):
     # -- shutting down -------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Stop the reply, free the model and end the worker: no thread outlives this call."""
+        self.closed = True
         self.stop()
         self._runner.cancel_all()
         self._runner.shutdown(timeout_ms)
+        spare.disable()
         engine = self._holder.swap(None)
         if engine is not None:
             engine.close()

@@ -1,4 +1,4 @@
-"""The app's own memory use, for the status bar (no psutil dependency)."""
+"""The app's memory use and its engine hosts', for the status bar (no psutil dependency)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,22 @@ def process_memory_bytes() -> int:
         return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     except (OSError, ValueError, ImportError):
         return 0
+
+
+def hosts_memory_bytes() -> int:
+    """Resident memory of the app's engine host processes (Linux; 0 elsewhere, where it is not cheap to read)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    from engines.host.process import live_pids
+
+    total = 0
+    for pid in live_pids():
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            continue  # it ended meanwhile
+    return total
 
 
 def _windows_working_set() -> int:

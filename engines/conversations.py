@@ -1,26 +1,30 @@
 """Chat history in SQLite (WAL): conversations and their messages, saved one message at a time.
 
-Each completed message is committed on its own, so a crash loses at most the reply that was
-being generated. One connection is shared behind a lock; every statement is short, so callers
-on any thread (the GUI's UI thread included) never wait long.
+Each message is committed on its own. A reply is saved while it streams (`start_reply`,
+`update_reply`, at most about once a second: see ReplyDraft) and marked finished at the end, so
+`kill -9` mid-reply keeps what had streamed, and a reply left unfinished is shown as such. One
+connection is shared behind a lock; every statement is short, so callers on any thread (the
+GUI's UI thread included) never wait long. The file is created 0600 on POSIX.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
-from .paths import data_dir
+from .paths import PRIVATE_FILE, data_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SAVE_INTERVAL = 1.0  # seconds between saves of a streaming reply
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -38,7 +42,8 @@ CREATE TABLE IF NOT EXISTS messages (
     role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
     content TEXT NOT NULL,
     stats TEXT,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
 """
@@ -52,6 +57,7 @@ class StoredMessage:
     content: str
     stats: dict[str, Any] | None
     created_at: float
+    finished: bool = True  # False: a reply that was still streaming when the app stopped
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,68 @@ class Conversation:
     sampling: dict[str, Any] = field(default_factory=dict)
     created_at: float = 0.0
     updated_at: float = 0.0
+
+
+class ReplyDraft:
+    """A streaming reply saved as it grows: the first text creates the row, later text updates it
+    at most every `interval` seconds, `finish` writes the whole reply and marks it finished.
+
+    A reply that ends empty leaves no row. Errors saving a draft (the conversation was deleted
+    meanwhile) are dropped: the reply on screen matters more than its copy."""
+
+    def __init__(
+        self, store: ConversationStore, conversation_id: int, interval: float = SAVE_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.conversation_id = conversation_id
+        self.interval = interval
+        self.clock = clock
+        self.text = ""
+        self.message_id: int | None = None
+        self._saved = ""
+        self._saved_at = -float("inf")
+
+    def append(self, text: str) -> None:
+        self.text += text
+        if self.clock() - self._saved_at >= self.interval:
+            self.save()
+
+    @property
+    def pending(self) -> bool:
+        """Text that streamed since the last save."""
+        return self.text != self._saved
+
+    def seconds_to_next_save(self) -> float:
+        return max(0.0, self._saved_at + self.interval - self.clock())
+
+    def save(self) -> None:
+        if not self.text.strip() or not self.pending:
+            return
+        try:
+            if self.message_id is None:
+                self.message_id = self.store.start_reply(self.conversation_id, self.text).id
+            else:
+                self.store.update_reply(self.message_id, self.text)
+        except StoreError:
+            return
+        self._saved, self._saved_at = self.text, self.clock()
+
+    def finish(self, text: str, stats: dict[str, Any] | None = None) -> int | None:
+        """Save the final reply (an empty one is removed); its message id, or None."""
+        self.text = self._saved = text
+        try:
+            if not text.strip():
+                if self.message_id is not None:
+                    self.store.delete_messages_from(self.conversation_id, self.message_id)
+                self.message_id = None
+            elif self.message_id is None:
+                self.message_id = self.store.add_message(self.conversation_id, "assistant", text, stats).id
+            else:
+                self.store.finish_reply(self.message_id, text, stats)
+        except StoreError:
+            return None
+        return self.message_id
 
 
 def conversations_file() -> Path:
@@ -89,13 +157,37 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         content=row["content"],
         stats=json.loads(row["stats"]) if row["stats"] else None,
         created_at=row["created_at"],
+        finished=bool(row["finished"]),
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode), and
+    close one that an older version left readable by others."""
+    if os.name != "posix":
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+        for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if companion.exists() and companion.stat().st_mode & 0o077:
+                companion.chmod(PRIVATE_FILE)
+    except OSError:
+        pass  # sqlite3.connect reports a folder that cannot be written
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    if version < 2 and "finished" not in columns:
+        db.execute("ALTER TABLE messages ADD COLUMN finished INTEGER NOT NULL DEFAULT 1")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 class ConversationStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or conversations_file()
         self._lock = threading.Lock()
+        _create_private(self.path)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
@@ -103,7 +195,7 @@ class ConversationStore:
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            _migrate(self._db)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the chat history {self.path}: {exc}") from exc
 
@@ -211,6 +303,30 @@ class ConversationStore:
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
             new_id = int(cursor.lastrowid or 0)
         return StoredMessage(new_id, conversation_id, role, content, stats, now)
+
+    def start_reply(self, conversation_id: int, content: str) -> StoredMessage:
+        """An assistant reply that is still streaming: saved now, `finished` False until finish_reply."""
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO messages (conversation_id, role, content, stats, created_at, finished)"
+                " VALUES (?, 'assistant', ?, NULL, ?, 0)",
+                (conversation_id, content, now),
+            )
+            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+            new_id = int(cursor.lastrowid or 0)
+        return StoredMessage(new_id, conversation_id, "assistant", content, None, now, finished=False)
+
+    def update_reply(self, message_id: int, content: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE messages SET content = ? WHERE id = ? AND finished = 0", (content, message_id))
+
+    def finish_reply(self, message_id: int, content: str, stats: dict[str, Any] | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE messages SET content = ?, stats = ?, finished = 1 WHERE id = ?",
+                (content, json.dumps(stats) if stats else None, message_id),
+            )
 
     def edit_message(self, message_id: int, content: str) -> None:
         with self._tx() as db:

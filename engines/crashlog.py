@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import faulthandler
+import os
 import sys
 import threading
 import traceback
@@ -18,7 +19,7 @@ from types import TracebackType
 from typing import IO
 
 from . import __version__
-from .paths import data_dir
+from .paths import PRIVATE_FILE, data_dir
 
 CRASH_LOG = "crash.log"
 _MAX_BYTES = 1_000_000  # start afresh past this, so the log cannot grow without bound
@@ -33,8 +34,9 @@ def crash_log_path() -> Path:
 def _open_log() -> IO[str]:
     path = crash_log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "w" if path.exists() and path.stat().st_size > _MAX_BYTES else "a"
-    return path.open(mode, encoding="utf-8")
+    truncate = path.exists() and path.stat().st_size > _MAX_BYTES
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else os.O_APPEND)
+    return os.fdopen(os.open(path, flags, PRIVATE_FILE), "w" if truncate else "a", encoding="utf-8")
 
 
 def write_crash(kind: str, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> Path:

@@ -51,3 +51,28 @@ class EngineClosedError(CandeiaError, RuntimeError):
 
 class UsageError(CandeiaError, ValueError):
     """Command-line arguments that parse but make no sense (exit code 2)."""
+
+
+class EngineCrashedError(CandeiaError, RuntimeError):
+    """The process that ran a model died (a signal, out of memory, a hang the watchdog ended).
+
+    `kind` is one of "crashed", "oom", "killed", "hung", "exited"; `detail` names the signal or the
+    exit code. The app itself is unharmed; loading the model again starts a new process.
+    """
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        self.kind = kind
+        self.detail = detail
+        super().__init__(crash_sentence(kind, detail))
+
+
+def crash_sentence(kind: str, detail: str) -> str:
+    if kind == "crashed":
+        return f"the model process crashed ({detail})"
+    if kind == "oom":
+        return "the model process ran out of memory"
+    if kind == "killed":
+        return f"the model process was killed ({detail}); the computer may have run out of memory"
+    if kind == "hung":
+        return "the model process stopped responding and was ended"
+    return f"the model process ended unexpectedly ({detail})"

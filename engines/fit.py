@@ -1,8 +1,15 @@
-"""Will a model fit? Weights + KV cache + a compute allowance, against free RAM or VRAM.
+"""Will a model fit? Weights + KV cache + compute, against free RAM and VRAM, from real sizes.
 
-The KV cache is what grows with the context: 2 (K and V) x layers x context x KV heads x head
-size x 2 bytes (llama.cpp keeps it in f16 by default). The compute allowance stands for
-llama.cpp's scratch buffers; it is rough on purpose and errs on the side of "tight".
+- Weights: the pinned file sizes of a card (the model and its projector), or the tensor bytes of
+  a GGUF on disk. llama.cpp maps the file and, on CPUs with AVX2 or better, keeps a repacked copy
+  of some quantized tensors: about 5% more (measured: 12.7 MiB for 235 MiB, 28 MiB for 463 MiB).
+- KV cache: 2 (K and V) x layers x context x KV heads x head size x bytes per element of the cache
+  type (f16 by default; q8_0 and q4_0 take 34/32 and 18/32 of a byte per element).
+- Compute: llama.cpp's scratch memory and the engine process itself (runtime, vocabulary tables).
+  Measured as about 128 MiB on top of weights and cache for two real small models; see
+  docs/catalog.md for the numbers and tests/test_fit_estimate.py for the check.
+- ONNX models load whole into onnxruntime's memory, which holds about half as much again while the
+  session is built; their files' sizes stand in for the weights.
 """
 
 from __future__ import annotations
@@ -16,41 +23,34 @@ from .hardware import Hardware
 from .sizes import human_size
 
 Verdict = Literal["fits", "tight", "won't fit", "unknown"]
-KV_BYTES = 2  # f16
-BASE_OVERHEAD = 160 << 20
+MIB = 1 << 20
+KV_BYTES: dict[str, float] = {"f16": 2.0, "bf16": 2.0, "f32": 4.0, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32,
+                              "q5_0": 22 / 32, "q5_1": 24 / 32, "iq4_nl": 18 / 32}
+RUNTIME = 48 * MIB  # the engine process: Python, llama.cpp and its tables before any model
+COMPUTE = 80 * MIB  # llama.cpp's scratch buffers as touched by 512-token batches of a small model (measured)
+REPACK_SHARE = 20  # weights / 20: the repacked copy of quantized tensors (CPU only)
+ONNX_SESSION_SHARE = 2  # onnxruntime holds weights / 2 more while it builds the session
 COMFORT = 0.85  # above this share of what is free, the OS and other apps start to suffer
-# Average bits per weight of llama.cpp quantizations (block scales included), for cards without a size.
-BITS_PER_WEIGHT = {
-    "Q2_K": 3.0, "Q3_K_M": 3.9, "Q4_0": 4.55, "Q4_K_S": 4.6, "Q4_K_M": 4.9, "IQ4_XS": 4.25,
-    "Q5_K_M": 5.7, "Q6_K": 6.6, "Q8_0": 8.5, "F16": 16.0, "BF16": 16.0, "F32": 32.0,
-}
-
-
-def approximate_size(card: ModelCard) -> int | None:
-    """The card's size, or parameters x bits per weight when the card does not record it."""
-    if card.size is not None:
-        return card.size
-    bits = BITS_PER_WEIGHT.get((card.quantization or "").upper())
-    if bits is None or card.parameters is None:
-        return None
-    return int(card.parameters * bits / 8)
+MIN_CONTEXT = 512
 
 
 @dataclass(frozen=True)
 class ModelShape:
-    weights: int  # bytes the weights take in memory (about the file size for GGUF)
+    weights: int  # bytes the weights take in memory (about the file sizes for GGUF)
     layers: int | None = None
     kv_heads: int | None = None
     head_dim_k: int | None = None
     head_dim_v: int | None = None
+    engine: str = "llama.cpp"
 
     @classmethod
-    def from_gguf(cls, info: GGUFInfo) -> ModelShape:
+    def from_gguf(cls, info: GGUFInfo, companions: int = 0) -> ModelShape:
+        """`companions`: bytes of files loaded with it (an mmproj)."""
         per_head = None
         if info.embedding_length and info.head_count:
             per_head = info.embedding_length // info.head_count
         return cls(
-            weights=info.tensor_bytes or info.file_size,
+            weights=(info.tensor_bytes or info.file_size) + companions,
             layers=info.block_count,
             kv_heads=info.head_count_kv or info.head_count,
             head_dim_k=info.key_length or per_head,
@@ -58,23 +58,30 @@ class ModelShape:
         )
 
     @classmethod
-    def from_card(cls, card: ModelCard) -> ModelShape | None:
-        weights = approximate_size(card)
-        if weights is None:
-            return None
+    def from_card(cls, card: ModelCard) -> ModelShape:
         shape = card.shape
         return cls(
-            weights=weights,
+            weights=card.size,
             layers=shape.layers if shape else None,
             kv_heads=shape.kv_heads if shape else None,
             head_dim_k=shape.head_dim if shape else None,
             head_dim_v=shape.head_dim if shape else None,
+            engine=card.engine,
         )
 
-    def kv_cache(self, context: int) -> int | None:
+    def kv_cache(self, context: int, cache_type: str = "f16") -> int | None:
+        if self.engine != "llama.cpp":
+            return 0
         if not (self.layers and self.kv_heads and self.head_dim_k and self.head_dim_v):
             return None
-        return self.layers * context * self.kv_heads * (self.head_dim_k + self.head_dim_v) * KV_BYTES
+        per_element = KV_BYTES.get(cache_type.lower(), 2.0)
+        return int(self.layers * context * self.kv_heads * (self.head_dim_k + self.head_dim_v) * per_element)
+
+    def overhead(self) -> int:
+        """Everything besides the weights and the KV cache (see the module docstring)."""
+        if self.engine != "llama.cpp":
+            return RUNTIME + self.weights // ONNX_SESSION_SHARE
+        return RUNTIME + COMPUTE + self.weights // REPACK_SHARE
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ class FitEstimate:
     needed: int
     available: int | None
     detail: str
+    ram: int = 0  # what system memory must hold
+    vram: int = 0  # what the GPU must hold (0 without offload)
+    suggested_context: int | None = None  # the largest context that fits comfortably, when this one does not
+    suggested_gpu_layers: int | None = None  # how many layers to offload so the VRAM part fits (-1 = all)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,29 +114,88 @@ def _verdict(needed: int, available: int | None) -> Verdict:
     return "won't fit"
 
 
-def estimate(shape: ModelShape, context: int, hardware: Hardware, gpu_layers: int = 0) -> FitEstimate:
-    """Estimate memory for `context` tokens; `gpu_layers` (-1 = all) moves that share to the GPU's VRAM."""
-    kv = shape.kv_cache(context)
-    overhead = BASE_OVERHEAD + shape.weights // 20
+def _split(shape: ModelShape, context: int, share: float, cache_type: str) -> tuple[int, int]:
+    """(RAM, VRAM) bytes with `share` of the layers (weights and their KV cache) on the GPU."""
+    kv = shape.kv_cache(context, cache_type) or 0
+    if share <= 0:
+        return shape.weights + kv + shape.overhead(), 0
+    on_gpu = int((shape.weights + kv) * share) + COMPUTE
+    on_cpu = int((shape.weights + kv) * (1 - share)) + RUNTIME + (shape.weights // REPACK_SHARE if share < 1 else 0)
+    return on_cpu, on_gpu
+
+
+def _fits(ram: int, vram: int, ram_free: int | None, vram_free: int | None) -> bool:
+    return (ram_free is not None and ram <= ram_free * COMFORT) and (vram == 0 or (
+        vram_free is not None and vram <= vram_free * COMFORT))
+
+
+def suggest_context(shape: ModelShape, limit: int, ram_free: int | None, vram_free: int | None = None,
+                    share: float = 0.0, cache_type: str = "f16") -> int | None:
+    """The largest power-of-two context up to `limit` that fits comfortably, or None if not even 512 does."""
+    context = 1 << max(limit, MIN_CONTEXT).bit_length()
+    while context >= MIN_CONTEXT:
+        if context <= limit:
+            ram, vram = _split(shape, context, share, cache_type)
+            if _fits(ram, vram, ram_free, vram_free):
+                return context
+        context //= 2
+    return None
+
+
+def suggest_gpu_layers(shape: ModelShape, context: int, ram_free: int | None, vram_free: int | None,
+                       cache_type: str = "f16") -> int | None:
+    """All layers (-1) when the whole model fits the VRAM, else the most that do; None without room for one."""
+    layers = shape.layers or 1
+    for count in range(layers, 0, -1):
+        ram, vram = _split(shape, context, count / layers, cache_type)
+        if vram_free is not None and vram <= vram_free * COMFORT and (ram_free is None or ram <= ram_free):
+            return -1 if count == layers else count
+    return None
+
+
+def estimate(shape: ModelShape, context: int, hardware: Hardware, gpu_layers: int = 0,
+             cache_type: str = "f16", max_context: int | None = None) -> FitEstimate:
+    """Estimate memory for `context` tokens; `gpu_layers` (-1 = all) moves that share to the GPU's VRAM.
+
+    `max_context` (the model's own limit) bounds the suggested context when this one does not fit.
+    """
+    kv = shape.kv_cache(context, cache_type)
+    overhead = shape.overhead()
     needed = shape.weights + (kv or 0) + overhead
-    gpu = hardware.best_gpu if gpu_layers and hardware.llama_gpu_offload is not False else None
+    gpu = (hardware.best_gpu if gpu_layers and shape.engine == "llama.cpp" and hardware.llama_gpu_offload is not False
+           else None)
+    ram_free = hardware.ram_available
+    limit = max_context or context
+    kv_text = human_size(kv) if kv is not None else "unknown (no shape)"
     if gpu is None or gpu.unified:
-        available = hardware.ram_available
-        verdict = _verdict(needed, available)
-        kv_text = human_size(kv) if kv is not None else "unknown (no shape)"
+        verdict = _verdict(needed, ram_free)
+        suggestion = None if verdict == "fits" else suggest_context(shape, limit, ram_free, cache_type=cache_type)
         detail = (f"{human_size(needed)} needed (weights {human_size(shape.weights)} + KV cache {kv_text} "
-                  f"at {context} tokens + {human_size(overhead)} compute) of {human_size(available)} free RAM")
-        return FitEstimate(verdict, "RAM", context, shape.weights, kv, overhead, needed, available, detail)
+                  f"at {context} tokens + {human_size(overhead)} compute) of {human_size(ram_free)} free RAM")
+        return FitEstimate(verdict, "RAM", context, shape.weights, kv, overhead, needed, ram_free, detail,
+                           ram=needed, vram=0, suggested_context=suggestion)
     layers = shape.layers or 1
     share = 1.0 if gpu_layers < 0 else min(gpu_layers, layers) / layers
-    on_gpu = int((shape.weights + (kv or 0)) * share) + overhead
-    on_cpu = needed - on_gpu + BASE_OVERHEAD
-    vram = gpu.memory_free or gpu.memory_total
-    gpu_verdict, cpu_verdict = _verdict(on_gpu, vram), _verdict(on_cpu, hardware.ram_available)
+    ram, vram = _split(shape, context, share, cache_type)
+    vram_free = gpu.memory_free or gpu.memory_total
+    gpu_verdict, cpu_verdict = _verdict(vram, vram_free), _verdict(ram, ram_free)
     order: list[Verdict] = ["won't fit", "tight", "unknown", "fits"]
     verdict = min(gpu_verdict, cpu_verdict, key=order.index)
-    detail = (f"{human_size(on_gpu)} of {human_size(vram)} free VRAM on {gpu.name} ({share:.0%} of the layers) "
-              f"and {human_size(on_cpu)} of {human_size(hardware.ram_available)} free RAM; "
-              f"KV cache {human_size(kv)} at {context} tokens")
+    suggested_layers = None
+    suggestion = None
+    if verdict != "fits":
+        suggested_layers = suggest_gpu_layers(shape, context, ram_free, vram_free, cache_type)
+        suggestion = suggest_context(shape, limit, ram_free, vram_free, share, cache_type)
+    detail = (f"{human_size(vram)} of {human_size(vram_free)} free VRAM on {gpu.name} ({share:.0%} of the layers) "
+              f"and {human_size(ram)} of {human_size(ram_free)} free RAM; KV cache {kv_text} at {context} tokens")
     device = "VRAM" if share >= 1.0 else "RAM+VRAM"
-    return FitEstimate(verdict, device, context, shape.weights, kv, overhead, needed, vram, detail)
+    return FitEstimate(verdict, device, context, shape.weights, kv, overhead, ram + vram, vram_free, detail,
+                       ram=ram, vram=vram, suggested_context=suggestion, suggested_gpu_layers=suggested_layers)
+
+
+def card_estimate(card: ModelCard, context: int, hardware: Hardware, gpu_layers: int = 0,
+                  cache_type: str = "f16") -> FitEstimate:
+    """A catalog card at `context` tokens (bounded by the model's own context length)."""
+    limit = card.context_length or context
+    return estimate(ModelShape.from_card(card), min(context, limit), hardware, gpu_layers, cache_type,
+                    max_context=limit)

@@ -6,16 +6,14 @@ the same way for everyone.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import atomic_write_json
 from .errors import InvalidModelFileError, ModelNotFoundError
 from .gguf_info import GGUFInfo, read_gguf_once
-from .llama.engine import LlamaEngine, LoadOptions
-from .llama.probe import probe_gguf
-from .paths import cache_dir
+from .host.chat import HostedChatEngine
+from .host.repair import load_with_repair
+from .llama.engine import LoadOptions
 from .settings import Settings, load_settings
 from .store import InstalledModel, ModelFormat, ModelStore, ProbeRecord
 
@@ -66,45 +64,6 @@ def _stamp(path: Path) -> ProbeRecord:
     return ProbeRecord(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
 
 
-class ProbeCache:
-    """Files (not in the store) that already passed the child-process probe."""
-
-    def __init__(self, file: Path | None = None) -> None:
-        self.file = file or cache_dir() / "probed.json"
-
-    def _read(self) -> dict[str, dict[str, int]]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
-
-    def passed(self, path: Path) -> bool:
-        entry = self._read().get(str(path))
-        return entry is not None and ProbeRecord.model_validate(entry) == _stamp(path)
-
-    def remember(self, path: Path) -> None:
-        data = self._read()
-        data[str(path)] = _stamp(path).model_dump()
-        atomic_write_json(self.file, data)
-
-
-def ensure_probed(resolved: ResolvedModel, store: ModelStore | None = None) -> None:
-    """Probe a GGUF in a child process the first time this exact file is loaded."""
-    stamp = _stamp(resolved.path)
-    if resolved.installed is not None:
-        if resolved.installed.probe == stamp:
-            return
-        probe_gguf(resolved.path)
-        (store or ModelStore()).update(resolved.installed.id, probe=stamp)
-        return
-    cache = ProbeCache()
-    if cache.passed(resolved.path):
-        return
-    probe_gguf(resolved.path)
-    cache.remember(resolved.path)
-
-
 def inspect_gguf(ref: str, store: ModelStore | None = None) -> tuple[ResolvedModel, GGUFInfo]:
     resolved = resolve_model(ref, store)
     if resolved.installed is not None and resolved.installed.format is not ModelFormat.gguf:
@@ -117,13 +76,20 @@ def open_chat_model(
     options: LoadOptions | None = None,
     *,
     store: ModelStore | None = None,
-    probe: bool = True,
-) -> LlamaEngine:
-    """Resolve, validate, probe (first time only) and load a GGUF chat model."""
+) -> HostedChatEngine:
+    """Resolve, validate and load a GGUF chat model in an engine host of its own. The first load of a
+    file on this computer also checks it with a batched decode, and falls back to safe settings if
+    llama.cpp crashes (engines/host/repair.py); `repair` then says what changed."""
     store = store or ModelStore()
     resolved, info = inspect_gguf(ref, store)
     if info.is_companion:
         raise InvalidModelFileError(resolved.path, f"is a '{info.architecture}' projector, not a chat model")
-    if probe:
-        ensure_probed(resolved, store)
-    return LlamaEngine(info, options or load_options_from(load_settings()))
+
+    def start(chosen: LoadOptions, probe: bool) -> HostedChatEngine:
+        return HostedChatEngine(info, chosen, probe=probe)
+
+    engine, repair = load_with_repair(resolved.path, options or load_options_from(load_settings()), start)
+    engine.repair = repair
+    if resolved.installed is not None and resolved.installed.probe != _stamp(resolved.path):
+        store.update(resolved.installed.id, probe=_stamp(resolved.path))
+    return engine

@@ -37,11 +37,30 @@ def moved_data_dir() -> Path | None:
     return Path(value) if isinstance(value, str) and value else None
 
 
+PRIVATE_FOLDER = 0o700  # chats, settings and tokens are the user's alone (POSIX)
+PRIVATE_FILE = 0o600
+_tightened: set[Path] = set()
+
+
 def data_dir() -> Path:
     override = os.environ.get(HOME_ENV)
     base = Path(override).expanduser() if override else (moved_data_dir() or default_data_dir())
-    base.mkdir(parents=True, exist_ok=True)
+    if not base.is_dir():
+        base.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    elif base not in _tightened and not override and base == default_data_dir():
+        # Older versions made the default folder 0755; it is Candeia's own, so close it once.
+        _tighten(base)
+    _tightened.add(base)
     return base
+
+
+def _tighten(folder: Path) -> None:
+    if os.name == "posix":
+        try:
+            if folder.stat().st_mode & 0o077:
+                folder.chmod(PRIVATE_FOLDER)
+        except OSError:
+            pass
 
 
 def settings_file() -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 from .atomic import atomic_write_json, atomic_write_text
 from .errors import CandeiaError
 from .jobs import CancelToken
-from .paths import HOME_ENV, data_dir, location_file
+from .paths import HOME_ENV, PRIVATE_FOLDER, data_dir, location_file
 
 CHUNK = 8 * 1024 * 1024
 
@@ -93,7 +93,7 @@ def iter_move_data_dir(target: Path, cancel: CancelToken | None = None) -> Gener
     files = _files(source)
     total = sum(f.stat().st_size for f in files)
     created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
     free = shutil.disk_usage(target).free
     if total > free:
         _remove_copy(target, created)

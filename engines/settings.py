@@ -36,19 +36,41 @@ class Settings(BaseModel):
     ui_language: str = "system"
     theme: str = "system"
     default_models: dict[str, str] = Field(default_factory=dict)
+    hub_tokens: dict[str, str] = Field(
+        default_factory=dict,
+        description="Access token for each download server other than huggingface.co, by its address.",
+    )
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings; a missing or damaged file gives the defaults (and the damage is logged)."""
+    """Read settings field by field: a bad value falls back to its default alone (and is logged).
+
+    Offline mode fails safe: it stays on when the file turns it on, even with a value that does
+    not validate, and when the file exists but cannot be read at all.
+    """
     path = path or settings_file()
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Settings.model_validate(raw)
     except FileNotFoundError:
         return Settings()
-    except (OSError, ValueError, ValidationError) as exc:
-        log.warning("settings file %s is unreadable (%s); using defaults", path, exc)
-        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s is unreadable (%s); using defaults, with offline mode on", path, exc)
+        return Settings(offline=True)
+    if not isinstance(raw, dict):
+        log.warning("settings file %s holds no settings object; using defaults, with offline mode on", path)
+        return Settings(offline=True)
+    settings = Settings()
+    for name in Settings.model_fields:
+        if name not in raw:
+            continue
+        try:
+            setattr(settings, name, raw[name])  # validate_assignment checks this one field
+        except ValidationError as exc:
+            log.warning("setting '%s' in %s is invalid (%s); using its default", name, path,
+                        exc.errors()[0].get("msg", exc))
+            if name == "offline":
+                settings.offline = True  # an unreadable switch for privacy stays on the safe side
+    return settings
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

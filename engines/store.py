@@ -26,6 +26,7 @@ from .errors import InvalidModelFileError, ModelNotFoundError, StoreError
 from .gguf_info import read_gguf
 from .onnx_info import inspect_onnx_folder
 from .paths import cache_dir, manifest_file, models_dir
+from .safe_names import UnsafeNameError, check_model_id
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,11 @@ class ModelStore:
         progress: Callable[[int, int], None] | None = None,
     ) -> InstalledModel:
         """Validate and register a GGUF file or an ONNX model folder."""
+        if model_id is not None:
+            try:
+                check_model_id(model_id)  # a copy goes into models/<id>: it must stay one folder name
+            except UnsafeNameError as exc:
+                raise StoreError(str(exc)) from None
         source = Path(path).expanduser()
         if not source.exists():
             raise InvalidModelFileError(source, "does not exist")

@@ -10,8 +10,11 @@ only the frozen executables run, each under a timeout, with a throwaway CANDEIA_
   candeia-cli translate                  ONNX Runtime seq2seq
   candeia-cli caption                    ONNX Runtime + the decoder split (onnx) + Pillow
   candeia --self-test                    the windowed executable, offscreen, chatting through the GUI
+  candeia-cli models download            online, from a loopback fake hub set as the endpoint
 and the bundle's size (< 400 MB unpacked) and contents (no torch, transformers, optimum) are checked, and its
 llama.cpp libraries with packaging/check_portable.py (--require-portable: a native build fails).
+Every run has CANDEIA_SOCKET_AUDIT set (engines/socket_audit.py): the last check fails if any frozen
+process, or a child it started (the engine host), used a socket beyond loopback, offline or online.
 Prints one line per check, a JSON report to --report, and ends with "frozen: N passed, N failed".
 """
 
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -185,8 +189,27 @@ def check_chat(report: Report, frozen: Frozen, gguf: Path) -> None:
     except (ValueError, KeyError, TypeError):
         ok, stats = False, {}
     report.measures["chat_s"] = round(took, 2)
-    report.check("candeia-cli chat (llama.cpp, first load probed in a child)", ok,
+    report.check("candeia-cli chat (llama.cpp in an engine host, first load checked with a batch)", ok,
                  f"{stats.get('generated_tokens', 0)} tokens in {took:.1f} s" if ok else _tail(chat))
+    check_engine_host_faults(report, frozen, gguf)
+
+
+def check_engine_host_faults(report: Report, frozen: Frozen, gguf: Path) -> None:
+    """The frozen engine host dies for real (engines/host/faults.py): one line and exit 1; and a model that
+    crashes only with repacked weights (as on AMX Xeons) is repaired and answers."""
+    crashing = Frozen(frozen.bundle, {**frozen.env, "CANDEIA_HOST_FAULT": "crash:token=3"})
+    crashed, _ = crashing.run("candeia-cli", "chat", "-m", "tiny-chat", "--max-tokens", "20", "Hello")
+    lines = crashed.stderr.strip().splitlines()
+    report.check("candeia-cli chat when its engine host crashes: one line, exit 1",
+                 crashed.returncode == 1 and lines == ["candeia-cli: error: the model process crashed (SIGSEGV)"],
+                 _tail(crashed))
+    copy = gguf.with_name("amx-like.gguf")
+    shutil.copyfile(gguf, copy)
+    amx = Frozen(frozen.bundle, {**frozen.env, "CANDEIA_HOST_FAULT": "crash:batch?repack"})
+    repaired, _ = amx.run("candeia-cli", "chat", "-m", str(copy), "--max-tokens", "4", "Hello")
+    report.check("candeia-cli chat repairs a model that crashes with repacked weights",
+                 repaired.returncode == 0 and "note:" in repaired.stderr and bool(repaired.stdout.strip()),
+                 _tail(repaired))
 
 
 def check_translate(report: Report, frozen: Frozen, folder: Path) -> None:
@@ -225,6 +248,47 @@ def check_self_test(report: Report, frozen: Frozen) -> None:
     report.check("candeia --self-test (offscreen)", ok, detail if ok else _tail(result))
 
 
+def check_online(report: Report, frozen: Frozen, work: Path, gguf: Path) -> None:
+    """Offline mode off, a loopback fake hub as the endpoint: the download is the only network use."""
+    from fake_hub import FakeHub
+
+    home = work / "online-home"
+    home.mkdir()
+    env = {k: v for k, v in frozen.env.items() if k not in ("CANDEIA_OFFLINE", "HF_HUB_OFFLINE", "HF_ENDPOINT")}
+    env.update(CANDEIA_HOME=str(home), HF_TOKEN="hf_token_that_must_stay_home")
+    online = Frozen(frozen.bundle, env)
+    with FakeHub() as hub:
+        hub.add_file("org/tiny", "tiny.gguf", gguf.read_bytes())
+        (home / "settings.json").write_text(json.dumps({"hf_endpoint": hub.url}), encoding="utf-8")
+        result, took = online.run("candeia-cli", "models", "download", "hf.co/org/tiny/tiny.gguf", "-q")
+        catalog, _ = online.run("candeia-cli", "models", "catalog", "--json")
+        paths = [e.path.split("?")[0] for e in hub.log]
+        only_repo = bool(paths) and all(p.startswith(("/org/tiny/resolve/", "/cdn/org/tiny/")) for p in paths)
+        no_token = all(e.authorization is None for e in hub.log)
+    ok = result.returncode == 0 and catalog.returncode == 0 and only_repo and no_token
+    detail = (f"{len(paths)} requests, all for the repository's file, no token, {took:.1f} s" if ok else
+              _tail(result) if result.returncode else f"requests {paths[:5]}, token sent: {not no_token}")
+    report.check("candeia-cli models download (online, loopback endpoint only)", ok, detail)
+
+
+def check_socket_audit(report: Report, log: Path, user_home: Path, host_flag: str = "--engine-host") -> None:
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+    armed = [e for e in entries if e.get("event") == "armed"]
+    blocked = [e for e in entries if e.get("event") != "armed"]
+    host = any(host_flag in map(str, e.get("orig_argv") or []) for e in armed)
+    hf_cache = user_home / ".cache" / "huggingface"
+    ok = bool(armed) and host and not blocked and not hf_cache.exists()
+    if ok:
+        detail = f"{len(armed)} frozen processes guarded (engine hosts too), none reached beyond loopback"
+    elif blocked:
+        detail = f"{len(blocked)} refused: {json.dumps(blocked[0])[:300]}"
+    elif hf_cache.exists():
+        detail = f"huggingface_hub wrote {hf_cache}"
+    else:
+        detail = "the guard did not run in every process (no 'armed' line from an engine host)"
+    report.check("socket audit (every run above, offline and online)", ok, detail)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bundle", type=Path, help="the onedir bundle (dist/candeia)")
@@ -243,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
         env.update(CANDEIA_HOME=str(work / "home"), CANDEIA_OFFLINE="1", QT_QPA_PLATFORM="offscreen",
                    HOME=str(work / "user"))  # the frozen app must not need the build's Python or profile
+        audit_log = work / "socket-audit.log"
+        env["CANDEIA_SOCKET_AUDIT"] = str(audit_log)  # inherited by every child the frozen app starts
         frozen = Frozen(bundle, env)
         check_start(report, frozen)
         check_archive(report, bundle, work, env)
@@ -255,9 +321,11 @@ def main(argv: list[str] | None = None) -> int:
             lambda: check_translate(report, frozen, models["translate"]),
             lambda: check_caption(report, frozen, models["caption"], models["image"]),
             lambda: check_self_test(report, frozen),
+            lambda: check_online(report, frozen, work, models["gguf"]),
         ]
         for step in steps:
             step()
+        check_socket_audit(report, audit_log, work / "user")
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps({"results": report.results, "measures": report.measures}, indent=2),
                            encoding="utf-8")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -13,8 +15,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every test process, and every process a test starts, runs under the socket audit (engines/socket_audit.py,
+# installed when `engines` is first imported, just below): a socket beyond loopback is refused and fails the test.
+os.environ.setdefault("CANDEIA_SOCKET_AUDIT", str(Path(tempfile.gettempdir()) / f"candeia-tests-{os.getpid()}.audit"))
 
 from engines.testing import write_tiny_llama
+
+SOCKET_AUDIT_LOG = Path(os.environ["CANDEIA_SOCKET_AUDIT"])
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +45,29 @@ def candeia_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CANDEIA_HOME", str(home))
     monkeypatch.setenv("CANDEIA_OFFLINE", "1")
     return home
+
+
+def _refused_sockets(log: Path) -> list[str]:
+    try:
+        lines = log.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if json.loads(line).get("event") != "armed"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def socket_audit_log() -> Iterator[Path]:
+    yield SOCKET_AUDIT_LOG
+    SOCKET_AUDIT_LOG.unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def no_outside_sockets(socket_audit_log: Path) -> Iterator[None]:
+    """Fail a test during which this process, or one it started, tried to reach beyond loopback."""
+    before = len(_refused_sockets(socket_audit_log))
+    yield
+    refused = _refused_sockets(socket_audit_log)[before:]
+    assert not refused, "refused by the socket audit (beyond loopback):\n" + "\n".join(r[:2000] for r in refused)
 
 
 @pytest.fixture(autouse=True)

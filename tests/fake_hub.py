@@ -82,6 +82,7 @@ class LogEntry:
     status: int
     range_start: int | None = None
     sent: int = 0
+    authorization: str | None = None  # the Authorization header the request carried
 
 
 class FakeHub:
@@ -164,7 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.hub  # type: ignore[no-any-return]
 
     def _log(self, status: int, range_start: int | None = None) -> LogEntry:
-        entry = LogEntry(self.command, self.server.role, self.path, status, range_start)
+        entry = LogEntry(self.command, self.server.role, self.path, status, range_start,
+                         authorization=self.headers.get("Authorization"))
         with self.hub.lock:
             self.hub.log.append(entry)
         return entry

@@ -149,3 +149,19 @@ def test_cli_reports_a_missing_projector(model_dir: Path, tmp_path: Path) -> Non
     wrong = write_mmproj(tmp_path / "wrong.gguf", out_dim=32)
     proc = run_cli("caption", "-m", str(model_dir / "tiny-vlm.gguf"), str(image), "--mmproj", str(wrong))
     assert proc.returncode == 1 and "32-wide embeddings" in proc.stderr
+
+
+def test_vision_models_load_in_an_engine_host(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Model and projector load in a child process: llama.cpp's refusal comes back as the same clear error,
+    and a crash while loading them is a message, retried once with safe settings, never the app's end."""
+    from engines.host.faults import ENV as FAULT_ENV
+    from engines.host.vision import HostedVisionCaptioner
+
+    model = model_dir / "tiny-vlm.gguf"
+    projector = write_mmproj(model_dir / "mmproj-tiny-vlm.gguf")
+    expected = re.escape("could not load the vision projector mmproj-tiny-vlm.gguf for tiny-vlm.gguf")
+    with pytest.raises(ModelLoadError, match=expected):
+        HostedVisionCaptioner.load(model, projector, threads=1, context_size=512).close()
+    monkeypatch.setenv(FAULT_ENV, "crash:load")
+    with pytest.raises(InvalidModelFileError, match=r"crashes llama\.cpp while loading \(SIGSEGV\)"):
+        HostedVisionCaptioner.load(model, projector, threads=1, context_size=512).close()

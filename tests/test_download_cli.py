@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,10 @@ from pathlib import Path
 import pytest
 from fake_hub import FakeHub
 
-from engines.cards import load_catalog
+from engines.cards import builtin_cards_dir, load_catalog
+from engines.cards.catalog import CATALOG_ENV
 from engines.download.transfer import CHUNK_SIZE
+from tests_support import repin_card_file
 from tiny_gguf import write_tiny_llama
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -30,18 +33,28 @@ def medium_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def card_hub(medium_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    """The fake hub serving the real catalog card's repository and file name."""
+def card_hub(medium_gguf: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
+    """The fake hub serving the real catalog card's repository and file name, and a copy of the
+    catalog with that card re-pinned to the fake bytes (the real pins refuse them)."""
     monkeypatch.delenv("CANDEIA_OFFLINE", raising=False)
     card = next(c for c in load_catalog() if c.id == CARD)
     with FakeHub() as hub:
-        hub.add_file(card.source.repo, card.source.files[0].path, source=medium_gguf)
+        fake = hub.add_file(card.source.repo, card.source.files[0].path, source=medium_gguf)
+        catalog = tmp_path / "catalog"
+        shutil.copytree(builtin_cards_dir(), catalog)
+        text = (catalog / f"{CARD}.toml").read_text(encoding="utf-8")
+        (catalog / f"{CARD}.toml").write_text(repin_card_file(
+            text, size=fake.size, sha256=fake.sha256, revision=hub.repos[card.source.repo].commit), encoding="utf-8")
+        hub.catalog = catalog  # type: ignore[attr-defined]
+        monkeypatch.setenv(CATALOG_ENV, str(catalog))
         yield hub
 
 
 def cli_env(home: Path, hub: FakeHub) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CANDEIA_OFFLINE", "HF_HUB_OFFLINE")}
     env.update(CANDEIA_HOME=str(home), HF_ENDPOINT=hub.url, HF_TOKEN="hf_fake", PYTHONPATH=str(PROJECT))
+    if hasattr(hub, "catalog"):
+        env[CATALOG_ENV] = str(hub.catalog)
     return env
 
 

@@ -1,5 +1,5 @@
 """Installer building blocks: what the bundle keeps, icons, version resource, Linux packages, and the frozen-app
-fixes (resources, standard streams, crash log, model probe) exercised without building a bundle.
+fixes (resources, standard streams, crash log, engine hosts) exercised without building a bundle.
 
 The bundle itself is built and run by scripts/check-frozen (packaging/check_frozen.py), called from .ci/run.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from engines.cards.catalog import builtin_cards_dir
-from engines.llama import probe
+from engines.host import launch, wire
 from engines.resources import bundle_root, bundled_executable, resource_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,26 +198,33 @@ def test_resources_from_source_and_from_a_bundle(monkeypatch: pytest.MonkeyPatch
     assert builtin_cards_dir() == tmp_path / "model_cards"
 
 
-def test_frozen_probe_runs_in_the_console_executable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_frozen_engine_host_runs_in_the_console_executable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     suffix = ".exe" if sys.platform == "win32" else ""
     gui = tmp_path / f"candeia{suffix}"
     gui.write_bytes(b"")
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     monkeypatch.setattr(sys, "executable", str(gui))
-    model = tmp_path / "m.gguf"
-    assert probe.probe_command(model) == [str(gui), "--probe-gguf", str(model)]  # no console exe: itself
+    assert launch.host_command() == [str(gui), "--engine-host"]  # no console exe: itself
     cli = tmp_path / f"candeia-cli{suffix}"
     cli.write_bytes(b"")
-    assert probe.probe_command(model) == [str(cli.resolve()), "--probe-gguf", str(model)]
+    assert launch.host_command() == [str(cli.resolve()), "--engine-host"]
 
 
-def test_gui_entry_point_answers_the_probe(tiny_gguf: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "desktop.app", "--probe-gguf", str(tiny_gguf)],
-                            capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+@pytest.mark.parametrize("entry", ["desktop.app", "engines.cli.main"])
+def test_entry_points_serve_as_engine_hosts(entry: str, tiny_gguf: Path) -> None:
+    """What a frozen build runs as an engine host: either executable with --engine-host, speaking the channel."""
+    options = {"context_size": 256, "threads": 1, "gpu_layers": 0, "batch_size": 2048, "micro_batch_size": 512,
+               "flash_attention": True, "extra_buffers": True}
+    requests = wire.encode({"op": "load", "id": 1, "kind": "chat", "path": str(tiny_gguf), "options": options,
+                            "probe": True}) + wire.encode({"op": "exit", "id": 0})
+    result = subprocess.run([sys.executable, "-m", entry, "--engine-host"], input=requests, capture_output=True,
+                            timeout=RUN_TIMEOUT_S, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
-    assert "candeia-probe-ok" in result.stdout
+    import io
+
+    reply = wire.receive(io.BytesIO(result.stdout))
+    assert reply is not None and reply["id"] == 1 and reply["ok"]["context_size"] == 256, reply
 
 
 def test_launchers_run_with_no_standard_streams() -> None:

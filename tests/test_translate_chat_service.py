@@ -15,7 +15,7 @@ import pytest
 
 import engines.models
 from engines.errors import EngineClosedError
-from engines.llama.engine import LlamaEngine
+from engines.host.chat import HostedChatEngine
 from engines.store import InstalledModel, ModelStore
 from engines.translate import TranslationService
 
@@ -23,14 +23,14 @@ from engines.translate import TranslationService
 class GatedLoads:
     """Counts chat model loads; each waits for `release` before it loads."""
 
-    def __init__(self, real: Callable[..., LlamaEngine]) -> None:
+    def __init__(self, real: Callable[..., HostedChatEngine]) -> None:
         self.real = real
         self.release = threading.Event()
         self.started = threading.Event()
-        self.engines: list[LlamaEngine] = []
+        self.engines: list[HostedChatEngine] = []
         self.calls = 0
 
-    def __call__(self, *args: Any, **kwargs: Any) -> LlamaEngine:
+    def __call__(self, *args: Any, **kwargs: Any) -> HostedChatEngine:
         self.calls += 1
         self.started.set()
         assert self.release.wait(30), "the test never released the load"
@@ -55,7 +55,7 @@ class Caller(threading.Thread):
     def __init__(self, service: TranslationService, model: InstalledModel) -> None:
         super().__init__(name="chat-model caller")
         self.service, self.model = service, model
-        self.result: LlamaEngine | BaseException | None = None
+        self.result: HostedChatEngine | BaseException | None = None
 
     def run(self) -> None:
         try:
@@ -96,7 +96,7 @@ def test_concurrent_callers_share_one_load(gate: GatedLoads, model: InstalledMod
             caller.join(30)
         assert gate.calls == 1
         results = {id(c.result) for c in callers}
-        assert len(results) == 1 and isinstance(callers[0].result, LlamaEngine)
+        assert len(results) == 1 and isinstance(callers[0].result, HostedChatEngine)
         engine = callers[0].result
     assert engine.closed
 

@@ -15,6 +15,7 @@ pytest.importorskip("optimum.exporters.onnx")
 
 from tiny_seq2seq import build_marian, build_nllb, cached
 
+from engines.cards.catalog import CATALOG_ENV
 from engines.cli.main import main
 from engines.jobs import Cancelled, CancelToken
 from engines.llama import LlamaEngine, LoadOptions
@@ -195,7 +196,32 @@ def test_convert_without_optimum_says_how_to_install(marian: tuple[Path, Path], 
     assert "pip install 'candeia[convert]'" in capsys.readouterr().err
 
 
-def test_card_pair_wins_over_the_folder(marian: tuple[Path, Path], tmp_path: Path) -> None:
+EN_DE_CARD = """id = "opus-mt-en-de"
+name = "OPUS-MT English to German"
+tasks = ["translate"]
+engine = "onnxruntime"
+language_pairs = [["en", "de"]]
+[licence]
+id = "CC-BY-4.0"
+commercial_use = "yes"
+url = "https://creativecommons.org/licenses/by/4.0/"
+[source]
+repo = "Xenova/opus-mt-en-de"
+revision = "main"
+[[source.files]]
+path = "onnx/encoder_model_quantized.onnx"
+role = "encoder"
+size = 49366942
+sha256 = "15834b45fabd2dfb8c6c029b3ca3e7289aeefd90ece798ce42bcf548d1bd3b8d"
+"""
+
+
+def test_card_pair_wins_over_the_folder(marian: tuple[Path, Path], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / "opus-mt-en-de.toml").write_text(EN_DE_CARD, encoding="utf-8")
+    monkeypatch.setenv(CATALOG_ENV, str(catalog))
     store = ModelStore()
     folder = _retag(marian[1], tmp_path / "retagged", "pt", "en")
     store.add(folder, model_id="from-card", tasks=["translate"], card_id="opus-mt-en-de")

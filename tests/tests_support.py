@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engines.cards import ModelCard
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT_S = 120
@@ -22,3 +28,25 @@ def run_cli(*args: str, stdin: str | None = None, timeout: float = CLI_TIMEOUT_S
         cwd=PROJECT_ROOT,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
+
+
+def pinned_card(card_id: str, repo: str, files: dict[str, bytes], *, revision: str = "main",
+                tasks: tuple[str, ...] = ("chat",), commercial_use: str = "yes", gated: bool = False) -> ModelCard:
+    """A catalog card pinned to the given bytes (size and sha256), as a maintainer would write it."""
+    from engines.cards import CardFile, Licence, ModelCard, Source
+
+    return ModelCard(
+        id=card_id, name=f"Card {card_id}", tasks=list(tasks), engine="llama.cpp",  # type: ignore[arg-type]
+        licence=Licence(id="Test licence", commercial_use=commercial_use, gated=gated,  # type: ignore[arg-type]
+                        url="https://example.org/terms"),
+        source=Source(repo=repo, revision=revision, files=[
+            CardFile(path=path, size=max(1, len(data)), sha256=hashlib.sha256(data).hexdigest())
+            for path, data in files.items()]),
+    )
+
+
+def repin_card_file(text: str, *, size: int, sha256: str, revision: str) -> str:
+    """A shipped card's TOML re-pinned to other bytes (one-file cards): for fake-hub tests."""
+    text = re.sub(r'^revision = ".*"$', f'revision = "{revision}"', text, flags=re.M)
+    text = re.sub(r"^size = [0-9_]+$", f"size = {size}", text, flags=re.M)
+    return re.sub(r'^sha256 = ".*"$', f'sha256 = "{sha256}"', text, flags=re.M)

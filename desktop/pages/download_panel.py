@@ -10,6 +10,7 @@ from engines.sizes import human_size
 
 from ..appcontext import AppContext
 from ..session import error_text
+from .licence import confirm_download
 
 
 def _eta(seconds: float | None) -> str:
@@ -96,6 +97,9 @@ class DownloadPanel(QWidget):
             self.download_button.setEnabled(not offline)
             self.download_button.setToolTip(self.tr("Offline mode is on (Settings)") if offline else "")
         self.pause_button.setText(self.tr("Resume") if status is JobStatus.paused else self.tr("Pause"))
+        blocked = status is JobStatus.paused and offline  # offline mode paused it; Resume would fail at once
+        self.pause_button.setEnabled(not blocked)
+        self.pause_button.setToolTip(self.tr("Offline mode is on (Settings)") if blocked else "")
         if status is JobStatus.queued:
             self.label.setText(self.tr("Waiting for a free download slot…"))
         elif status is JobStatus.paused:
@@ -123,7 +127,7 @@ class DownloadPanel(QWidget):
             done=human_size(event.done), total=total, speed=human_size(event.speed), eta=_eta(event.eta)))
 
     def _download(self) -> None:
-        if self.card is not None:
+        if self.card is not None and confirm_download(self, self.card, self.ctx.ui_language()):
             self.ctx.downloads.start(self.card)
 
     def _pause_or_resume(self) -> None:

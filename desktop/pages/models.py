@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from engines.cards import ModelCard
-from engines.fit import approximate_size
 from engines.store import InstalledModel
 
 from .. import model_ops
@@ -38,6 +37,7 @@ from ..appcontext import AppContext
 from ..session import error_text
 from .common import format_params, format_size, heading, page_layout
 from .download_panel import DownloadPanel
+from .licence import licence_badge, licence_html
 
 SIZE_LIMITS = (None, 1_000_000_000, 3_000_000_000, 8_000_000_000)
 
@@ -74,8 +74,11 @@ class CatalogPane(QWidget):
         self.fits_filter.setEnabled(ctx.hardware is not None)  # enabled once the hardware is measured
         self.fits_filter.setToolTip(self.tr("Only models whose memory estimate fits the free memory"))
         self.fits_filter.toggled.connect(lambda _: self.refresh())
+        self.commercial_filter = QCheckBox(self.tr("Commercial use allowed"))
+        self.commercial_filter.setToolTip(self.tr("Only models whose licence allows commercial use without conditions"))
+        self.commercial_filter.toggled.connect(lambda _: self.refresh())
         ctx.hardware_ready.connect(self._hardware_ready)
-        for widget in (self.task_filter, self.size_filter, self.fits_filter):
+        for widget in (self.task_filter, self.size_filter, self.fits_filter, self.commercial_filter):
             filters.addWidget(widget)
         filters.addStretch(1)
         layout.addLayout(filters)
@@ -91,12 +94,14 @@ class CatalogPane(QWidget):
         self.name = heading("", "cardTitle")
         self.facts = heading("", "muted")
         self.description = heading("", "subtitle")
+        self.badge = QLabel()
+        self.badge.setObjectName("badge")
         self.licence = QLabel()
         self.licence.setOpenExternalLinks(True)
         self.licence.setWordWrap(True)
         self.fit_label = heading("", "muted")
         self.downloads = DownloadPanel(ctx)
-        for label in (self.name, self.facts, self.description, self.fit_label, self.licence):
+        for label in (self.name, self.badge, self.facts, self.description, self.fit_label, self.licence):
             self.details.addWidget(label)
         self.details.addWidget(self.downloads)
         self.details.addStretch(1)
@@ -112,7 +117,9 @@ class CatalogPane(QWidget):
         limit = self.size_filter.currentData()
         cards = [c for c in self.ctx.catalog if task is None or task in c.tasks]
         if limit is not None:
-            cards = [c for c in cards if (approximate_size(c) or 0) <= limit]
+            cards = [c for c in cards if c.size <= limit]
+        if self.commercial_filter.isChecked():
+            cards = [c for c in cards if c.licence.commercial_use == "yes"]
         if self.fits_filter.isChecked():
             cards = [c for c in cards if (fit := self.ctx.fit(c)) is not None and fit.verdict in ("fits", "tight")]
         return sorted(cards, key=lambda c: (c.parameters or 0, c.name))
@@ -131,10 +138,11 @@ class CatalogPane(QWidget):
     def refresh(self) -> None:
         self.list.clear()
         names = task_names()
+        language = self.ctx.ui_language()
         for card in self.visible_cards():
             tasks = ", ".join(names.get(t, t) for t in card.tasks)
-            item = QListWidgetItem(card.name)
-            item.setToolTip(tasks)
+            item = QListWidgetItem(card.localized_name(language))
+            item.setToolTip(f"{tasks}\n{licence_badge(card)}")
             item.setSizeHint(QSize(0, 32))
             item.setData(Qt.ItemDataRole.UserRole, card.id)
             self.list.addItem(item)
@@ -147,29 +155,30 @@ class CatalogPane(QWidget):
         card = self.ctx.card(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
         if card is None:
             self.name.setText(self.tr("No model matches these filters"))
-            for label in (self.facts, self.description, self.licence, self.fit_label):
+            for label in (self.badge, self.facts, self.description, self.licence, self.fit_label):
                 label.clear()
             self.downloads.show_card(None)
             return
         names = task_names()
+        language = self.ctx.ui_language()
         facts = [
             ", ".join(names.get(t, t) for t in card.tasks),
             card.engine,
             card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
             card.quantization or "",
-            self.tr("{size} download").format(size=format_size(approximate_size(card))) if approximate_size(card)
-            else "",
+            self.tr("{size} download").format(size=format_size(card.size)),  # the pinned size, what the bar counts
             card.context_length and self.tr("{tokens} tokens of context").format(tokens=f"{card.context_length:,}"),
         ]
-        self.name.setText(card.name)
+        self.name.setText(card.localized_name(language))
+        self.badge.setText(licence_badge(card))
+        self.badge.setProperty("licence", card.licence.commercial_use)
+        self.badge.style().unpolish(self.badge)  # the colour follows the property (style.qss)
+        self.badge.style().polish(self.badge)
         self.facts.setText(" · ".join(str(f) for f in facts if f))
-        self.description.setText(card.description)
+        self.description.setText(card.localized_description(language))
         self.fit_label.setText(self._fit_text(card))
         self.downloads.show_card(card)
-        link = card.license_url or card.homepage
-        licence = self.tr("Licence: {licence}").format(licence=card.license)
-        self.licence.setText(f'{licence} · <a href="{link}">{link}</a>' if link else licence)
-
+        self.licence.setText(self.tr("Licence: {licence}").format(licence=licence_html(card)))
 
     def _fit_text(self, card: ModelCard) -> str:
         fit = self.ctx.fit(card)
@@ -177,11 +186,18 @@ class CatalogPane(QWidget):
             return self.tr("Memory needed: measuring this computer…") if self.ctx.hardware is None else ""
         verdicts = {"fits": self.tr("Fits this computer"), "tight": self.tr("Tight fit: close other apps first"),
                     "won't fit": self.tr("Does not fit this computer's free memory"), "unknown": self.tr("Fit unknown")}
-        needed = self.tr("Memory needed: {needed} at {context} tokens of context ({device})").format(
-            needed=format_size(fit.needed), context=f"{fit.context:,}", device=fit.device)
+        memory = (self.tr("RAM {ram} + VRAM {vram}").format(ram=format_size(fit.ram), vram=format_size(fit.vram))
+                  if fit.vram else self.tr("RAM {ram}").format(ram=format_size(fit.ram)))
+        needed = self.tr("Memory needed: {memory} at {context} tokens of context").format(
+            memory=memory, context=f"{fit.context:,}")
         available = (self.tr("{available} free").format(available=format_size(fit.available))
                      if fit.available else "")
-        return f"{verdicts[fit.verdict]} · {needed}" + (f" · {available}" if available else "")
+        parts = [verdicts[fit.verdict], needed] + ([available] if available else [])
+        if fit.suggested_context:
+            parts.append(self.tr("fits with a {tokens}-token context").format(tokens=f"{fit.suggested_context:,}"))
+        if fit.suggested_gpu_layers is not None and fit.suggested_gpu_layers >= 0:
+            parts.append(self.tr("fits with {layers} layers on the GPU").format(layers=fit.suggested_gpu_layers))
+        return " · ".join(parts)
 
 
 class InstalledPane(QWidget):
@@ -198,8 +214,8 @@ class InstalledPane(QWidget):
         self.scan_button = QPushButton(self.tr("Scan a folder…"))
         self.scan_button.clicked.connect(self.scan_dialog)
         self.other_apps_button = QPushButton(self.tr("Find other apps' models"))
-        self.other_apps_button.setToolTip(self.tr("Link the models of LM Studio, GPT4All, Jan and the Hugging Face "
-                                                  "cache, without copying them"))
+        self.other_apps_button.setToolTip(self.tr("Link the models of LM Studio, GPT4All, Jan, Ollama and the "
+                                                  "Hugging Face cache, without copying them"))
         self.other_apps_button.clicked.connect(self.scan_other_apps)
         actions.addWidget(self.import_button)
         actions.addWidget(self.scan_button)

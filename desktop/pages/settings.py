@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from engines import hardware
+from engines.download.endpoint import hub_endpoint
+from engines.download.tokens import endpoint_key, saved_token
 from engines.paths import data_dir
 from engines.relocate import RelocateError, check_target
 
@@ -112,6 +114,16 @@ class SettingsPage(QScrollArea):
         self.endpoint_error.setObjectName("error")
         self.endpoint_error.hide()
         net.addRow("", self.endpoint_error)
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText(self.tr("Only if the server needs one"))
+        self.token.setToolTip(self.tr("Sent to this download server only: never to another server, not even across "
+                                      "a redirect. For huggingface.co, HF_TOKEN or 'hf auth login' work too."))
+        self.token.setAccessibleName(self.tr("Access token for the download server"))
+        self.token.setMinimumWidth(420)
+        self.token.editingFinished.connect(self._token_done)
+        net.addRow(self.tr("Access token"), self.token)
+        self._show_token()
 
         look = self._group(layout, self.tr("Appearance"))
         self.theme = QComboBox()
@@ -220,6 +232,19 @@ class SettingsPage(QScrollArea):
             return
         self.endpoint_error.hide()
         self._set(hf_endpoint=text or None)
+        self._show_token()  # each server has its own token
+
+    def _show_token(self) -> None:
+        self.token.setText(saved_token(self.ctx.settings, hub_endpoint(self.ctx.settings)) or "")
+
+    def _token_done(self) -> None:
+        """Save the token for the server now in use, replacing any earlier one for that server."""
+        key = endpoint_key(hub_endpoint(self.ctx.settings))
+        tokens = {address: token for address, token in self.ctx.settings.hub_tokens.items()
+                  if endpoint_key(address) != key}
+        if text := self.token.text().strip():
+            tokens[key] = text
+        self._set(hub_tokens=tokens)
 
     def _theme_picked(self) -> None:
         self._set(theme=self.theme.currentData())

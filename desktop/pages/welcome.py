@@ -6,17 +6,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engines.cards import ModelCard
-from engines.fit import approximate_size
 
 from ..appcontext import AppContext
 from ..recommend import starter_chat_card
 from .common import format_params, format_size, heading, page_layout
+from .licence import confirm_download, licence_badge
 
 
 class WelcomePage(QWidget):
     import_requested = Signal()
     download_requested = Signal(str)  # card id: the window shows its progress on the Models page
     scan_requested = Signal()
+    browse_requested = Signal()  # the window opens the Models page on its Catalog tab
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,7 +52,7 @@ class WelcomePage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.download_button)
         browse = QPushButton(self.tr("Browse the catalog"))
-        browse.clicked.connect(lambda: ctx.navigate.emit("models"))
+        browse.clicked.connect(self.browse_requested)
         row.addWidget(browse)
         row.addStretch(1)
         inner.addLayout(row)
@@ -91,28 +92,28 @@ class WelcomePage(QWidget):
     def recommend(self) -> None:
         """The starter model: the best small one that fits, once the hardware is measured."""
         ctx = self.ctx
-        card = self.card = starter_chat_card(ctx.catalog, ctx.fit if ctx.hardware is not None else None)
+        language = ctx.ui_language()
+        card = self.card = starter_chat_card(ctx.catalog, ctx.fit if ctx.hardware is not None else None, language)
         if card is None:
             return
-        self.card_name.setText(f"<b>{card.name}</b>")
-        size = approximate_size(card)
+        self.card_name.setText(f"<b>{card.localized_name(language)}</b>")
         details = [
             card.parameters and self.tr("{params} parameters").format(params=format_params(card.parameters)),
             card.quantization or "",
-            size and self.tr("{size} download").format(size=format_size(size)),
-            self.tr("licence: {licence}").format(licence=card.license),
+            self.tr("{size} download").format(size=format_size(card.size)),
+            self.tr("licence: {licence}").format(licence=f"{card.licence.id} ({licence_badge(card)})"),
         ]
         self.card_facts.setText(" · ".join(str(d) for d in details if d))
         fit = ctx.fit(card)
         self.card_fit.setText(self.tr("Fits this computer: about {needed} of memory, {available} free").format(
             needed=format_size(fit.needed), available=format_size(fit.available))
             if fit is not None and fit.available else "")
-        self.card_description.setText(card.description)
+        self.card_description.setText(card.localized_description(language))
         offline = ctx.downloads.offline()
         self.download_button.setEnabled(not offline)
         self.download_button.setToolTip(self.tr("Offline mode is on (Settings)") if offline else "")
 
     def _download(self) -> None:
-        if self.card is not None:
+        if self.card is not None and confirm_download(self, self.card, self.ctx.ui_language()):
             self.ctx.downloads.start(self.card)
             self.download_requested.emit(self.card.id)

@@ -22,7 +22,7 @@ def open_captioner(
     store: ModelStore | None = None,
 ) -> Captioner:
     """An ONNX vision-encoder-decoder folder gives an OnnxCaptioner; a GGUF vision-language model
-    (with its mmproj beside it, in the store, or given) gives a LlamaVisionCaptioner."""
+    (with its mmproj beside it, in the store, or given) gives a HostedVisionCaptioner (in an engine host process)."""
     store = store or ModelStore()
     resolved = resolve_model(ref, store)
     settings = load_settings()
@@ -37,11 +37,12 @@ def open_captioner(
 
         return OnnxCaptioner(path.parent, threads=threads, variant=variant)
     if path.suffix.lower() == ".gguf" or path.is_file():
-        from .llama_vision import LlamaVisionCaptioner, find_mmproj
+        from ..host.vision import HostedVisionCaptioner
+        from .llama_vision import find_mmproj
 
         companions = resolved.installed.companions if resolved.installed is not None else {}
         projector = Path(mmproj) if mmproj is not None else find_mmproj(path, companions)
-        return LlamaVisionCaptioner.load(
+        return HostedVisionCaptioner.load(
             path,
             projector,
             threads=threads,

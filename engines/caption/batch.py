@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from PIL import Image
 
-from ..errors import CandeiaError, UsageError
+from ..errors import CandeiaError, EngineCrashedError, UsageError
 from ..jobs import CancelToken, ProgressCallback
 from .images import ImageFileError, find_images, load_image
 from .types import Captioner, CaptionOptions, CaptionResult
@@ -222,6 +222,8 @@ def _run_batch(
             each = (time.perf_counter() - started) / len(loaded)
             for (path, _), caption in zip(loaded, captions, strict=True):
                 results[path] = CaptionResult(path, caption=caption, seconds=each)
+        except EngineCrashedError:
+            raise  # the model's process is gone: every later image would fail the same way
         except CandeiaError as exc:
             if len(loaded) == 1:
                 results[loaded[0][0]] = CaptionResult(loaded[0][0], error=str(exc))
@@ -236,6 +238,8 @@ def _one(captioner: Captioner, path: Path, image: Image.Image, options: CaptionO
     started = time.perf_counter()
     try:
         caption = captioner.caption_images([image], options, cancel)[0]
+    except EngineCrashedError:
+        raise
     except CandeiaError as exc:
         return CaptionResult(path, error=str(exc))
     return CaptionResult(path, caption=caption, seconds=time.perf_counter() - started)

@@ -24,6 +24,7 @@ from ..errors import EngineClosedError, GenerationError, InvalidModelFileError, 
 from ..gguf_info import HEADER_SIZE, GGUFInfo, read_gguf
 from ..gguf_parse import ParseError, parse_gguf
 from ..jobs import CancelToken
+from ..llama import load_params
 from ..llama.native import close_llama, llama_cpp_module
 from ..llama.owner import OwnerThread
 from .types import CaptionOptions, CaptionStyle
@@ -175,14 +176,14 @@ class LlamaVisionCaptioner:
     """A loaded GGUF vision-language model; all calls run on its owner thread."""
 
     def __init__(self, model: GGUFInfo, projector: ProjectorInfo, handler: str, *, threads: int | None,
-                 gpu_layers: int, context_size: int) -> None:
+                 gpu_layers: int, context_size: int, extra_buffers: bool = True) -> None:
         self.info = model
         self.projector = projector
         self.handler_name = handler
         self._owner = OwnerThread(name=f"llama-vision:{model.path.name}")
         started = time.perf_counter()
         try:
-            self._llm = self._owner.call(lambda: self._load(threads, gpu_layers, context_size))
+            self._llm = self._owner.call(lambda: self._load(threads, gpu_layers, context_size, extra_buffers))
         except BaseException:
             self._owner.shutdown()
             raise
@@ -190,7 +191,7 @@ class LlamaVisionCaptioner:
 
     @classmethod
     def load(cls, model_path: Path, mmproj: Path, *, threads: int | None = None, gpu_layers: int = 0,
-             context_size: int = 4096) -> LlamaVisionCaptioner:
+             context_size: int = 4096, extra_buffers: bool = True) -> LlamaVisionCaptioner:
         model = read_gguf(model_path)
         if model.is_companion:
             raise InvalidModelFileError(model_path, "is a vision projector; pass the language model with -m")
@@ -201,22 +202,23 @@ class LlamaVisionCaptioner:
         handler = choose_handler(model, projector, available)
         trained = model.context_length or context_size
         return cls(model, projector, handler, threads=threads, gpu_layers=gpu_layers,
-                   context_size=max(512, min(context_size, trained)))
+                   context_size=max(512, min(context_size, trained)), extra_buffers=extra_buffers)
 
-    def _load(self, threads: int | None, gpu_layers: int, context_size: int) -> Any:
+    def _load(self, threads: int | None, gpu_layers: int, context_size: int, extra_buffers: bool) -> Any:
         llama_cpp = llama_cpp_module()
         handler_cls = getattr(llama_cpp.llama_chat_format, self.handler_name)
         try:
             handler = handler_cls(clip_model_path=str(self.projector.info.path), verbose=False)
-            llm = llama_cpp.Llama(
-                model_path=str(self.info.path),
-                chat_handler=handler,
-                n_ctx=context_size,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_gpu_layers=gpu_layers,
-                verbose=False,
-            )
+            with load_params.overriding(llama_cpp, use_extra_bufts=extra_buffers):
+                llm = llama_cpp.Llama(
+                    model_path=str(self.info.path),
+                    chat_handler=handler,
+                    n_ctx=context_size,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_gpu_layers=gpu_layers,
+                    verbose=False,
+                )
         except Exception as exc:
             raise ModelLoadError(
                 f"llama.cpp could not load {self.info.path.name} with {self.projector.info.path.name}: {exc}"
@@ -263,6 +265,28 @@ class LlamaVisionCaptioner:
 
             out.append(self._owner.call(job))
         return out
+
+    def caption_uri(self, uri: str, options: CaptionOptions, cancel: CancelToken) -> str:
+        """Caption one image given as a data URI (what an engine host receives from its client)."""
+        return self._owner.call(lambda: self._describe(uri, options, cancel))
+
+    def probe(self, tokens: list[int], generate: int) -> None:
+        """Decode `tokens` in one batch and generate a few tokens: the engine host's first-load check."""
+
+        def run() -> None:
+            llm = self._llm
+            if llm is None:
+                raise EngineClosedError("the model has been unloaded")
+            llm.reset()
+            llm.eval(tokens)
+            for _ in range(generate):
+                llm.eval([llm.sample(temp=0.0)])
+            llm.reset()
+
+        self._owner.call(run)
+
+    def tokenize(self, text: str) -> list[int]:
+        return self._owner.call(lambda: list(self._llm.tokenize(text.encode("utf-8"), True, False)))
 
     def _describe(self, uri: str, options: CaptionOptions, cancel: CancelToken) -> str:
         llm = self._llm

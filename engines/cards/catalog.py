@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,9 +18,15 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
+CATALOG_ENV = "CANDEIA_CATALOG"  # a folder of cards to use instead (a maintainer trying new cards, the tests)
+
+
 def builtin_cards_dir() -> Path:
     """The catalog shipped with the app: `model_cards/` at the top of a checkout or the bundle, or
-    `engines/model_cards/` where a wheel installed it (package data)."""
+    `engines/model_cards/` where a wheel installed it (package data); $CANDEIA_CATALOG overrides it."""
+    override = os.environ.get(CATALOG_ENV)
+    if override:
+        return Path(override).expanduser()
     installed = Path(__file__).resolve().parents[1] / "model_cards"
     return installed if installed.is_dir() else resource_path("model_cards")
 

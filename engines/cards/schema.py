@@ -1,7 +1,9 @@
 """The model card schema (pydantic v2). Unknown keys are rejected so typos never pass silently.
 
 Numbers are numbers (never strings) and sizes are bytes, so the catalog can be sorted and
-checked against free disk and memory without parsing.
+checked against free disk and memory without parsing. Every file is pinned: a revision, a size
+and a sha256 (or "unknown", learnt on first download), and placeholder-looking hashes are
+refused (docs/catalog.md says where each card's pins come from).
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CARD_SCHEMA_VERSION = 1
+from .hashes import UNKNOWN_SHA256, looks_made_up
+
+CARD_SCHEMA_VERSION = 2
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,79}$"
-_SHA256_PATTERN = r"^[0-9a-f]{64}$"
+_SHA256_PATTERN = r"^(?:[0-9a-f]{64}|unknown)$"
+_COMMIT_PATTERN = r"^[0-9a-f]{40}$"
+_BRANCH_PATTERN = r"^(?:[0-9a-f]{40}|[A-Za-z0-9][A-Za-z0-9._-]{0,99})$"
 _LANG_PATTERN = r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$"
 _VERSION_PATTERN = r"^\d+\.\d+(?:\.\d+)?$"
 
@@ -22,6 +28,7 @@ LanguageCode = Annotated[str, Field(pattern=_LANG_PATTERN)]
 
 
 Task = Literal["chat", "translate", "caption", "embed"]
+CommercialUse = Literal["yes", "no", "conditions"]
 Engine = Literal["llama.cpp", "onnxruntime"]
 # "model": the main GGUF or an ONNX graph; "mmproj": the projector of a llama.cpp vision model.
 FileRole = Literal["model", "mmproj", "encoder", "decoder", "config", "tokenizer", "other"]
@@ -34,8 +41,12 @@ class _Strict(BaseModel):
 class CardFile(_Strict):
     path: str = Field(min_length=1, description="Path inside the repository, '/'-separated.")
     role: FileRole = "model"
-    size: int | None = Field(default=None, gt=0, description="Size in bytes, when known.")
-    sha256: str | None = Field(default=None, pattern=_SHA256_PATTERN)
+    size: int = Field(gt=0, description="Size in bytes, from a public record (the hub's file listing).")
+    sha256: str = Field(
+        pattern=_SHA256_PATTERN,
+        description="The file's sha256 (the LFS object id), or 'unknown' where no public record gives it: "
+                    "the first download then records it and later downloads must match.",
+    )
 
     @field_validator("path")
     @classmethod
@@ -45,25 +56,63 @@ class CardFile(_Strict):
             raise ValueError("must be a relative '/'-separated path without '..'")
         return value
 
+    @field_validator("sha256")
+    @classmethod
+    def _real_hash(cls, value: str) -> str:
+        if value != UNKNOWN_SHA256 and looks_made_up(value):
+            raise ValueError("looks like a placeholder, not a real sha256 (write 'unknown' if no record gives it)")
+        return value
+
+    @property
+    def known_sha256(self) -> str | None:
+        return None if self.sha256 == UNKNOWN_SHA256 else self.sha256
+
 
 class Source(_Strict):
     repo: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-    revision: str | None = Field(
-        default=None, pattern=r"^[0-9a-f]{40}$", description="Pinned commit, when known."
+    revision: str = Field(
+        pattern=_BRANCH_PATTERN,
+        description="The commit the files are pinned to (40 hex digits). A branch name is accepted only when "
+                    "every file has a known sha256, so the bytes stay pinned even if the branch moves.",
     )
     files: list[CardFile] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_paths(self) -> Source:
+    def _pinned(self) -> Source:
         paths = [f.path for f in self.files]
         if len(paths) != len(set(paths)):
             raise ValueError("file paths must be unique")
+        is_commit = re.match(_COMMIT_PATTERN, self.revision) is not None
+        if is_commit and looks_made_up(self.revision):
+            raise ValueError("the revision looks like a placeholder, not a real commit")
+        if not is_commit and any(f.known_sha256 is None for f in self.files):
+            raise ValueError("a file without a known sha256 needs the revision pinned to a commit")
         return self
 
     @property
-    def total_size(self) -> int | None:
-        sizes = [f.size for f in self.files]
-        return None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
+    def pinned_commit(self) -> str | None:
+        return self.revision if re.match(_COMMIT_PATTERN, self.revision) else None
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+class Licence(_Strict):
+    """What the user may do with the weights, shown as a badge and asked about before a download."""
+
+    id: str = Field(min_length=1, max_length=80, description="SPDX id, or the vendor's licence name.")
+    commercial_use: CommercialUse = Field(description="yes, no, or conditions (read the terms).")
+    gated: bool = Field(default=False, description="The hub asks for a token and accepting the terms.")
+    attribution: str | None = Field(
+        default=None, max_length=300, description="What anyone sharing the outputs or the model must credit."
+    )
+    url: str = Field(pattern=r"^https://", description="Where the terms are.")
+
+    @property
+    def needs_consent(self) -> bool:
+        """Downloading asks the user once: the terms restrict commercial use or the hub gates the files."""
+        return self.commercial_use == "no" or self.gated
 
 
 class Recommended(_Strict):
@@ -97,9 +146,12 @@ class ModelCard(_Strict):
     context_length: int | None = Field(default=None, ge=1)
     languages: list[LanguageCode] = Field(default_factory=list)
     language_pairs: list[tuple[LanguageCode, LanguageCode]] = Field(default_factory=list)
-    license: str = Field(min_length=1, description="SPDX id or the licence's own name.")
-    license_url: str | None = None
+    licence: Licence
     homepage: str | None = None
+    name_i18n: dict[LanguageCode, str] = Field(default_factory=dict, description="The name in other UI languages.")
+    description_i18n: dict[LanguageCode, str] = Field(
+        default_factory=dict, description="The description in other UI languages (pt_BR for Portuguese)."
+    )
     recommended: Recommended = Field(default_factory=Recommended)
     shape: Shape | None = None
     min_app_version: str = Field(default="0.1.0", pattern=_VERSION_PATTERN)
@@ -122,5 +174,31 @@ class ModelCard(_Strict):
         return self
 
     @property
-    def size(self) -> int | None:
+    def size(self) -> int:
         return self.source.total_size
+
+    def localized_name(self, language: str) -> str:
+        return _pick(self.name_i18n, language) or self.name
+
+    def localized_description(self, language: str) -> str:
+        return _pick(self.description_i18n, language) or self.description
+
+    def speaks(self, language: str) -> bool:
+        """Whether the card lists `language` (a UI language such as "pt_BR" matches "pt")."""
+        base = _base(language)
+        return any(_base(code) == base for code in self.languages) or any(
+            base in (_base(src), _base(tgt)) for src, tgt in self.language_pairs
+        )
+
+
+def _base(code: str) -> str:
+    return re.split(r"[-_]", code, maxsplit=1)[0].lower()
+
+
+def _pick(table: dict[str, str], language: str) -> str | None:
+    """The exact locale, else any entry of the same language ("pt" finds "pt_BR")."""
+    wanted = language.replace("-", "_")
+    if wanted in table:
+        return table[wanted]
+    base = _base(wanted)
+    return next((text for code, text in table.items() if _base(code) == base), None)

@@ -9,9 +9,10 @@ import sys
 import threading
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import EngineCrashedError, UsageError
 from ..jobs import CancelToken
-from ..llama.engine import Finished, LlamaEngine, TextDelta
+from ..llama.chat_model import ChatModel
+from ..llama.engine import Finished, TextDelta
 from ..llama.sampling import SamplingOptions
 from ..llama.template import Message
 from ..models import load_options_from, open_chat_model
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     options = load_options_from(load_settings(), context_size=args.ctx, threads=args.threads,
                                 gpu_layers=args.gpu_layers)
     engine = open_chat_model(args.model, options)
+    if engine.repair is not None:
+        print(f"candeia-cli: note: {engine.repair.sentence()}", file=sys.stderr)
     try:
         history: list[Message] = []
         if args.system:
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         engine.close()
 
 
-def reply(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions, stream: bool) -> Finished:
+def reply(engine: ChatModel, history: list[Message], sampling: SamplingOptions, stream: bool) -> Finished:
     """Stream one reply. Ctrl-C stops the reply (within a token) instead of killing the program."""
     cancel = CancelToken()
     finished: Finished | None = None
@@ -109,6 +112,11 @@ def reply(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions
                     sys.stdout.flush()
             else:
                 finished = event
+    except EngineCrashedError:
+        if stream:  # the text that streamed stays on its own line; the error follows on stderr
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        raise
     finally:
         if on_main:
             signal.signal(signal.SIGINT, previous)
@@ -119,7 +127,7 @@ def reply(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions
     return finished
 
 
-def interactive(engine: LlamaEngine, history: list[Message], sampling: SamplingOptions, as_json: bool) -> int:
+def interactive(engine: ChatModel, history: list[Message], sampling: SamplingOptions, as_json: bool) -> int:
     tty = sys.stdin.isatty()
     if tty:
         print(f"Chatting with {engine.info.name or engine.info.path.name}. /reset clears, /exit or Ctrl-D quits.",

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from ..cards import ModelCard, load_catalog
+from ..cards.consent import badge, needs_consent, record_consent
 from ..download import (
     DownloadControl,
     Downloader,
@@ -20,7 +21,7 @@ from ..download import (
     request_for_hub_file,
 )
 from ..errors import UsageError
-from ..fit import FitEstimate, ModelShape, approximate_size, estimate
+from ..fit import FitEstimate, card_estimate
 from ..settings import load_settings
 from ..sizes import human_size
 from ..store import ModelStore
@@ -31,6 +32,9 @@ def register(actions: Any) -> None:
     catalog = actions.add_parser("catalog", help="models Candeia knows how to download, with a fit estimate")
     catalog.add_argument("--task", choices=["chat", "translate", "caption", "embed"])
     catalog.add_argument("--ctx", type=int, help="context size for the fit estimate (default: the setting)")
+    catalog.add_argument("--commercial", action="store_true",
+                         help="only models whose licence allows commercial use (no conditions or restrictions)")
+    catalog.add_argument("--language", help="only models that list this language (such as pt or en)")
     catalog.add_argument("--json", action="store_true")
     catalog.set_defaults(handler=run_catalog)
 
@@ -41,6 +45,8 @@ def register(actions: Any) -> None:
     download.add_argument("--id", dest="model_id", help="id for a hub file (default: from its name)")
     download.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     download.add_argument("--json", action="store_true", help="print the installed model as JSON")
+    download.add_argument("--accept-licence", action="store_true",
+                          help="accept the terms of a non-commercial or gated model without asking")
     download.set_defaults(handler=run_download)
 
     verify = actions.add_parser("verify", help="re-hash an installed model's files against the recorded sha256")
@@ -49,11 +55,8 @@ def register(actions: Any) -> None:
 
 
 # -- catalog ----------------------------------------------------------------------------------
-def card_fit(card: ModelCard, context: int, hardware: Any) -> FitEstimate | None:
-    if card.engine != "llama.cpp":
-        return None
-    shape = ModelShape.from_card(card)
-    return estimate(shape, context, hardware, load_settings().gpu_layers) if shape else None
+def card_fit(card: ModelCard, context: int, hardware: Any) -> FitEstimate:
+    return card_estimate(card, context, hardware, load_settings().gpu_layers)
 
 
 def run_catalog(args: argparse.Namespace) -> int:
@@ -61,35 +64,53 @@ def run_catalog(args: argparse.Namespace) -> int:
 
     if args.ctx is not None and args.ctx < 16:
         raise UsageError("--ctx must be at least 16")
-    cards = [c for c in load_catalog() if args.task is None or args.task in c.tasks]
+    cards = [c for c in load_catalog() if (args.task is None or args.task in c.tasks)
+             and (not args.commercial or c.licence.commercial_use == "yes")
+             and (not args.language or c.speaks(args.language))]
     context = args.ctx or load_settings().context_size
     hardware = detect()
     installed = {m.card_id for m in ModelStore().installed() if m.card_id}
-    rows = []
-    for card in cards:
-        fit = card_fit(card, min(context, card.context_length or context), hardware)
-        rows.append((card, fit))
+    rows = [(card, card_fit(card, context, hardware)) for card in cards]
     if args.json:
         print(json.dumps([
-            {**card.model_dump(mode="json"), "size": card.size, "approximate_size": approximate_size(card),
-             "installed": card.id in installed,
-             "fit": fit.to_dict() if fit else None}
+            {**card.model_dump(mode="json"), "size": card.size, "installed": card.id in installed,
+             "licence_badge": badge(card), "fit": fit.to_dict()}
             for card, fit in rows
         ], ensure_ascii=False, indent=2))
         return 0
     width = max((len(c.id) for c in cards), default=2)
-    print(f"{'id':<{width}}  {'tasks':<15}  {'size':>9}  {'fit':<9}  licence")
+    print(f"{'id':<{width}}  {'tasks':<20}  {'size':>9}  {'RAM':>9}  {'VRAM':>9}  {'fit':<9}  licence")
     for card, fit in rows:
         mark = "*" if card.id in installed else " "
-        verdict = fit.verdict if fit else "-"
-        approx = approximate_size(card)
-        size = human_size(card.size) if card.size else ("~" + human_size(approx) if approx else "?")
-        print(f"{card.id:<{width}}{mark} {','.join(card.tasks):<15}  {size:>9}  {verdict:<9}  {card.license}")
-    print(f"\n* installed. Fit: weights + KV cache at {context} tokens + compute, against "
+        verdict = fit.verdict + (f" (ctx {fit.suggested_context})" if fit.suggested_context else "")
+        vram = human_size(fit.vram) if fit.vram else "-"
+        print(f"{card.id:<{width}}{mark} {','.join(card.tasks):<20}  {human_size(card.size):>9}  "
+              f"{human_size(fit.ram):>9}  {vram:>9}  {verdict:<9}  {card.licence.id} [{badge(card)}]")
+    print(f"\n* installed. Fit: weights + KV cache at {context} tokens (or the model's limit) + compute, against "
           f"{human_size(hardware.ram_available)} free RAM"
           + (f" / {human_size(hardware.best_gpu.memory_free)} free VRAM" if hardware.best_gpu else "")
-          + ". ~ marks a size estimated from parameters and quantization.", file=sys.stderr)
+          + "; (ctx N) is a context that fits. Licence: open = commercial use allowed; conditions = read the "
+          "terms; non-commercial = not for commercial use.", file=sys.stderr)
     return 0
+
+
+def confirm_licence(card: ModelCard, accept: bool) -> None:
+    """Ask once before the first download of a non-commercial or gated model (UsageError when refused)."""
+    if not needs_consent(card):
+        return
+    terms = card.licence
+    what = "is for non-commercial use only" if terms.commercial_use == "no" else "has terms to accept"
+    if terms.gated:
+        what += " (the hub also asks for your token and your acceptance on its page)"
+    if not accept:
+        print(f"{card.name} {what}: {terms.id}, {terms.url}", file=sys.stderr)
+        if not sys.stdin.isatty():
+            raise UsageError(f"'{card.id}' needs its licence accepted: read {terms.url} and run again with "
+                             "--accept-licence")
+        answer = input("Accept these terms and download? [y/N] ").strip().lower()
+        if answer not in ("y", "yes", "s", "sim"):
+            raise UsageError("download cancelled: the licence terms were not accepted")
+    record_consent(card)
 
 
 # -- download ---------------------------------------------------------------------------------
@@ -134,6 +155,9 @@ def run_download(args: argparse.Namespace) -> int:
     from .main import EXIT_INTERRUPTED
 
     request = request_for(args.ref, args.model_id)
+    card = next((c for c in load_catalog() if c.id == request.card_id), None) if request.card_id else None
+    if card is not None:
+        confirm_licence(card, args.accept_licence)
     bar = ProgressBar(sys.stderr.isatty() and not args.quiet)
     downloader = Downloader()
     control = DownloadControl()

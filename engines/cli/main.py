@@ -93,10 +93,10 @@ def chosen_command(args: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if len(args_list) == 2 and args_list[0] == "--probe-gguf":  # a frozen build probing a model file
-        from ..llama.probe import run_probe_child
+    if args_list == ["--engine-host"]:  # a frozen build's engine host process (engines/host/worker.py)
+        from ..host.worker import main as host_main
 
-        return run_probe_child(args_list[1])
+        return host_main()
     command = chosen_command(args_list)
     parser = build_parser([command] if command else [])
     args = parser.parse_args(args_list)
@@ -104,12 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # the program itself, not main() called with arguments from Python (tests)
         from .. import crashlog
 
-        # after parsing: --help and --version write nothing; the probe child above crashes on purpose
+        # after parsing: --help and --version write nothing; an engine host above reports its own deaths
         crash_log = crashlog.install("candeia-cli")
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="candeia-cli: %(levelname)s: %(message)s",
-    )
+        from .. import applog
+
+        applog.install("candeia-cli")
+    level = logging.DEBUG if args.debug else logging.WARNING
+    logging.basicConfig(level=level, format="candeia-cli: %(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # the log file takes INFO from the core; the terminal keeps to warnings
     try:
         code: int = args.handler(args)
         return code

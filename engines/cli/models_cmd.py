@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
     scan = actions.add_parser("scan", help="find GGUF files and ONNX folders and register them linked in place")
     scan.add_argument("folders", nargs="*", type=Path, metavar="DIR")
     scan.add_argument("--known", action="store_true",
-                      help="also scan where LM Studio, GPT4All, Jan and the Hugging Face cache keep models")
+                      help="also scan where LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache keep models")
     scan.add_argument("--dry-run", action="store_true", help="show what would be registered")
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(handler=run_scan)

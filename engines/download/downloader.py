@@ -8,6 +8,7 @@ half-installed; a stop leaves a state the next run resumes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from ..errors import CandeiaError, InvalidModelFileError, StoreError
 from ..gguf_info import read_gguf
 from ..onnx_info import inspect_onnx_folder
 from ..paths import downloads_dir, models_dir
+from ..safe_names import check_model_id, check_relative_path, path_inside
 from ..settings import Settings, load_settings
 from ..sizes import human_size
 from ..store import InstalledModel, ModelFormat, ModelStore
@@ -31,9 +33,11 @@ from .endpoint import check_transport, http_allowed, hub_endpoint, origin
 from .errors import DiskSpaceError, DownloadCancelled, DownloadError
 from .hub_meta import RemoteFile, hub_headers, resolve_files
 from .offline import ensure_online
+from .pins import learn_sha256, learnt_sha256
 from .progress import ProgressCallback, ProgressMeter
 from .request import DownloadRequest, WantedFile
 from .retry import RetryPolicy
+from .tokens import token_for
 from .transfer import FileTransfer
 
 log = logging.getLogger(__name__)
@@ -49,8 +53,14 @@ class PlannedFile:
     expected_sha256: str | None
 
 
+def _final(staging: Path, path: str) -> Path:
+    """Where a repository file lands: refused unless it resolves inside the staging folder."""
+    return path_inside(staging, *check_relative_path(path).split("/"))
+
+
 def _part(staging: Path, path: str) -> Path:
-    return staging.joinpath(*path.split("/")).with_name(path.split("/")[-1] + ".part")
+    final = _final(staging, path)
+    return final.with_name(final.name + ".part")
 
 
 class Downloader:
@@ -63,13 +73,20 @@ class Downloader:
         policy: RetryPolicy | None = None,
         token: str | bool | None = None,
     ) -> None:
+        # Without settings of its own (the CLI) the file is read again before each connection, so
+        # offline mode switched on in the app stops this download too.
+        self._reload_settings = settings is None
         self.settings = settings or load_settings()
         self.store = store or ModelStore()
         self.policy = policy or RetryPolicy()
         self.token = token
 
+    def check_online(self) -> None:
+        """Raise OfflineError when offline mode is on now; runs before every connection."""
+        ensure_online(load_settings() if self._reload_settings else self.settings)
+
     def staging_dir(self, request: DownloadRequest) -> Path:
-        return downloads_dir() / request.model_id
+        return path_inside(downloads_dir(), check_model_id(request.model_id))
 
     def discard(self, request: DownloadRequest) -> None:
         """Delete a download's partial files (a cancel)."""
@@ -88,7 +105,7 @@ class Downloader:
         control: DownloadControl | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> InstalledModel:
-        ensure_online(self.settings)  # before anything that could open a socket
+        self.check_online()  # before anything that could open a socket, and again before each connection
         control = control or DownloadControl()
         existing = self.already_installed(request)
         if existing is not None:
@@ -118,18 +135,19 @@ class Downloader:
         staging: Path,
     ) -> InstalledModel:
         staging.mkdir(parents=True, exist_ok=True)
+        token = token_for(endpoint, self.settings, self.token)
         try:
-            planned = self._plan(request, staging, endpoint, control)
+            planned = self._plan(request, staging, endpoint, control, token)
             self._check_space(planned, staging)
             total = None if any(p.remote.size is None for p in planned) else sum(p.remote.size or 0 for p in planned)
             finished = self._done_hashes(staging)  # files an earlier run already completed and verified
             meter = ProgressMeter(request.model_id, total, self._bytes_on_disk(planned, staging, finished),
                                   on_progress)
-            headers = hub_headers(self.token)
+            headers = hub_headers(token)
             hashes: dict[str, str] = {}
             for item in planned:
                 meter.set_file(item.wanted.path)
-                final = staging.joinpath(*item.wanted.path.split("/"))
+                final = _final(staging, item.wanted.path)
                 if item.wanted.path in finished and final.exists():
                     hashes[item.wanted.path] = finished[item.wanted.path]
                     continue
@@ -143,6 +161,7 @@ class Downloader:
                     policy=self.policy,
                     control=control,
                     on_bytes=meter.add,
+                    before_connect=self.check_online,
                 )
                 result = transfer.run()
                 hashes[item.wanted.path] = result.sha256
@@ -150,14 +169,18 @@ class Downloader:
                 transfer.state_path.unlink(missing_ok=True)
                 self._record_done(staging, item.wanted.path, result.sha256)
             meter.finish()
-            return self._install(request, planned, staging, hashes)
+            model = self._install(request, planned, staging, hashes)
+            unpinned = [p.wanted.path for p in planned if p.wanted.pinned and not p.wanted.sha256]
+            if unpinned:
+                learn_sha256(request.repo, request.revision, {path: hashes[path] for path in unpinned})
+            return model
         except DownloadCancelled:
             self.discard(request)
             raise
 
     # -- steps ------------------------------------------------------------------------------
     def _plan(
-        self, request: DownloadRequest, staging: Path, endpoint: str, control: DownloadControl
+        self, request: DownloadRequest, staging: Path, endpoint: str, control: DownloadControl, token: str | bool
     ) -> list[PlannedFile]:
         plan_path = staging / PLAN_FILE
         saved: dict[str, object] = {}
@@ -169,19 +192,27 @@ class Downloader:
         revision = pinned if isinstance(pinned, str) else (request.revision or "main")
         remotes = resolve_files(
             request.repo, [f.path for f in request.files], revision, endpoint,
-            token=self.token, policy=self.policy, control=control,
+            token=token, policy=self.policy, control=control, before_connect=self.check_online,
         )
         planned: list[PlannedFile] = []
         for wanted, remote in zip(request.files, remotes, strict=False):
-            if wanted.sha256 and remote.sha256 and wanted.sha256 != remote.sha256:
+            # A catalog file is checked against its pin (or the hash its first download recorded),
+            # never just against what the hub says today.
+            expected = wanted.sha256 or (learnt_sha256(request.repo, request.revision, wanted.path)
+                                         if wanted.pinned else None)
+            if expected and remote.sha256 and expected != remote.sha256:
                 raise DownloadError(
-                    f"the catalog expects sha256 {wanted.sha256} for {wanted.path} but the hub has {remote.sha256}"
+                    f"refused: the catalog pins {wanted.path} to sha256 {expected} but the hub now serves "
+                    f"{remote.sha256}; nothing was downloaded"
                 )
             if wanted.size and remote.size and wanted.size != remote.size:
                 raise DownloadError(
-                    f"the catalog expects {wanted.size} bytes for {wanted.path} but the hub has {remote.size}"
+                    f"refused: the catalog pins {wanted.path} to {wanted.size} bytes but the hub now serves "
+                    f"{remote.size}; nothing was downloaded"
                 )
-            planned.append(PlannedFile(wanted, remote, wanted.sha256 or remote.sha256))
+            if wanted.pinned and wanted.size and remote.size is None:
+                remote = dataclasses.replace(remote, size=wanted.size)  # the transfer checks the length too
+            planned.append(PlannedFile(wanted, remote, expected or remote.sha256))
         atomic_write_json(plan_path, {**saved, "repo": request.repo, "commit": remotes[0].commit,
                                       "model_id": request.model_id})
         return planned
@@ -189,7 +220,7 @@ class Downloader:
     def _bytes_on_disk(self, planned: list[PlannedFile], staging: Path, finished: dict[str, str]) -> int:
         done = 0
         for item in planned:
-            final = staging.joinpath(*item.wanted.path.split("/"))
+            final = _final(staging, item.wanted.path)
             part = _part(staging, item.wanted.path)
             if item.wanted.path in finished and final.exists():
                 done += final.stat().st_size
@@ -228,7 +259,7 @@ class Downloader:
         self, request: DownloadRequest, planned: list[PlannedFile], staging: Path, hashes: dict[str, str]
     ) -> InstalledModel:
         (staging / PLAN_FILE).unlink(missing_ok=True)
-        target = models_dir() / request.model_id
+        target = path_inside(models_dir(), check_model_id(request.model_id))
         if target.exists():
             raise StoreError(f"{target} already exists; remove it or the model that owns it first")
         os.replace(staging, target)

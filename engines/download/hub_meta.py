@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .control import DownloadControl
@@ -90,8 +90,12 @@ def fetch_metadata(
     token: str | bool | None = None,
     policy: RetryPolicy | None = None,
     control: DownloadControl | None = None,
+    before_connect: Callable[[], None] | None = None,
 ) -> RemoteFile:
-    """HEAD one file; retry 429/5xx/network errors; 401/403/404 raise at once."""
+    """HEAD one file; retry 429/5xx/network errors; 401/403/404 raise at once.
+
+    `before_connect` runs before every request (offline mode is checked there) and may raise.
+    """
     from huggingface_hub import get_hf_file_metadata
     from huggingface_hub.errors import (
         EntryNotFoundError,
@@ -107,6 +111,8 @@ def fetch_metadata(
     failures = 0
     while True:
         control.check()
+        if before_connect is not None:
+            before_connect()
         try:
             meta = get_hf_file_metadata(url, token=token, timeout=METADATA_TIMEOUT)
             break
@@ -171,12 +177,14 @@ def resolve_files(
     token: str | bool | None = None,
     policy: RetryPolicy | None = None,
     control: DownloadControl | None = None,
+    before_connect: Callable[[], None] | None = None,
 ) -> list[RemoteFile]:
     """Metadata for every file, all pinned to the commit the first one resolves to."""
     files: list[RemoteFile] = []
     pinned = revision
     for path in paths:
-        remote = fetch_metadata(repo, path, pinned, endpoint, token=token, policy=policy, control=control)
+        remote = fetch_metadata(repo, path, pinned, endpoint, token=token, policy=policy, control=control,
+                                before_connect=before_connect)
         if files and remote.commit != files[0].commit:
             raise DownloadError(f"{repo} changed while its files were being listed; try again")
         pinned = remote.commit

@@ -3,7 +3,8 @@
 The GUI submits requests and listens to progress; each job runs `Downloader.run` on a worker
 thread. Pausing stops the transfer (keeping its `.part` files) and frees its slot for the next
 queued download; resuming queues it again, and it continues from those files. Cancelling
-deletes them.
+deletes them. What the user asked of each job is recorded (intents.py), so the next start
+resumes only what was running; a failure that no retry can resume deletes its files.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from ..priority import lower_this_thread
 from ..store import InstalledModel
 from .control import DownloadControl
 from .downloader import Downloader
-from .errors import DownloadCancelled, DownloadPaused
+from .errors import ChecksumMismatchError, DownloadCancelled, DownloadPaused, RemoteNotFoundError
+from .intents import Intent, clear_intent, save_intent
 from .progress import DownloadProgress
 from .request import DownloadRequest
 
 MAX_PARALLEL = 2
+# Failures after which the partial files are worthless: the file is gone, or its bytes were bad.
+_UNRESUMABLE = (RemoteNotFoundError, ChecksumMismatchError)
 
 
 class JobStatus(str, enum.Enum):
@@ -51,10 +55,15 @@ class DownloadJob:
         self._requeue: Callable[[DownloadJob], None] = lambda job: None
 
     def pause(self) -> None:
-        self.control.pause()
+        with self._lock:
+            if not self.finished:
+                save_intent(self.request.model_id, Intent.paused)
+            self.control.pause()
 
     def resume(self) -> None:
         with self._lock:
+            if not self.finished:
+                save_intent(self.request.model_id, Intent.active)
             self.control.resume()
             if self.status is JobStatus.paused and not self.finished:
                 self.status = JobStatus.queued
@@ -115,6 +124,7 @@ class DownloadManager:
             raise RuntimeError("the download manager is closed")
         job = DownloadJob(request, on_progress)
         job._requeue = self._queue.put
+        save_intent(request.model_id, Intent.active)
         self._jobs.append(job)
         self._queue.put(job)
         return job
@@ -132,6 +142,9 @@ class DownloadManager:
         for job in self._jobs:  # paused or never started: they stay resumable on disk
             if not job.finished:
                 job._finish(JobStatus.paused if not cancel else JobStatus.cancelled)
+                if cancel:
+                    clear_intent(job.request.model_id)
+        # Without cancel, the recorded intents stay as they were: what ran resumes at the next start.
 
     def _work(self) -> None:
         lower_this_thread()  # hashing and writing must not take the UI's turn on a small machine
@@ -145,10 +158,15 @@ class DownloadManager:
         while True:
             if job.control.cancelled:
                 self.downloader.discard(job.request)
+                clear_intent(job.request.model_id)
                 job._finish(JobStatus.cancelled)
                 return
             if self._closed:
                 return  # close() marks it
+            with job._lock:
+                if job.control.paused:  # paused while it waited in the queue
+                    job.status = JobStatus.paused
+                    return
             job.status = JobStatus.running
             try:
                 job.result = self.downloader.run(job.request, job.control, job._progress)
@@ -161,11 +179,22 @@ class DownloadManager:
                         return
                 continue  # resumed before we noticed: carry on
             except DownloadCancelled:
+                clear_intent(job.request.model_id)
                 job._finish(JobStatus.cancelled)
                 return
             except BaseException as exc:  # reported to whoever waits on the job
-                job.error = exc
-                job._finish(JobStatus.failed)
+                self._failed(job, exc)
                 return
+            clear_intent(job.request.model_id)
             job._finish(JobStatus.done)
             return
+
+    def _failed(self, job: DownloadJob, exc: BaseException) -> None:
+        """A failure waits for Retry; its partial files go when no retry could use them."""
+        if isinstance(exc, _UNRESUMABLE):
+            self.downloader.discard(job.request)
+            clear_intent(job.request.model_id)
+        else:
+            save_intent(job.request.model_id, Intent.failed)
+        job.error = exc
+        job._finish(JobStatus.failed)

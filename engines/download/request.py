@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..cards import ModelCard
 from ..errors import CandeiaError
+from ..safe_names import UnsafeNameError, check_model_id, check_relative_path
 from ..store import ModelFormat, slugify
 
 
@@ -22,6 +23,13 @@ class WantedFile:
     role: str = "model"
     size: int | None = None
     sha256: str | None = None
+    pinned: bool = False  # the catalog gives size and sha256 up front: the hub's word is checked against them
+
+    def __post_init__(self) -> None:
+        try:
+            check_relative_path(self.path)
+        except UnsafeNameError as exc:
+            raise BadReferenceError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,17 @@ class DownloadRequest:
     card_id: str | None = None
     tasks: tuple[str, ...] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        # Each becomes a folder or file name under the data folder: refuse anything that could escape it.
+        try:
+            check_model_id(self.model_id)
+        except UnsafeNameError as exc:
+            raise BadReferenceError(str(exc)) from None
+        if not self.files:
+            raise BadReferenceError(f"the download of '{self.model_id}' names no files")
+        if len({f.path for f in self.files}) != len(self.files):
+            raise BadReferenceError(f"the download of '{self.model_id}' names a file twice")
+
     @property
     def main_file(self) -> WantedFile:
         return next((f for f in self.files if f.role == "model" and f.path.lower().endswith(".gguf")), self.files[0])
@@ -44,7 +63,7 @@ class DownloadRequest:
         fmt = ModelFormat.gguf if card.engine == "llama.cpp" else ModelFormat.onnx
         return cls(
             repo=card.source.repo,
-            files=tuple(WantedFile(f.path, f.role, f.size, f.sha256) for f in card.source.files),
+            files=tuple(WantedFile(f.path, f.role, f.size, f.known_sha256, pinned=True) for f in card.source.files),
             model_id=card.id,
             name=card.name,
             format=fmt,
@@ -56,6 +75,7 @@ class DownloadRequest:
 
 _HUB_HOSTS = {"hf.co", "huggingface.co", "www.huggingface.co"}
 _REPO_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_REVISION = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]*$")  # a branch, tag, commit or refs/pr/N
 
 
 def looks_like_hub_ref(ref: str) -> bool:
@@ -71,9 +91,15 @@ def parse_hub_ref(ref: str) -> tuple[str, str, str | None]:
     text = ref.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    if (parts.hostname or "").lower() not in _HUB_HOSTS:
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname or ""
+    except ValueError:  # '[' in the host: urlsplit's "Invalid IPv6 URL" (found by tests/test_fuzz.py)
+        hostname = ""
+    if hostname.lower() not in _HUB_HOSTS:
         raise BadReferenceError(f"'{ref}' is not a hub file reference such as hf.co/ORG/REPO/FILE.gguf")
+    # Split on the raw '/' first, then decode each segment: a revision may be 'refs%2Fpr%2F1'. The
+    # file path is checked after decoding, so '%2F..%2F' or '%5C' cannot smuggle a traversal in.
     segments = [unquote(s) for s in parts.path.split("/") if s]
     revision = None
     if len(segments) >= 5 and segments[2] in ("resolve", "blob"):
@@ -81,9 +107,13 @@ def parse_hub_ref(ref: str) -> tuple[str, str, str | None]:
         segments = segments[:2] + segments[4:]
     if len(segments) < 3 or not all(_REPO_PART.match(s) for s in segments[:2]):
         raise BadReferenceError(f"'{ref}' must name a repository and a file: hf.co/ORG/REPO/FILE")
+    if revision is not None and not _REVISION.match(revision):
+        raise BadReferenceError(f"'{ref}' names an unusable revision {revision!r}")
     path = "/".join(segments[2:])
-    if any(s in (".", "..") for s in segments[2:]):
-        raise BadReferenceError(f"'{ref}' has '.' or '..' in its file path")
+    try:
+        check_relative_path(path)
+    except UnsafeNameError as exc:
+        raise BadReferenceError(f"'{ref}': {exc}") from None
     return f"{segments[0]}/{segments[1]}", path, revision
 
 

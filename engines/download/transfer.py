@@ -147,6 +147,7 @@ class FileTransfer:
         policy: RetryPolicy,
         control: DownloadControl,
         on_bytes: Callable[[int], None] | None = None,
+        before_connect: Callable[[], None] | None = None,
     ) -> None:
         self.remote = remote
         self.part = part
@@ -158,6 +159,7 @@ class FileTransfer:
         self.policy = policy
         self.control = control
         self.on_bytes = on_bytes or (lambda n: None)
+        self.before_connect = before_connect or (lambda: None)  # may raise (offline mode)
 
     # -- set-up ---------------------------------------------------------------------------------
     def _prepare(self) -> tuple[FileState, int]:
@@ -248,6 +250,7 @@ class FileTransfer:
             if origin(url) != self.hub_origin:
                 headers.pop("authorization", None)  # the token never leaves the hub (CDN URLs are signed)
                 headers.pop("Authorization", None)
+            self.before_connect()  # every connection, redirects included
             try:
                 conn, target = _connect(url, self.policy.connect_timeout)
             except ssl.SSLCertVerificationError as exc:

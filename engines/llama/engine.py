@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import EngineClosedError, GenerationError, ModelLoadError
 from ..gguf_info import GGUFInfo, read_gguf
 from ..jobs import CancelToken
-from . import hugepages
+from . import hugepages, load_params
 from .decoder import NativeDecoder, Sampler
 from .native import close_llama, llama_cpp_module
 from .owner import OwnerThread
@@ -41,6 +41,9 @@ class LoadOptions:
     batch_size: int = 2048
     micro_batch_size: int = 512
     flash_attention: bool = True
+    # llama.cpp's extra CPU buffer types (repacked weights, AMX): off is the safe setting for CPUs whose
+    # kernels crash (engines/host/repair.py)
+    extra_buffers: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,24 @@ _END = object()
 EMIT_INTERVAL_S = 0.02  # text reaches the consumer at most about 50 times a second
 
 
+def check_prompt(tokens: Sequence[int], context_size: int) -> None:
+    if not tokens:
+        raise GenerationError("the prompt is empty")
+    if len(tokens) >= context_size:
+        raise GenerationError(
+            f"the prompt is {len(tokens)} tokens long but the context holds {context_size}; "
+            "shorten the conversation or load the model with a larger context"
+        )
+
+
 def _load_llama(path: Path, options: LoadOptions, context_size: int) -> tuple[Any, hugepages.Advice | None]:
     """The loaded Llama, and the huge-page advice given to its buffers (None: loaded memory-mapped)."""
     llama_cpp = llama_cpp_module()  # deferred: importing it loads the native library
     try:
         # unmapped only when the advice can be given: an unmapped load without it is merely slower to load
         huge_pages = hugepages.wanted(path.stat().st_size, options.gpu_layers) and hugepages.install(llama_cpp)
-        with hugepages.advising() if huge_pages else contextlib.nullcontext() as advice:
+        overrides = load_params.overriding(llama_cpp, use_extra_bufts=options.extra_buffers)
+        with overrides, hugepages.advising() if huge_pages else contextlib.nullcontext() as advice:
             llm = llama_cpp.Llama(
                 model_path=str(path),
                 # unmapped, the weights go into a buffer of llama.cpp's own, in huge pages (hugepages.py)
@@ -136,6 +150,11 @@ class LlamaEngine:
 
     # -- public API ------------------------------------------------------------------------------
     @property
+    def decoder(self) -> NativeDecoder | None:
+        """The per-token decoder (the engine host hooks it for its test-only fault injection)."""
+        return self._native
+
+    @property
     def closed(self) -> bool:
         return not self._owner.alive
 
@@ -173,6 +192,18 @@ class LlamaEngine:
         sampling = sampling or SamplingOptions()
         tokens = self.tokenize(prompt) if isinstance(prompt, str) else list(prompt)
         return self._stream(tokens, sampling, tuple(sampling.stop), cancel, strip_leading=False)
+
+    def stream_tokens(
+        self,
+        tokens: Sequence[int],
+        sampling: SamplingOptions,
+        stops: Sequence[str],
+        cancel: CancelToken | None = None,
+        *,
+        strip_leading: bool,
+    ) -> Iterator[ChatEvent]:
+        """Stream from a prompt already rendered and tokenized (what an engine host runs for its client)."""
+        return self._stream(list(tokens), sampling, tuple(stops), cancel, strip_leading=strip_leading)
 
     def chat(
         self,
@@ -224,13 +255,7 @@ class LlamaEngine:
         cancel: CancelToken | None,
         strip_leading: bool,
     ) -> Iterator[ChatEvent]:
-        if not tokens:
-            raise GenerationError("the prompt is empty")
-        if len(tokens) >= self.context_size:
-            raise GenerationError(
-                f"the prompt is {len(tokens)} tokens long but the context holds {self.context_size}; "
-                "shorten the conversation or load the model with a larger context"
-            )
+        check_prompt(tokens, self.context_size)
         cancel = cancel or CancelToken()
         events: queue.SimpleQueue[Any] = queue.SimpleQueue()
 

@@ -1,7 +1,9 @@
 """Chat templates: the GGUF's own Jinja template rendered in a sandbox, or a plain fallback.
 
 A template is code that arrived inside an untrusted file, so it runs in Jinja's immutable
-sandbox: no attribute tricks, no mutation of the values it is given.
+sandbox (no attribute tricks, no mutation of the values it is given) with a budget of work and
+size (template_limits.py): a template that loops without end or builds huge strings is a
+TemplateError, not a frozen or out-of-memory app.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import TemplateError
+from .template_limits import BASE_SIZE, INPUT_FACTOR, Budget, LimitedEnvironment
 
 
 class Message(TypedDict):
@@ -33,8 +35,8 @@ def _strftime_now(fmt: str) -> str:
     return datetime.now().strftime(fmt)
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.Undefined)
+def _environment(budget: Budget) -> LimitedEnvironment:
+    env = LimitedEnvironment(budget, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.Undefined)
     env.globals["raise_exception"] = _raise
     env.globals["strftime_now"] = _strftime_now
     return env
@@ -57,16 +59,25 @@ class ChatTemplate:
     def render(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
         if self.source is None:
             return render_fallback(messages, add_generation_prompt)
+        given = sum(len(m["content"]) for m in messages) + len(self.bos_token) + len(self.eos_token)
+        budget = Budget(BASE_SIZE + INPUT_FACTOR * given)
         try:
-            template = _environment().from_string(self.source)
-            return template.render(
+            template = _environment(budget).from_string(self.source)
+            out: list[str] = []
+            size = 0
+            for chunk in template.generate(
                 messages=[dict(m) for m in messages],
                 add_generation_prompt=add_generation_prompt,
                 bos_token=self.bos_token,
                 eos_token=self.eos_token,
                 tools=None,
                 documents=None,
-            )
+            ):
+                size += len(chunk)
+                budget.size(size)  # the prompt as a whole, not just each value
+                budget.step()
+                out.append(chunk)
+            return "".join(out)
         except TemplateError:
             raise
         except jinja2.TemplateError as exc:

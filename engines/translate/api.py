@@ -28,7 +28,7 @@ from .languages import ModelLanguages, normalize
 from .routes import PIVOT, Hop, Route, installed_translators, plan_route
 
 if TYPE_CHECKING:
-    from ..llama.engine import LlamaEngine
+    from ..llama.chat_model import ChatModel
 
 
 class Translator(Protocol):
@@ -109,7 +109,7 @@ class TranslationService:
         self._engines: dict[str, Seq2SeqEngine] = {}
         self._engine_choice: dict[str, str] = {}  # the Settings device each engine was loaded for
         self._lock = threading.Lock()
-        self._chat: tuple[Path, LlamaEngine] | None = None
+        self._chat: tuple[Path, ChatModel] | None = None
         # Guards the three fields below; never held while a model loads or closes (seconds), so
         # close() and the other callers are not kept waiting on llama.cpp.
         self._chat_lock = threading.Condition()
@@ -149,7 +149,7 @@ class TranslationService:
             return src, tgt
         return None
 
-    def chat_model(self, path: Path, ref: str) -> LlamaEngine:
+    def chat_model(self, path: Path, ref: str) -> ChatModel:
         """The chat model at `path` (`ref` as the user named it), loaded on first use and kept."""
         from ..models import open_chat_model
 
@@ -175,7 +175,7 @@ class TranslationService:
             raise EngineClosedError("the chat model was unloaded while it loaded")
         return engine
 
-    def _loaded(self, path: Path, engine: LlamaEngine | None, epoch: int) -> bool:
+    def _loaded(self, path: Path, engine: ChatModel | None, epoch: int) -> bool:
         """End a load: keep `engine` unless the chat model was freed meanwhile. True when kept."""
         with self._chat_lock:
             self._chat_loading = None

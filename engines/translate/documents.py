@@ -9,6 +9,7 @@ links' targets, subtitle numbers and timings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -72,7 +73,39 @@ class Document:
 # --- sentences ---------------------------------------------------------------------------------
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "sra", "dra",
                   "z.b", "bzw", "ca", "nr", "p", "pp", "fig", "no", "vol", "art", "cf"}
-_END = re.compile(r"([.!?…。！？]+[\"'”’»)\]]*)(\s+)")
+_PUNCT = re.compile(r"[.!?…。！？]+")
+_CLOSERS = re.compile(r"[\"'”’»)\]]*")
+_SPACE = re.compile(r"\s+")
+
+
+def _sentence_ends(body: str) -> Iterator[tuple[int, int, int]]:
+    r"""(start, end of punctuation and closers, end of the whitespace after) for each candidate end.
+
+    Found in three greedy steps rather than one regex: `[.!?]+["')]*\s+` backtracks through every
+    dot of a long run of dots, which made one line of dots quadratic.
+    """
+    position = 0
+    while (punct := _PUNCT.search(body, position)) is not None:
+        closers = _CLOSERS.match(body, punct.end())
+        assert closers is not None  # `*` always matches
+        space = _SPACE.match(body, closers.end())
+        if space is None:
+            position = closers.end()
+            continue
+        yield punct.start(), closers.end(), space.end()
+        position = space.end()
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """The last whitespace-separated word of text[start:end], without splitting the whole span
+    (that made a long run of abbreviations quadratic)."""
+    stop = end
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    begin = stop
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:stop]
 
 
 def split_sentences(text: str) -> list[tuple[str, str]]:
@@ -83,16 +116,16 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
         out.append(("", text[:lead]))
     body = text[lead:]
     start = 0
-    for m in _END.finditer(body):
-        before = body[start:m.start()].split()
-        word = before[-1].lower().rstrip(".") if before else ""
-        nxt = body[m.end():m.end() + 1]
-        if m.group(1) == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+    for begin, mark_end, end in _sentence_ends(body):
+        mark = body[begin:mark_end]
+        word = _last_word(body, start, begin).lower().rstrip(".")
+        nxt = body[end:end + 1]
+        if mark == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
             continue
-        if nxt and (nxt.islower() or (nxt.isdigit() and m.group(1) == ".")):
+        if nxt and (nxt.islower() or (nxt.isdigit() and mark == ".")):
             continue
-        out.append((body[start:m.end(1)], m.group(2)))
-        start = m.end()
+        out.append((body[start:mark_end], body[mark_end:end]))
+        start = end
     rest = body[start:]
     stripped = rest.rstrip()
     if stripped:
@@ -105,17 +138,28 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
 # --- plain text and Markdown ---------------------------------------------------------------------
 _PROTECTED = re.compile(
     r"(`+[^`]*?`+"                      # inline code
-    r"|\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"  # a link's target: ](url "title")
-    r"|!\[|\[|\]"                        # link brackets
-    r"|<[^>\s][^>]*>"                    # HTML tags and autolinks
+    r"|\]\([^)\]\s]*(?:\s+\"[^\"]*\")?\)"  # a link's target: ](url "title")
+    r"|!\[|\[|\]"                         # link brackets
+    r"|<[^<>\s][^<>]*>"                   # HTML tags and autolinks
     r"|https?://\S+"                     # bare URLs
     r"|\*\*|__|\*|~~)"                   # emphasis markers
 )
 _FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
+# Every pattern here runs on lines of user documents, so none may backtrack more than linearly:
+# no two adjacent quantifiers may match the same characters (`\s*\s*`, `(.*?)(\s*#*\s*)$`).
 _PREFIX = re.compile(
-    r"^(\s*(?:>\s?)*\s*(?:#{1,6}\s+|[-*+]\s+(?:\[[ xX]\]\s+)?|\d{1,9}[.)]\s+)?)(.*?)(\s*#*\s*)$")
+    r"\s*(?:>\s*)*(?:(?:#{1,6}|[-*+](?:\s+\[[ xX]\](?=\s))?|\d{1,9}[.)])(?=\s)\s*)?")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TABLE_SEP = re.compile(r"^\s*(?:\|\s*)?:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*(?:\|\s*)?$")
+
+
+def _split_line(body: str) -> tuple[str, str, str]:
+    """A Markdown line's (prefix: quotes, heading or list marker; content; closing hashes and spaces)."""
+    lead = _PREFIX.match(body)
+    prefix = lead.group(0) if lead else ""
+    rest = body[len(prefix):]
+    trimmed = rest.rstrip().rstrip("#").rstrip()
+    return prefix, trimmed, rest[len(trimmed):]
 
 
 def parse_text(text: str) -> Document:
@@ -164,8 +208,7 @@ def parse_markdown(text: str) -> Document:
                     doc.keep(trail)
             doc.keep(ending)
             continue
-        pm = _PREFIX.match(body)
-        prefix, content, suffix = (pm.group(1), pm.group(2), pm.group(3)) if pm else ("", body, "")
+        prefix, content, suffix = _split_line(body)
         doc.keep(prefix)
         doc.add_text(content, protect=True)
         doc.keep(suffix + ending)

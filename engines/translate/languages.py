@@ -70,7 +70,20 @@ class ModelLanguages:
         return normalize(src) in self.sources and normalize(tgt) in self.targets and normalize(src) != normalize(tgt)
 
 
-def _marian_pair(folder: Path) -> tuple[str, str] | None:
+# Language groups in OPUS-MT model names (opus-mt-en-ROMANCE, opus-mt-ROMANCE-en): what each stands for.
+MARIAN_GROUPS = {
+    "romance": {"fr", "es", "it", "pt", "ro", "ca", "gl", "oc", "la", "wa", "an", "sc", "co", "fur", "lad", "rm",
+                "scn", "vec", "lij", "lmo", "nap"},
+}
+
+
+def _marian_side(code: str) -> set[str]:
+    return set(MARIAN_GROUPS.get(code.lower(), {normalize(code)}))
+
+
+def marian_languages(folder: Path) -> tuple[set[str], set[str]] | None:
+    """(sources, targets) of a Marian folder from its tokenizer config or its OPUS-MT name; group names
+    such as ROMANCE stand for their languages. None when neither says."""
     cfg = folder / "tokenizer_config.json"
     if cfg.is_file():
         try:
@@ -79,9 +92,16 @@ def _marian_pair(folder: Path) -> tuple[str, str] | None:
             data = {}
         src, tgt = data.get("source_lang"), data.get("target_lang")
         if isinstance(src, str) and isinstance(tgt, str) and src and tgt:
-            return normalize(src), normalize(tgt)
-    m = re.search(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})(?:$|[^a-z])", folder.name.lower())
-    return (normalize(m.group(1)), normalize(m.group(2))) if m else None
+            return _marian_side(src), _marian_side(tgt)
+    m = re.search(r"opus-mt-([a-z]{2,3}|romance)-([a-z]{2,3}|romance)(?:$|[^a-z])", folder.name.lower())
+    return (_marian_side(m.group(1)), _marian_side(m.group(2))) if m else None
+
+
+def _marian_pair(folder: Path) -> tuple[str, str] | None:
+    sides = marian_languages(folder)
+    if sides is None or len(sides[0]) != 1 or len(sides[1]) != 1:
+        return None
+    return next(iter(sides[0])), next(iter(sides[1]))
 
 
 def model_languages(folder: Path, model_type: str, tokenizer: Seq2SeqTokenizer,
@@ -97,10 +117,10 @@ def model_languages(folder: Path, model_type: str, tokenizer: Seq2SeqTokenizer,
         langs.targets = set(langs.spelling)
         langs.any_to_any = True
         return langs
-    pair = pair or _marian_pair(folder)
-    if pair is not None:
-        langs.sources.add(normalize(pair[0]))
-        langs.targets.add(normalize(pair[1]))
+    sides = ({normalize(pair[0])}, {normalize(pair[1])}) if pair else marian_languages(folder)
+    if sides is not None:
+        langs.sources |= sides[0]
+        langs.targets |= sides[1]
     if tokenizer.language_tokens:  # multi-target Marian: >>xxx<<
         langs.targets = set()
         for code in tokenizer.language_tokens:

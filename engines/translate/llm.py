@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import GenerationError
 from ..jobs import CancelToken
-from ..llama.engine import LlamaEngine
+from ..llama.chat_model import ChatModel
 from ..llama.sampling import SamplingOptions
 from ..llama.template import Message
 from .languages import normalize
@@ -49,7 +49,7 @@ class LlmTranslator:
 
     any_to_any = True
 
-    def __init__(self, engine: LlamaEngine, *, sampling: SamplingOptions | None = None) -> None:
+    def __init__(self, engine: ChatModel, *, sampling: SamplingOptions | None = None) -> None:
         self.engine = engine
         self.name = engine.info.path.name
         self.budget = engine.context_size // 4

@@ -54,16 +54,22 @@ def _card_languages(card: ModelCard) -> ModelLanguages | None:
 
 def folder_languages(folder: Path) -> ModelLanguages:
     """A cheap reading of an ONNX folder's languages (no model or tokenizer is loaded)."""
-    from .languages import _marian_pair
+    from .languages import marian_languages
 
     langs = ModelLanguages()
     config: dict[str, object] = {}
     with contextlib.suppress(OSError, ValueError):
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     if config.get("model_type") == "marian":
-        pair = _marian_pair(folder)
-        if pair:
-            langs.sources, langs.targets = {pair[0]}, {pair[1]}
+        sides = marian_languages(folder)
+        if sides:
+            langs.sources, langs.targets = sides
+        tokens = _marian_target_tokens(folder)
+        if tokens:  # multi-target (opus-mt-en-ROMANCE): the >>xx<< tokens say which targets exist
+            langs.targets = set()
+            for code in tokens:
+                langs.targets.add(normalize(code))
+                langs.spelling.setdefault(normalize(code), code)
         return langs
     codes: list[str] = []
     for name in ("tokenizer_config.json", "special_tokens_map.json"):
@@ -88,6 +94,18 @@ def folder_languages(folder: Path) -> ModelLanguages:
     langs.sources = langs.targets = set(langs.spelling)
     langs.any_to_any = bool(langs.spelling)
     return langs
+
+
+def _marian_target_tokens(folder: Path) -> list[str]:
+    """The `>>xx<<` target-language tokens of a multi-target Marian vocabulary (base codes first)."""
+    try:
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(vocab, dict):
+        return []
+    codes = [t[2:-2] for t in vocab if isinstance(t, str) and t.startswith(">>") and t.endswith("<<") and len(t) > 4]
+    return sorted(codes, key=lambda c: (len(c), c))  # ">>pt<<" before ">>pt_BR<<": the plain one is spelt
 
 
 def installed_translators(store: ModelStore | None = None,

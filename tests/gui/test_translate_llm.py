@@ -17,19 +17,19 @@ import engines.models
 from desktop import model_ops
 from desktop.appcontext import AppContext
 from desktop.pages.translate import TranslatePage
-from engines.llama.engine import LlamaEngine
+from engines.host.chat import HostedChatEngine
 from engines.store import InstalledModel, ModelStore
 from engines.testing import write_tiny_llama
 from engines.translate import TranslationResult
 
 
 @pytest.fixture
-def loads(monkeypatch: pytest.MonkeyPatch) -> list[LlamaEngine]:
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[HostedChatEngine]:
     """Every chat model loaded during the test, in order."""
     real = engines.models.open_chat_model
-    loaded: list[LlamaEngine] = []
+    loaded: list[HostedChatEngine] = []
 
-    def counting(*args: Any, **kwargs: Any) -> LlamaEngine:
+    def counting(*args: Any, **kwargs: Any) -> HostedChatEngine:
         engine = real(*args, **kwargs)
         loaded.append(engine)
         return engine
@@ -89,7 +89,7 @@ def first_run(qtbot: QtBot, page: TranslatePage, ref: str) -> TranslationResult:
 
 
 def test_two_runs_load_the_chat_model_once(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
-                                           loads: list[LlamaEngine],
+                                           loads: list[HostedChatEngine],
                                            two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     _, page = ctx_page
     first, _ = two_chat_models
@@ -99,7 +99,7 @@ def test_two_runs_load_the_chat_model_once(qtbot: QtBot, ctx_page: tuple[AppCont
 
 
 def test_picking_another_model_frees_the_chat_model(
-        qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage], loads: list[LlamaEngine],
+        qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage], loads: list[HostedChatEngine],
         two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     _, page = ctx_page
     first, second = two_chat_models
@@ -116,7 +116,7 @@ def test_picking_another_model_frees_the_chat_model(
 
 
 def test_removing_the_model_frees_it(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
-                                     loads: list[LlamaEngine],
+                                     loads: list[HostedChatEngine],
                                      two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     ctx, page = ctx_page
     first, second = two_chat_models
@@ -132,7 +132,7 @@ def test_removing_the_model_frees_it(qtbot: QtBot, ctx_page: tuple[AppContext, T
 
 
 def test_closing_the_page_frees_the_chat_model(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
-                                               loads: list[LlamaEngine],
+                                               loads: list[HostedChatEngine],
                                                two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
     _, page = ctx_page
     first, _ = two_chat_models

@@ -37,7 +37,9 @@ def test_first_run_shows_the_welcome_page_and_import_leaves_it(
     window.show()
     chat = window.chat
     assert chat.stack.currentWidget() is chat.welcome
-    assert any("Qwen2.5 0.5B" in label.text() for label in chat.welcome.findChildren(type(window.model_label)))
+    starter = chat.welcome.card
+    assert starter is not None and not starter.licence.needs_consent
+    assert any(starter.name in label.text() for label in chat.welcome.findChildren(type(window.model_label)))
     folder = tmp_path / "library" / "nested"
     folder.mkdir(parents=True)
     shutil.copy(tiny_gguf, folder / "a.gguf")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -72,7 +74,8 @@ class ConversationList(QWidget):
             for conv in self.store.conversations(self.search.text()):
                 item = QListWidgetItem(conv.title)
                 item.setData(Qt.ItemDataRole.UserRole, conv.id)
-                item.setToolTip(conv.title)
+                # Tooltips render anything that looks like HTML (and load its images): escape the title.
+                item.setToolTip(f"<p>{html.escape(conv.title)}</p>")
                 self.list.addItem(item)
                 if conv.id == current:
                     self.list.setCurrentItem(item)

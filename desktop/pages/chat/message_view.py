@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ... import theme
 from .markdown import Block, split_for_display
+from .safe_markdown import needs_sanitizing, open_link, safe_rich_text
 
 
 class WrappedLabel(QLabel):
@@ -54,6 +56,31 @@ class WrappedLabel(QLabel):
                 self._heights.clear()
             height = self._heights[width] = super().heightForWidth(width)
         return height
+
+
+class ReplyLabel(WrappedLabel):
+    """A reply's Markdown, shown so that it loads no file or URL (see safe_markdown.py).
+    `text()` is the Markdown it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._source = ""
+
+    def text(self) -> str:
+        return self._source
+
+    def setText(self, text: str) -> None:
+        self._source = text
+        rich = safe_rich_text(text, self.font()) if needs_sanitizing(text) else None
+        if rich is not None:
+            self.setTextFormat(Qt.TextFormat.RichText)
+            super().setText(rich)
+        elif needs_sanitizing(text):
+            self.setTextFormat(Qt.TextFormat.PlainText)
+            super().setText(text)
+        else:
+            self.setTextFormat(Qt.TextFormat.MarkdownText)
+            super().setText(text)
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -152,9 +179,17 @@ class MessageWidget(QWidget):
         self.stats.hide()
         layout.addWidget(self.stats)
         self.error = _selectable(QLabel())
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # an error may quote the model's template: never HTML
         self.error.setObjectName("error")
         self.error.hide()
-        layout.addWidget(self.error)
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.retry_button.setAccessibleName(self.tr("Retry the reply"))
+        self.retry_button.clicked.connect(self.regenerate_requested)
+        self.retry_button.hide()
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error, 1)
+        error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(error_row)
         self._segments: list[QWidget] = []
         self._render_timer = QTimer(self)
         self._render_timer.setObjectName("render reply")
@@ -207,10 +242,15 @@ class MessageWidget(QWidget):
                 target.addWidget(widget)
 
     def _text_label(self) -> QLabel:
-        label = _selectable(WrappedLabel())
-        # What the user typed is shown exactly; replies are Markdown.
-        label.setTextFormat(Qt.TextFormat.PlainText if self.role == "user" else Qt.TextFormat.MarkdownText)
-        return label
+        # What the user typed is shown exactly; replies are Markdown that may name no resource.
+        if self.role == "user":
+            label = _selectable(WrappedLabel())
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            return label
+        reply = _selectable(ReplyLabel())
+        reply.setOpenExternalLinks(False)
+        reply.linkActivated.connect(open_link)
+        return reply
 
     def _drop_segments(self, start: int) -> None:
         for stale in self._segments[start:]:
@@ -240,7 +280,9 @@ class MessageWidget(QWidget):
             tokens=stats.get("generated_tokens", 0), speed=stats.get("tokens_per_s", 0.0),
             ttft=stats.get("ttft_ms", 0.0),
         )
-        if stats.get("stop_reason") == "cancelled":
+        if stats.get("interrupted"):
+            line = self.tr("Interrupted: {cause}").format(cause=stats["interrupted"])
+        elif stats.get("stop_reason") == "cancelled":
             line += " · " + self.tr("stopped")
         elif stats.get("stop_reason") in ("length", "context"):
             line += " · " + self.tr("cut at the length limit")
@@ -251,9 +293,10 @@ class MessageWidget(QWidget):
                  pspeed=stats.get("prompt_tokens_per_s", 0.0), total=stats.get("total_ms", 0.0)))
         self.stats.show()
 
-    def set_error(self, text: str) -> None:
+    def set_error(self, text: str, *, retry: bool = False) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self.retry_button.setVisible(bool(text) and retry)
 
 
 class MessageView(QScrollArea):

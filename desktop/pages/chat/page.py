@@ -1,8 +1,9 @@
 """The Chat page: ties the conversation store, the model session and the widgets together.
 
-Each message is saved when it completes (the user's at once, the reply when it finishes or is
-stopped), so a crash loses at most the reply being generated. A reply keeps the id of the
-conversation it belongs to: switching conversations mid-reply stops it and still saves it there.
+The user's message is saved at once; a reply is saved while it streams (reply_saver.py, about
+once a second) and marked finished when it ends or is stopped, so a crash keeps what had
+streamed. A reply keeps the id of the conversation it belongs to: switching conversations
+mid-reply stops it and still saves it there.
 """
 
 from __future__ import annotations
@@ -31,19 +32,20 @@ from PySide6.QtWidgets import (
 )
 
 from engines.conversations import Conversation, StoredMessage, export_json, export_markdown
-from engines.errors import StoreError
+from engines.errors import EngineCrashedError, StoreError
 from engines.llama.template import Message
 from engines.models import load_options_from
 
 from ... import theme
 from ...appcontext import AppContext
-from ...session import Budget, LoadedModel, Reply, error_text
+from ...session import Budget, LoadedModel, Reply, error_text, repair_text
 from ...workers import Task
 from ..welcome import WelcomePage
 from .composer import Composer
 from .conversation_list import ConversationList
 from .message_view import MessageView, MessageWidget
 from .presets import system_presets
+from .reply_saver import ReplySaver
 from .sampling_panel import SamplingPanel, card_defaults, sampling_from
 
 TITLE_LENGTH = 48
@@ -51,10 +53,11 @@ WARM_UP_DELAY_MS = 100  # after the first paint, so start-up is not slowed
 
 
 class _Reply:
-    def __init__(self, task: Task, conversation_id: int, widget: MessageWidget | None) -> None:
+    def __init__(self, task: Task, conversation_id: int, widget: MessageWidget | None, saver: ReplySaver) -> None:
         self.task = task
         self.conversation_id = conversation_id
         self.widget = widget
+        self.saver = saver
 
 
 class ChatPage(QWidget):
@@ -98,6 +101,7 @@ class ChatPage(QWidget):
         self.system_frame = self._build_system_editor()
         column.addWidget(self.system_frame)
         self.notice = QLabel()
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)  # errors quote model files: never HTML
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
         self.notice.hide()
@@ -152,7 +156,7 @@ class ChatPage(QWidget):
         message icons, lay out and paint a message of each role, check the selected model's file
         and read the messages table once. Done at the first Send, it stalled the UI thread for
         60-90 ms (docs/performance.md)."""
-        if not self.isVisible():  # the window closed meanwhile (its history is closed too)
+        if not self.isVisible() or self.session.closed:  # the window closed meanwhile (its history too)
             return
         self.view.warm_up()
         model_id = self.current_model_id()
@@ -274,6 +278,8 @@ class ChatPage(QWidget):
 
     def _on_loaded(self, model: LoadedModel) -> None:
         self._set_budget_text(self.tr("{model} loaded in {ms:.0f} ms").format(model=model.name, ms=model.load_ms))
+        if model.repair is not None:
+            self._show_notice(repair_text(model.repair))
         self._measure()
 
     def _on_load_failed(self, message: str) -> None:
@@ -343,6 +349,8 @@ class ChatPage(QWidget):
         widget = MessageWidget(message.role, message.content)
         widget.message_id = message.id
         widget.set_stats(message.stats)
+        if not message.finished:
+            widget.set_error(self.tr("This reply did not finish: it stopped while it was being written."))
         widget.edit_requested.connect(self.edit_last)
         widget.regenerate_requested.connect(self.regenerate)
         return self.view.add(widget)
@@ -401,7 +409,7 @@ class ChatPage(QWidget):
         widget.streaming = True
         widget.regenerate_requested.connect(self.regenerate)
         task = self.session.generate(self._history(self.conv), sampling)
-        reply = _Reply(task, self.conv.id, widget)
+        reply = _Reply(task, self.conv.id, widget, ReplySaver(self.store, self.conv.id, self))
         self.reply = reply
         task.progressed.connect(lambda item: self._on_progress(reply, item))
         task.succeeded.connect(lambda result: self._on_reply(reply, result))
@@ -415,16 +423,16 @@ class ChatPage(QWidget):
         kind, value = item
         if kind == "budget":
             self._show_budget(value)
-        elif kind == "text" and reply.widget is not None:
-            reply.widget.append(value)
+        elif kind == "text":
+            reply.saver.append(value)
+            if reply.widget is not None:
+                reply.widget.append(value)
 
     def _on_reply(self, reply: _Reply, result: Reply) -> None:
         stats = asdict(result.stats)
-        if result.text.strip():
-            saved = self.store.add_message(reply.conversation_id, "assistant", result.text, stats)
-            if reply.widget is not None:
-                reply.widget.message_id = saved.id
+        message_id = reply.saver.finish(result.text, stats)
         if reply.widget is not None:
+            reply.widget.message_id = message_id
             if result.text.strip():
                 reply.widget.set_text(result.text)
                 reply.widget.set_stats(stats)
@@ -435,11 +443,20 @@ class ChatPage(QWidget):
         self.reply_finished.emit(stats)
 
     def _on_reply_failed(self, reply: _Reply, error: object) -> None:
+        crashed = isinstance(error, EngineCrashedError)
+        if crashed:
+            # what had streamed is kept, marked as interrupted; Retry replaces it with a new reply
+            message_id = reply.saver.finish(reply.saver.draft.text, {"interrupted": error_text(error)})
+        else:
+            message_id = reply.saver.stop()  # what streamed is kept, marked unfinished
         if reply.widget is not None:
+            reply.widget.message_id = message_id
             reply.widget.set_text(reply.widget.text)
-            reply.widget.set_error(error_text(error))
+            reply.widget.set_error(error_text(error), retry=crashed)
 
     def _on_reply_done(self, reply: _Reply) -> None:
+        reply.saver.stop()
+        reply.saver.deleteLater()
         if self.reply is reply:
             self.reply = None
         self.composer.set_generating(False)
@@ -554,4 +571,6 @@ class ChatPage(QWidget):
 
     def shutdown(self) -> None:
         self._save_system_prompt()
+        if self.reply is not None:
+            self.reply.saver.stop()  # the reply may not get to finish before the store closes
         self._detach_reply()

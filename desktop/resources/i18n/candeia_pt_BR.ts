@@ -510,7 +510,7 @@
     </message>
     <message>
         <location filename="../../pages/models.py" line="73"/>
-        <location filename="../../pages/models.py" line="178"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
@@ -520,62 +520,92 @@
         <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="177"/>
+        <location filename="../../pages/models.py" line="77"/>
+        <source>Commercial use allowed</source>
+        <translation>Uso comercial permitido</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="78"/>
+        <source>Only models whose licence allows commercial use without conditions</source>
+        <translation>Só modelos cuja licença permite uso comercial sem condições</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="186"/>
         <source>Memory needed: measuring this computer…</source>
         <translation>Memória necessária: medindo este computador…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="178"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Tight fit: close other apps first</source>
         <translation>Cabe no limite: feche outros apps antes</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="179"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>Does not fit this computer&apos;s free memory</source>
         <translation>Não cabe na memória livre deste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="179"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>Fit unknown</source>
         <translation>Não se sabe se cabe</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180"/>
-        <source>Memory needed: {needed} at {context} tokens of context ({device})</source>
-        <translation>Memória necessária: {needed} com {context} tokens de contexto ({device})</translation>
+        <location filename="../../pages/models.py" line="189"/>
+        <source>RAM {ram} + VRAM {vram}</source>
+        <translation>RAM {ram} + VRAM {vram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="182"/>
+        <location filename="../../pages/models.py" line="190"/>
+        <source>RAM {ram}</source>
+        <translation>RAM {ram}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="191"/>
+        <source>Memory needed: {memory} at {context} tokens of context</source>
+        <translation>Memória necessária: {memory} com {context} tokens de contexto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="197"/>
+        <source>fits with a {tokens}-token context</source>
+        <translation>cabe com um contexto de {tokens} tokens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="199"/>
+        <source>fits with {layers} layers on the GPU</source>
+        <translation>cabe com {layers} camadas na GPU</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="193"/>
         <source>{available} free</source>
         <translation>{available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="85"/>
+        <location filename="../../pages/models.py" line="88"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="149"/>
+        <location filename="../../pages/models.py" line="157"/>
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="158"/>
+        <location filename="../../pages/models.py" line="167"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="160"/>
+        <location filename="../../pages/models.py" line="169"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="162"/>
+        <location filename="../../pages/models.py" line="170"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="170"/>
+        <location filename="../../pages/models.py" line="181"/>
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -583,135 +613,140 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../pages/chat/page.py" line="112"/>
+        <location filename="../../pages/chat/page.py" line="116"/>
         <source>Context used</source>
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="140"/>
+        <location filename="../../pages/chat/page.py" line="144"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="170"/>
+        <location filename="../../pages/chat/page.py" line="174"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="171"/>
+        <location filename="../../pages/chat/page.py" line="175"/>
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="175"/>
-        <location filename="../../pages/chat/page.py" line="203"/>
-        <location filename="../../pages/chat/page.py" line="217"/>
+        <location filename="../../pages/chat/page.py" line="179"/>
+        <location filename="../../pages/chat/page.py" line="207"/>
+        <location filename="../../pages/chat/page.py" line="221"/>
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="177"/>
+        <location filename="../../pages/chat/page.py" line="181"/>
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="179"/>
-        <location filename="../../pages/chat/page.py" line="535"/>
+        <location filename="../../pages/chat/page.py" line="183"/>
+        <location filename="../../pages/chat/page.py" line="552"/>
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="181"/>
+        <location filename="../../pages/chat/page.py" line="185"/>
         <source>Export as Markdown…</source>
         <translation>Exportar como Markdown…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="182"/>
+        <location filename="../../pages/chat/page.py" line="186"/>
         <source>Export as JSON…</source>
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="208"/>
+        <location filename="../../pages/chat/page.py" line="212"/>
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="209"/>
+        <location filename="../../pages/chat/page.py" line="213"/>
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="216"/>
+        <location filename="../../pages/chat/page.py" line="220"/>
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="273"/>
+        <location filename="../../pages/chat/page.py" line="277"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="276"/>
+        <location filename="../../pages/chat/page.py" line="280"/>
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="280"/>
+        <location filename="../../pages/chat/page.py" line="286"/>
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="281"/>
+        <location filename="../../pages/chat/page.py" line="287"/>
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="372"/>
+        <location filename="../../pages/chat/page.py" line="353"/>
+        <source>This reply did not finish: it stopped while it was being written.</source>
+        <translation>Esta resposta não terminou: ela parou enquanto estava sendo escrita.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/page.py" line="380"/>
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="375"/>
+        <location filename="../../pages/chat/page.py" line="383"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="511"/>
+        <location filename="../../pages/chat/page.py" line="528"/>
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="515"/>
+        <location filename="../../pages/chat/page.py" line="532"/>
         <source>This conversation is longer than the model&apos;s context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="520"/>
+        <location filename="../../pages/chat/page.py" line="537"/>
         <source>The last message is too long for the model&apos;s context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="533"/>
+        <location filename="../../pages/chat/page.py" line="550"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="533"/>
+        <location filename="../../pages/chat/page.py" line="550"/>
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="545"/>
+        <location filename="../../pages/chat/page.py" line="562"/>
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="545"/>
+        <location filename="../../pages/chat/page.py" line="562"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="545"/>
+        <location filename="../../pages/chat/page.py" line="562"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -719,13 +754,13 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="88"/>
-        <location filename="../../pages/chat/message_view.py" line="89"/>
+        <location filename="../../pages/chat/message_view.py" line="115"/>
+        <location filename="../../pages/chat/message_view.py" line="116"/>
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="101"/>
+        <location filename="../../pages/chat/message_view.py" line="128"/>
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -776,60 +811,60 @@
 <context>
     <name>ConversationList</name>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="37"/>
-        <location filename="../../pages/chat/conversation_list.py" line="40"/>
+        <location filename="../../pages/chat/conversation_list.py" line="39"/>
+        <location filename="../../pages/chat/conversation_list.py" line="42"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="39"/>
+        <location filename="../../pages/chat/conversation_list.py" line="41"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>Começar uma nova conversa (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="45"/>
-        <location filename="../../pages/chat/conversation_list.py" line="46"/>
+        <location filename="../../pages/chat/conversation_list.py" line="47"/>
+        <location filename="../../pages/chat/conversation_list.py" line="48"/>
         <source>Search conversations</source>
         <translation>Buscar conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="51"/>
+        <location filename="../../pages/chat/conversation_list.py" line="53"/>
         <source>Conversations</source>
         <translation>Conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="57"/>
+        <location filename="../../pages/chat/conversation_list.py" line="59"/>
         <source>Rename</source>
         <translation>Renomear</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="61"/>
-        <location filename="../../pages/chat/conversation_list.py" line="96"/>
+        <location filename="../../pages/chat/conversation_list.py" line="63"/>
+        <location filename="../../pages/chat/conversation_list.py" line="99"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="95"/>
+        <location filename="../../pages/chat/conversation_list.py" line="98"/>
         <source>Rename…</source>
         <translation>Renomear…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="105"/>
+        <location filename="../../pages/chat/conversation_list.py" line="108"/>
         <source>Rename conversation</source>
         <translation>Renomear conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="105"/>
+        <location filename="../../pages/chat/conversation_list.py" line="108"/>
         <source>Title:</source>
         <translation>Título:</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="119"/>
+        <location filename="../../pages/chat/conversation_list.py" line="122"/>
         <source>Delete conversation</source>
         <translation>Excluir conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="120"/>
+        <location filename="../../pages/chat/conversation_list.py" line="123"/>
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
     </message>
@@ -837,99 +872,100 @@
 <context>
     <name>DownloadPanel</name>
     <message>
-        <location filename="../../pages/download_panel.py" line="30"/>
-        <location filename="../../pages/download_panel.py" line="95"/>
+        <location filename="../../pages/download_panel.py" line="31"/>
+        <location filename="../../pages/download_panel.py" line="96"/>
         <source>Download</source>
         <translation>Baixar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="32"/>
+        <location filename="../../pages/download_panel.py" line="33"/>
         <source>Download the selected model</source>
         <translation>Baixar o modelo selecionado</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="34"/>
-        <location filename="../../pages/download_panel.py" line="98"/>
+        <location filename="../../pages/download_panel.py" line="35"/>
+        <location filename="../../pages/download_panel.py" line="99"/>
         <source>Pause</source>
         <translation>Pausar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="36"/>
+        <location filename="../../pages/download_panel.py" line="37"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="37"/>
+        <location filename="../../pages/download_panel.py" line="38"/>
         <source>Cancel the download</source>
         <translation>Cancelar o download</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="46"/>
+        <location filename="../../pages/download_panel.py" line="47"/>
         <source>Download progress</source>
         <translation>Progresso do download</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="85"/>
+        <location filename="../../pages/download_panel.py" line="86"/>
         <source>The download failed: {error}</source>
         <translation>O download falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="89"/>
+        <location filename="../../pages/download_panel.py" line="90"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="91"/>
+        <location filename="../../pages/download_panel.py" line="92"/>
         <source>This model is installed; see the Installed tab.</source>
         <translation>Este modelo está instalado; veja a aba Instalados.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="94"/>
+        <location filename="../../pages/download_panel.py" line="95"/>
         <source>Retry</source>
         <translation>Tentar de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="95"/>
+        <location filename="../../pages/download_panel.py" line="96"/>
         <source>Resume download</source>
         <translation>Continuar o download</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="97"/>
+        <location filename="../../pages/download_panel.py" line="98"/>
+        <location filename="../../pages/download_panel.py" line="102"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="98"/>
+        <location filename="../../pages/download_panel.py" line="99"/>
         <source>Resume</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="100"/>
+        <location filename="../../pages/download_panel.py" line="104"/>
         <source>Waiting for a free download slot…</source>
         <translation>Esperando uma vaga para baixar…</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="102"/>
+        <location filename="../../pages/download_panel.py" line="106"/>
         <source>Paused; the downloaded part is kept.</source>
         <translation>Pausado; a parte já baixada fica guardada.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="104"/>
+        <location filename="../../pages/download_panel.py" line="108"/>
         <source>Downloaded and verified.</source>
         <translation>Baixado e verificado.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="106"/>
+        <location filename="../../pages/download_panel.py" line="110"/>
         <source>Cancelled.</source>
         <translation>Cancelado.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="108"/>
+        <location filename="../../pages/download_panel.py" line="112"/>
         <source>Part of this download is already here; it continues where it stopped.</source>
         <translation>Parte deste download já está aqui; ele continua de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="122"/>
+        <location filename="../../pages/download_panel.py" line="126"/>
         <source>{done} of {total} · {speed}/s · {eta} left</source>
         <translation>{done} de {total} · {speed}/s · faltam {eta}</translation>
     </message>
@@ -967,182 +1003,182 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="196"/>
+        <location filename="../../pages/models.py" line="212"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="198"/>
+        <location filename="../../pages/models.py" line="214"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="200"/>
+        <location filename="../../pages/models.py" line="216"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="201"/>
-        <source>Link the models of LM Studio, GPT4All, Jan and the Hugging Face cache, without copying them</source>
-        <translation>Vincular os modelos do LM Studio, GPT4All, Jan e do cache do Hugging Face, sem copiá-los</translation>
+        <location filename="../../pages/models.py" line="217"/>
+        <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
+        <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="210"/>
+        <location filename="../../pages/models.py" line="226"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="212"/>
+        <location filename="../../pages/models.py" line="228"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="213"/>
+        <location filename="../../pages/models.py" line="229"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="215"/>
+        <location filename="../../pages/models.py" line="231"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217"/>
+        <location filename="../../pages/models.py" line="233"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="224"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="225"/>
+        <location filename="../../pages/models.py" line="241"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="242"/>
+        <location filename="../../pages/models.py" line="258"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257"/>
+        <location filename="../../pages/models.py" line="273"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257"/>
+        <location filename="../../pages/models.py" line="273"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="289"/>
+        <location filename="../../pages/models.py" line="305"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="290"/>
+        <location filename="../../pages/models.py" line="306"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="295"/>
+        <location filename="../../pages/models.py" line="311"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="297"/>
+        <location filename="../../pages/models.py" line="313"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="298"/>
+        <location filename="../../pages/models.py" line="314"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="302"/>
+        <location filename="../../pages/models.py" line="318"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="308"/>
+        <location filename="../../pages/models.py" line="324"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="311"/>
+        <location filename="../../pages/models.py" line="327"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313"/>
+        <location filename="../../pages/models.py" line="329"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="318"/>
+        <location filename="../../pages/models.py" line="334"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="326"/>
+        <location filename="../../pages/models.py" line="342"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="329"/>
+        <location filename="../../pages/models.py" line="345"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="330"/>
+        <location filename="../../pages/models.py" line="346"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="331"/>
+        <location filename="../../pages/models.py" line="347"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="355"/>
+        <location filename="../../pages/models.py" line="371"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="356"/>
+        <location filename="../../pages/models.py" line="372"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="357"/>
+        <location filename="../../pages/models.py" line="373"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="363"/>
+        <location filename="../../pages/models.py" line="379"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -1190,99 +1226,99 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="121"/>
-        <location filename="../../main_window.py" line="137"/>
-        <location filename="../../main_window.py" line="156"/>
+        <location filename="../../main_window.py" line="122"/>
+        <location filename="../../main_window.py" line="139"/>
+        <location filename="../../main_window.py" line="158"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="128"/>
+        <location filename="../../main_window.py" line="130"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="128"/>
+        <location filename="../../main_window.py" line="130"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="129"/>
+        <location filename="../../main_window.py" line="131"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="132"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="132"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="135"/>
+        <location filename="../../main_window.py" line="137"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="152"/>
+        <location filename="../../main_window.py" line="154"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168"/>
+        <location filename="../../main_window.py" line="170"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168"/>
+        <location filename="../../main_window.py" line="170"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="181"/>
+        <location filename="../../main_window.py" line="183"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="185"/>
+        <location filename="../../main_window.py" line="187"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="190"/>
+        <location filename="../../main_window.py" line="193"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="270"/>
+        <location filename="../../main_window.py" line="278"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="270"/>
+        <location filename="../../main_window.py" line="278"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="271"/>
+        <location filename="../../main_window.py" line="279"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287"/>
+        <location filename="../../main_window.py" line="295"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="289"/>
+        <location filename="../../main_window.py" line="297"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290"/>
+        <location filename="../../main_window.py" line="298"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1292,7 +1328,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="280"/>
+        <location filename="../../pages/chat/message_view.py" line="323"/>
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -1300,57 +1336,72 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="131"/>
+        <location filename="../../pages/chat/message_view.py" line="158"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="131"/>
+        <location filename="../../pages/chat/message_view.py" line="158"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="135"/>
+        <location filename="../../pages/chat/message_view.py" line="162"/>
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="136"/>
+        <location filename="../../pages/chat/message_view.py" line="163"/>
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="137"/>
+        <location filename="../../pages/chat/message_view.py" line="164"/>
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="164"/>
+        <location filename="../../pages/chat/message_view.py" line="185"/>
+        <source>Retry</source>
+        <translation>Tentar de novo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="186"/>
+        <source>Retry the reply</source>
+        <translation>Tentar a resposta de novo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="199"/>
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="164"/>
+        <location filename="../../pages/chat/message_view.py" line="199"/>
         <source>Assistant&apos;s reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="239"/>
+        <location filename="../../pages/chat/message_view.py" line="279"/>
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="244"/>
+        <location filename="../../pages/chat/message_view.py" line="284"/>
+        <source>Interrupted: {cause}</source>
+        <translation>Interrompida: {cause}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/message_view.py" line="286"/>
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="246"/>
+        <location filename="../../pages/chat/message_view.py" line="288"/>
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="249"/>
+        <location filename="../../pages/chat/message_view.py" line="291"/>
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -1358,19 +1409,62 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>ModelSession</name>
+    <message>
+        <location filename="../../session.py" line="66"/>
+        <source>The model process crashed ({cause}).</source>
+        <translation>O processo do modelo travou ({cause}).</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="68"/>
+        <source>The model process ran out of memory.</source>
+        <translation>O processo do modelo ficou sem memória.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="70"/>
+        <source>The model process was killed ({cause}); the computer may have run out of memory.</source>
+        <translation>O processo do modelo foi encerrado à força ({cause}); o computador pode ter ficado sem memória.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="74"/>
+        <source>The model process stopped responding and was ended.</source>
+        <translation>O processo do modelo parou de responder e foi encerrado.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="75"/>
+        <source>The model process ended unexpectedly ({cause}).</source>
+        <translation>O processo do modelo terminou inesperadamente ({cause}).</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="82"/>
+        <source>Candeia now loads it without repacked CPU weights and on the CPU only.</source>
+        <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU e só na CPU.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="85"/>
+        <source>Candeia now loads it without llama.cpp&apos;s repacked CPU weights.</source>
+        <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU do llama.cpp.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="87"/>
+        <source>{file} crashed llama.cpp ({cause}) with its default settings on this computer.</source>
+        <translation>{file} derrubou o llama.cpp ({cause}) com as configurações padrão neste computador.</translation>
+    </message>
+</context>
+<context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="371"/>
+        <location filename="../../pages/models.py" line="387"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="375"/>
+        <location filename="../../pages/models.py" line="391"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="376"/>
+        <location filename="../../pages/models.py" line="392"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -1486,177 +1580,197 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="63"/>
+        <location filename="../../pages/settings.py" line="65"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="66"/>
+        <location filename="../../pages/settings.py" line="68"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="70"/>
+        <location filename="../../pages/settings.py" line="72"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="71"/>
+        <location filename="../../pages/settings.py" line="73"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="74"/>
+        <location filename="../../pages/settings.py" line="76"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="76"/>
+        <location filename="../../pages/settings.py" line="78"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="77"/>
+        <location filename="../../pages/settings.py" line="79"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="79"/>
+        <location filename="../../pages/settings.py" line="81"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="86"/>
+        <location filename="../../pages/settings.py" line="88"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="88"/>
-        <location filename="../../pages/settings.py" line="89"/>
+        <location filename="../../pages/settings.py" line="90"/>
+        <location filename="../../pages/settings.py" line="91"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="95"/>
+        <location filename="../../pages/settings.py" line="97"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="96"/>
+        <location filename="../../pages/settings.py" line="98"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="99"/>
+        <location filename="../../pages/settings.py" line="101"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="100"/>
+        <location filename="../../pages/settings.py" line="102"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="106"/>
+        <location filename="../../pages/settings.py" line="108"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="107"/>
-        <location filename="../../pages/settings.py" line="110"/>
+        <location filename="../../pages/settings.py" line="109"/>
+        <location filename="../../pages/settings.py" line="112"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="116"/>
+        <location filename="../../pages/settings.py" line="119"/>
+        <source>Only if the server needs one</source>
+        <translation>Só se o servidor exigir um</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="120"/>
+        <source>Sent to this download server only: never to another server, not even across a redirect. For huggingface.co, HF_TOKEN or &apos;hf auth login&apos; work too.</source>
+        <translation>Enviado somente a este servidor de download: nunca a outro servidor, nem mesmo num redirecionamento. Para o huggingface.co, HF_TOKEN ou &apos;hf auth login&apos; também funcionam.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="122"/>
+        <source>Access token for the download server</source>
+        <translation>Token de acesso do servidor de download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="125"/>
+        <source>Access token</source>
+        <translation>Token de acesso</translation>
+    </message>
+    <message>
+        <location filename="../../pages/settings.py" line="128"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="118"/>
-        <location filename="../../pages/settings.py" line="125"/>
+        <location filename="../../pages/settings.py" line="130"/>
+        <location filename="../../pages/settings.py" line="137"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="119"/>
+        <location filename="../../pages/settings.py" line="131"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="119"/>
+        <location filename="../../pages/settings.py" line="131"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="120"/>
+        <location filename="../../pages/settings.py" line="132"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="127"/>
-        <location filename="../../pages/settings.py" line="133"/>
+        <location filename="../../pages/settings.py" line="139"/>
+        <location filename="../../pages/settings.py" line="145"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="134"/>
+        <location filename="../../pages/settings.py" line="146"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="139"/>
-        <location filename="../../pages/settings.py" line="144"/>
+        <location filename="../../pages/settings.py" line="151"/>
+        <location filename="../../pages/settings.py" line="156"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="146"/>
+        <location filename="../../pages/settings.py" line="158"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="149"/>
+        <location filename="../../pages/settings.py" line="161"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="150"/>
+        <location filename="../../pages/settings.py" line="162"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="155"/>
+        <location filename="../../pages/settings.py" line="167"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="156"/>
+        <location filename="../../pages/settings.py" line="168"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="166"/>
+        <location filename="../../pages/settings.py" line="178"/>
         <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="172"/>
+        <location filename="../../pages/settings.py" line="184"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="176"/>
+        <location filename="../../pages/settings.py" line="188"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="177"/>
+        <location filename="../../pages/settings.py" line="189"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="218"/>
+        <location filename="../../pages/settings.py" line="230"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>
@@ -1939,77 +2053,77 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../pages/welcome.py" line="25"/>
+        <location filename="../../pages/welcome.py" line="26"/>
         <source>Welcome to Candeia</source>
         <translation>Boas-vindas ao Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="28"/>
+        <location filename="../../pages/welcome.py" line="29"/>
         <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="40"/>
+        <location filename="../../pages/welcome.py" line="41"/>
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="100"/>
+        <location filename="../../pages/welcome.py" line="101"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="102"/>
+        <location filename="../../pages/welcome.py" line="103"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="103"/>
+        <location filename="../../pages/welcome.py" line="104"/>
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="107"/>
+        <location filename="../../pages/welcome.py" line="108"/>
         <source>Fits this computer: about {needed} of memory, {available} free</source>
         <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="113"/>
+        <location filename="../../pages/welcome.py" line="114"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="47"/>
+        <location filename="../../pages/welcome.py" line="48"/>
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="49"/>
+        <location filename="../../pages/welcome.py" line="50"/>
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="53"/>
+        <location filename="../../pages/welcome.py" line="54"/>
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="64"/>
+        <location filename="../../pages/welcome.py" line="65"/>
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="66"/>
+        <location filename="../../pages/welcome.py" line="67"/>
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="71"/>
+        <location filename="../../pages/welcome.py" line="72"/>
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="73"/>
+        <location filename="../../pages/welcome.py" line="74"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
@@ -2028,6 +2142,69 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../i18n.py" line="21"/>
         <source>System language</source>
         <translation>Idioma do sistema</translation>
+    </message>
+</context>
+<context>
+    <name>licence</name>
+    <message>
+        <location filename="../../pages/licence.py" line="17"/>
+        <source>Commercial use allowed</source>
+        <translation>Uso comercial permitido</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="18"/>
+        <source>Non-commercial only</source>
+        <translation>Somente uso não comercial</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="19"/>
+        <source>Commercial use with conditions</source>
+        <translation>Uso comercial com condições</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="23"/>
+        <source>Gated: needs a hub token</source>
+        <translation>Restrito: exige um token do hub</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="29"/>
+        <source>Read the terms</source>
+        <translation>Ler os termos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="33"/>
+        <source>Credit required: {text}</source>
+        <translation>Crédito obrigatório: {text}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="44"/>
+        <source>{name} may only be used for non-commercial purposes.</source>
+        <translation>{name} só pode ser usado para fins não comerciais.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="46"/>
+        <source>{name} is distributed under terms you must accept.</source>
+        <translation>{name} é distribuído sob termos que você precisa aceitar.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="49"/>
+        <source>The hub also asks you to sign in with a token and accept the terms on its page.</source>
+        <translation>O hub também pede que você entre com um token e aceite os termos na página dele.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="52"/>
+        <source>Do you accept these terms and want to download it?</source>
+        <translation>Você aceita estes termos e quer baixá-lo?</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="56"/>
+        <source>Licence terms</source>
+        <translation>Termos da licença</translation>
+    </message>
+    <message>
+        <location filename="../../pages/licence.py" line="60"/>
+        <source>Accept and download</source>
+        <translation>Aceitar e baixar</translation>
     </message>
 </context>
 <context>
@@ -2104,7 +2281,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="196"/>
+        <location filename="../../pages/chat/message_view.py" line="231"/>
         <source>code</source>
         <translation>código</translation>
     </message>

@@ -18,7 +18,6 @@ from engines.settings import Settings, save_settings
 from engines.store import ModelStore
 from tests_support import pinned_card
 
-
 _SERVED: dict[str, bytes] = {}  # what the `hub` fixture serves, by path: the bytes a card pins
 
 

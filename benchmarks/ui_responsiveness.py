@@ -14,6 +14,7 @@ shows what the GUI costs generation. Targets: longest stall < 50 ms, 99th percen
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -40,7 +41,7 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
     from desktop import theme
     from desktop.main_window import MainWindow
     from desktop.stall_probe import StallProbe
-    from engines.cards import CardFile, ModelCard, Source
+    from engines.cards import CardFile, Licence, ModelCard, Source
     from engines.download import JobStatus
     from engines.gguf_info import read_gguf
     from engines.host.chat import HostedChatEngine
@@ -68,9 +69,11 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
             alone = engine.chat([{"role": "user", "content": PROMPT}], sampling).stats
         ModelStore().add(model_path, name="Bench")
         window = MainWindow()
+        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()  # the card pins what the hub serves
+        pinned = CardFile(path="download.gguf", size=model_path.stat().st_size, sha256=digest)
         window.ctx.catalog = [ModelCard(id="bench-dl", name="Download", tasks=["chat"], engine="llama.cpp",
-                                        license="MIT",
-                                        source=Source(repo="local/files", files=[CardFile(path="download.gguf")]))]
+                                        licence=Licence(id="MIT", commercial_use="yes", url="https://opensource.org/license/mit"),
+                                        source=Source(repo="local/files", files=[pinned]))]
         window.show()
         chat = window.chat
         # A prompt and seed that keep gemma-3-270m going to the token limit (a random-weight model

@@ -6,8 +6,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import logging.handlers
+import os
 
-from .paths import data_dir
+from .paths import PRIVATE_FILE, PRIVATE_FOLDER, data_dir
+
+
+class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    """Log files the user alone can read (POSIX), like the rest of the data folder."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 APP_LOG = "candeia.log"
 _MAX_BYTES = 1_000_000
@@ -21,8 +30,8 @@ def install(program: str) -> None:
         return
     with contextlib.suppress(OSError):
         folder = data_dir() / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(folder / APP_LOG, maxBytes=_MAX_BYTES, backupCount=2,
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+        handler = _PrivateRotatingHandler(folder / APP_LOG, maxBytes=_MAX_BYTES, backupCount=2,
                                                        encoding="utf-8", delay=True)
         handler.setLevel(logging.INFO)
         handler.setFormatter(logging.Formatter(f"%(asctime)s {program} %(levelname)s %(name)s: %(message)s"))

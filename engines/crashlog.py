@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import IO
 
 from . import __version__
-from .paths import PRIVATE_FILE, data_dir
+from .paths import PRIVATE_FILE, PRIVATE_FOLDER, data_dir
 
 CRASH_LOG = "crash.log"
 _MAX_BYTES = 1_000_000  # start afresh past this, so the log cannot grow without bound
@@ -33,7 +33,7 @@ def crash_log_path() -> Path:
 
 def _open_log() -> IO[str]:
     path = crash_log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
     truncate = path.exists() and path.stat().st_size > _MAX_BYTES
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else os.O_APPEND)
     return os.fdopen(os.open(path, flags, PRIVATE_FILE), "w" if truncate else "a", encoding="utf-8")

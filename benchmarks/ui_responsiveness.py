@@ -73,7 +73,7 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
         pinned = CardFile(path="download.gguf", size=model_path.stat().st_size, sha256=digest)
         window.ctx.catalog = [ModelCard(id="bench-dl", name="Download", tasks=["chat"], engine="llama.cpp",
                                         licence=Licence(id="MIT", commercial_use="yes", url="https://opensource.org/license/mit"),
-                                        source=Source(repo="local/files", files=[pinned]))]
+                                        source=Source(repo="local/files", revision="main", files=[pinned]))]
         window.show()
         chat = window.chat
         # A prompt and seed that keep gemma-3-270m going to the token limit (a random-weight model

@@ -252,6 +252,11 @@ def test_cli_gives_one_line_and_exit_1_on_a_crash(tiny_gguf: Path, monkeypatch: 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["candeia-cli: error: the model process crashed (SIGSEGV)"]
     assert result.stdout.strip(), "the text that streamed is kept on stdout"
+    from engines.paths import data_dir
+
+    log = data_dir() / "logs" / "candeia.log"  # the cause is kept for later, privately
+    assert "ended: the model process crashed (SIGSEGV)" in log.read_text(encoding="utf-8")
+    assert os.name != "posix" or (log.stat().st_mode & 0o777) == 0o600
 
 
 def test_cli_survives_an_amx_like_crash_and_says_so_once(tmp_path: Path, tiny_gguf: Path,

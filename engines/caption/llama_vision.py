@@ -172,7 +172,25 @@ def prompt_for(options: CaptionOptions) -> str:
     return options.prompt.strip() if options.prompt and options.prompt.strip() else STYLE_PROMPTS[options.style]
 
 
-class LlamaVisionCaptioner:
+class VisionChatTraits:
+    """What a GGUF vision-language captioner says about itself, in-process or in an engine host."""
+
+    info: GGUFInfo
+
+    @property
+    def name(self) -> str:
+        return self.info.name or self.info.path.name
+
+    @property
+    def preferred_batch_size(self) -> int:
+        return 1
+
+    @property
+    def supports_prompts(self) -> bool:
+        return True
+
+
+class LlamaVisionCaptioner(VisionChatTraits):
     """A loaded GGUF vision-language model; all calls run on its owner thread."""
 
     def __init__(self, model: GGUFInfo, projector: ProjectorInfo, handler: str, *, threads: int | None,
@@ -234,18 +252,6 @@ class LlamaVisionCaptioner:
                     f"for {self.info.path.name}: {exc}"
                 ) from exc
         return llm
-
-    @property
-    def name(self) -> str:
-        return self.info.name or self.info.path.name
-
-    @property
-    def preferred_batch_size(self) -> int:
-        return 1
-
-    @property
-    def supports_prompts(self) -> bool:
-        return True
 
     @property
     def closed(self) -> bool:

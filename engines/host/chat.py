@@ -16,10 +16,10 @@ from typing import Any
 from ..errors import EngineClosedError, EngineCrashedError
 from ..gguf_info import GGUFInfo
 from ..jobs import CancelToken
-from ..llama.engine import ChatEvent, Finished, LoadOptions, TextDelta, check_prompt
+from ..llama.engine import ChatEvent, Finished, LoadOptions, TextDelta, check_prompt, last_finished, render_prompt
 from ..llama.sampling import SamplingOptions
 from ..llama.stats import GenerationStats
-from ..llama.template import ChatTemplate, Message, validate_messages
+from ..llama.template import ChatTemplate, Message
 from . import spare
 from .process import Call, EngineClosed, result_of
 from .repair import Repair
@@ -70,11 +70,10 @@ class HostedChatEngine:
         return tokens
 
     def render_chat(self, messages: Sequence[Message]) -> str:
-        return self.template.render(validate_messages(messages), add_generation_prompt=True)
+        return render_prompt(self.template, messages)[0]
 
     def chat_prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
-        prompt = self.render_chat(messages)
-        add_special = not (self.template.bos_token and prompt.startswith(self.template.bos_token))
+        prompt, add_special = render_prompt(self.template, messages)
         return self.tokenize(prompt, add_special=add_special)
 
     def stream_chat(self, messages: Sequence[Message], sampling: SamplingOptions | None = None,
@@ -91,12 +90,7 @@ class HostedChatEngine:
 
     def chat(self, messages: Sequence[Message], sampling: SamplingOptions | None = None,
              cancel: CancelToken | None = None) -> Finished:
-        result: Finished | None = None
-        for event in self.stream_chat(messages, sampling, cancel):
-            if isinstance(event, Finished):
-                result = event
-        assert result is not None
-        return result
+        return last_finished(self.stream_chat(messages, sampling, cancel))
 
     def reset_cache(self) -> None:
         self._call("reset")

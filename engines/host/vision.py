@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..caption.llama_vision import check_pair, choose_handler, image_data_uri, read_projector
+from ..caption.llama_vision import VisionChatTraits, check_pair, choose_handler, image_data_uri, read_projector
 from ..caption.types import CaptionOptions
 from ..errors import EngineClosedError, EngineCrashedError, InvalidModelFileError
 from ..gguf_info import GGUFInfo, read_gguf
@@ -27,7 +27,7 @@ _HANDLERS = {"MTMDChatHandler", "MoondreamChatHandler", "Qwen25VLChatHandler", "
              "Llava16ChatHandler", "Llava15ChatHandler"}
 
 
-class HostedVisionCaptioner:
+class HostedVisionCaptioner(VisionChatTraits):
     def __init__(self, info: GGUFInfo, mmproj: Path, options: LoadOptions, *, probe: bool) -> None:
         self.info = info
         self.options = options
@@ -64,18 +64,6 @@ class HostedVisionCaptioner:
         captioner, repair = load_with_repair(model.path, options, start)
         captioner.repair = repair
         return captioner
-
-    @property
-    def name(self) -> str:
-        return self.info.name or self.info.path.name
-
-    @property
-    def preferred_batch_size(self) -> int:
-        return 1
-
-    @property
-    def supports_prompts(self) -> bool:
-        return True
 
     @property
     def closed(self) -> bool:

@@ -63,6 +63,24 @@ _END = object()
 EMIT_INTERVAL_S = 0.02  # text reaches the consumer at most about 50 times a second
 
 
+def render_prompt(template: ChatTemplate, messages: Sequence[Message]) -> tuple[str, bool]:
+    """The chat prompt, and whether tokenizing it adds BOS: templates that write the BOS text
+    themselves must not get a second one."""
+    prompt = template.render(validate_messages(messages), add_generation_prompt=True)
+    return prompt, not (template.bos_token and prompt.startswith(template.bos_token))
+
+
+def last_finished(events: Iterator[ChatEvent]) -> Finished:
+    """Run a stream to its end and return its Finished event."""
+    result: Finished | None = None
+    for event in events:
+        if isinstance(event, Finished):
+            result = event
+    if result is None:
+        raise GenerationError("the reply ended without a result")
+    return result
+
+
 def check_prompt(tokens: Sequence[int], context_size: int) -> None:
     if not tokens:
         raise GenerationError("the prompt is empty")
@@ -162,12 +180,10 @@ class LlamaEngine:
         return self._owner.call(lambda: list(self._llm.tokenize(text.encode("utf-8"), add_special, True)))
 
     def render_chat(self, messages: Sequence[Message]) -> str:
-        return self.template.render(validate_messages(messages), add_generation_prompt=True)
+        return render_prompt(self.template, messages)[0]
 
     def chat_prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
-        prompt = self.render_chat(messages)
-        # Templates that write the BOS text themselves must not get a second BOS.
-        add_special = not (self.template.bos_token and prompt.startswith(self.template.bos_token))
+        prompt, add_special = render_prompt(self.template, messages)
         return self.tokenize(prompt, add_special=add_special)
 
     def stream_chat(
@@ -211,12 +227,7 @@ class LlamaEngine:
         sampling: SamplingOptions | None = None,
         cancel: CancelToken | None = None,
     ) -> Finished:
-        result: Finished | None = None
-        for event in self.stream_chat(messages, sampling, cancel):
-            if isinstance(event, Finished):
-                result = event
-        assert result is not None
-        return result
+        return last_finished(self.stream_chat(messages, sampling, cancel))
 
     def reset_cache(self) -> None:
         """Forget the cached prompt (the next reply evaluates its whole prompt)."""

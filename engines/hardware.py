@@ -203,11 +203,9 @@ def apple_gpu(ram_total: int | None, ram_available: int | None) -> list[GPU]:
 
 
 def onnx_providers() -> list[str]:
-    try:
-        import onnxruntime
-    except ImportError:
-        return []
-    return list(onnxruntime.get_available_providers())
+    from .onnx_providers import available_providers
+
+    return available_providers()
 
 
 def llama_info() -> tuple[bool | None, str | None]:

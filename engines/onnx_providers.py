@@ -41,12 +41,18 @@ def label(provider: str) -> str:
     return _LABELS.get(provider, provider.removesuffix("ExecutionProvider"))
 
 
+# Providers that run a model on someone else's computer (Azure's sends the inputs to a remote endpoint):
+# never offered, never chosen, whatever the installed ONNX Runtime lists.
+REMOTE_PROVIDERS = frozenset({"AzureExecutionProvider"})
+
+
 def available_providers() -> list[str]:
+    """The local execution providers the installed ONNX Runtime offers."""
     try:
         import onnxruntime
     except ImportError:
         return []
-    return list(onnxruntime.get_available_providers())
+    return [p for p in onnxruntime.get_available_providers() if p not in REMOTE_PROVIDERS]
 
 
 def configured_choice() -> str:

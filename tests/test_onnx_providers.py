@@ -276,3 +276,14 @@ def test_a_new_device_setting_reloads_the_kept_translation_model(marian: Path) -
         second = service.engine(marian)
         assert second is not first and second.device == "CPU"
         assert service.engine(marian) is second
+
+
+def test_remote_providers_are_never_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Azure's provider sends a model's inputs to a remote endpoint: never listed, never planned."""
+    import onnxruntime
+
+    from engines import hardware
+
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: list(CPU_WHEEL))
+    assert engines.onnx_providers.available_providers() == [CPU]
+    assert hardware.onnx_providers() == [CPU]

@@ -324,3 +324,14 @@ def test_a_spare_host_is_taken_when_the_environment_still_matches(tiny_gguf: Pat
     finally:
         spare.disable()
     assert spare._spare is None
+
+
+def test_unreadable_host_switches_fall_back_to_their_defaults(tiny_gguf: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from engines.host.process import WATCHDOG_S, watchdog_seconds
+
+    monkeypatch.setenv(WATCHDOG_ENV, "soon")
+    assert watchdog_seconds() == WATCHDOG_S
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with open_chat_model(str(tiny_gguf), LoadOptions(context_size=256, threads=1)) as engine:
+        assert engine.chat(HELLO, SamplingOptions(temperature=0.0, max_tokens=2)).stats.generated_tokens

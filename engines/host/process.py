@@ -43,6 +43,19 @@ def _end_all() -> None:
         host.kill("closing")
 
 
+def watchdog_seconds() -> float:
+    """CANDEIA_HOST_WATCHDOG_S, or the default when it is unset or not a positive number."""
+    raw = os.environ.get(WATCHDOG_ENV)
+    try:
+        value = float(raw) if raw else WATCHDOG_S
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    log.warning("%s=%r is not a positive number of seconds; using %.0f", WATCHDOG_ENV, raw, WATCHDOG_S)
+    return WATCHDOG_S
+
+
 def live_pids() -> list[int]:
     """The engine hosts this app has running now (for the status bar's memory figure)."""
     return [host.pid for host in list(_live) if host.alive]
@@ -84,7 +97,7 @@ class HostProcess:
         self._death: EngineCrashedError | None = None
         self._kill_reason: str | None = None
         self._heard_at = time.monotonic()
-        self._watchdog_s = float(os.environ.get(WATCHDOG_ENV) or WATCHDOG_S)
+        self._watchdog_s = watchdog_seconds()
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self._ended = threading.Event()
         _live.add(self)

@@ -39,8 +39,13 @@ def apply_memory_limit() -> None:
         return
     import resource
 
-    size = int(limit) << 20
-    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    try:
+        size = int(limit) << 20
+    except ValueError:  # a cap the app cannot read is no cap; the client says so in its own checks
+        print(f"{MEMORY_LIMIT_ENV}={limit!r} is not a number of MB; no memory cap", file=sys.stderr)
+        return
+    if size > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
 
 def probe_tokens(tokenize: Any, context_size: int) -> list[int]:

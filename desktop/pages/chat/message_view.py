@@ -343,6 +343,14 @@ class MessageView(QScrollArea):
             widget.grab()
             widget.deleteLater()
 
+    def update_actions(self, *, idle: bool) -> None:
+        """Edit shows on the last user message, Regenerate on the last reply, and neither mid-reply."""
+        widgets = self.messages()
+        last_user = next((w for w in reversed(widgets) if w.role == "user"), None)
+        for widget in widgets:
+            widget.edit_button.setVisible(idle and widget is last_user)
+            widget.regenerate_button.setVisible(idle and widget is widgets[-1] and widget.role == "assistant")
+
     def add(self, widget: MessageWidget) -> MessageWidget:
         self._layout.insertWidget(self._layout.count() - 1, widget)
         return widget

@@ -89,7 +89,7 @@ def test_the_fit_is_the_fewest_drops_and_exactly_the_full_render(template: str |
     for system in (True, False):
         messages = conversation(turns, system=system)
         assert_fewest_exact(model, messages, 64)
-        assert_fewest_exact(model, messages[:-1] + [{"role": "user", "content": "long " * 90}], 64)
+        assert_fewest_exact(model, [*messages[:-1], {"role": "user", "content": "long " * 90}], 64)
 
 
 def test_a_message_too_long_alone_is_an_error() -> None:
@@ -97,7 +97,7 @@ def test_a_message_too_long_alone_is_an_error() -> None:
     with pytest.raises(GenerationError, match="the message is too long"):
         fit_prompt(model, [{"role": "user", "content": "w " * 200}], 32)
     with pytest.raises(GenerationError, match="the last message is too long"):
-        fit_prompt(model, conversation(3)[:-1] + [{"role": "user", "content": "w " * 200}], 32)
+        fit_prompt(model, [*conversation(3)[:-1], {"role": "user", "content": "w " * 200}], 32)
     assert ChatSession(model).measure([{"role": "user", "content": "w " * 200}], 32) == Budget(  # type: ignore[arg-type]
         len(model.chat_prompt_tokens([{"role": "user", "content": "w " * 200}])), 128, -1)
 

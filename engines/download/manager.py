@@ -41,11 +41,13 @@ class JobStatus(str, enum.Enum):
 class DownloadJob:
     _ids = itertools.count(1)
 
-    def __init__(self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None) -> None:
+    def __init__(self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None,
+                 on_status: Callable[[DownloadJob], None] | None = None) -> None:
         self.id = next(self._ids)
         self.request = request
         self.control = DownloadControl()
-        self.status = JobStatus.queued
+        self.on_status = on_status  # called (on whichever thread changed it) after each change of `status`
+        self._status = JobStatus.queued
         self.progress: DownloadProgress | None = None
         self.result: InstalledModel | None = None
         self.error: BaseException | None = None
@@ -76,6 +78,17 @@ class DownloadJob:
                 self.status = JobStatus.queued  # a worker deletes its files and finishes it
                 self._requeue(self)
 
+    @property
+    def status(self) -> JobStatus:
+        return self._status
+
+    @status.setter
+    def status(self, status: JobStatus) -> None:
+        changed = status is not self._status
+        self._status = status
+        if changed and self.on_status is not None:
+            self.on_status(self)
+
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
 
@@ -89,8 +102,10 @@ class DownloadJob:
             self._on_progress(event)
 
     def _finish(self, status: JobStatus) -> None:
-        self.status = status
+        self._status = status  # then finished, then told: a waiter and a listener both see the final status
         self._finished.set()
+        if self.on_status is not None:
+            self.on_status(self)
 
 
 class DownloadManager:
@@ -118,11 +133,12 @@ class DownloadManager:
         return list(self._jobs)
 
     def submit(
-        self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None = None
+        self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None = None,
+        on_status: Callable[[DownloadJob], None] | None = None,
     ) -> DownloadJob:
         if self._closed:
             raise RuntimeError("the download manager is closed")
-        job = DownloadJob(request, on_progress)
+        job = DownloadJob(request, on_progress, on_status)
         job._requeue = self._queue.put
         save_intent(request.model_id, Intent.active)
         self._jobs.append(job)

@@ -39,7 +39,7 @@ class AppContext(QObject):
         self.session = ModelSession(self)
         self.session.loading.connect(self._chat_loading)
         self.session.used.connect(lambda: self.models.touch("chat"))
-        self.session.unloaded.connect(lambda: self.models.released("chat"))
+        self.session.unloaded.connect(self._chat_unloaded)
         self.files = TaskRunner("files", 2, self)
         self.downloads = DownloadCenter(self.settings, self.store, self)
         self.downloads.installed.connect(lambda _: self.models_changed.emit())
@@ -53,6 +53,11 @@ class AppContext(QObject):
         ref = self.session.pending_ref
         if ref is not None:
             self.models.claim("chat", ref, self.model_bytes(ref), self.session.release_when_idle)
+
+    def _chat_unloaded(self) -> None:
+        if self.session.pending_ref is None:  # not already loading another model (which has claimed the slot)
+            self.models.released("chat")
+        self.models.memory_freed()
 
     def model_bytes(self, ref: str) -> int:
         """What loading `ref` (an installed id or a file) costs in memory, roughly: its files' size."""

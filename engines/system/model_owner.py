@@ -1,12 +1,13 @@
 """Which models stay loaded: one owner, a memory budget, the least recently used goes first.
 
 Each part of the app that keeps a model loaded (the chat session, LLM translation, the captioner)
-holds one *slot*. It calls `claim` before it loads a model (or uses the one it has), and `released`
-once it has freed it on its own. A claim that takes the loaded total over the budget asks the
-least recently used other slots to free theirs, by calling the `release` they gave: that callback
-must not block (the GUI queues the unload after the work in flight on that model's own thread),
-and it is called on the thread that made the claim. A model larger than the whole budget is still
-loaded (the user asked for it); every other one is freed first.
+holds one *slot*. It calls `claim` before it loads a model (or uses the one it has), `released`
+when it decides to free it on its own, and `memory_freed` once an unload has ended. A claim that
+takes the loaded total over the budget asks the least recently used other slots to free theirs,
+by calling the `release` they gave: that callback must not block (the GUI queues the unload after
+the work in flight on that model's own thread), and it is called on the thread that made the
+claim. A model larger than the whole budget is still loaded (the user asked for it); every other
+one is freed first.
 """
 
 from __future__ import annotations
@@ -76,10 +77,15 @@ class ModelOwner:
                 held.used = next(self._clock)
 
     def released(self, slot: str) -> None:
-        """The slot's model is freed: by itself (another model picked, the page closed), or an asked release ended."""
+        """The slot let its model go (another model picked, the page closed). Say it when the unload is
+        decided, not when it ends, so that a claim made in between is not undone."""
         with self._lock:
             self._held.pop(slot, None)
-        self._changed()  # either way the memory in use just fell
+        self._changed()
+
+    def memory_freed(self) -> None:
+        """An unload has ended (on whichever thread): listeners refresh the memory in use."""
+        self._changed()
 
     def held(self) -> list[Held]:
         """What is loaded, least recently used first."""

@@ -59,12 +59,13 @@ class CaptionEngine(QObject):
             self._owner.claim(SLOT, model, self._model_bytes(model), self._release)
 
     def _release(self) -> None:
+        """The owner needs the memory: close the captioner on the worker, after the job in flight."""
         owner = self._owner
 
         def free() -> None:
             self._close()
             if owner is not None:
-                owner.released(SLOT)
+                owner.memory_freed()
 
         self.worker.then("free captioner", free)
 

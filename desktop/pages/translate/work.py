@@ -63,25 +63,26 @@ class TranslationWork(QObject):
             self._release_chat()
 
     def _release_chat(self) -> None:
+        """Free the chat model (asked by the owner, or another model picked), after the run in flight."""
         self._chat_ref = None
-        self._then("free chat model", lambda service: service.close_chat(), freed=True)
+        self._owner.released(SLOT)  # now, on the UI thread: a claim that follows is not undone
+        self._then("free chat model", lambda service: service.close_chat())
 
     def release_uninstalled(self, installed: set[str]) -> None:
         """Models no longer `installed` (ids) must not stay loaded: freed on the worker after the run in flight."""
-        freed = self._chat_ref is not None and self._chat_ref not in installed
-        if freed:
+        if self._chat_ref is not None and self._chat_ref not in installed:
             self._chat_ref = None
-        self._then("release removed models", lambda service: service.release_uninstalled(), freed=freed)
+            self._owner.released(SLOT)
+        self._then("release removed models", lambda service: service.release_uninstalled())
 
-    def _then(self, name: str, fn: Callable[[TranslationService], None], freed: bool) -> None:
+    def _then(self, name: str, fn: Callable[[TranslationService], None]) -> None:
         service, owner = self.service, self._owner
         if service is None:
             return
 
         def free() -> None:
             fn(service)
-            if freed:
-                owner.released(SLOT)
+            owner.memory_freed()
 
         self.worker.then(name, free)
 

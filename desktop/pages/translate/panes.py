@@ -117,6 +117,7 @@ class Footer(QWidget):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)  # the page's spacing, which the row had when it was a layout of the page
         self.open_button = QPushButton(self.tr("Open file…"))
         theme.set_icon(self.open_button, "folder")
         self.open_button.setToolTip(self.tr("Translate a text, Markdown or subtitle file (Ctrl+O)"))

@@ -85,6 +85,15 @@ class GGUFInfo:
         }
 
 
+def require_model(info: GGUFInfo, wanted: str = "model", hint: str = "") -> GGUFInfo:
+    """Refuse a projector (mmproj) where a model that generates text is wanted; `hint` says what to do."""
+    if info.is_companion:
+        raise InvalidModelFileError(
+            info.path, f"is a vision projector (mmproj, '{info.architecture}'), not a {wanted}{hint}"
+        )
+    return info
+
+
 def known_architectures() -> frozenset[str]:
     return frozenset(gguf_constants().MODEL_ARCH_NAMES.values()) | COMPANION_ARCHITECTURES
 

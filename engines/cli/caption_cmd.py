@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engines.cli import EXIT_SOME_FAILED
 from engines.errors import UsageError
 from engines.jobs import Cancelled, CancelToken
-
-EXIT_SOME_FAILED = 1
 
 
 def register(commands: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from engines.cards import ModelCard, load_catalog
 from engines.cards.consent import badge, needs_consent, record_consent
 from engines.cards.fit import FitEstimate, card_estimate
+from engines.cli import EXIT_INTERRUPTED
 from engines.download import (
     DownloadControl,
     Downloader,
@@ -152,8 +153,6 @@ class ProgressBar:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from engines.cli.main import EXIT_INTERRUPTED
-
     request = request_for(args.ref, args.model_id)
     card = next((c for c in load_catalog() if c.id == request.card_id), None) if request.card_id else None
     if card is not None:

@@ -30,7 +30,7 @@ TG_TOKENS = 128
 
 
 def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
-    from engines.llama.native import llama_cpp_module
+    from engines.llama.native import llama_cpp_module, native_context
 
     llama_cpp = llama_cpp_module()
 
@@ -44,7 +44,7 @@ def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
     array = (lib.llama_token * PP_TOKENS)(*prompt)
 
     def pp(llm: Any) -> float:
-        ctx = llm._ctx.ctx
+        ctx = native_context(llm)
         lib.llama_memory_clear(lib.llama_get_memory(ctx), True)
         started = time.perf_counter()
         if lib.llama_decode(ctx, lib.llama_batch_get_one(array, PP_TOKENS)) != 0:
@@ -58,7 +58,7 @@ def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
     }
     greedy = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
     lib.llama_sampler_chain_add(greedy, lib.llama_sampler_init_greedy())
-    ctx = on._ctx.ctx
+    ctx = native_context(on)
 
     def tg(pick: Callable[[int], int]) -> float:
         decoder.reset()

@@ -11,6 +11,7 @@ import re
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engines.download.control import DownloadControl
 from engines.download.errors import DownloadError, HubAccessError, NetworkError, RemoteNotFoundError
@@ -97,16 +98,10 @@ def fetch_metadata(
     `before_connect` runs before every request (offline mode is checked there) and may raise.
     """
     from huggingface_hub import get_hf_file_metadata
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        GatedRepoError,
-        HfHubHTTPError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
 
     policy = policy or RetryPolicy()
     control = control or DownloadControl()
+    where = _Where(repo, path, revision, endpoint)
     url = file_url(repo, path, revision, endpoint)
     failures = 0
     while True:
@@ -115,47 +110,77 @@ def fetch_metadata(
             before_connect()
         try:
             meta = get_hf_file_metadata(url, token=token, timeout=METADATA_TIMEOUT)
-            break
-        except GatedRepoError:
-            raise HubAccessError(
-                f"{repo} is a gated repository: accept its terms on the hub, then {LOGIN_HINT}"
-            ) from None
-        except RepositoryNotFoundError:
-            raise HubAccessError(
-                f"the repository {repo} does not exist on {endpoint} or is private; if it is private, {LOGIN_HINT}"
-            ) from None
-        except RevisionNotFoundError:
-            raise RemoteNotFoundError(f"{repo} has no revision '{revision}'") from None
-        except EntryNotFoundError:
-            raise RemoteNotFoundError(f"{repo} has no file '{path}' at revision '{revision}'") from None
-        except HfHubHTTPError as exc:
-            status = _status(exc)
-            if status in (401, 403):
-                raise HubAccessError(f"the hub refused access to {repo}/{path} (HTTP {status}); {LOGIN_HINT}") from None
-            if status == 404:
-                raise RemoteNotFoundError(f"{repo}/{path} was not found on {endpoint} (HTTP 404)") from None
-            if status is None or not (status == 429 or status >= 500):
-                raise DownloadError(f"the hub answered HTTP {status} for {repo}/{path}") from exc
-            failures += 1
-            if failures > policy.attempts:
-                raise NetworkError(f"the hub kept answering HTTP {status} for {repo}/{path}; try again later") from None
-            control.sleep(policy.delay(failures, _retry_after(exc)))
         except Exception as exc:
-            problem = _certificate_problem(exc)
-            if problem:  # never retried, never bypassed
-                raise DownloadError(f"the TLS certificate of {endpoint} is not valid ({problem})") from None
-            if not _is_network_error(exc):
+            retry = _retryable(exc, where)
+            if retry is None:
                 raise
             failures += 1
             if failures > policy.attempts:
-                raise NetworkError(f"cannot reach {endpoint} ({type(exc).__name__}: {exc})") from None
-            control.sleep(policy.delay(failures))
+                raise retry.giving_up from None
+            control.sleep(policy.delay(failures, retry.after))
+            continue
+        return _remote_file(meta, where)
 
+
+@dataclass(frozen=True)
+class _Where:
+    repo: str
+    path: str
+    revision: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class _Retry:
+    giving_up: NetworkError  # raised when the attempts run out
+    after: float | None  # the server's Retry-After
+
+
+def _retryable(exc: Exception, where: _Where) -> _Retry | None:
+    """How to retry a failed HEAD; raises at once what no retry can fix; None for what is no hub or
+    network failure (a bug: the caller re-raises it)."""
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        GatedRepoError,
+        HfHubHTTPError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    repo, path, endpoint = where.repo, where.path, where.endpoint
+    if isinstance(exc, GatedRepoError):
+        raise HubAccessError(f"{repo} is a gated repository: accept its terms on the hub, then {LOGIN_HINT}") from None
+    if isinstance(exc, RepositoryNotFoundError):
+        raise HubAccessError(
+            f"the repository {repo} does not exist on {endpoint} or is private; if it is private, {LOGIN_HINT}"
+        ) from None
+    if isinstance(exc, RevisionNotFoundError):
+        raise RemoteNotFoundError(f"{repo} has no revision '{where.revision}'") from None
+    if isinstance(exc, EntryNotFoundError):
+        raise RemoteNotFoundError(f"{repo} has no file '{path}' at revision '{where.revision}'") from None
+    if isinstance(exc, HfHubHTTPError):
+        status = _status(exc)
+        if status in (401, 403):
+            raise HubAccessError(f"the hub refused access to {repo}/{path} (HTTP {status}); {LOGIN_HINT}") from None
+        if status == 404:
+            raise RemoteNotFoundError(f"{repo}/{path} was not found on {endpoint} (HTTP 404)") from None
+        if status is None or not (status == 429 or status >= 500):
+            raise DownloadError(f"the hub answered HTTP {status} for {repo}/{path}") from exc
+        return _Retry(NetworkError(f"the hub kept answering HTTP {status} for {repo}/{path}; try again later"),
+                      _retry_after(exc))
+    problem = _certificate_problem(exc)
+    if problem:  # never retried, never bypassed
+        raise DownloadError(f"the TLS certificate of {endpoint} is not valid ({problem})") from None
+    if not _is_network_error(exc):
+        return None
+    return _Retry(NetworkError(f"cannot reach {endpoint} ({type(exc).__name__}: {exc})"), None)
+
+
+def _remote_file(meta: Any, where: _Where) -> RemoteFile:
+    repo, path, endpoint = where.repo, where.path, where.endpoint
     if not meta.commit_hash:
         raise DownloadError(f"{endpoint} did not say which commit {repo}/{path} belongs to (no X-Repo-Commit)")
     etag = (meta.etag or "").lower() or None
-    sha256 = etag if etag and _SHA256.match(etag) else None
-    git_sha1 = etag if etag and _SHA1.match(etag) else None
     return RemoteFile(
         repo=repo,
         path=path,
@@ -163,8 +188,8 @@ def fetch_metadata(
         commit=meta.commit_hash,
         size=meta.size,
         etag=meta.etag,
-        sha256=sha256,
-        git_sha1=git_sha1,
+        sha256=etag if etag and _SHA256.match(etag) else None,
+        git_sha1=etag if etag and _SHA1.match(etag) else None,
     )
 
 

@@ -125,12 +125,13 @@ class DownloadJob:
     ) -> None:
         with self._lock:
             self.result, self.error = result, error
-            self._set_status(status)
-            self._finished.set()
+            self._set_status(status, finished=True)
 
-    def _set_status(self, status: JobStatus) -> None:
+    def _set_status(self, status: JobStatus, *, finished: bool = False) -> None:
         changed = status is not self.status
         self.status = status
+        if finished:
+            self._finished.set()  # before the event: its handler sees a finished job
         if changed and self._on_status is not None:
             self._on_status(self)
 

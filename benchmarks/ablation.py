@@ -23,7 +23,7 @@ from typing import Any
 from engines.llama.decoder import NativeDecoder, Sampler
 from engines.llama.sampling import SamplingOptions
 
-from .report import existing_file, load_average, markdown_table, write_json
+from .report import existing_file, load_average, publish
 
 PP_TOKENS = 512
 TG_TOKENS = 128
@@ -117,10 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     before = load_average()
     result = run(args.model, args.threads, args.rounds)
     result["load_average"] = {"before": before, "after": load_average()}
-    print(f"{args.rounds} interleaved rounds, {args.threads} threads, load average {before} -> {load_average()}")
-    print(markdown_table(["test", "tokens/s, median (best)", "per token vs decode only"], rows(result)))
-    print(f"JSON: {write_json('ablation', result, args.json)}")
-    return 0
+    headline = f"{args.rounds} interleaved rounds, {args.threads} threads, load average {before} -> {load_average()}"
+    return publish("ablation", headline, ["test", "tokens/s, median (best)", "per token vs decode only"],
+                   rows(result), result, args.json)
 
 
 if __name__ == "__main__":

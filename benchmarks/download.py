@@ -53,7 +53,7 @@ def run_candeia(url_base: str, name: str, size: int, work: Path, discard: bool =
     from engines.download.control import DownloadControl
     from engines.download.endpoint import origin
     from engines.download.hash_pipe import write_all
-    from engines.download.hub_meta import fetch_metadata, hub_headers
+    from engines.download.hub_meta import HubCall, fetch_metadata, hub_headers
     from engines.download.retry import RetryPolicy
     from engines.download.transfer import FileTransfer
 
@@ -64,7 +64,7 @@ def run_candeia(url_base: str, name: str, size: int, work: Path, discard: bool =
     part.unlink(missing_ok=True)
     started = time.perf_counter()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-    remote = fetch_metadata("local/files", name, "main", url_base, token=False)
+    remote = fetch_metadata("local/files", name, "main", url_base, HubCall(token=False))
     transfer = FileTransfer(remote, part, expected_sha256=remote.sha256, headers=hub_headers(False),
                             hub_origin=origin(url_base), allow_http=False, policy=RetryPolicy(),
                             control=DownloadControl(), write=skip_write if discard else write_all)

@@ -20,7 +20,7 @@ from filelock import FileLock, Timeout
 from engines.download.control import DownloadControl
 from engines.download.endpoint import check_transport, http_allowed, hub_endpoint, origin
 from engines.download.errors import DiskSpaceError, DownloadCancelled, DownloadError
-from engines.download.hub_meta import RemoteFile, hub_headers, resolve_files
+from engines.download.hub_meta import HubCall, RemoteFile, hub_headers, resolve_files
 from engines.download.offline import ensure_online
 from engines.download.pins import learn_sha256, learnt_sha256
 from engines.download.progress import ProgressCallback, ProgressMeter
@@ -177,10 +177,8 @@ class Downloader:
         token: str | bool,
     ) -> list[PlannedFile]:
         revision = staging.pinned_commit(request.repo) or request.revision or "main"
-        remotes = resolve_files(
-            request.repo, [f.path for f in request.files], revision, endpoint,
-            token=token, policy=self.policy, control=control, before_connect=self.check_online,
-        )
+        call = HubCall(token, self.policy, control, self.check_online)
+        remotes = resolve_files(request.repo, [f.path for f in request.files], revision, endpoint, call)
         planned = [_checked(request, wanted, remote) for wanted, remote in zip(request.files, remotes, strict=False)]
         staging.pin(request.repo, remotes[0].commit, request.model_id)
         return planned

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engines.download.control import DownloadControl
@@ -82,42 +82,38 @@ def _is_network_error(exc: BaseException) -> bool:
     return module in {"httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3"}
 
 
-def fetch_metadata(
-    repo: str,
-    path: str,
-    revision: str,
-    endpoint: str,
-    *,
-    token: str | bool | None = None,
-    policy: RetryPolicy | None = None,
-    control: DownloadControl | None = None,
-    before_connect: Callable[[], None] | None = None,
-) -> RemoteFile:
-    """HEAD one file; retry 429/5xx/network errors; 401/403/404 raise at once.
+@dataclass(frozen=True)
+class HubCall:
+    """How each metadata request of a download is made. `before_connect` runs before every request
+    (offline mode is checked there) and may raise."""
 
-    `before_connect` runs before every request (offline mode is checked there) and may raise.
-    """
+    token: str | bool | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    control: DownloadControl = field(default_factory=DownloadControl)
+    before_connect: Callable[[], None] = lambda: None
+
+
+def fetch_metadata(repo: str, path: str, revision: str, endpoint: str, call: HubCall | None = None) -> RemoteFile:
+    """HEAD one file; retry 429/5xx/network errors; 401/403/404 raise at once."""
     from huggingface_hub import get_hf_file_metadata
 
-    policy = policy or RetryPolicy()
-    control = control or DownloadControl()
+    call = call or HubCall()
     where = _Where(repo, path, revision, endpoint)
     url = file_url(repo, path, revision, endpoint)
     failures = 0
     while True:
-        control.check()
-        if before_connect is not None:
-            before_connect()
+        call.control.check()
+        call.before_connect()
         try:
-            meta = get_hf_file_metadata(url, token=token, timeout=METADATA_TIMEOUT)
+            meta = get_hf_file_metadata(url, token=call.token, timeout=METADATA_TIMEOUT)
         except Exception as exc:
             retry = _retryable(exc, where)
             if retry is None:
                 raise
             failures += 1
-            if failures > policy.attempts:
+            if failures > call.policy.attempts:
                 raise retry.giving_up from None
-            control.sleep(policy.delay(failures, retry.after))
+            call.control.sleep(call.policy.delay(failures, retry.after))
             continue
         return _remote_file(meta, where)
 
@@ -194,22 +190,13 @@ def _remote_file(meta: Any, where: _Where) -> RemoteFile:
 
 
 def resolve_files(
-    repo: str,
-    paths: Sequence[str],
-    revision: str,
-    endpoint: str,
-    *,
-    token: str | bool | None = None,
-    policy: RetryPolicy | None = None,
-    control: DownloadControl | None = None,
-    before_connect: Callable[[], None] | None = None,
+    repo: str, paths: Sequence[str], revision: str, endpoint: str, call: HubCall | None = None
 ) -> list[RemoteFile]:
     """Metadata for every file, all pinned to the commit the first one resolves to."""
     files: list[RemoteFile] = []
     pinned = revision
     for path in paths:
-        remote = fetch_metadata(repo, path, pinned, endpoint, token=token, policy=policy, control=control,
-                                before_connect=before_connect)
+        remote = fetch_metadata(repo, path, pinned, endpoint, call)
         if files and remote.commit != files[0].commit:
             raise DownloadError(f"{repo} changed while its files were being listed; try again")
         pinned = remote.commit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 from pathlib import Path
@@ -11,7 +12,9 @@ import numpy as np
 import pytest
 
 from engines.download import DownloadControl, Downloader, DownloadManager, DownloadRequest, JobStatus, WantedFile
-from engines.download.errors import DownloadPaused
+from engines.download.connection import Retryable, check_content_range
+from engines.download.errors import DiskSpaceError, DownloadError, DownloadPaused
+from engines.download.hash_pipe import BufferedSink, Hashers
 from engines.download.progress import ProgressCallback
 from engines.download.staging import PLAN_FILE, StagingPlan
 from engines.errors import InvalidModelFileError
@@ -164,3 +167,52 @@ def test_a_projector_is_never_registered_as_the_model(tmp_path: Path) -> None:
     assert ModelStore().installed() == []
     with pytest.raises(InvalidModelFileError, match="not a chat model; pick the other file"):
         require_model(read_gguf(projector), "chat model", "; pick the other file")
+
+
+# -- the transfer's two halves ---------------------------------------------------------------------
+def test_the_sink_writes_and_hashes_what_arrived_even_when_the_body_stops_early(tmp_path: Path) -> None:
+    part = tmp_path / "f.part"
+    hashers = Hashers(git_blob_size=None)
+    written: list[tuple[int, int]] = []
+    with part.open("w+b", buffering=0) as fh:
+        fh.write(b"ab")  # an earlier run's bytes, hashed once before the body streams
+        hashers.hash_prefix(part, 2)
+        sink = BufferedSink(fh, part, hashers, 2, lambda offset, count: written.append((offset, count)))
+        sink.space(3)[:3] = b"cde"
+        sink.received(3)
+        sink.flush()
+        sink.space(2)[:2] = b"fg"  # received but not flushed when the connection drops
+        sink.received(2)
+        sink.close()
+    assert part.read_bytes() == b"abcdefg" and sink.offset == 7
+    assert written == [(5, 3), (7, 2)]
+    assert hashers.sha256.hexdigest() == hashlib.sha256(b"abcdefg").hexdigest()
+
+
+def test_a_failed_write_is_not_written_again_on_close(tmp_path: Path) -> None:
+    part = tmp_path / "f.part"
+    calls: list[bytes] = []
+
+    def failing_write(fh: object, view: memoryview, path: Path) -> None:
+        calls.append(bytes(view))
+        raise DiskSpaceError("the disk is full")
+
+    with part.open("w+b", buffering=0) as fh:
+        sink = BufferedSink(fh, part, Hashers(None), 0, lambda offset, count: None, write=failing_write)
+        sink.space(4)[:4] = b"data"
+        sink.received(4)
+        with pytest.raises(DiskSpaceError):
+            sink.flush()
+        sink.close()
+    assert calls == [b"data"]
+
+
+def test_content_range_must_resume_where_asked_and_keep_the_size() -> None:
+    check_content_range("bytes 100-199/200", 100, 200, "f")
+    check_content_range("bytes 100-199/*", 100, None, "f")
+    with pytest.raises(Retryable, match="wrong byte"):
+        check_content_range("bytes 0-199/200", 100, 200, "f")
+    with pytest.raises(Retryable, match="malformed"):
+        check_content_range("bytes x-y/200", 100, 200, "f")
+    with pytest.raises(DownloadError, match="changed size"):
+        check_content_range("bytes 100-299/300", 100, 200, "f")

@@ -99,7 +99,13 @@ class DownloadJob:
     def finished(self) -> bool:
         return self._finished.is_set()
 
-    # -- for the manager's workers -----------------------------------------------------------------
+    # -- for the manager ---------------------------------------------------------------------------
+    def interrupt(self, cancel: bool) -> None:
+        """Stop the transfer without recording what the user wants (the app is closing: what ran
+        resumes at the next start)."""
+        if not self.finished:
+            self.control.cancel() if cancel else self.control.pause()
+
     def start(self) -> bool:
         """Take a worker's slot: running, or False (and paused) when it was paused while queued."""
         with self._lock:
@@ -179,8 +185,7 @@ class DownloadManager:
         """Stop the workers. With cancel=False, running downloads are paused (and stay resumable)."""
         self._closed = True
         for job in self._jobs:
-            if not job.finished:
-                job.control.cancel() if cancel else job.control.pause()
+            job.interrupt(cancel)
         for _ in self._workers:
             self._queue.put(None)
         for worker in self._workers:

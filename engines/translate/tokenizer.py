@@ -1,7 +1,8 @@
 """Tokenizers for seq2seq translation models, without transformers.
 
 - Marian (opus-mt): `source.spm` splits the source text into pieces, `vocab.json` maps pieces to ids,
-  `target.spm` joins the output pieces. Multi-target models take a `>>xxx<<` token first.
+  `target.spm` joins the output pieces. Multi-target models take a `>>xxx<<` token first. Exports with
+  only a `tokenizer.json` are read by marian_json.py.
 - M2M100: `sentencepiece.bpe.model` + `vocab.json`, language tokens `__xx__` after the vocabulary.
 - NLLB (and any model shipping `tokenizer.json`): the `tokenizers` library, language tokens such as
   `por_Latn`; the source is `[src_lang] tokens </s>` and the target language is forced as the first token.
@@ -69,7 +70,8 @@ class MarianTokenizer:
     def __init__(self, folder: Path, config: dict[str, Any]) -> None:
         missing = [n for n in ("source.spm", "target.spm", "vocab.json") if not (folder / n).is_file()]
         if missing:
-            raise InvalidModelFileError(folder, f"misses the tokenizer file(s) {', '.join(missing)} of a Marian model")
+            raise InvalidModelFileError(folder, f"misses the tokenizer file(s) {', '.join(missing)} of a Marian model "
+                                                "(and has no tokenizer.json instead)")
         self.source = _spm(folder / "source.spm")
         self.target = _spm(folder / "target.spm")
         vocab = _load_json(folder / "vocab.json")
@@ -191,6 +193,11 @@ class FastTokenizer:
 
 def load_tokenizer(folder: Path, model_type: str, config: dict[str, Any]) -> Seq2SeqTokenizer:
     if model_type == "marian":
+        spm_files = all((folder / n).is_file() for n in ("source.spm", "target.spm", "vocab.json"))
+        if not spm_files and (folder / "tokenizer.json").is_file():
+            from .marian_json import MarianJsonTokenizer
+
+            return MarianJsonTokenizer(folder, config)
         return MarianTokenizer(folder, config)
     if (folder / "tokenizer.json").is_file():
         return FastTokenizer(folder, config)

@@ -32,6 +32,13 @@ _SPACE = "\u2581"
 _NORMAL, _UNKNOWN, _CONTROL = 1, 2, 3
 
 
+def _model_pb2() -> Any:
+    """SentencePiece's generated protobuf module (untyped, hence Any)."""
+    from sentencepiece import sentencepiece_model_pb2
+
+    return sentencepiece_model_pb2
+
+
 def _special(config: dict[str, Any], key: str, default: str) -> str:
     value = config.get(key, default)
     if isinstance(value, dict):  # {"content": "</s>", ...} in newer tokenizer_config files
@@ -42,7 +49,7 @@ def _special(config: dict[str, Any], key: str, default: str) -> str:
 def _normalizer_spec(path: Path, normalizer: Any, add_prefix: bool) -> Any:
     """The SentencePiece NormalizerSpec equivalent to the file's normalizer."""
     import sentencepiece
-    from sentencepiece import sentencepiece_model_pb2 as pb
+    pb = _model_pb2()
 
     spec = pb.NormalizerSpec(name="identity")
     steps = normalizer.get("normalizers", []) if isinstance(normalizer, dict) and \
@@ -141,7 +148,7 @@ class MarianJsonTokenizer:
     def _processor(pieces: list[tuple[str, float]], unk: str, control: set[str], spec: Any, path: Path) -> Any:
         """A SentencePiece Unigram model with these pieces at these ids, built in memory."""
         import sentencepiece
-        from sentencepiece import sentencepiece_model_pb2 as pb
+        pb = _model_pb2()
 
         proto = pb.ModelProto()
         proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM

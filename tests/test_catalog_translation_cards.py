@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engines.cards import ModelCard, load_catalog
-from engines.store import InstalledModel, ModelFormat
+from engines.store.model_store import InstalledModel, ModelFormat
 from engines.translate.languages import MARIAN_GROUPS, ModelLanguages
 from engines.translate.routes import _card_languages, plan_route
 

@@ -23,8 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidModelFileError
-from .tokenizer import _load_json
+from engines.errors import InvalidModelFileError
+from engines.translate.tokenizer import _load_json
 
 _MARIAN_LANG = re.compile(r"^>>([A-Za-z0-9_-]+)<<$")
 _SPACE = "\u2581"

@@ -195,7 +195,7 @@ def load_tokenizer(folder: Path, model_type: str, config: dict[str, Any]) -> Seq
     if model_type == "marian":
         spm_files = all((folder / n).is_file() for n in ("source.spm", "target.spm", "vocab.json"))
         if not spm_files and (folder / "tokenizer.json").is_file():
-            from .marian_json import MarianJsonTokenizer
+            from engines.translate.marian_json import MarianJsonTokenizer
 
             return MarianJsonTokenizer(folder, config)
         return MarianTokenizer(folder, config)

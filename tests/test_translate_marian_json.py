@@ -130,3 +130,27 @@ def test_helper_writes_xenovas_layout(shared: tuple[Path, Path]) -> None:
     data = marian_tokenizer_json(shared[0])
     assert data["normalizer"] == {"type": "Precompiled", "precompiled_charsmap": None}
     assert data["model"]["vocab"][0][0] == "</s>"
+
+
+def test_m2m100_prefers_its_sentencepiece_files_and_a_bad_tokenizer_json_is_an_error(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Xenova's M2M100/NLLB folders also ship a tokenizer.json; one the tokenizers library cannot read (a
+    Precompiled normalizer without its map makes it panic) is a clear error, never a crash, and M2M100
+    folders use the SentencePiece files transformers' M2M100Tokenizer reads."""
+    from tiny_seq2seq import build_m2m100, build_nllb
+
+    from engines.translate.tokenizer import M2M100Tokenizer
+
+    base = tmp_path_factory.getbasetemp()
+    unreadable = {"version": "1.0", "normalizer": {"type": "Precompiled", "precompiled_charsmap": None},
+                  "model": {"type": "Unigram", "vocab": [["<unk>", 0.0]]}}
+    m2m = tmp_path / "m2m"
+    shutil.copytree(cached(base, "m2m100", build_m2m100)[1], m2m)
+    (m2m / "tokenizer.json").write_text(json.dumps(unreadable), encoding="utf-8")
+    engine = Seq2SeqEngine(m2m)
+    assert isinstance(engine.tokenizer, M2M100Tokenizer) and engine.encode("Hello world", "en", "pt")
+    nllb = tmp_path / "nllb"
+    shutil.copytree(cached(base, "nllb", build_nllb)[1], nllb)
+    (nllb / "tokenizer.json").write_text(json.dumps(unreadable), encoding="utf-8")
+    with pytest.raises(InvalidModelFileError, match="tokenizers library can read"):
+        Seq2SeqEngine(nllb)

@@ -166,7 +166,9 @@ class FastTokenizer:
         path = folder / "tokenizer.json"
         try:
             self.tok = Tokenizer.from_file(str(path))
-        except Exception as exc:  # the Rust library raises plain Exceptions
+        except BaseException as exc:  # plain Exceptions, or a Rust panic (a BaseException) on some fields
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
             raise InvalidModelFileError(path, f"is not a tokenizer the tokenizers library can read ({exc})") from exc
         vocab = self.tok.get_vocab(with_added_tokens=True)
         self.eos_id = vocab.get("</s>", int(config.get("eos_token_id", 2)))
@@ -199,6 +201,9 @@ def load_tokenizer(folder: Path, model_type: str, config: dict[str, Any]) -> Seq
 
             return MarianJsonTokenizer(folder, config)
         return MarianTokenizer(folder, config)
+    m2m_files = all((folder / n).is_file() for n in ("sentencepiece.bpe.model", "vocab.json"))
+    if model_type == "m2m_100" and m2m_files:  # transformers' own M2M100Tokenizer reads these, not tokenizer.json
+        return M2M100Tokenizer(folder, config)
     if (folder / "tokenizer.json").is_file():
         return FastTokenizer(folder, config)
     if (folder / "sentencepiece.bpe.model").is_file() or (folder / "vocab.json").is_file():

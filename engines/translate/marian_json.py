@@ -49,8 +49,8 @@ def _special(config: dict[str, Any], key: str, default: str) -> str:
 def _normalizer_spec(path: Path, normalizer: Any, add_prefix: bool) -> Any:
     """The SentencePiece NormalizerSpec equivalent to the file's normalizer."""
     import sentencepiece
-    pb = _model_pb2()
 
+    pb = _model_pb2()
     spec = pb.NormalizerSpec(name="identity")
     steps = normalizer.get("normalizers", []) if isinstance(normalizer, dict) and \
         normalizer.get("type") == "Sequence" else [normalizer]
@@ -148,8 +148,8 @@ class MarianJsonTokenizer:
     def _processor(pieces: list[tuple[str, float]], unk: str, control: set[str], spec: Any, path: Path) -> Any:
         """A SentencePiece Unigram model with these pieces at these ids, built in memory."""
         import sentencepiece
-        pb = _model_pb2()
 
+        pb = _model_pb2()
         proto = pb.ModelProto()
         proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
         proto.trainer_spec.vocab_size = len(pieces)

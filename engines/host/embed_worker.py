@@ -34,6 +34,14 @@ class GGUFEmbedder:
         self.dimensions = int(self._llama.n_embd())
 
     def embed(self, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        out: list[list[float]] = []
         # one at a time: a batch of sequences needs a context as long as all of them together;
         # truncate=True cuts a text longer than the context instead of failing
-        return [[float(x) for x in self._llama.embed(text, normalize=False, truncate=True)] for text in texts]
+        for text in texts:
+            raw = np.asarray(self._llama.embed(text or " ", normalize=False, truncate=True), dtype=np.float32)
+            if raw.ndim == 2:  # a model without a pooling type (a chat model) gives one vector per token
+                raw = raw.mean(axis=0)
+            out.append([float(x) for x in raw])
+        return out

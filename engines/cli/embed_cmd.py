@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..errors import UsageError
+from engines.errors import UsageError
 
 
 def register(commands: Any) -> None:
@@ -37,8 +37,8 @@ def read_texts(values: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..encoders.open import open_encoder
-    from ..encoders.pooling import normalize
+    from engines.encoders.open import open_encoder
+    from engines.encoders.pooling import normalize
 
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")

@@ -156,8 +156,8 @@ class Host:
         return {"load_ms": captioner.load_ms, "handler": captioner.handler_name}
 
     def _load_embed(self, message: wire.Message, options: Any) -> dict[str, Any]:
-        from ..gguf_info import read_gguf
-        from .embed_worker import GGUFEmbedder
+        from engines.gguf.info import read_gguf
+        from engines.host.embed_worker import GGUFEmbedder
 
         embedder = GGUFEmbedder(read_gguf(message["path"]), options)
         self._engine, self._kind = embedder, "embed"

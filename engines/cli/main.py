@@ -47,7 +47,7 @@ def command_module(name: str) -> ModuleType:
 
         return chat_cmd
     if name == "embed":
-        from . import embed_cmd
+        from engines.cli import embed_cmd
 
         return embed_cmd
     if name == "info":

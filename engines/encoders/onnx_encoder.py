@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..jobs import CancelToken, ProgressCallback
-from .base import Vectors
-from .pooling import PoolingConfig, pool, read_pooling
-from .session import EncoderSession, Variant
-from .tokenize import EncoderTokenizer
+from engines.encoders.base import Vectors
+from engines.encoders.pooling import PoolingConfig, pool, read_pooling
+from engines.encoders.session import EncoderSession, Variant
+from engines.encoders.tokenize import EncoderTokenizer
+from engines.jobs import CancelToken, ProgressCallback
 
 
 class OnnxTextEncoder:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidModelFileError
-from ..onnx_folder import read_json
-from .base import TextEncoder
+from engines.encoders.base import TextEncoder
+from engines.errors import InvalidModelFileError
+from engines.onnx.folder import read_json
 
 
 @dataclass(frozen=True)
@@ -19,14 +19,14 @@ class Prompts:
 
 
 def open_encoder(ref: str, *, threads: int | None = None) -> TextEncoder:
-    from ..models import resolve_model
+    from engines.store.models import resolve_model
 
     resolved = resolve_model(ref)
     path = resolved.path
     name = resolved.label
     if path.is_file() and path.suffix.lower() == ".gguf":
-        from ..host.embed import HostedEmbedder
-        from ..settings import load_settings
+        from engines.host.embed import HostedEmbedder
+        from engines.settings import load_settings
 
         settings = load_settings()
         encoder: TextEncoder = HostedEmbedder(path, threads=threads or settings.threads,
@@ -34,7 +34,7 @@ def open_encoder(ref: str, *, threads: int | None = None) -> TextEncoder:
         encoder.name = name
         return encoder
     if path.is_dir() or path.suffix.lower() == ".onnx":
-        from .onnx_encoder import OnnxTextEncoder
+        from engines.encoders.onnx_encoder import OnnxTextEncoder
 
         return OnnxTextEncoder(path if path.is_dir() else path.parent, name=name, threads=threads)
     raise InvalidModelFileError(path, "is not an embedding model (an ONNX folder or a .gguf file)")

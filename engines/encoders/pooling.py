@@ -11,8 +11,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidModelFileError
-from ..onnx_folder import read_json
+from engines.errors import InvalidModelFileError
+from engines.onnx.folder import read_json
 
 PoolingMode = Literal["mean", "cls", "max", "lasttoken"]
 _MODES = ("mean", "cls", "max", "lasttoken")

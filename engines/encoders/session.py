@@ -12,10 +12,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidModelFileError
-from ..onnx_providers import DeviceReport
-from ..onnx_session import make_session
-from .tokenize import EncodedBatch
+from engines.encoders.tokenize import EncodedBatch
+from engines.errors import InvalidModelFileError
+from engines.onnx.providers import DeviceReport
+from engines.onnx.session import make_session
 
 Variant = Literal["auto", "full", "quantized"]
 GRAPH_NAMES = ("model.onnx", "encoder_model.onnx")

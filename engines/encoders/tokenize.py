@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidModelFileError
-from ..onnx_folder import read_json
+from engines.errors import InvalidModelFileError
+from engines.onnx.folder import read_json
 
 IntArray = npt.NDArray[np.int64]
 # BERT-class models have learned positions for 512 tokens; a longer config is rarely real

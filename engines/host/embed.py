@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from ..encoders.base import Vectors
-from ..encoders.pooling import normalize
-from ..errors import InvalidModelFileError
-from ..gguf_info import read_gguf
-from ..jobs import CancelToken, ProgressCallback
-from ..llama.engine import LoadOptions
-from . import spare
+from engines.errors import InvalidModelFileError
+from engines.gguf.info import read_gguf
+from engines.host import spare
+from engines.jobs import CancelToken, ProgressCallback
+from engines.llama.engine import LoadOptions
 
 BATCH = 16  # texts per request: small enough that a cancel is honoured quickly
 
@@ -43,7 +42,7 @@ class HostedEmbedder:
         self.device: str = loaded["device"]
 
     def embed(self, texts: Sequence[str], *, batch_size: int = BATCH, cancel: CancelToken | None = None,
-              progress: ProgressCallback | None = None) -> Vectors:
+              progress: ProgressCallback | None = None) -> npt.NDArray[np.float32]:
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         step = max(1, min(batch_size, BATCH))
         for start in range(0, len(texts), step):
@@ -53,7 +52,9 @@ class HostedEmbedder:
             out[start:start + len(rows)] = np.asarray(rows, dtype=np.float32)
             if progress is not None:
                 progress(min(start + step, len(texts)), len(texts))
-        return normalize(out)
+        # unit length, as an encoder with a Normalize module gives (engines/encoders/pooling.py)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), np.float32(1e-12))
+        return out
 
     def close(self) -> None:
         self._host.close()

@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..errors import ModelLoadError
-from ..gguf_info import GGUFInfo
+from engines.errors import ModelLoadError
+from engines.gguf.info import GGUFInfo
 
 
 class GGUFEmbedder:
     def __init__(self, info: GGUFInfo, options: Any) -> None:
-        from ..llama.native import llama_cpp_module
+        from engines.llama.native import llama_cpp_module
 
         module = llama_cpp_module()
         started = time.perf_counter()

@@ -23,10 +23,11 @@ def _heading_level(paragraph: Any) -> int:
 
 def docx_blocks(path: Path) -> Iterator[Block]:
     import docx
+    from docx.opc.exceptions import OpcError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
         raise UnreadableFile(f"is not a Word document that can be read (damaged or not .docx: {exc})") from None
     headings: list[str] = []
     for paragraph in document.paragraphs:

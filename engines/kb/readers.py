@@ -85,8 +85,12 @@ def text_lines(path: Path) -> Iterator[str]:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
             from charset_normalizer import from_bytes
 
-            best = from_bytes(head).best()
-            encoding = best.encoding if best is not None else "latin-1"
+            results = from_bytes(head)
+            best = results.best()
+            encoding = best.encoding if best is not None else "cp1252"
+            # single-byte Latin code pages often tie; Windows-1252 is by far the likeliest of them
+            if any(m.encoding == "cp1252" and best is not None and m.chaos <= best.chaos for m in results):
+                encoding = "cp1252"
     with path.open("r", encoding=encoding, errors="replace", newline=None) as fh:
         yield from fh
 

@@ -53,6 +53,8 @@ def create(name: str, embed_model: str | None, threads: int | None = None) -> Kn
         kb.index.set_meta("embed_model", resolved.installed.id if resolved.installed else str(resolved.path))
         kb.index.set_meta("query_prefix", prompts.query)
         kb.index.set_meta("passage_prefix", prompts.passage)
+        # E5 models were trained with a low temperature: unrelated texts still score about 0.7
+        kb.index.set_meta("min_similarity", "0.8" if prompts.query == "query: " else "0.3")
     return kb
 
 

@@ -24,12 +24,11 @@ SYSTEM_PROMPT = (
     "You answer questions from the user's own documents. Use only the numbered passages you are given. "
     "If they do not contain the answer, say that the documents do not say, and do not guess."
 )
-# Repeated after the passages, where small models still follow it (said only before, a 0.5B model
-# answered with a bare "[1]"); the example shows the citation form in full sentences.
+# Repeated after the passages, where small models still follow it: said only before them,
+# Qwen2.5-Coder-0.5B answered with a bare "[1]"; given a whole example sentence, it copied the example.
 INSTRUCTION = (
     "Answer the question in full sentences, in the language of the question, using only these passages. "
-    "After each sentence, write the number of the passage it comes from in brackets, for example: "
-    "\"The app runs offline [2].\""
+    "After each sentence, put the number of the passage it comes from in square brackets, like [1] or [2]."
 )
 MIN_SIMILARITY = 0.3  # cosine; E5 models put every pair above 0.7, so they get their own (registry.py)
 REPLY_TOKENS = 512

@@ -25,7 +25,7 @@ from engines.caption.scales import merge_scales_file
 from engines.caption.specialize import specialize_step
 from engines.onnx.data_files import save_external
 from engines.onnx.graph import ENCODER_HIDDEN_STATES as ENC
-from engines.onnx.graph import initializer_names, names_read, trace
+from engines.onnx.graph import initializer_names, names_read, node_subgraphs, trace
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,9 @@ def _with_past_graph(onnx: Any, model: Any) -> Any:
     outer_nodes = []
     for node in graph.node:
         if node.op_type == "If" and node.input[0] == "use_cache_branch":
-            for attr in node.attribute:
-                if any(i.startswith("past_key_values.") for n in attr.g.node for i in n.input):
-                    branch = attr.g
+            for sub in node_subgraphs(node):
+                if any(i.startswith("past_key_values.") for n in sub.node for i in n.input):
+                    branch = sub
                     branch_outputs = list(node.output)
         else:
             outer_nodes.append(node)

@@ -30,14 +30,14 @@ CONTENDERS = ["transformers", "optimum-fp32", "optimum-int8", "candeia-fp32", "c
 # candeia-fp32: speculative greedy decoding with the int8 draft (the default, engines/caption/draft.py);
 # candeia-fp32-plain: the same files without the draft (one fp32 step per token).
 # candeia-int8: the files `models convert --int8` writes for a captioner (MatMulNBits decoder step,
-# see engines/nbits.py); candeia-int8-dynamic: Candeia's engine on optimum-int8's files.
+# see engines/onnx/nbits.py); candeia-int8-dynamic: Candeia's engine on optimum-int8's files.
 # Issue 6's targets, s/image at batch 1, and the row each is measured against: transformers has no
 # int8 path for GPT-2's Conv1D layers, so int8 rows compare with optimum's int8 (MatMul-only) model.
 TARGETS = {"fp32": 0.40, "int8": 0.25}
 MEMORY_TARGET = 1.5  # peak above the interpreter's baseline, over the model files' size
 
 
-SPIN_ENV = "CANDEIA_ORT_SPIN"  # read by engines.onnx_session; the harness applies it to optimum too
+SPIN_ENV = "CANDEIA_ORT_SPIN"  # read by engines.onnx.session; the harness applies it to optimum too
 
 
 def precision(name: str) -> str:
@@ -119,7 +119,7 @@ def build_model() -> None:
             (int8 / f"{name}.onnx").symlink_to(onnx / f"{name}_quantized.onnx")
     nbits = MODEL_DIR / "onnx-candeia-int8"  # Candeia's own int8 recipe, as `models convert --int8` makes it
     if not (nbits / "decoder_model_merged_quantized.onnx").is_file():
-        from engines.convert import quantize_decoder_nbits
+        from engines.convert.checkpoint import quantize_decoder_nbits
 
         nbits.mkdir(exist_ok=True)
         for item in onnx.iterdir():

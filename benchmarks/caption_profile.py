@@ -145,7 +145,7 @@ def op_profile(folder: str, variant: str | None, batch: int, threads: int, token
     options = ort.SessionOptions()
     options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     options.enable_profiling = True
-    if os.environ.get(SPIN_ENV) in ("0", "1"):  # as the engine's sessions (engines/onnx_session.py)
+    if os.environ.get(SPIN_ENV) in ("0", "1"):  # as the engine's sessions (engines/onnx/session.py)
         options.add_session_config_entry("session.intra_op.allow_spinning", os.environ[SPIN_ENV])
     options.profile_file_prefix = str(Path("/tmp") / "candeia-caption-step")
     step = ort.InferenceSession(str(step_path), options)

@@ -5,7 +5,7 @@
 Each model and context runs in a fresh child process (the engine host's situation: Python,
 llama-cpp-python and one model): it loads the model, evaluates a 660-token prompt (two 512-token
 batches) and generates 16 tokens; the peak resident memory (ru_maxrss) is the measurement. The
-estimate is engines.fit's for the same GGUF and context, with all the RAM free. The numbers in
+estimate is engines.cards.fit's for the same GGUF and context, with all the RAM free. The numbers in
 docs/catalog.md, and the check in tests/test_fit_estimate.py, come from this.
 """
 
@@ -36,9 +36,9 @@ def measure(model: Path, context: int, threads: int) -> int:
 
 
 def estimate_for(model: Path, context: int) -> dict[str, Any]:
-    from engines.fit import ModelShape, estimate
-    from engines.gguf_info import read_gguf
-    from engines.hardware import Hardware
+    from engines.cards.fit import ModelShape, estimate
+    from engines.gguf.info import read_gguf
+    from engines.hardware.machine import Hardware
 
     shape = ModelShape.from_gguf(read_gguf(model))
     hardware = Hardware("bench", "x86_64", "cpu", 1, 1, [], 1 << 40, 1 << 40, [], [], False, None)

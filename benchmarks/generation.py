@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engines.gguf_info import read_gguf
+from engines.gguf.info import read_gguf
 from engines.host.chat import HostedChatEngine
 from engines.llama import Finished, LoadOptions, SamplingOptions, TextDelta
 

@@ -44,7 +44,7 @@ def running(pid: int) -> bool:
 
 
 def child(model: Path, copy: Path, threads: int, rounds: int) -> dict[str, Any]:
-    from engines.gguf_info import read_gguf
+    from engines.gguf.info import read_gguf
     from engines.host.chat import HostedChatEngine
     from engines.llama import LoadOptions, SamplingOptions
     from engines.llama.template import Message

@@ -75,7 +75,7 @@ def build(work: Path) -> dict[str, Path]:
     if (work / ".built").exists() and not paths["onnx_ext"].exists():  # built by an older version
         import shutil
 
-        from engines.convert import externalize_weights
+        from engines.convert.checkpoint import externalize_weights
 
         for key in ("onnx", "onnx8"):
             shutil.copytree(paths[key], paths[f"{key}_ext"])
@@ -89,7 +89,7 @@ def build(work: Path) -> dict[str, Path]:
         for extra in ("decoder_model.onnx", "decoder_with_past_model.onnx"):
             (paths["onnx"] / extra).unlink(missing_ok=True)
         shutil.copytree(paths["onnx"], paths["onnx8"])
-        from engines.convert import quantize_int8
+        from engines.convert.checkpoint import quantize_int8
 
         quantize_int8(paths["onnx8"])
         for name in ("encoder_model.onnx", "decoder_model_merged.onnx"):
@@ -99,7 +99,7 @@ def build(work: Path) -> dict[str, Path]:
         for key, quant in (("ct2", None), ("ct2_8", "int8")):
             ctranslate2.converters.TransformersConverter(str(paths["ckpt"])).convert(
                 str(paths[key]), quantization=quant, force=True)
-        from engines.convert import externalize_weights
+        from engines.convert.checkpoint import externalize_weights
 
         for key in ("onnx", "onnx8"):  # what `models convert` writes: weights beside the graphs, mmapped
             shutil.copytree(paths[key], paths[f"{key}_ext"])
@@ -130,8 +130,8 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
     kind, precision, *flags = name.split("-")
     spin = False if "nospin" in flags else None
     if kind == "candeia":
-        import engines.onnx_session
-        from engines.derived import remove_derived
+        import engines.onnx.session
+        from engines.onnx.derived import remove_derived
         from engines.paths import cache_dir
         from engines.translate.decoding import greedy_search
         from engines.translate.folder import locate_seq2seq
@@ -139,9 +139,9 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
         from engines.translate.onnx_model import OnnxSeq2Seq
 
         folder = paths[("onnx8" if precision == "int8" else "onnx") + ("_ext" if "ext" in flags else "")]
-        threshold = engines.onnx_session.EMBEDDED_MIN_BYTES
+        threshold = engines.onnx.session.EMBEDDED_MIN_BYTES
         if "embedded" in flags:  # before the external-weights copy: ONNX Runtime parses the weights out of the file
-            engines.onnx_session.EMBEDDED_MIN_BYTES = 1 << 62
+            engines.onnx.session.EMBEDDED_MIN_BYTES = 1 << 62
         if "firstload" in flags:  # this load writes the copy (later ones reuse it)
             remove_derived(folder, cache_dir())
         base = _rss()
@@ -149,7 +149,7 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
         files = locate_seq2seq(folder, "int8" if precision == "int8" else "fp32")
         model = OnnxSeq2Seq(files, threads, spin=spin)
         load_s = time.perf_counter() - started
-        engines.onnx_session.EMBEDDED_MIN_BYTES = threshold  # --interleaved loads other runners after this one
+        engines.onnx.session.EMBEDDED_MIN_BYTES = threshold  # --interleaved loads other runners after this one
         settings = read_generation_settings(files.config, files.generation, folder).with_options(
             max_new_tokens=NEW_TOKENS, min_length=NEW_TOKENS + 1)
         model_bytes = sum(p.stat().st_size + (p.with_name(p.name + "_data").stat().st_size

@@ -43,12 +43,12 @@ def run(model: Path | None, tokens: int, threads: int | None) -> dict[str, Any]:
     from desktop.stall_probe import StallProbe
     from engines.cards import CardFile, Licence, ModelCard, Source
     from engines.download import JobStatus
-    from engines.gguf_info import read_gguf
+    from engines.gguf.info import read_gguf
     from engines.host.chat import HostedChatEngine
     from engines.llama.engine import LoadOptions
     from engines.llama.sampling import SamplingOptions
     from engines.settings import Settings, save_settings
-    from engines.store import ModelStore
+    from engines.store.model_store import ModelStore
     from engines.testing import write_tiny_llama
 
     existing = QApplication.instance()

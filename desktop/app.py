@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engines import __version__
-from engines.streams import ensure_std_streams
+from engines.system.streams import ensure_std_streams
 
 SELF_TEST_TIMEOUT_S = 120.0
 _IMPORTED = time.monotonic()  # start of the app's own code (after the interpreter, or a frozen bootloader)
@@ -28,10 +28,9 @@ def _application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
 
 
 def run_gui(argv: Sequence[str]) -> int:
+    from desktop import i18n, startup_probe, theme
+    from desktop.main_window import MainWindow
     from engines.settings import load_settings
-
-    from . import i18n, startup_probe, theme
-    from .main_window import MainWindow
 
     app = _application(argv)
     settings = load_settings()
@@ -51,11 +50,10 @@ def self_test(argv: Sequence[str]) -> int:
         os.environ["CANDEIA_HOME"] = str(Path(tmp) / "home")
         from PySide6.QtCore import QCoreApplication
 
-        from engines.store import ModelStore
+        from desktop import theme
+        from desktop.main_window import MainWindow
+        from engines.store.model_store import ModelStore
         from engines.testing import write_tiny_llama
-
-        from . import theme
-        from .main_window import MainWindow
 
         app = _application(argv)
         theme.apply(app, "light")
@@ -91,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_std_streams()  # windowed builds start without stdout/stderr; llama.cpp writes to them
     argv = list(argv if argv is not None else sys.argv)
     if argv[1:] == ["--engine-host"]:  # an engine host started from a frozen GUI-only bundle (engines/host)
-        from engines.host.worker import main as host_main
+        from engines.cli.engine_host import main as host_main
 
         return host_main()
     parser = argparse.ArgumentParser(prog="candeia", description="Candeia: local AI models, offline.")
@@ -101,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = parser.parse_known_args(argv[1:])
     if args.self_test:
         return self_test([argv[0], *qt_args])  # reports on stdout/stderr; touches no real profile
-    from engines import crashlog
+    from engines.system import crashlog
 
     crashlog.install("candeia")  # no console to show a traceback on: keep it in the data folder
     from engines import applog

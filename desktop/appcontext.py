@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.downloads import DownloadCenter
+from desktop.session import ModelSession
+from desktop.workers import TaskRunner
 from engines.cards import ModelCard, load_catalog
-from engines.conversations import ConversationStore
-from engines.fit import FitEstimate, card_estimate
-from engines.hardware import Hardware, detect
+from engines.cards.fit import FitEstimate, card_estimate
+from engines.chat.conversations import ConversationStore
+from engines.hardware.machine import Hardware, detect
 from engines.jobs import CancelToken
 from engines.settings import Settings, load_settings, save_settings
-from engines.store import InstalledModel, ModelFormat, ModelStore
-
-from .downloads import DownloadCenter
-from .session import ModelSession
-from .workers import TaskRunner
+from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
 
 
 class AppContext(QObject):
@@ -62,7 +61,7 @@ class AppContext(QObject):
 
     def ui_language(self) -> str:
         """The UI language in use ("en" or "pt_BR"), for card texts and the starter pick."""
-        from .i18n import resolve
+        from desktop.i18n import resolve
 
         return resolve(self.settings.ui_language)
 

@@ -19,7 +19,7 @@ from engines.download.intents import Intent, load_intent
 from engines.download.offline import is_offline
 from engines.paths import downloads_dir
 from engines.settings import Settings
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 
 POLL_MS = 200
 

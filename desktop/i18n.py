@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from engines.resources import resource_path
+from engines.system.resources import resource_path
 
 I18N_DIR = resource_path("desktop", "resources", "i18n")
 LANGUAGES = ("en", "pt_BR")  # what we ship, besides the English source strings

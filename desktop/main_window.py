@@ -23,22 +23,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import theme
+from desktop.appcontext import AppContext
+from desktop.pages.caption import CaptionPage
+from desktop.pages.chat import ChatPage
+from desktop.pages.models import ModelsPage
+from desktop.pages.settings import SettingsPage
+from desktop.pages.translate import TranslatePage
+from desktop.session import LoadedModel
+from desktop.sysinfo import hosts_memory_bytes, process_memory_bytes
+from desktop.workers import Task, TaskRunner
 from engines import __version__
-from engines.devices import ModelDevice
+from engines.hardware.devices import ModelDevice
 from engines.paths import data_dir
-from engines.relocate import iter_move_data_dir
+from engines.store.relocate import iter_move_data_dir
 from engines.translate import TranslationResult
-
-from . import theme
-from .appcontext import AppContext
-from .pages.caption import CaptionPage
-from .pages.chat import ChatPage
-from .pages.models import ModelsPage
-from .pages.settings import SettingsPage
-from .pages.translate import TranslatePage
-from .session import LoadedModel
-from .sysinfo import hosts_memory_bytes, process_memory_bytes
-from .workers import Task, TaskRunner
 
 PAGES = ("chat", "translate", "caption", "models", "settings")
 MEMORY_POLL_MS = 2000

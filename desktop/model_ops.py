@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.appcontext import AppContext
+from desktop.workers import Task
 from engines.jobs import CancelToken
-from engines.scan import existing_known_folders, scan
-from engines.store import InstalledModel
-from engines.verify import verify_model as core_verify
-
-from .appcontext import AppContext
-from .workers import Task
+from engines.store.model_store import InstalledModel
+from engines.store.scan import existing_known_folders, scan
+from engines.store.verify import verify_model as core_verify
 
 
 @dataclass
@@ -37,7 +36,7 @@ def other_apps_folders() -> list[Path]:
 
 
 def scan_folder(ctx: AppContext, folder: Path | list[Path]) -> Task:
-    """Register every model under `folder` (GGUF files and ONNX folders), linked in place (engines/scan.py)."""
+    """Register every model under `folder` (GGUF files and ONNX folders), linked in place (engines/store/scan.py)."""
     store = ctx.store
     roots = folder if isinstance(folder, list) else [folder]
 

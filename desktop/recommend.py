@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from engines.cards import ModelCard
-from engines.fit import FitEstimate
+from engines.cards.fit import FitEstimate
 
 STARTER_MAX_PARAMETERS = 2_000_000_000  # bigger ones are slow to download and to run on a first try
 

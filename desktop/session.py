@@ -17,19 +17,19 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from engines.context import FittedPrompt, fit_to_context
+from desktop.workers import Task, TaskRunner
+from engines.chat.context import FittedPrompt, fit_to_context
 from engines.errors import CandeiaError, EngineCrashedError
 from engines.host import spare
 from engines.host.chat import HostedChatEngine
+from engines.host.open_model import open_chat_model
 from engines.host.repair import Repair
 from engines.jobs import CancelToken
 from engines.llama.engine import Finished, LoadOptions, TextDelta
 from engines.llama.sampling import SamplingOptions
 from engines.llama.stats import GenerationStats
 from engines.llama.template import Message
-from engines.models import inspect_gguf, open_chat_model
-
-from .workers import Task, TaskRunner
+from engines.store.models import inspect_gguf
 
 BATCH_SECONDS = 0.03
 
@@ -167,7 +167,7 @@ class ModelSession(QObject):
 
     def prevalidate(self, ref: str) -> Task:
         """Check `ref`'s file ahead of its load, while the user is still typing: the load then finds
-        it checked (engines.gguf_info.read_gguf_once) instead of walking its metadata at the click.
+        it checked (engines.gguf.info.read_gguf_once) instead of walking its metadata at the click.
         A problem is not reported here: the load reports it."""
 
         def job(cancel: CancelToken) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .sysinfo import process_memory_bytes
+from desktop.sysinfo import process_memory_bytes
 
 ENV = "CANDEIA_STARTUP_PROBE"
 HEAVY_MODULES = ("llama_cpp", "onnxruntime", "torch", "transformers")

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from engines.resources import resource_path
+from engines.system.resources import resource_path
 
 RESOURCES = resource_path("desktop", "resources")
 

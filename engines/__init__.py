@@ -7,12 +7,12 @@ CANDEIA_SOCKET_AUDIT is set, guards this process's sockets (socket_audit).
 
 import os as _os
 
-from . import hub_env as _hub_env
+from engines.security import hub_env as _hub_env
 
 __version__ = "0.1.0"
 
 _hub_env.apply()
 if _os.environ.get("CANDEIA_SOCKET_AUDIT"):
-    from .socket_audit import install_from_env as _install_audit
+    from engines.security.socket_audit import install_from_env as _install_audit
 
     _install_audit()

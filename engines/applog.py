@@ -8,7 +8,7 @@ import logging
 import logging.handlers
 import os
 
-from .paths import PRIVATE_FILE, PRIVATE_FOLDER, data_dir
+from engines.paths import PRIVATE_FILE, PRIVATE_FOLDER, data_dir
 
 
 class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):

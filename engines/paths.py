@@ -2,7 +2,7 @@
 
 Everything lives under one data folder: `CANDEIA_HOME` when set (tests always set it, so they
 never touch a real profile); otherwise the folder the user moved it to (a pointer file in the
-platformdirs config dir, written by engines/relocate.py); otherwise the platformdirs user data dir.
+platformdirs config dir, written by engines/store/relocate.py); otherwise the platformdirs user data dir.
 """
 
 from __future__ import annotations

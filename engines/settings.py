@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .atomic import atomic_write_json
-from .paths import settings_file
+from engines.atomic import atomic_write_json
+from engines.paths import settings_file
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ only the frozen executables run, each under a timeout, with a throwaway CANDEIA_
   candeia-cli models download            online, from a loopback fake hub set as the endpoint
 and the bundle's size (< 400 MB unpacked) and contents (no torch, transformers, optimum) are checked, and its
 llama.cpp libraries with packaging/check_portable.py (--require-portable: a native build fails).
-Every run has CANDEIA_SOCKET_AUDIT set (engines/socket_audit.py): the last check fails if any frozen
+Every run has CANDEIA_SOCKET_AUDIT set (engines/security/socket_audit.py): the last check fails if any frozen
 process, or a child it started (the engine host), used a socket beyond loopback, offline or online.
 Prints one line per check, a JSON report to --report, and ends with "frozen: N passed, N failed".
 """

@@ -228,8 +228,8 @@ def main() -> int:
             for empty in (True, False):
                 os.environ["CANDEIA_HOME"] = str(tmp / f"{language}-{mode}-{'empty' if empty else 'full'}")
                 from desktop.main_window import MainWindow
-                from engines.conversations import ConversationStore
-                from engines.store import ModelStore
+                from engines.chat.conversations import ConversationStore
+                from engines.store.model_store import ModelStore
 
                 if not empty:
                     model = ModelStore().add(model_file, name="Tiny Chat 0.1B")

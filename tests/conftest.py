@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Every test process, and every process a test starts, runs under the socket audit (engines/socket_audit.py,
+# Every test process, and every process a test starts, runs under the socket audit (engines/security/socket_audit.py,
 # installed when `engines` is first imported, just below): a socket beyond loopback is refused and fails the test.
 os.environ.setdefault("CANDEIA_SOCKET_AUDIT", str(Path(tempfile.gettempdir()) / f"candeia-tests-{os.getpid()}.audit"))
 

@@ -19,7 +19,7 @@ from engines.caption.llama_vision import (
 )
 from engines.caption.types import CaptionOptions, CaptionStyle
 from engines.errors import InvalidModelFileError, ModelLoadError
-from engines.gguf_info import read_gguf
+from engines.gguf.info import read_gguf
 from engines.llama.native import llama_cpp_module
 from tests_support import run_cli
 
@@ -154,8 +154,8 @@ def test_cli_reports_a_missing_projector(model_dir: Path, tmp_path: Path) -> Non
 def test_vision_models_load_in_an_engine_host(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Model and projector load in a child process: llama.cpp's refusal comes back as the same clear error,
     and a crash while loading them is a message, retried once with safe settings, never the app's end."""
+    from engines.caption.hosted import HostedVisionCaptioner
     from engines.host.faults import ENV as FAULT_ENV
-    from engines.host.vision import HostedVisionCaptioner
 
     model = model_dir / "tiny-vlm.gguf"
     projector = write_mmproj(model_dir / "mmproj-tiny-vlm.gguf")

@@ -11,7 +11,7 @@ from PIL import Image
 
 from engines.caption.onnx_engine import OnnxCaptioner
 from engines.caption.types import CaptionOptions
-from engines.convert import quantize_int8
+from engines.convert.checkpoint import quantize_int8
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("torch")
@@ -19,13 +19,13 @@ pytest.importorskip("torch")
 
 def _all_ops(path: Path) -> list[str]:
     """Op types of every node, those in If branches too."""
-    from engines.nbits import _graphs
+    from engines.onnx.nbits import _graphs
 
     return [n.op_type for g in _graphs(onnx.load(str(path), load_external_data=False).graph) for n in g.node]
 
 
 def _ops(path: Path) -> list[str]:
-    from engines.nbits import _graphs
+    from engines.onnx.nbits import _graphs
 
     model = onnx.load(str(path), load_external_data=False)
     return [n.op_type for g in _graphs(model.graph) for n in g.node]
@@ -70,11 +70,11 @@ def test_nbits_decoder_is_split_specialized_and_agrees(nbits_folder: Path) -> No
 def test_without_the_block_quantizer_decoders_get_dynamic_int8(tiny_captioner: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """An older ONNX Runtime lacks the private 8-bit packer: conversion still works, with the old recipe."""
-    import engines.nbits
+    import engines.onnx.nbits
 
     folder = tmp_path / "onnx"
     shutil.copytree(tiny_captioner / "onnx", folder)
-    monkeypatch.setattr(engines.nbits, "nbits_available", lambda: False)
+    monkeypatch.setattr(engines.onnx.nbits, "nbits_available", lambda: False)
     quantize_int8(folder, decoder_nbits=True)
     decoder = _ops(folder / "decoder_model_merged_quantized.onnx")
     assert "MatMulNBits" not in decoder and "MatMulInteger" in decoder

@@ -15,7 +15,7 @@ from engines.caption.onnx_engine import OnnxCaptioner
 from engines.caption.types import CaptionOptions
 from engines.errors import GenerationError, InvalidModelFileError
 from engines.jobs import Cancelled, CancelToken
-from engines.onnx_session import make_session
+from engines.onnx.session import make_session
 
 torch = pytest.importorskip("torch")
 

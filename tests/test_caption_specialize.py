@@ -21,7 +21,7 @@ pytest.importorskip("torch")
 
 def _all_ops(path: Path) -> list[str]:
     """Op types of every node, those in If branches too."""
-    from engines.nbits import _graphs
+    from engines.onnx.nbits import _graphs
 
     return [n.op_type for g in _graphs(onnx.load(str(path), load_external_data=False).graph) for n in g.node]
 

@@ -1,4 +1,4 @@
-"""`python -m engines.cards.pin` refreshes a card's pins from the (fake) hub and keeps its comments."""
+"""`python -m engines.download.refresh_pins` refreshes a card's pins from the (fake) hub and keeps its comments."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from fake_hub import FakeHub
 
 from engines.cards import load_card
-from engines.cards.pin import main
+from engines.download.refresh_pins import main
 
 OLD_SHA = "74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db"
 CARD = f"""id = "pin-me"

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from engines.context import fit_to_context, reply_room
+from engines.chat.context import fit_to_context, reply_room
 from engines.errors import GenerationError
 from engines.llama.template import Message
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from engines.conversations import ConversationStore, export_json, export_markdown
+from engines.chat.conversations import ConversationStore, export_json, export_markdown
 
 
 def test_messages_are_saved_one_by_one_and_survive_reopening() -> None:

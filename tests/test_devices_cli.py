@@ -1,5 +1,5 @@
 """`candeia-cli info`, `hardware` and `translate` say which device each model runs on, or would run on,
-and a device that cannot be had is one line on stderr (engines/devices.py, engines/onnx_providers.py)."""
+and a device that cannot be had is one line on stderr (engines/hardware/devices.py, engines/onnx/providers.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engines.settings import Settings, save_settings
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from tests_support import run_cli
 
 pytest.importorskip("torch")

@@ -28,7 +28,7 @@ from engines.download import (
 from engines.download.transfer import CHUNK_SIZE
 from engines.paths import downloads_dir, models_dir
 from engines.settings import Settings
-from engines.store import ModelFormat, ModelStore
+from engines.store.model_store import ModelFormat, ModelStore
 
 REPO = "test-org/Tiny-GGUF"
 FAST = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2, stall_timeout=0.5, connect_timeout=2.0)

@@ -26,7 +26,7 @@ from engines.download import (
 from engines.download.request import BadReferenceError, parse_hub_ref, request_for_hub_file
 from engines.paths import downloads_dir
 from engines.settings import Settings
-from engines.store import ModelFormat, ModelStore
+from engines.store.model_store import ModelFormat, ModelStore
 
 _connects: list[Any] = []
 _recording = [False]

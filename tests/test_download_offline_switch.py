@@ -20,7 +20,7 @@ from engines.download import (
 from engines.download.request import WantedFile
 from engines.paths import downloads_dir
 from engines.settings import Settings, save_settings
-from engines.store import ModelFormat, ModelStore
+from engines.store.model_store import ModelFormat, ModelStore
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, stall_timeout=2.0, connect_timeout=2.0)
 REPO = "org/two"

@@ -15,7 +15,7 @@ from engines.download.request import BadReferenceError, parse_hub_ref, request_f
 from engines.errors import StoreError
 from engines.paths import downloads_dir
 from engines.settings import Settings, save_settings
-from engines.store import ModelFormat, ModelStore
+from engines.store.model_store import ModelFormat, ModelStore
 
 FAST = RetryPolicy(attempts=1, base_delay=0.01, max_delay=0.05, stall_timeout=2.0, connect_timeout=2.0)
 
@@ -51,7 +51,7 @@ def test_ordinary_references_still_parse() -> None:
 @pytest.mark.parametrize("model_id", ["../../escaped", "..", ".", "a/b", "a\\b", "C:x", "", "-x", "x.", "nul",
                                       "com1.gguf", "a" * 129, "tab\tid"])
 def test_bad_model_ids_are_refused(model_id: str) -> None:
-    from engines.safe_names import UnsafeNameError, check_model_id
+    from engines.security.safe_names import UnsafeNameError, check_model_id
 
     with pytest.raises(UnsafeNameError):
         check_model_id(model_id)
@@ -60,7 +60,7 @@ def test_bad_model_ids_are_refused(model_id: str) -> None:
 
 
 def test_good_ids_and_paths_pass() -> None:
-    from engines.safe_names import check_model_id, check_relative_path
+    from engines.security.safe_names import check_model_id, check_relative_path
 
     assert check_model_id("qwen2.5-0.5b-instruct_Q4") == "qwen2.5-0.5b-instruct_Q4"
     assert check_relative_path("onnx/decoder_model_merged.onnx") == "onnx/decoder_model_merged.onnx"
@@ -76,7 +76,7 @@ def test_requests_and_files_check_themselves() -> None:
 
 
 def test_a_link_inside_staging_cannot_lead_out(tmp_path: Path) -> None:
-    from engines.safe_names import UnsafeNameError, path_inside
+    from engines.security.safe_names import UnsafeNameError, path_inside
 
     base = tmp_path / "staging"
     base.mkdir()

@@ -12,7 +12,7 @@ from engines.download import ChecksumMismatchError, Downloader, DownloadError, D
 from engines.download.pins import learnt_sha256
 from engines.paths import downloads_dir, models_dir
 from engines.settings import Settings
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from tests_support import pinned_card
 from tiny_gguf import write_tiny_llama
 

@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 
 from engines.download import Downloader, DownloadRequest, RetryPolicy, WantedFile
 from engines.settings import Settings
-from engines.store import ModelFormat, ModelStore
+from engines.store.model_store import ModelFormat, ModelStore
 from tests_support import PROJECT_ROOT
 
 if sys.version_info >= (3, 11):
@@ -84,7 +84,7 @@ def test_the_privacy_switches_are_set_before_huggingface_hub_is_imported() -> No
     env = {**os.environ, "HF_HUB_DISABLE_TELEMETRY": "0", "DO_NOT_TRACK": "0", "DISABLE_TELEMETRY": "0"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
     assert out.stdout.split() == ["True", "True", "True", "True"]
-    from engines.hub_env import SWITCHES
+    from engines.security.hub_env import SWITCHES
 
     assert all(os.environ[name] == value for name, value in SWITCHES.items())  # this process too
 

@@ -22,8 +22,8 @@ import pytest
 
 from engines import paths
 from engines.atomic import atomic_write_json, atomic_write_text
-from engines.conversations import ConversationStore, ReplyDraft
-from engines.crashlog import crash_log_path, write_crash
+from engines.chat.conversations import ConversationStore, ReplyDraft
+from engines.system.crashlog import crash_log_path, write_crash
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 
@@ -82,7 +82,7 @@ _STREAMER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from engines.conversations import ConversationStore, ReplyDraft
+    from engines.chat.conversations import ConversationStore, ReplyDraft
     store = ConversationStore(Path(sys.argv[1]))
     conv = store.create("crash")
     store.add_message(conv.id, "user", "Tell me")

@@ -17,17 +17,17 @@ import gguf
 import numpy as np
 import pytest
 
+from engines.cli.engine_host import MEMORY_LIMIT_ENV, PROBE_TOKENS
 from engines.errors import EngineCrashedError, InvalidModelFileError, ModelLoadError
 from engines.host import repair
 from engines.host.chat import HostedChatEngine
 from engines.host.faults import ENV as FAULT_ENV
 from engines.host.faults import parse
+from engines.host.open_model import open_chat_model
 from engines.host.process import WATCHDOG_ENV
-from engines.host.worker import MEMORY_LIMIT_ENV, PROBE_TOKENS
 from engines.jobs import CancelToken
 from engines.llama import Finished, LoadOptions, SamplingOptions, TextDelta
-from engines.models import open_chat_model
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from tests_support import PROJECT_ROOT, run_cli
 
 LONG = SamplingOptions(temperature=0.0, max_tokens=40, ignore_eos=True)
@@ -275,7 +275,7 @@ def test_no_host_outlives_its_app(tiny_gguf: Path, tmp_path: Path) -> None:
     """An app that dies without closing anything (kill -9) takes its hosts with it."""
     script = (
         "import os, sys, time\n"
-        "from engines.models import open_chat_model\n"
+        "from engines.host.open_model import open_chat_model\n"
         "from engines.llama import LoadOptions\n"
         f"engine = open_chat_model({str(tiny_gguf)!r}, LoadOptions(context_size=256, threads=1))\n"
         "print(engine.pid, flush=True)\n"

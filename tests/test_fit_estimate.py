@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from engines.cards import load_catalog
-from engines.fit import COMFORT, ModelShape, card_estimate, estimate, suggest_context
-from engines.hardware import GPU, Hardware
+from engines.cards.fit import COMFORT, ModelShape, card_estimate, estimate, suggest_context
+from engines.hardware.machine import GPU, Hardware
 
 # model: (tensor bytes, layers, KV heads, K/V head size, {context: measured peak RSS in bytes})
 MEASURED = {

@@ -1,7 +1,7 @@
 """Property-based tests of the readers of untrusted input (issue 15, "Fuzzing").
 
 Each reader either succeeds or raises its documented error, and never hangs:
-- GGUF header and metadata (engines/gguf_info.py, gguf_parse.py): InvalidModelFileError;
+- GGUF header and metadata (engines/gguf/info.py, gguf_parse.py): InvalidModelFileError;
 - download references (engines/download/request.py): BadReferenceError;
 - Markdown, SRT, VTT and plain text (engines/translate/documents.py): DocumentError, and text
   and Markdown come back unchanged when their sentences are put back;
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from engines.cards.catalog import builtin_cards_dir, load_card
 from engines.download.request import BadReferenceError, parse_hub_ref, request_for_hub_file
 from engines.errors import CardError, InvalidModelFileError
-from engines.gguf_info import read_gguf
+from engines.gguf.info import read_gguf
 from engines.testing.tiny_gguf import write_tiny_llama
 from engines.translate.documents import DocumentError, decode_bytes, parse_document
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engines.errors import InvalidModelFileError
-from engines.gguf_info import read_gguf
+from engines.gguf.info import read_gguf
 from malformed import make_corpus
 from tiny_gguf import tiny_vocab
 
@@ -81,8 +81,8 @@ def test_parser_agrees_with_the_reference_reader(tiny_gguf: Path) -> None:
     """Our fast parser and gguf-py's GGUFReader see the same tensors and metadata."""
     import gguf
 
-    from engines.gguf_info import HEADER_SIZE
-    from engines.gguf_parse import ArrayValue, parse_gguf
+    from engines.gguf.info import HEADER_SIZE
+    from engines.gguf.parse import ArrayValue, parse_gguf
 
     reference = gguf.GGUFReader(tiny_gguf)
     info = read_gguf(tiny_gguf)
@@ -109,7 +109,7 @@ def test_a_validated_file_is_remembered_until_it_changes(tiny_gguf: Path, tmp_pa
     import os
     import shutil
 
-    from engines import gguf_info
+    from engines.gguf import info as gguf_info
 
     copy = tmp_path / "copy.gguf"
     shutil.copy2(tiny_gguf, copy)

@@ -1,10 +1,10 @@
-"""Which graphs of an optimum-exported encoder-decoder folder are used (engines/onnx_folder.py)."""
+"""Which graphs of an optimum-exported encoder-decoder folder are used (engines/onnx/folder.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from engines.onnx_folder import EncoderDecoderGraphs, find_graphs, graph_folder
+from engines.onnx.folder import EncoderDecoderGraphs, find_graphs, graph_folder
 
 
 def touch(folder: Path, *stems: str) -> None:

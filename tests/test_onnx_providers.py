@@ -1,5 +1,5 @@
 """The ONNX Runtime device chosen in Settings reaches every session, and a provider that cannot start
-falls back to the CPU with one line (engines/onnx_providers.py, engines/onnx_session.py).
+falls back to the CPU with one line (engines/onnx/providers.py, engines/onnx/session.py).
 
 No GPU here: the CPU wheel lists CPU (and Azure) only. A provider that is listed but does not start is
 simulated by listing CUDA as available while the real ONNX Runtime cannot create it (it leaves it out
@@ -16,12 +16,12 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-import engines.onnx_providers
-import engines.onnx_session
-from engines.devices import ModelDevice, llama_device, onnx_device
+import engines.onnx.providers
+import engines.onnx.session
 from engines.errors import InvalidModelFileError
-from engines.onnx_providers import COREML, CPU, CUDA, DIRECTML, TENSORRT, DeviceReport, plan_providers
-from engines.onnx_session import make_session, ort_module
+from engines.hardware.devices import ModelDevice, llama_device, onnx_device
+from engines.onnx.providers import COREML, CPU, CUDA, DIRECTML, TENSORRT, DeviceReport, plan_providers
+from engines.onnx.session import make_session, ort_module
 from engines.settings import Settings, save_settings
 
 CPU_WHEEL = ["AzureExecutionProvider", CPU]
@@ -47,7 +47,7 @@ def tiny(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def fresh_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test sees its fallback line said once, whatever earlier tests said."""
-    monkeypatch.setattr(engines.onnx_providers, "_said", set())
+    monkeypatch.setattr(engines.onnx.providers, "_said", set())
 
 
 def _choose(provider: str) -> None:
@@ -55,7 +55,7 @@ def _choose(provider: str) -> None:
 
 
 def _list_as_available(monkeypatch: pytest.MonkeyPatch, *extra: str) -> None:
-    for module in (engines.onnx_providers, engines.onnx_session):
+    for module in (engines.onnx.providers, engines.onnx.session):
         monkeypatch.setattr(module, "available_providers", lambda: [*extra, *CPU_WHEEL])
 
 
@@ -128,7 +128,7 @@ def test_a_listed_provider_that_does_not_start_falls_back_once(
     _choose(CUDA)
     _list_as_available(monkeypatch, CUDA)
     report = DeviceReport()
-    with caplog.at_level(logging.WARNING, logger="engines.onnx_providers"):
+    with caplog.at_level(logging.WARNING, logger="engines.onnx.providers"):
         first = make_session(tiny, 1, report=report)
         second = make_session(tiny, 1, report=report)
         make_session(tiny, 1)  # another model: still one line per process
@@ -220,7 +220,7 @@ def marian(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # the models are built (with optimum, which opens sessions of its own) before the spy is in place
 def test_translation_sessions_get_the_setting(marian: Path, cuda_chosen: list[list[str]]) -> None:
-    from engines.store import ModelStore
+    from engines.store.model_store import ModelStore
     from engines.translate.api import TranslationService
     from engines.translate.engine import DecodeOptions
 
@@ -282,8 +282,8 @@ def test_remote_providers_are_never_offered(monkeypatch: pytest.MonkeyPatch) -> 
     """Azure's provider sends a model's inputs to a remote endpoint: never listed, never planned."""
     import onnxruntime
 
-    from engines import hardware
+    from engines.hardware import machine as hardware
 
     monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: list(CPU_WHEEL))
-    assert engines.onnx_providers.available_providers() == [CPU]
+    assert engines.onnx.providers.available_providers() == [CPU]
     assert hardware.onnx_providers() == [CPU]

@@ -19,7 +19,7 @@ import pytest
 
 from engines.cards.catalog import builtin_cards_dir
 from engines.host import launch, wire
-from engines.resources import bundle_root, bundled_executable, resource_path
+from engines.system.resources import bundle_root, bundled_executable, resource_path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
@@ -238,7 +238,7 @@ def test_launchers_run_with_no_standard_streams() -> None:
 
 def test_crash_log_records_uncaught_exceptions(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    code = ("import threading\nfrom engines import crashlog\nprint(crashlog.install('candeia'))\n"
+    code = ("import threading\nfrom engines.system import crashlog\nprint(crashlog.install('candeia'))\n"
             "t = threading.Thread(target=lambda: 1 / 0, name='worker'); t.start(); t.join()\n"
             "raise RuntimeError('boom from the self-check')")
     result = _run(code, {"CANDEIA_HOME": str(home)})
@@ -254,7 +254,7 @@ def test_crash_log_records_uncaught_exceptions(tmp_path: Path) -> None:
 def test_crash_log_never_blocks_start_up(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
-    result = _run("from engines import crashlog; print(crashlog.install('candeia'))",
+    result = _run("from engines.system import crashlog; print(crashlog.install('candeia'))",
                   {"CANDEIA_HOME": str(blocker / "home")})
     assert result.returncode == 0 and result.stdout.strip() == "None", result.stderr
 

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from engines import priority
 from engines.download import DownloadManager
+from engines.system import priority
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
 
@@ -53,7 +53,7 @@ def test_download_workers_run_nicer_than_their_caller() -> None:
 def test_a_child_process_can_lower_itself() -> None:
     import subprocess
 
-    code = ("import os; from engines import priority; b = os.nice(0); priority.lower_this_process(); "
+    code = ("import os; from engines.system import priority; b = os.nice(0); priority.lower_this_process(); "
             "print(os.nice(0) - b)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert int(out.stdout) == min(priority.BACKGROUND_NICENESS, 19 - os.nice(0))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from desktop.recommend import STARTER_MAX_PARAMETERS, starter_chat_card
 from engines.cards import ModelCard, load_catalog
-from engines.fit import FitEstimate
+from engines.cards.fit import FitEstimate
 
 
 def verdict_for(limit: int):  # type: ignore[no-untyped-def]

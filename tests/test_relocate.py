@@ -8,11 +8,11 @@ import pytest
 
 from engines import paths
 from engines.errors import ModelNotFoundError
+from engines.host.open_model import open_chat_model
 from engines.jobs import Cancelled, CancelToken
-from engines.models import open_chat_model
-from engines.relocate import RelocateError, move_data_dir
 from engines.settings import Settings, load_settings, save_settings
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
+from engines.store.relocate import RelocateError, move_data_dir
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from engines.cards.fit import ModelShape, estimate
 from engines.cli.main import main
-from engines.fit import ModelShape, estimate
-from engines.gguf_info import read_gguf
-from engines.hardware import GPU, Hardware, detect
-from engines.scan import known_model_folders, scan
-from engines.store import ModelStore
+from engines.gguf.info import read_gguf
+from engines.hardware.machine import GPU, Hardware, detect
+from engines.store.model_store import ModelStore
+from engines.store.scan import known_model_folders, scan
 
 
 def _onnx_folder(root: Path) -> Path:

@@ -11,8 +11,8 @@ import pytest
 from test_caption_llama import write_mmproj
 
 from engines.cli.main import main
-from engines.scan import find_models, known_model_folders, ollama_name, scan
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
+from engines.store.scan import find_models, known_model_folders, ollama_name, scan
 
 MODEL = "application/vnd.ollama.image.model"
 

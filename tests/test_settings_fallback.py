@@ -10,7 +10,7 @@ from fake_hub import FakeHub
 
 from engines.download import Downloader, DownloadRequest, OfflineError, WantedFile
 from engines.settings import Settings, load_settings
-from engines.store import ModelFormat, ModelStore
+from engines.store.model_store import ModelFormat, ModelStore
 
 
 def _write(home: Path, content: object) -> None:

@@ -1,5 +1,5 @@
 """The socket audit: every command, and the GUI self-test, with a guard that refuses and records any
-socket beyond loopback (engines/socket_audit.py, switched on by CANDEIA_SOCKET_AUDIT and inherited
+socket beyond loopback (engines/security/socket_audit.py, switched on by CANDEIA_SOCKET_AUDIT and inherited
 by every child process), with offline mode on and off. Downloads go to the configured endpoint
 only: here a loopback fake hub. `packaging/check_frozen.py` runs the same audit on the frozen build.
 
@@ -25,7 +25,7 @@ from tiny_seq2seq import build_marian, cached
 
 from engines.cli.main import COMMANDS as CLI_COMMANDS
 from engines.cli.main import build_parser
-from engines.socket_audit import AUDIT_ENV, verdict
+from engines.security.socket_audit import AUDIT_ENV, verdict
 from tests_support import PROJECT_ROOT
 
 REPO = "org/tiny"
@@ -85,7 +85,7 @@ def test_every_command_is_audited() -> None:
 
 def test_the_test_session_itself_is_guarded() -> None:
     """conftest.py sets CANDEIA_SOCKET_AUDIT before importing engines: every test runs under the guard."""
-    from engines import socket_audit
+    from engines.security import socket_audit
 
     assert socket_audit.installed() and os.environ.get(AUDIT_ENV)
 
@@ -204,7 +204,7 @@ def test_every_command_stays_on_this_machine(
     assert not blocked, "sockets beyond loopback:\n" + "\n".join(json.dumps(b)[:1500] for b in blocked)
     assert not failures, "\n".join(failures)
     assert len(armed) >= len(commands(models)) + 1  # every command, and the engine hosts they started
-    assert any("engines.host.worker" in " ".join(map(str, e.get("orig_argv") or [])) for e in armed)
+    assert any("engines.cli.engine_host" in " ".join(map(str, e.get("orig_argv") or [])) for e in armed)
     requests = [e.path.split("?")[0] for e in hub.log]
     if offline:
         assert requests == []
@@ -221,7 +221,7 @@ _INET = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"')
 
 def _outside_sockets(trace: str) -> list[str]:
     """strace lines whose address is an IPv4/IPv6 address other than loopback (or any other network family)."""
-    from engines.socket_audit import is_loopback_host
+    from engines.security.socket_audit import is_loopback_host
 
     bad = []
     for line in trace.splitlines():
@@ -286,9 +286,9 @@ def test_the_frozen_check_runs_the_audit(tmp_path: Path, tiny_gguf: Path, monkey
     report = check_frozen.Report()
     check_frozen.check_online(report, check_frozen.Frozen(bundle, env), tmp_path, tiny_gguf)
     check_frozen.Frozen(bundle, env).run("candeia-cli", "chat", "-m", str(tiny_gguf), "--max-tokens", "2", "Hi")
-    check_frozen.check_socket_audit(report, log, tmp_path / "user", host_flag="engines.host.worker")
+    check_frozen.check_socket_audit(report, log, tmp_path / "user", host_flag="engines.cli.engine_host")
     assert [r["ok"] for r in report.results] == [True, True], report.results
     with log.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"event": "socket.connect", "blocked": "address ('192.0.2.1', 443)"}) + "\n")
-    check_frozen.check_socket_audit(report, log, tmp_path / "user", host_flag="engines.host.worker")
+    check_frozen.check_socket_audit(report, log, tmp_path / "user", host_flag="engines.cli.engine_host")
     assert report.results[-1]["ok"] is False and "192.0.2.1" in str(report.results[-1]["detail"])

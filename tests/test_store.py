@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engines.errors import InvalidModelFileError, ModelNotFoundError, StoreError
-from engines.models import resolve_model
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
+from engines.store.models import resolve_model
 
 
 def test_link_in_place_and_list(tiny_gguf: Path, candeia_home: Path) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-import engines.models
+import engines.host.open_model
 from engines.errors import EngineClosedError
 from engines.host.chat import HostedChatEngine
-from engines.store import InstalledModel, ModelStore
+from engines.store.model_store import InstalledModel, ModelStore
 from engines.translate import TranslationService
 
 
@@ -41,8 +41,8 @@ class GatedLoads:
 
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> GatedLoads:
-    gated = GatedLoads(engines.models.open_chat_model)
-    monkeypatch.setattr(engines.models, "open_chat_model", gated)
+    gated = GatedLoads(engines.host.open_model.open_chat_model)
+    monkeypatch.setattr(engines.host.open_model, "open_chat_model", gated)
     return gated
 
 

@@ -19,7 +19,7 @@ from engines.cards.catalog import CATALOG_ENV
 from engines.cli.main import main
 from engines.jobs import Cancelled, CancelToken
 from engines.llama import LlamaEngine, LoadOptions
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from engines.translate.api import TranslationService
 from engines.translate.engine import DecodeOptions, Seq2SeqEngine
 from engines.translate.llm import LlmTranslator, build_messages
@@ -241,17 +241,17 @@ def test_llm_translation_through_the_service(tiny_gguf: Path) -> None:
 
 def test_llm_translation_keeps_one_chat_model_loaded(tiny_gguf: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import engines.models
+    import engines.host.open_model
 
     opened: list[LlamaEngine] = []
-    real = engines.models.open_chat_model
+    real = engines.host.open_model.open_chat_model
 
     def counted(ref: str, *args: object, **kwargs: object) -> LlamaEngine:
         engine = real(ref, *args, **kwargs)  # type: ignore[arg-type]
         opened.append(engine)
         return engine
 
-    monkeypatch.setattr(engines.models, "open_chat_model", counted)
+    monkeypatch.setattr(engines.host.open_model, "open_chat_model", counted)
     other = Path(shutil.copy(tiny_gguf, tmp_path / "other-chat.gguf"))
     with TranslationService() as service:
         first = service.translate("The water is hot.", target="pt", source="en", model=str(tiny_gguf))

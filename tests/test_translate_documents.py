@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from engines.jobs import Cancelled, CancelToken
-from engines.store import InstalledModel, ModelFormat
+from engines.store.model_store import InstalledModel, ModelFormat
 from engines.translate.api import run_document
 from engines.translate.detect import DetectionError, detect_language
 from engines.translate.documents import (

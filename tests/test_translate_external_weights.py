@@ -1,4 +1,4 @@
-"""Large single-file ONNX models load from a derived copy with external weights (engines/onnx_session.py).
+"""Large single-file ONNX models load from a derived copy with external weights (engines/onnx/session.py).
 
 The tiny models here are far below the real size threshold, so each test lowers it to 0.
 """
@@ -19,13 +19,13 @@ pytest.importorskip("optimum.exporters.onnx")
 
 from tiny_seq2seq import build_marian, cached, quantize_folder
 
-import engines.onnx_external
-import engines.onnx_session
-from engines.derived import SOURCE_FILE, derived_entry, remove_derived
+import engines.onnx.external
+import engines.onnx.session
 from engines.errors import InvalidModelFileError
-from engines.onnx_session import EXTERNAL_CACHE, external_weights_copy, make_session
+from engines.onnx.derived import SOURCE_FILE, derived_entry, remove_derived
+from engines.onnx.session import EXTERNAL_CACHE, external_weights_copy, make_session
 from engines.paths import cache_dir
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from engines.translate.engine import DecodeOptions, Seq2SeqEngine
 
 pytestmark = pytest.mark.timeout(120)
@@ -46,7 +46,7 @@ def folder(marian: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def every_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engines.onnx_session, "EMBEDDED_MIN_BYTES", 0)
+    monkeypatch.setattr(engines.onnx.session, "EMBEDDED_MIN_BYTES", 0)
 
 
 def _entries() -> list[Path]:
@@ -69,15 +69,15 @@ def test_copy_gives_the_same_ids_and_is_made_once(folder: Path, tmp_path: Path, 
             (folder / name).unlink()
     original = _ids(folder)
     assert not _entries()  # tiny files are loaded as they are
-    monkeypatch.setattr(engines.onnx_session, "EMBEDDED_MIN_BYTES", 0)
+    monkeypatch.setattr(engines.onnx.session, "EMBEDDED_MIN_BYTES", 0)
     calls: list[Path] = []
-    real = engines.onnx_external.externalize
+    real = engines.onnx.external.externalize
 
     def counted(source: Path, target: Path) -> int:
         calls.append(source)
         return real(source, target)
 
-    monkeypatch.setattr(engines.onnx_external, "externalize", counted)
+    monkeypatch.setattr(engines.onnx.external, "externalize", counted)
     assert _ids(folder) == original
     entries = _entries()
     assert len(entries) == 2 and len(calls) == 2  # encoder and merged decoder
@@ -102,7 +102,7 @@ def test_copy_holds_every_tensor_unchanged(folder: Path, tmp_path: Path) -> None
     source = folder / "decoder_model_merged.onnx"  # has If branches with their own tensors
     target = tmp_path / "copy" / source.name
     target.parent.mkdir()
-    moved = engines.onnx_external.externalize(source, target)
+    moved = engines.onnx.external.externalize(source, target)
     assert moved > 0
     onnx.checker.check_model(str(target))
     before = {t.name: numpy_helper.to_array(t) for t in _get_all_tensors(onnx.load(str(source)))}
@@ -144,7 +144,7 @@ def test_failure_to_write_falls_back_to_the_original(folder: Path, every_file: N
         target.with_name(target.name + "_data").write_bytes(b"partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(engines.onnx_external, "externalize", broken)
+    monkeypatch.setattr(engines.onnx.external, "externalize", broken)
     with caplog.at_level(logging.WARNING):
         assert external_weights_copy(folder / "encoder_model.onnx") is None
         reference = _ids(folder)  # loads the originals
@@ -179,7 +179,7 @@ def test_a_copy_that_does_not_load_is_dropped_and_the_original_loads(folder: Pat
 
 
 def test_files_already_with_external_weights_are_used_as_they_are(folder: Path, every_file: None) -> None:
-    from engines.convert import externalize_weights
+    from engines.convert.checkpoint import externalize_weights
 
     externalize_weights(folder)  # what `models convert` writes
     assert external_weights_copy(folder / "encoder_model.onnx") is None
@@ -237,7 +237,7 @@ def test_captioning_models_load_from_the_copy_too(tiny_captioner: Path, every_fi
     images = [Image.fromarray(rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)) for _ in range(2)]
     copied = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
     assert len(_entries()) == 2  # the ViT encoder and the merged GPT-2 decoder
-    monkeypatch.setattr(engines.onnx_session, "EMBEDDED_MIN_BYTES", 1 << 62)
+    monkeypatch.setattr(engines.onnx.session, "EMBEDDED_MIN_BYTES", 1 << 62)
     original = OnnxCaptioner(tiny_captioner / "onnx", threads=1, split=False)
     pixels = original.pixel_values(images)
     settings = original.settings_for(CaptionOptions(num_beams=2, max_new_tokens=8))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engines.store import InstalledModel, ModelFormat
+from engines.store.model_store import InstalledModel, ModelFormat
 from engines.translate.languages import ModelLanguages
 from engines.translate.routes import folder_languages, plan_route
 

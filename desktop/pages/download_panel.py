@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from desktop.appcontext import AppContext
+from desktop.pages.licence import confirm_download
+from desktop.session import error_text
 from engines.cards import ModelCard
 from engines.download import DownloadProgress, JobStatus
-from engines.sizes import human_size
-
-from ..appcontext import AppContext
-from ..session import error_text
-from .licence import confirm_download
+from engines.system.sizes import human_size
 
 
 def _eta(seconds: float | None) -> str:

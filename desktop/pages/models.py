@@ -29,15 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import model_ops
+from desktop.appcontext import AppContext
+from desktop.pages.common import format_params, format_size, heading, page_layout
+from desktop.pages.download_panel import DownloadPanel
+from desktop.pages.licence import licence_badge, licence_html
+from desktop.session import error_text
 from engines.cards import ModelCard
-from engines.store import InstalledModel
-
-from .. import model_ops
-from ..appcontext import AppContext
-from ..session import error_text
-from .common import format_params, format_size, heading, page_layout
-from .download_panel import DownloadPanel
-from .licence import licence_badge, licence_html
+from engines.store.model_store import InstalledModel
 
 SIZE_LIMITS = (None, 1_000_000_000, 3_000_000_000, 8_000_000_000)
 

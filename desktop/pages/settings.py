@@ -29,15 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engines import hardware
+from desktop.appcontext import AppContext
+from desktop.i18n import language_names
+from desktop.pages.common import heading
 from engines.download.endpoint import hub_endpoint
 from engines.download.tokens import endpoint_key, saved_token
+from engines.hardware import machine as hardware
 from engines.paths import data_dir
-from engines.relocate import RelocateError, check_target
-
-from ..appcontext import AppContext
-from ..i18n import language_names
-from .common import heading
+from engines.store.relocate import RelocateError, check_target
 
 
 def onnx_providers() -> list[str]:

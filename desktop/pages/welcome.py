@@ -5,12 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.appcontext import AppContext
+from desktop.pages.common import format_params, format_size, heading, page_layout
+from desktop.pages.licence import confirm_download, licence_badge
+from desktop.recommend import starter_chat_card
 from engines.cards import ModelCard
-
-from ..appcontext import AppContext
-from ..recommend import starter_chat_card
-from .common import format_params, format_size, heading, page_layout
-from .licence import confirm_download, licence_badge
 
 
 class WelcomePage(QWidget):

@@ -8,10 +8,10 @@ a progress callback, resume and CSV / JSON Lines / sidecar output). A GUI page r
 
 from __future__ import annotations
 
-from .api import open_captioner
-from .batch import BatchOptions, caption_paths
-from .images import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
-from .types import Captioner, CaptionOptions, CaptionResult, CaptionStyle
+from engines.caption.api import open_captioner
+from engines.caption.batch import BatchOptions, caption_paths
+from engines.caption.images import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
+from engines.caption.types import Captioner, CaptionOptions, CaptionResult, CaptionStyle
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

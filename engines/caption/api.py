@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InvalidModelFileError
-from ..models import resolve_model
-from ..settings import load_settings
-from ..store import ModelStore
-from .types import Captioner
+from engines.caption.types import Captioner
+from engines.errors import InvalidModelFileError
+from engines.settings import load_settings
+from engines.store.model_store import ModelStore
+from engines.store.models import resolve_model
 
 
 def open_captioner(
@@ -29,16 +29,16 @@ def open_captioner(
     threads = threads or settings.threads
     path = resolved.path
     if path.is_dir():
-        from .onnx_engine import OnnxCaptioner
+        from engines.caption.onnx_engine import OnnxCaptioner
 
         return OnnxCaptioner(path, threads=threads, variant=variant)
     if path.suffix.lower() == ".onnx":
-        from .onnx_engine import OnnxCaptioner
+        from engines.caption.onnx_engine import OnnxCaptioner
 
         return OnnxCaptioner(path.parent, threads=threads, variant=variant)
     if path.suffix.lower() == ".gguf" or path.is_file():
-        from ..host.vision import HostedVisionCaptioner
-        from .llama_vision import find_mmproj
+        from engines.caption.hosted import HostedVisionCaptioner
+        from engines.caption.llama_vision import find_mmproj
 
         companions = resolved.installed.companions if resolved.installed is not None else {}
         projector = Path(mmproj) if mmproj is not None else find_mmproj(path, companions)

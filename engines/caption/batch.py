@@ -19,10 +19,10 @@ from typing import IO, Any
 
 from PIL import Image
 
-from ..errors import CandeiaError, EngineCrashedError, UsageError
-from ..jobs import CancelToken, ProgressCallback
-from .images import ImageFileError, find_images, load_image
-from .types import Captioner, CaptionOptions, CaptionResult
+from engines.caption.images import ImageFileError, find_images, load_image
+from engines.caption.types import Captioner, CaptionOptions, CaptionResult
+from engines.errors import CandeiaError, EngineCrashedError, UsageError
+from engines.jobs import CancelToken, ProgressCallback
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl")
 CSV_FIELDS = ("path", "caption", "error")

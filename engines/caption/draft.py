@@ -16,7 +16,7 @@ import logging
 import time
 from pathlib import Path
 
-from .split import FORMAT_VERSION
+from engines.caption.split import FORMAT_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ BITS, BLOCK_SIZE = 8, 128
 def is_quantized(step: Path) -> bool:
     import onnx
 
-    from .specialize import QUANTIZING_OPS
+    from engines.caption.specialize import QUANTIZING_OPS
 
     graph = onnx.load(str(step), load_external_data=False).graph
     return any(n.op_type in QUANTIZING_OPS for n in graph.node)
@@ -35,7 +35,7 @@ def is_quantized(step: Path) -> bool:
 
 def build_draft(step: Path, target: Path, *, bits: int = BITS, block_size: int = BLOCK_SIZE, label: str = "") -> bool:
     """Write `target / "draft.onnx"` (and its `.data`); False when `step` has nothing to quantize."""
-    from ..nbits import nbits_available, quantize_nbits
+    from engines.onnx.nbits import nbits_available, quantize_nbits
 
     if not nbits_available() or is_quantized(step):
         return False
@@ -49,7 +49,7 @@ def build_draft(step: Path, target: Path, *, bits: int = BITS, block_size: int =
 
 def draft_file(decoder: Path, step: Path, cache_root: Path) -> Path | None:
     """The cached draft of `step` (split from `decoder`), made on first use; None when there is none."""
-    from ..derived import derived_entry
+    from engines.onnx.derived import derived_entry
 
     version = f"{FORMAT_VERSION}-draft{DRAFT_VERSION}-{BITS}bit{BLOCK_SIZE}"
     entry = derived_entry(decoder, cache_root, version, lambda work: build_draft(step, work, label=decoder.parent.name),

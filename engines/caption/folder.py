@@ -1,5 +1,5 @@
 """Find and check the files of an ONNX vision-encoder-decoder folder as optimum exports it (the graphs as
-engines/onnx_folder.py finds them for every encoder-decoder)."""
+engines/onnx/folder.py finds them for every encoder-decoder)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidModelFileError
-from ..onnx_folder import DECODER, DECODER_MERGED, ENCODER, find_graphs, graph_folder, read_json
+from engines.errors import InvalidModelFileError
+from engines.onnx.folder import DECODER, DECODER_MERGED, ENCODER, find_graphs, graph_folder, read_json
 
 _MISSING = "is missing from the model folder"
 

@@ -20,14 +20,14 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import EngineClosedError, GenerationError, InvalidModelFileError, ModelLoadError
-from ..gguf_info import HEADER_SIZE, GGUFInfo, read_gguf
-from ..gguf_parse import ParseError, parse_gguf
-from ..jobs import CancelToken
-from ..llama import load_params
-from ..llama.native import close_llama, llama_cpp_module
-from ..llama.owner import OwnerThread
-from .types import CaptionOptions, CaptionStyle
+from engines.caption.types import CaptionOptions, CaptionStyle
+from engines.errors import EngineClosedError, GenerationError, InvalidModelFileError, ModelLoadError
+from engines.gguf.info import HEADER_SIZE, GGUFInfo, read_gguf
+from engines.gguf.parse import ParseError, parse_gguf
+from engines.jobs import CancelToken
+from engines.llama import load_params
+from engines.llama.native import close_llama, llama_cpp_module
+from engines.llama.owner import OwnerThread
 
 STYLE_PROMPTS = {
     CaptionStyle.short: "Describe this image in one short sentence.",

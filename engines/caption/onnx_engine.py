@@ -23,16 +23,24 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..errors import GenerationError, InvalidModelFileError
-from ..jobs import CancelToken
-from ..memory import release_freed_memory
-from ..onnx_providers import DeviceReport
-from ..onnx_session import make_session, ort_module
-from .decoding import DraftStats, FloatArray, GenerationSettings, IntArray, beam_search, greedy, speculative_greedy
-from .folder import CaptionFiles, find_caption_files
-from .preprocess import ImagePreprocessor
-from .tokenizer import CaptionTokenizer
-from .types import CaptionOptions
+from engines.caption.decoding import (
+    DraftStats,
+    FloatArray,
+    GenerationSettings,
+    IntArray,
+    beam_search,
+    greedy,
+    speculative_greedy,
+)
+from engines.caption.folder import CaptionFiles, find_caption_files
+from engines.caption.preprocess import ImagePreprocessor
+from engines.caption.tokenizer import CaptionTokenizer
+from engines.caption.types import CaptionOptions
+from engines.errors import GenerationError, InvalidModelFileError
+from engines.jobs import CancelToken
+from engines.onnx.providers import DeviceReport
+from engines.onnx.session import make_session, ort_module
+from engines.system.memory import release_freed_memory
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
 DRAFT_ENV = "CANDEIA_CAPTION_DRAFT"
@@ -116,16 +124,16 @@ class OnnxCaptioner:
 
     # -- set-up ----------------------------------------------------------------------------------
     def _split_halves(self) -> tuple[Path, Path] | None:
-        from ..paths import cache_dir
-        from .split import split_files
+        from engines.caption.split import split_files
+        from engines.paths import cache_dir
 
         decoder = self.files.decoder_merged or self.files.decoder_with_past
         assert decoder is not None
         return split_files(decoder, cache_dir() / "caption-split")
 
     def _draft_file(self, step: Path) -> Path | None:
-        from ..paths import cache_dir
-        from .draft import draft_file
+        from engines.caption.draft import draft_file
+        from engines.paths import cache_dir
 
         decoder = self.files.decoder_merged or self.files.decoder_with_past
         assert decoder is not None

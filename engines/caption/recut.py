@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .specialize import close, run_pair, tolerance
+from engines.caption.specialize import close, run_pair, tolerance
 
 EXTERNAL = 1  # TensorProto.EXTERNAL
 

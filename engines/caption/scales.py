@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .specialize import close, run_pair, tolerance
+from engines.caption.specialize import close, run_pair, tolerance
 
 
 def _scalar(values: dict[str, np.ndarray[Any, Any]], node: Any) -> tuple[int, np.ndarray[Any, Any]] | None:

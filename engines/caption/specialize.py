@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..onnx_session import ort_module
+from engines.onnx.session import ort_module
 
 log = logging.getLogger(__name__)
 

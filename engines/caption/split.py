@@ -20,9 +20,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .recut import move_encoder_only_nodes
-from .scales import merge_scales_file
-from .specialize import specialize_step
+from engines.caption.recut import move_encoder_only_nodes
+from engines.caption.scales import merge_scales_file
+from engines.caption.specialize import specialize_step
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def split_decoder(decoder: Path, target: Path) -> bool:
 
 def split_files(decoder: Path, cache_root: Path) -> tuple[Path, Path] | None:
     """The cached halves of `decoder`, made on first use (None when splitting is not possible)."""
-    from ..derived import derived_entry
+    from engines.onnx.derived import derived_entry
 
     if not available():
         return None

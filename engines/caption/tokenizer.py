@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidModelFileError
+from engines.errors import InvalidModelFileError
 
 
 def _clean_up(text: str) -> str:

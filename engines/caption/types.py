@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from ..jobs import CancelToken
+from engines.jobs import CancelToken
 
 
 class CaptionStyle(str, Enum):

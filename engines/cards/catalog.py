@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import CardError
-from ..resources import resource_path
-from .schema import ModelCard
+from engines.cards.schema import ModelCard
+from engines.errors import CardError
+from engines.system.resources import resource_path
 
 if sys.version_info >= (3, 11):
     import tomllib

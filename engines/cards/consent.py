@@ -7,9 +7,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..atomic import atomic_write_json
-from ..paths import data_dir
-from .schema import ModelCard
+from engines.atomic import atomic_write_json
+from engines.cards.schema import ModelCard
+from engines.paths import data_dir
 
 CONSENT_FILE = "licence-consent.json"
 

@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .catalog import builtin_cards_dir
-from .schema import ModelCard
+from engines.cards.catalog import builtin_cards_dir
+from engines.cards.schema import ModelCard
 
 
 def main(argv: list[str] | None = None) -> int:

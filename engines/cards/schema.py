@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .hashes import UNKNOWN_SHA256, looks_made_up
+from engines.cards.hashes import UNKNOWN_SHA256, looks_made_up
 
 CARD_SCHEMA_VERSION = 2
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..jobs import Cancelled, CancelToken
+from engines.errors import UsageError
+from engines.jobs import Cancelled, CancelToken
 
 EXIT_SOME_FAILED = 1
 
@@ -44,9 +44,9 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..caption.api import open_captioner
-    from ..caption.batch import BatchOptions, caption_paths
-    from ..caption.types import CaptionOptions, CaptionResult, CaptionStyle
+    from engines.caption.api import open_captioner
+    from engines.caption.batch import BatchOptions, caption_paths
+    from engines.caption.types import CaptionOptions, CaptionResult, CaptionStyle
 
     for flag, value in (("--beams", args.beams), ("--max-tokens", args.max_tokens),
                         ("--batch-size", args.batch_size), ("--threads", args.threads)):

@@ -9,14 +9,14 @@ import sys
 import threading
 from typing import Any
 
-from ..errors import EngineCrashedError, UsageError
-from ..jobs import CancelToken
-from ..llama.chat_model import ChatModel
-from ..llama.engine import Finished, TextDelta
-from ..llama.sampling import SamplingOptions
-from ..llama.template import Message
-from ..models import load_options_from, open_chat_model
-from ..settings import load_settings
+from engines.errors import EngineCrashedError, UsageError
+from engines.host.open_model import load_options_from, open_chat_model
+from engines.jobs import CancelToken
+from engines.llama.chat_model import ChatModel
+from engines.llama.engine import Finished, TextDelta
+from engines.llama.sampling import SamplingOptions
+from engines.llama.template import Message
+from engines.settings import load_settings
 
 EXIT_INTERRUPTED = 130
 

@@ -9,9 +9,10 @@ import sys
 import time
 from typing import Any
 
-from ..cards import ModelCard, load_catalog
-from ..cards.consent import badge, needs_consent, record_consent
-from ..download import (
+from engines.cards import ModelCard, load_catalog
+from engines.cards.consent import badge, needs_consent, record_consent
+from engines.cards.fit import FitEstimate, card_estimate
+from engines.download import (
     DownloadControl,
     Downloader,
     DownloadPaused,
@@ -20,12 +21,11 @@ from ..download import (
     looks_like_hub_ref,
     request_for_hub_file,
 )
-from ..errors import UsageError
-from ..fit import FitEstimate, card_estimate
-from ..settings import load_settings
-from ..sizes import human_size
-from ..store import ModelStore
-from ..verify import verify_model
+from engines.errors import UsageError
+from engines.settings import load_settings
+from engines.store.model_store import ModelStore
+from engines.store.verify import verify_model
+from engines.system.sizes import human_size
 
 
 def register(actions: Any) -> None:
@@ -60,7 +60,7 @@ def card_fit(card: ModelCard, context: int, hardware: Any) -> FitEstimate:
 
 
 def run_catalog(args: argparse.Namespace) -> int:
-    from ..hardware import detect
+    from engines.hardware.machine import detect
 
     if args.ctx is not None and args.ctx < 16:
         raise UsageError("--ctx must be at least 16")
@@ -152,7 +152,7 @@ class ProgressBar:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from .main import EXIT_INTERRUPTED
+    from engines.cli.main import EXIT_INTERRUPTED
 
     request = request_for(args.ref, args.model_id)
     card = next((c for c in load_catalog() if c.id == request.card_id), None) if request.card_id else None

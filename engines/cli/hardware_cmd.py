@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ..sizes import human_size
+from engines.system.sizes import human_size
 
 
 def register(commands: Any) -> None:
@@ -16,7 +16,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..hardware import detect
+    from engines.hardware.machine import detect
 
     hw = detect()
     devices = model_devices()
@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
 def model_devices() -> dict[str, Any]:
     """The device each kind of model, and each installed model, would run on with the current settings."""
-    from ..devices import current_device_settings
-    from ..gguf_info import read_gguf
-    from ..store import ModelFormat, ModelStore
+    from engines.gguf.info import read_gguf
+    from engines.hardware.devices import current_device_settings
+    from engines.store.model_store import ModelFormat, ModelStore
 
     plan = current_device_settings()
     models: dict[str, str] = {}

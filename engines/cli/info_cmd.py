@@ -6,13 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from ..devices import current_device_settings, onnx_device
-from ..errors import UsageError
-from ..models import resolve_model
-from ..onnx_info import inspect_onnx_folder
-from ..onnx_providers import available_providers
-from ..settings import load_settings
-from ..store import ModelStore
+from engines.errors import UsageError
+from engines.hardware.devices import current_device_settings, onnx_device
+from engines.onnx.info import inspect_onnx_folder
+from engines.onnx.providers import available_providers
+from engines.settings import load_settings
+from engines.store.model_store import ModelStore
+from engines.store.models import resolve_model
 
 
 def register(commands: Any) -> None:
@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
 
 
 def describe(ref: str, context: int | None = None) -> dict[str, Any]:
-    from ..gguf_info import read_gguf
+    from engines.gguf.info import read_gguf
 
     resolved = resolve_model(ref, ModelStore())
     if resolved.path.is_dir():
@@ -39,8 +39,8 @@ def describe(ref: str, context: int | None = None) -> dict[str, Any]:
             "device": onnx_device(load_settings().onnx_provider, available_providers()),
         }
     else:
-        from ..fit import ModelShape, estimate
-        from ..hardware import detect
+        from engines.cards.fit import ModelShape, estimate
+        from engines.hardware.machine import detect
 
         info = read_gguf(resolved.path)
         data = {"format": "gguf", **info.summary()}

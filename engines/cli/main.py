@@ -15,8 +15,8 @@ import traceback
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 
-from .. import __version__
-from ..errors import CandeiaError, UsageError
+from engines import __version__
+from engines.errors import CandeiaError, UsageError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -38,27 +38,27 @@ COMMANDS = {
 def command_module(name: str) -> ModuleType:
     """Import one command's module. Plain imports, so PyInstaller's analysis still finds every one."""
     if name == "caption":
-        from . import caption_cmd
+        from engines.cli import caption_cmd
 
         return caption_cmd
     if name == "chat":
-        from . import chat_cmd
+        from engines.cli import chat_cmd
 
         return chat_cmd
     if name == "info":
-        from . import info_cmd
+        from engines.cli import info_cmd
 
         return info_cmd
     if name == "models":
-        from . import models_cmd
+        from engines.cli import models_cmd
 
         return models_cmd
     if name == "hardware":
-        from . import hardware_cmd
+        from engines.cli import hardware_cmd
 
         return hardware_cmd
     if name == "translate":
-        from . import translate_cmd
+        from engines.cli import translate_cmd
 
         return translate_cmd
     raise KeyError(name)
@@ -93,8 +93,8 @@ def chosen_command(args: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list == ["--engine-host"]:  # a frozen build's engine host process (engines/host/worker.py)
-        from ..host.worker import main as host_main
+    if args_list == ["--engine-host"]:  # a frozen build's engine host process (engines/cli/engine_host.py)
+        from engines.cli.engine_host import main as host_main
 
         return host_main()
     command = chosen_command(args_list)
@@ -102,11 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     crash_log = None
     if argv is None:  # the program itself, not main() called with arguments from Python (tests)
-        from .. import crashlog
+        from engines.system import crashlog
 
         # after parsing: --help and --version write nothing; an engine host above reports its own deaths
         crash_log = crashlog.install("candeia-cli")
-        from .. import applog
+        from engines import applog
 
         applog.install("candeia-cli")
     level = logging.DEBUG if args.debug else logging.WARNING
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         where = ""
         if crash_log is not None:  # a bug, not a user's mistake: keep its traceback for a report
-            from ..crashlog import write_crash
+            from engines.system.crashlog import write_crash
 
             with contextlib.suppress(OSError):
                 log = write_crash("candeia-cli: unexpected error", type(exc), exc, exc.__traceback__)

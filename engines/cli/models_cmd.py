@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..sizes import human_size
-from ..store import ModelStore
-from . import download_cmd
+from engines.cli import download_cmd
+from engines.errors import UsageError
+from engines.store.model_store import ModelStore
+from engines.system.sizes import human_size
 
 
 def register(commands: Any) -> None:
@@ -104,7 +104,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    from ..scan import existing_known_folders, scan
+    from engines.store.scan import existing_known_folders, scan
 
     folders = list(args.folders)
     for folder in folders:
@@ -144,7 +144,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    from ..convert import convert_checkpoint
+    from engines.convert.checkpoint import convert_checkpoint
 
     def log(message: str) -> None:
         if not args.json:

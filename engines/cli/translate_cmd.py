@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
-from ..errors import UsageError
-from ..jobs import CancelToken
+from engines.atomic import atomic_write_text
+from engines.errors import UsageError
+from engines.jobs import CancelToken
 
 
 def register(commands: Any) -> None:
@@ -39,7 +39,7 @@ def register(commands: Any) -> None:
 
 
 def _read_input(args: argparse.Namespace) -> tuple[str, Path | None]:
-    from ..translate.documents import DocumentError, decode_bytes
+    from engines.translate.documents import DocumentError, decode_bytes
 
 
     if args.input is not None and args.text is not None:
@@ -58,9 +58,9 @@ def _read_input(args: argparse.Namespace) -> tuple[str, Path | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..translate.api import TranslationService
-    from ..translate.documents import kind_for
-    from ..translate.engine import DecodeOptions
+    from engines.translate.api import TranslationService
+    from engines.translate.documents import kind_for
+    from engines.translate.engine import DecodeOptions
 
 
     if args.beams is not None and args.beams < 1:

@@ -1,8 +1,8 @@
 """Model downloads: hub metadata via huggingface_hub, Candeia's own resumable, verified transfer."""
 
-from .control import DownloadControl
-from .downloader import Downloader
-from .errors import (
+from engines.download.control import DownloadControl
+from engines.download.downloader import Downloader
+from engines.download.errors import (
     ChecksumMismatchError,
     DiskSpaceError,
     DownloadCancelled,
@@ -14,11 +14,11 @@ from .errors import (
     OfflineError,
     RemoteNotFoundError,
 )
-from .manager import DownloadJob, DownloadManager, JobStatus
-from .offline import ensure_online, is_offline
-from .progress import DownloadProgress
-from .request import DownloadRequest, WantedFile, looks_like_hub_ref, request_for_hub_file
-from .retry import RetryPolicy
+from engines.download.manager import DownloadJob, DownloadManager, JobStatus
+from engines.download.offline import ensure_online, is_offline
+from engines.download.progress import DownloadProgress
+from engines.download.request import DownloadRequest, WantedFile, looks_like_hub_ref, request_for_hub_file
+from engines.download.retry import RetryPolicy
 
 __all__ = [
     "ChecksumMismatchError",

@@ -10,7 +10,7 @@ import contextlib
 import socket
 import threading
 
-from .errors import DownloadCancelled, DownloadPaused
+from engines.download.errors import DownloadCancelled, DownloadPaused
 
 
 class DownloadControl:

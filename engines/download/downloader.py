@@ -19,26 +19,26 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ..atomic import atomic_write_json
-from ..errors import CandeiaError, InvalidModelFileError, StoreError
-from ..gguf_info import read_gguf
-from ..onnx_info import inspect_onnx_folder
-from ..paths import downloads_dir, models_dir
-from ..safe_names import check_model_id, check_relative_path, path_inside
-from ..settings import Settings, load_settings
-from ..sizes import human_size
-from ..store import InstalledModel, ModelFormat, ModelStore
-from .control import DownloadControl
-from .endpoint import check_transport, http_allowed, hub_endpoint, origin
-from .errors import DiskSpaceError, DownloadCancelled, DownloadError
-from .hub_meta import RemoteFile, hub_headers, resolve_files
-from .offline import ensure_online
-from .pins import learn_sha256, learnt_sha256
-from .progress import ProgressCallback, ProgressMeter
-from .request import DownloadRequest, WantedFile
-from .retry import RetryPolicy
-from .tokens import token_for
-from .transfer import FileTransfer
+from engines.atomic import atomic_write_json
+from engines.download.control import DownloadControl
+from engines.download.endpoint import check_transport, http_allowed, hub_endpoint, origin
+from engines.download.errors import DiskSpaceError, DownloadCancelled, DownloadError
+from engines.download.hub_meta import RemoteFile, hub_headers, resolve_files
+from engines.download.offline import ensure_online
+from engines.download.pins import learn_sha256, learnt_sha256
+from engines.download.progress import ProgressCallback, ProgressMeter
+from engines.download.request import DownloadRequest, WantedFile
+from engines.download.retry import RetryPolicy
+from engines.download.tokens import token_for
+from engines.download.transfer import FileTransfer
+from engines.errors import CandeiaError, InvalidModelFileError, StoreError
+from engines.gguf.info import read_gguf
+from engines.onnx.info import inspect_onnx_folder
+from engines.paths import downloads_dir, models_dir
+from engines.security.safe_names import check_model_id, check_relative_path, path_inside
+from engines.settings import Settings, load_settings
+from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
+from engines.system.sizes import human_size
 
 log = logging.getLogger(__name__)
 

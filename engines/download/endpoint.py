@@ -7,8 +7,8 @@ import ipaddress
 import os
 from urllib.parse import urlsplit
 
-from ..settings import Settings
-from .errors import InsecureEndpointError
+from engines.download.errors import InsecureEndpointError
+from engines.settings import Settings
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 ALLOW_HTTP_ENV = "CANDEIA_ALLOW_HTTP"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import CandeiaError
+from engines.errors import CandeiaError
 
 
 class DownloadError(CandeiaError, OSError):

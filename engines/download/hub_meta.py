@@ -12,9 +12,9 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .control import DownloadControl
-from .errors import DownloadError, HubAccessError, NetworkError, RemoteNotFoundError
-from .retry import RetryPolicy, parse_retry_after
+from engines.download.control import DownloadControl
+from engines.download.errors import DownloadError, HubAccessError, NetworkError, RemoteNotFoundError
+from engines.download.retry import RetryPolicy, parse_retry_after
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")

@@ -13,9 +13,9 @@ import json
 import logging
 from pathlib import Path
 
-from ..atomic import atomic_write_json
-from ..paths import downloads_dir
-from ..safe_names import check_model_id, path_inside
+from engines.atomic import atomic_write_json
+from engines.paths import downloads_dir
+from engines.security.safe_names import check_model_id, path_inside
 
 log = logging.getLogger(__name__)
 

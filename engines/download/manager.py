@@ -15,14 +15,14 @@ import queue
 import threading
 from collections.abc import Callable
 
-from ..priority import lower_this_thread
-from ..store import InstalledModel
-from .control import DownloadControl
-from .downloader import Downloader
-from .errors import ChecksumMismatchError, DownloadCancelled, DownloadPaused, RemoteNotFoundError
-from .intents import Intent, clear_intent, save_intent
-from .progress import DownloadProgress
-from .request import DownloadRequest
+from engines.download.control import DownloadControl
+from engines.download.downloader import Downloader
+from engines.download.errors import ChecksumMismatchError, DownloadCancelled, DownloadPaused, RemoteNotFoundError
+from engines.download.intents import Intent, clear_intent, save_intent
+from engines.download.progress import DownloadProgress
+from engines.download.request import DownloadRequest
+from engines.store.model_store import InstalledModel
+from engines.system.priority import lower_this_thread
 
 MAX_PARALLEL = 2
 # Failures after which the partial files are worthless: the file is gone, or its bytes were bad.

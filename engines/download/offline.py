@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from ..settings import Settings, load_settings
-from .errors import OfflineError
+from engines.download.errors import OfflineError
+from engines.settings import Settings, load_settings
 
 OFFLINE_ENV = "CANDEIA_OFFLINE"
 _TRUE = {"1", "true", "yes", "on"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..atomic import atomic_write_json
-from ..paths import data_dir
+from engines.atomic import atomic_write_json
+from engines.paths import data_dir
 
 PINS_FILE = "learnt-pins.json"
 

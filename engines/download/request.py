@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from ..cards import ModelCard
-from ..errors import CandeiaError
-from ..safe_names import UnsafeNameError, check_model_id, check_relative_path
-from ..store import ModelFormat, slugify
+from engines.cards import ModelCard
+from engines.errors import CandeiaError
+from engines.security.safe_names import UnsafeNameError, check_model_id, check_relative_path
+from engines.store.model_store import ModelFormat, slugify
 
 
 class BadReferenceError(CandeiaError, ValueError):

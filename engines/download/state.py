@@ -13,8 +13,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..atomic import atomic_write_json
-from .hub_meta import RemoteFile
+from engines.atomic import atomic_write_json
+from engines.download.hub_meta import RemoteFile
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..settings import Settings
+from engines.settings import Settings
 
 HUGGING_FACE_HOSTS = {"huggingface.co", "hf.co"}
 

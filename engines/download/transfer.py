@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .control import DownloadControl
-from .endpoint import check_transport, is_loopback, origin
-from .errors import (
+from engines.download.control import DownloadControl
+from engines.download.endpoint import check_transport, is_loopback, origin
+from engines.download.errors import (
     ChecksumMismatchError,
     DiskSpaceError,
     DownloadError,
@@ -34,9 +34,9 @@ from .errors import (
     NetworkError,
     RemoteNotFoundError,
 )
-from .hub_meta import RemoteFile
-from .retry import RetryPolicy, parse_retry_after
-from .state import FileState, load_state, save_state, state_path_for
+from engines.download.hub_meta import RemoteFile
+from engines.download.retry import RetryPolicy, parse_retry_after
+from engines.download.state import FileState, load_state, save_state, state_path_for
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,16 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import EngineClosedError, EngineCrashedError
-from ..gguf_info import GGUFInfo
-from ..jobs import CancelToken
-from ..llama.engine import ChatEvent, Finished, LoadOptions, TextDelta, check_prompt, last_finished, render_prompt
-from ..llama.sampling import SamplingOptions
-from ..llama.stats import GenerationStats
-from ..llama.template import ChatTemplate, Message
-from . import spare
-from .process import Call, EngineClosed, result_of
-from .repair import Repair
+from engines.errors import EngineClosedError, EngineCrashedError
+from engines.gguf.info import GGUFInfo
+from engines.host import spare
+from engines.host.process import Call, EngineClosed, result_of
+from engines.host.repair import Repair
+from engines.jobs import CancelToken
+from engines.llama.engine import ChatEvent, Finished, LoadOptions, TextDelta, check_prompt, last_finished, render_prompt
+from engines.llama.sampling import SamplingOptions
+from engines.llama.stats import GenerationStats
+from engines.llama.template import ChatTemplate, Message
 
 POLL_S = 0.05  # how often a waiting stream looks at its cancel token
 

@@ -8,10 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import EngineCrashedError
-from ..resources import bundle_root, bundled_executable, is_frozen
-from .worker import EXIT_OOM, MEMORY_LIMIT_ENV
+from engines.errors import EngineCrashedError
+from engines.system.resources import bundle_root, bundled_executable, is_frozen
 
+EXIT_OOM = 86  # the host ran out of memory (a MemoryError, or an allocation refused under its limit)
+MEMORY_LIMIT_ENV = "CANDEIA_HOST_MEMORY_LIMIT_MB"
 FROZEN_FLAG = "--engine-host"  # what a PyInstaller build's executables accept instead of `-m`
 
 # Windows reports a native crash as an NTSTATUS exit code rather than a signal
@@ -30,7 +31,7 @@ def host_command() -> list[str]:
         # (a windowed one has no standard streams on Windows); both accept the flag.
         exe = bundled_executable("candeia-cli") or Path(sys.executable)
         return [str(exe), FROZEN_FLAG]
-    return [sys.executable, "-m", "engines.host.worker"]
+    return [sys.executable, "-m", "engines.cli.engine_host"]
 
 
 def host_env() -> dict[str, str]:

@@ -22,9 +22,9 @@ import time
 import weakref
 from typing import Any, BinaryIO, cast
 
-from ..errors import EngineCrashedError
-from . import wire
-from .launch import death_cause, memory_limited, spawn
+from engines.errors import EngineCrashedError
+from engines.host import wire
+from engines.host.launch import death_cause, memory_limited, spawn
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ def result_of(message: wire.Message) -> Any:
 
 def rebuild_error(error: dict[str, Any]) -> Exception:
     """The host's error as the same CandeiaError class, so callers catch what they always caught."""
-    from .. import errors
+    from engines import errors
 
     kind = getattr(errors, str(error.get("type")), None)
     message = str(error.get("message", "the engine host failed"))

@@ -18,10 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from ..atomic import atomic_write_json
-from ..errors import EngineCrashedError, InvalidModelFileError
-from ..llama.engine import LoadOptions
-from ..paths import cache_dir
+from engines.atomic import atomic_write_json
+from engines.errors import EngineCrashedError, InvalidModelFileError
+from engines.llama.engine import LoadOptions
+from engines.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def llama_build() -> str:
 
 @cache
 def cpu_signature() -> str:
-    from ..hardware import cpu_model, simd_flags
+    from engines.hardware.machine import cpu_model, simd_flags
 
     return f"{cpu_model() or 'unknown CPU'} [{' '.join(sorted(simd_flags()))}]"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from .launch import host_env
-from .process import HostProcess
+from engines.host.launch import host_env
+from engines.host.process import HostProcess
 
 _lock = threading.Lock()
 _enabled = False

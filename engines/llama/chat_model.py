@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from ..gguf_info import GGUFInfo
-from ..jobs import CancelToken
-from .engine import ChatEvent, Finished
-from .sampling import SamplingOptions
-from .template import ChatTemplate, Message
+from engines.gguf.info import GGUFInfo
+from engines.jobs import CancelToken
+from engines.llama.engine import ChatEvent, Finished
+from engines.llama.sampling import SamplingOptions
+from engines.llama.template import ChatTemplate, Message
 
 
 class ChatModel(Protocol):

@@ -18,9 +18,9 @@ import ctypes
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GenerationError
-from .native import llama_cpp_module
-from .sampling import SamplingOptions
+from engines.errors import GenerationError
+from engines.llama.native import llama_cpp_module
+from engines.llama.sampling import SamplingOptions
 
 if TYPE_CHECKING:
     import numpy as np

@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EngineClosedError, GenerationError, ModelLoadError
-from ..gguf_info import GGUFInfo, read_gguf
-from ..jobs import CancelToken
-from . import hugepages, load_params
-from .decoder import NativeDecoder, Sampler
-from .native import close_llama, llama_cpp_module
-from .owner import OwnerThread
-from .sampling import SamplingOptions
-from .stats import GenerationStats
-from .stops import StopFilter
-from .template import ChatTemplate, Message, validate_messages
+from engines.errors import EngineClosedError, GenerationError, ModelLoadError
+from engines.gguf.info import GGUFInfo, read_gguf
+from engines.jobs import CancelToken
+from engines.llama import hugepages, load_params
+from engines.llama.decoder import NativeDecoder, Sampler
+from engines.llama.native import close_llama, llama_cpp_module
+from engines.llama.owner import OwnerThread
+from engines.llama.sampling import SamplingOptions
+from engines.llama.stats import GenerationStats
+from engines.llama.stops import StopFilter
+from engines.llama.template import ChatTemplate, Message, validate_messages
 
 
 @dataclass(frozen=True)

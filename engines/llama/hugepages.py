@@ -69,7 +69,7 @@ def wanted(model_bytes: int, gpu_layers: int) -> bool:
         return False
     if thp_mode() not in ("madvise", "always") or _madvise() is None:
         return False
-    from ..hardware import memory
+    from engines.system.memory import memory
 
     available = memory()[1]
     return available is not None and model_bytes * ROOM_FACTOR <= available

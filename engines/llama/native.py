@@ -40,7 +40,7 @@ def llama_cpp_module() -> ModuleType:
 def _load_backends(llama_cpp: ModuleType) -> None:
     """A portable build keeps its CPU variants and GPU backends as modules beside libllama: register
     them from there before any model loads (backends.py). Does nothing for a build with them linked in."""
-    from .backends import load_from_own_folder
+    from engines.llama.backends import load_from_own_folder
 
     try:
         load_from_own_folder(llama_cpp)
@@ -50,7 +50,7 @@ def _load_backends(llama_cpp: ModuleType) -> None:
 
 def close_llama(llm: Any) -> None:
     """Free a Llama's model, context and buffers, then hand the freed heap back to the OS."""
-    from ..memory import release_freed_memory
+    from engines.system.memory import release_freed_memory
 
     if llm is not None:
         llm.close()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from ..errors import EngineClosedError
+from engines.errors import EngineClosedError
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from typing import Any, TypedDict
 
 import jinja2
 
-from ..errors import TemplateError
-from .template_limits import BASE_SIZE, INPUT_FACTOR, Budget, LimitedEnvironment
+from engines.errors import TemplateError
+from engines.llama.template_limits import BASE_SIZE, INPUT_FACTOR, Budget, LimitedEnvironment
 
 
 class Message(TypedDict):

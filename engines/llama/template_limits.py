@@ -23,7 +23,7 @@ from jinja2.runtime import Context, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from ..errors import TemplateError
+from engines.errors import TemplateError
 
 MAX_STEPS = 2_000_000  # loop iterations, calls and filters in one render
 MAX_SECONDS = 5.0

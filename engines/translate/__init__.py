@@ -1,11 +1,11 @@
 """Translation: an ONNX seq2seq engine (Marian, M2M100, NLLB) without torch, LLM translation through
 llama.cpp, language detection, routes through English, and documents that keep their structure."""
 
-from .api import OnnxTranslator, TranslationResult, TranslationService, Translator, run_document
-from .detect import Detection, DetectionError, detect_language
-from .documents import DocKind, DocumentError, decode_bytes, kind_for, parse_document
-from .engine import DecodeOptions, Seq2SeqEngine, UnsupportedLanguageError
-from .routes import NoRouteError, plan_route
+from engines.translate.api import OnnxTranslator, TranslationResult, TranslationService, Translator, run_document
+from engines.translate.detect import Detection, DetectionError, detect_language
+from engines.translate.documents import DocKind, DocumentError, decode_bytes, kind_for, parse_document
+from engines.translate.engine import DecodeOptions, Seq2SeqEngine, UnsupportedLanguageError
+from engines.translate.routes import NoRouteError, plan_route
 
 __all__ = [
     "DecodeOptions",

@@ -15,20 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..devices import ModelDevice, device_of, model_device
-from ..errors import CandeiaError, EngineClosedError
-from ..jobs import CancelToken, ProgressCallback
-from ..models import resolve_model
-from ..store import InstalledModel, ModelFormat, ModelStore
-from .detect import Detection, detect_language
-from .documents import DocKind, DocumentError, parse_document
-from .engine import DecodeOptions, Seq2SeqEngine, TranslateStats, UnsupportedLanguageError
-from .folder import Variant
-from .languages import ModelLanguages, normalize
-from .routes import PIVOT, Hop, Route, installed_translators, plan_route
+from engines.errors import CandeiaError, EngineClosedError
+from engines.hardware.devices import ModelDevice, device_of, model_device
+from engines.jobs import CancelToken, ProgressCallback
+from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
+from engines.store.models import resolve_model
+from engines.translate.detect import Detection, detect_language
+from engines.translate.documents import DocKind, DocumentError, parse_document
+from engines.translate.engine import DecodeOptions, Seq2SeqEngine, TranslateStats, UnsupportedLanguageError
+from engines.translate.folder import Variant
+from engines.translate.languages import ModelLanguages, normalize
+from engines.translate.routes import PIVOT, Hop, Route, installed_translators, plan_route
 
 if TYPE_CHECKING:
-    from ..llama.chat_model import ChatModel
+    from engines.llama.chat_model import ChatModel
 
 
 class Translator(Protocol):
@@ -119,7 +119,7 @@ class TranslationService:
     def engine(self, path: Path) -> Seq2SeqEngine:
         """The ONNX model at `path`, loaded on first use and kept; loaded again when the ONNX Runtime
         device in Settings has changed since (the GUI keeps a service for its whole life)."""
-        from ..onnx_providers import configured_choice
+        from engines.onnx.providers import configured_choice
 
         key = str(path)
         choice = configured_choice()
@@ -137,8 +137,8 @@ class TranslationService:
         installed = self.store.find_by_path(path)
         if installed is None or not installed.card_id:
             return None
-        from ..cards import load_catalog
-        from ..errors import CardError
+        from engines.cards import load_catalog
+        from engines.errors import CardError
 
         try:
             card = next((c for c in load_catalog() if c.id == installed.card_id), None)
@@ -151,7 +151,7 @@ class TranslationService:
 
     def chat_model(self, path: Path, ref: str) -> ChatModel:
         """The chat model at `path` (`ref` as the user named it), loaded on first use and kept."""
-        from ..models import open_chat_model
+        from engines.host.open_model import open_chat_model
 
         with self._chat_lock:
             while True:
@@ -236,7 +236,7 @@ class TranslationService:
 
     def _llm_hops(self, ref: str, path: Path, text: str, source: str | None, target: str
                   ) -> tuple[list[tuple[Translator, str | None, str]], Detection | None, str]:
-        from .llm import LlmTranslator
+        from engines.translate.llm import LlmTranslator
 
         detected = None if source else self._detect(text, None)
         src = normalize(source) if source else detected.language if detected else "und"
@@ -281,8 +281,8 @@ class TranslationService:
                 sources |= langs.sources
             detected = self._detect(text, sources or None)
             src = detected.language
-        from ..cards import load_catalog
-        from ..errors import CardError
+        from engines.cards import load_catalog
+        from engines.errors import CardError
 
         try:
             cards = load_catalog()

@@ -13,8 +13,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..jobs import CancelToken
-from .generation import GenerationSettings
+from engines.jobs import CancelToken
+from engines.translate.generation import GenerationSettings
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..errors import CandeiaError
-from .languages import normalize
+from engines.errors import CandeiaError
+from engines.translate.languages import normalize
 
 
 class DetectionError(CandeiaError, ValueError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..errors import CandeiaError
+from engines.errors import CandeiaError
 
 DocKind = Literal["text", "markdown", "srt", "vtt"]
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CandeiaError, GenerationError
-from ..jobs import CancelToken
-from ..onnx_providers import DeviceReport
-from .decoding import beam_search, greedy_search
-from .folder import Variant, locate_seq2seq
-from .generation import GenerationSettings, read_generation_settings
-from .languages import model_languages
-from .onnx_model import OnnxSeq2Seq
-from .tokenizer import Seq2SeqTokenizer, load_tokenizer
+from engines.errors import CandeiaError, GenerationError
+from engines.jobs import CancelToken
+from engines.onnx.providers import DeviceReport
+from engines.translate.decoding import beam_search, greedy_search
+from engines.translate.folder import Variant, locate_seq2seq
+from engines.translate.generation import GenerationSettings, read_generation_settings
+from engines.translate.languages import model_languages
+from engines.translate.onnx_model import OnnxSeq2Seq
+from engines.translate.tokenizer import Seq2SeqTokenizer, load_tokenizer
 
 
 class UnsupportedLanguageError(CandeiaError, ValueError):

@@ -1,7 +1,7 @@
 """Find and check the files of an optimum-exported seq2seq folder (Marian, M2M100, NLLB).
 
 The folder holds `config.json`, `generation_config.json`, the tokenizer files and the ONNX graphs
-(found as engines/onnx_folder.py says). Quantized graphs (`*_quantized.onnx`, `*_int8.onnx`, one
+(found as engines/onnx/folder.py says). Quantized graphs (`*_quantized.onnx`, `*_int8.onnx`, one
 suffix for the whole set) are picked when asked for or when they are the only ones.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import InvalidModelFileError
-from ..onnx_folder import find_graphs, graph_folder, read_json
-from ..onnx_info import inspect_onnx_folder
+from engines.errors import InvalidModelFileError
+from engines.onnx.folder import find_graphs, graph_folder, read_json
+from engines.onnx.info import inspect_onnx_folder
 
 Variant = Literal["auto", "fp32", "int8"]
 QUANT_SUFFIXES = ("_quantized", "_int8", "_quant")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..errors import InvalidModelFileError
+from engines.errors import InvalidModelFileError
 
 
 def _ids(value: Any) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .tokenizer import Seq2SeqTokenizer
+    from engines.translate.tokenizer import Seq2SeqTokenizer
 
 # ISO 639-3 (and 639-2/B) -> ISO 639-1, for the languages translation models commonly cover.
 ISO3_TO_1 = {

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..errors import GenerationError
-from ..jobs import CancelToken
-from ..llama.chat_model import ChatModel
-from ..llama.sampling import SamplingOptions
-from ..llama.template import Message
-from .languages import normalize
+from engines.errors import GenerationError
+from engines.jobs import CancelToken
+from engines.llama.chat_model import ChatModel
+from engines.llama.sampling import SamplingOptions
+from engines.llama.template import Message
+from engines.translate.languages import normalize
 
 NAMES = {
     "ar": "Arabic", "bg": "Bulgarian", "ca": "Catalan", "cs": "Czech", "da": "Danish", "de": "German",

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidModelFileError
-from ..onnx_providers import DeviceReport
-from ..onnx_session import make_session, ort_module
-from .decoding import FloatArray, IntArray
-from .folder import Seq2SeqFiles
+from engines.errors import InvalidModelFileError
+from engines.onnx.providers import DeviceReport
+from engines.onnx.session import make_session, ort_module
+from engines.translate.decoding import FloatArray, IntArray
+from engines.translate.folder import Seq2SeqFiles
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$")
 

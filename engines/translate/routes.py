@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cards import ModelCard, load_catalog
-from ..errors import CandeiaError, CardError
-from ..store import InstalledModel, ModelFormat, ModelStore
-from .languages import ModelLanguages, normalize
+from engines.cards import ModelCard, load_catalog
+from engines.errors import CandeiaError, CardError
+from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
+from engines.translate.languages import ModelLanguages, normalize
 
 PIVOT = "en"
 
@@ -54,7 +54,7 @@ def _card_languages(card: ModelCard) -> ModelLanguages | None:
 
 def folder_languages(folder: Path) -> ModelLanguages:
     """A cheap reading of an ONNX folder's languages (no model or tokenizer is loaded)."""
-    from .languages import marian_languages
+    from engines.translate.languages import marian_languages
 
     langs = ModelLanguages()
     config: dict[str, object] = {}
@@ -82,7 +82,7 @@ def folder_languages(folder: Path) -> ModelLanguages:
             codes = [c if isinstance(c, str) else str(c.get("content", "")) for c in extra]
             break
         if isinstance(data, dict) and data.get("tokenizer_class") == "M2M100Tokenizer":
-            from .tokenizer import M2M100_CODES
+            from engines.translate.tokenizer import M2M100_CODES
 
             codes = list(M2M100_CODES.get(str(data.get("language_codes", "m2m100")), []))
             break
@@ -144,8 +144,8 @@ def _suggest(src: str, tgt: str, cards: Sequence[ModelCard]) -> str:
 
 
 def known_language(code: str) -> bool:
-    from .detect import detector_languages
-    from .languages import ISO3_TO_1
+    from engines.translate.detect import detector_languages
+    from engines.translate.languages import ISO3_TO_1
 
     norm = normalize(code)
     return norm in set(ISO3_TO_1.values()) or norm in detector_languages()

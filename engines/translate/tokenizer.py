@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import InvalidModelFileError
+from engines.errors import InvalidModelFileError
 
 _MARIAN_LANG = re.compile(r"^>>([A-Za-z0-9_-]+)<<$")
 _M2M_LANG = re.compile(r"^__([A-Za-z0-9_-]+)__$")

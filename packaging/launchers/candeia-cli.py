@@ -1,6 +1,6 @@
 """Frozen entry point of `candeia-cli` (console)."""
 
-from engines.streams import ensure_std_streams
+from engines.system.streams import ensure_std_streams
 
 ensure_std_streams()  # stdin/stdout may still be closed when started by another program
 

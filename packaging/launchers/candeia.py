@@ -1,6 +1,6 @@
 """Frozen entry point of `candeia` (windowed): streams first, then the app."""
 
-from engines.streams import ensure_std_streams
+from engines.system.streams import ensure_std_streams
 
 ensure_std_streams()  # a windowed build starts with sys.stdout/stderr = None; llama_cpp writes to them
 

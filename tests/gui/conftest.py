@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from desktop import workers
 from desktop.main_window import MainWindow
 from desktop.pages.chat import ChatPage
-from engines.store import InstalledModel, ModelStore
+from engines.store.model_store import InstalledModel, ModelStore
 
 _timers: list[weakref.ref[QTimer]] = []
 _threads: list[weakref.ref[QThread]] = []

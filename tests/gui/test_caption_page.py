@@ -19,7 +19,7 @@ from desktop.appcontext import AppContext
 from desktop.pages.caption import CaptionPage
 from engines.caption import CaptionOptions, load_image
 from engines.caption.onnx_engine import OnnxCaptioner
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
-from engines.conversations import ConversationStore
+from engines.chat.conversations import ConversationStore
 
 from .conftest import configure, wait_reply
 
@@ -246,7 +246,7 @@ def test_a_model_that_fails_to_load_is_reported_inline(
 ) -> None:
     import shutil
 
-    from engines.store import ModelStore
+    from engines.store.model_store import ModelStore
 
     broken = tmp_path / "broken.gguf"
     shutil.copy(tiny_base_gguf, broken)
@@ -317,8 +317,8 @@ def test_first_message_finds_its_widgets_warmed_up(qtbot: QtBot, main_window: Ma
 
 def test_the_selected_model_is_checked_while_idle(qtbot: QtBot, main_window: MainWindow) -> None:
     """The warm-up validates the selected GGUF on the model thread, so the click's load skips it."""
-    from engines import gguf_info
-    from engines.models import resolve_model
+    from engines.gguf import info as gguf_info
+    from engines.store.models import resolve_model
 
     chat = main_window.chat
     model_id = chat.current_model_id()

@@ -161,7 +161,7 @@ def test_an_error_quoting_the_model_loads_nothing(qtbot: QtBot, fifo: FifoWatch)
 
 def test_a_conversation_title_is_escaped_in_its_tooltip(qtbot: QtBot, tmp_path: Path) -> None:
     from desktop.pages.chat.conversation_list import ConversationList
-    from engines.conversations import ConversationStore
+    from engines.chat.conversations import ConversationStore
 
     store = ConversationStore(tmp_path / "c.sqlite3")
     store.create('<img src="file://host/share/x.png"> & more')

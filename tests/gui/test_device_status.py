@@ -12,14 +12,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import engines.caption
-import engines.onnx_providers
-import engines.onnx_session
+import engines.onnx.providers
+import engines.onnx.session
 from desktop.main_window import MainWindow
 from desktop.pages.caption.engine import CaptionEngine
-from engines.devices import ModelDevice
-from engines.onnx_providers import CPU, CUDA
+from engines.hardware.devices import ModelDevice
+from engines.onnx.providers import CPU, CUDA
 from engines.settings import Settings, save_settings
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 
 
 def test_the_status_bar_shows_both_pages_devices(main_window: MainWindow) -> None:
@@ -46,8 +46,8 @@ def test_a_translation_on_a_device_that_failed_says_so_once(
         (folder / "tokenizer_config.json").write_text(json.dumps(cfg), encoding="utf-8")
     ModelStore().add(folder, model_id="tiny-en-de", tasks=["translate"])
     save_settings(Settings(onnx_provider=CUDA))
-    monkeypatch.setattr(engines.onnx_providers, "_said", set())
-    for module in (engines.onnx_providers, engines.onnx_session):  # listed, but the CPU wheel cannot start it
+    monkeypatch.setattr(engines.onnx.providers, "_said", set())
+    for module in (engines.onnx.providers, engines.onnx.session):  # listed, but the CPU wheel cannot start it
         monkeypatch.setattr(module, "available_providers", lambda: [CUDA, CPU])
     page = main_window.translate_page
     page.ctx.models_changed.emit()  # added after the window opened, as the Models page would say

@@ -15,7 +15,7 @@ from engines.cards import ModelCard
 from engines.download import JobStatus
 from engines.paths import downloads_dir
 from engines.settings import Settings, save_settings
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from tests_support import pinned_card
 
 _SERVED: dict[str, bytes] = {}  # what the `hub` fixture serves, by path: the bytes a card pins

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
 from engines import paths
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 
 
 @pytest.fixture

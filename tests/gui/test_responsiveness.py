@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from desktop import model_ops
 from desktop.main_window import MainWindow
 from desktop.stall_probe import StallProbe
-from engines.store import ModelStore
+from engines.store.model_store import ModelStore
 from engines.testing import write_tiny_llama
 
 from .conftest import configure, wait_reply

@@ -13,12 +13,12 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
-import engines.models
+import engines.host.open_model
 from desktop import model_ops
 from desktop.appcontext import AppContext
 from desktop.pages.translate import TranslatePage
 from engines.host.chat import HostedChatEngine
-from engines.store import InstalledModel, ModelStore
+from engines.store.model_store import InstalledModel, ModelStore
 from engines.testing import write_tiny_llama
 from engines.translate import TranslationResult
 
@@ -26,7 +26,7 @@ from engines.translate import TranslationResult
 @pytest.fixture
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[HostedChatEngine]:
     """Every chat model loaded during the test, in order."""
-    real = engines.models.open_chat_model
+    real = engines.host.open_model.open_chat_model
     loaded: list[HostedChatEngine] = []
 
     def counting(*args: Any, **kwargs: Any) -> HostedChatEngine:
@@ -34,7 +34,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[HostedChatEngine]:
         loaded.append(engine)
         return engine
 
-    monkeypatch.setattr(engines.models, "open_chat_model", counting)
+    monkeypatch.setattr(engines.host.open_model, "open_chat_model", counting)
     return loaded
 
 

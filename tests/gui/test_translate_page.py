@@ -19,7 +19,7 @@ from tiny_seq2seq import build_marian, cached
 from desktop.appcontext import AppContext
 from desktop.main_window import MainWindow
 from desktop.pages.translate import TranslatePage
-from engines.store import InstalledModel, ModelStore
+from engines.store.model_store import InstalledModel, ModelStore
 from engines.translate import TranslationResult, TranslationService
 from engines.translate.documents import parse_subtitles
 from engines.translate.engine import DecodeOptions

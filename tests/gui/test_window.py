@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop import i18n, theme
 from desktop.main_window import PAGES, MainWindow
 from engines.settings import load_settings
-from engines.store import InstalledModel, ModelStore
+from engines.store.model_store import InstalledModel, ModelStore
 
 from .conftest import wait_reply
 

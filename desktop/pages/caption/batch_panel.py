@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import theme
 from engines.caption import BatchOptions, CaptionResult
-
-from ... import theme
 
 RESULTS_NAME = "captions.csv"
 

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.workers import Task, TaskRunner
 from engines.caption import BatchOptions, Captioner, CaptionOptions, CaptionResult, caption_paths, load_image
 from engines.caption.batch import collect_images
-from engines.devices import model_device
+from engines.hardware.devices import model_device
 from engines.jobs import CancelToken
-from engines.store import ModelStore
-
-from ...workers import Task, TaskRunner
+from engines.store.model_store import ModelStore
 
 
 @dataclass(frozen=True)

@@ -23,18 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import theme
+from desktop.appcontext import AppContext
+from desktop.pages.caption.batch_panel import BatchPanel, result_error
+from desktop.pages.caption.drop_zone import DropZone, local_paths
+from desktop.pages.caption.engine import BatchProgress, CaptionEngine
+from desktop.pages.common import heading, page_layout
+from desktop.workers import Task
 from engines.caption import SUPPORTED_SUFFIXES, CaptionOptions, CaptionResult, CaptionStyle, ImageFileError
 from engines.errors import CandeiaError
 from engines.jobs import Cancelled
-from engines.store import InstalledModel, ModelFormat
-
-from ... import theme
-from ...appcontext import AppContext
-from ...workers import Task
-from ..common import heading, page_layout
-from .batch_panel import BatchPanel, result_error
-from .drop_zone import DropZone, local_paths
-from .engine import BatchProgress, CaptionEngine
+from engines.store.model_store import InstalledModel, ModelFormat
 
 
 def captioning_models(models: list[InstalledModel]) -> list[InstalledModel]:

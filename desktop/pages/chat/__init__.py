@@ -1,5 +1,5 @@
 """The Chat page: conversation list, messages, composer, sampling and context budget."""
 
-from .page import ChatPage
+from desktop.pages.chat.page import ChatPage
 
 __all__ = ["ChatPage"]

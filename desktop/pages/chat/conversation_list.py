@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engines.conversations import Conversation, ConversationStore
-
-from ... import theme
+from desktop import theme
+from engines.chat.conversations import Conversation, ConversationStore
 
 
 class ConversationList(QWidget):

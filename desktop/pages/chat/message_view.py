@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ... import theme
-from .markdown import Block, split_for_display
-from .safe_markdown import needs_sanitizing, open_link, safe_rich_text
+from desktop import theme
+from desktop.pages.chat.markdown import Block, split_for_display
+from desktop.pages.chat.safe_markdown import needs_sanitizing, open_link, safe_rich_text
 
 
 class WrappedLabel(QLabel):

@@ -31,22 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engines.conversations import Conversation, StoredMessage, export_json, export_markdown
+from desktop import theme
+from desktop.appcontext import AppContext
+from desktop.pages.chat.composer import Composer
+from desktop.pages.chat.conversation_list import ConversationList
+from desktop.pages.chat.message_view import MessageView, MessageWidget
+from desktop.pages.chat.presets import system_presets
+from desktop.pages.chat.reply_saver import ReplySaver
+from desktop.pages.chat.sampling_panel import SamplingPanel, card_defaults, sampling_from
+from desktop.pages.welcome import WelcomePage
+from desktop.session import Budget, LoadedModel, Reply, error_text, repair_text
+from desktop.workers import Task
+from engines.chat.conversations import Conversation, StoredMessage, export_json, export_markdown
 from engines.errors import EngineCrashedError, StoreError
+from engines.host.open_model import load_options_from
 from engines.llama.template import Message
-from engines.models import load_options_from
-
-from ... import theme
-from ...appcontext import AppContext
-from ...session import Budget, LoadedModel, Reply, error_text, repair_text
-from ...workers import Task
-from ..welcome import WelcomePage
-from .composer import Composer
-from .conversation_list import ConversationList
-from .message_view import MessageView, MessageWidget
-from .presets import system_presets
-from .reply_saver import ReplySaver
-from .sampling_panel import SamplingPanel, card_defaults, sampling_from
 
 TITLE_LENGTH = 48
 WARM_UP_DELAY_MS = 100  # after the first paint, so start-up is not slowed

@@ -1,6 +1,6 @@
 """Save a reply while it streams, so that `kill -9` or a power cut mid-reply keeps what had arrived.
 
-ReplyDraft (engines/conversations.py) saves at most once a second as text arrives; a timer here
+ReplyDraft (engines/chat/conversations.py) saves at most once a second as text arrives; a timer here
 saves the tail when the stream pauses, so what is on screen is at most about a second ahead of
 the disk.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from engines.conversations import ConversationStore, ReplyDraft
+from engines.chat.conversations import ConversationStore, ReplyDraft
 
 
 class ReplySaver(QObject):

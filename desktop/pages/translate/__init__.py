@@ -1,5 +1,5 @@
 """The Translate page."""
 
-from .page import TranslatePage
+from desktop.pages.translate.page import TranslatePage
 
 __all__ = ["TranslatePage"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QLocale
 
 from engines.cards import ModelCard
-from engines.store import InstalledModel, ModelFormat, ModelStore
+from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
 from engines.translate.languages import normalize
 from engines.translate.routes import installed_translators
 

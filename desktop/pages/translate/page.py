@@ -35,15 +35,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import theme
+from desktop.appcontext import AppContext
+from desktop.pages.translate.languages import Offer, language_name, read_offer, sort_languages
+from desktop.session import error_text
+from desktop.workers import Task, TaskRunner
 from engines.jobs import Cancelled, CancelToken
 from engines.translate import DocKind, NoRouteError, TranslationResult, TranslationService, decode_bytes, kind_for
 from engines.translate.engine import DecodeOptions
-
-from ... import theme
-from ...appcontext import AppContext
-from ...session import error_text
-from ...workers import Task, TaskRunner
-from .languages import Offer, language_name, read_offer, sort_languages
 
 DEBOUNCE_MS = 600
 MAX_FILE_BYTES = 20_000_000

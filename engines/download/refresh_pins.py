@@ -1,4 +1,4 @@
-"""Refresh a card's pins from a live hub, for maintainers: `python -m engines.cards.pin CARD...`.
+"""Refresh a card's pins from a live hub, for maintainers: `python -m engines.download.refresh_pins CARD...`.
 
 For each card it asks the hub (HF_ENDPOINT or the setting, huggingface.co by default) for every
 file at `--revision` (default: the card's own revision; `--latest` follows main), then rewrites
@@ -15,12 +15,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..download.endpoint import check_transport, http_allowed, hub_endpoint
-from ..download.hub_meta import RemoteFile, resolve_files
-from ..errors import CandeiaError
-from ..settings import load_settings
-from .catalog import builtin_cards_dir, load_card
-from .hashes import UNKNOWN_SHA256
+from engines.cards.catalog import builtin_cards_dir, load_card
+from engines.cards.hashes import UNKNOWN_SHA256
+from engines.download.endpoint import check_transport, http_allowed, hub_endpoint
+from engines.download.hub_meta import RemoteFile, resolve_files
+from engines.errors import CandeiaError
+from engines.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ def rewrite(text: str, pins: Pins) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engines.cards.pin", description=__doc__.splitlines()[0])
+    prog = "python -m engines.download.refresh_pins"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("cards", nargs="+", metavar="CARD", help="card ids (or paths to .toml files)")
     parser.add_argument("--revision", help="pin to this commit or branch instead of the card's revision")
     parser.add_argument("--latest", action="store_true", help="pin to what the main branch holds now")

@@ -18,8 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from . import __version__
-from .paths import PRIVATE_FILE, PRIVATE_FOLDER, data_dir
+from engines import __version__
+from engines.paths import PRIVATE_FILE, PRIVATE_FOLDER, data_dir
 
 CRASH_LOG = "crash.log"
 _MAX_BYTES = 1_000_000  # start afresh past this, so the log cannot grow without bound

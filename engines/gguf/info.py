@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidModelFileError
-from .gguf_parse import ArrayValue, ParseError, gguf_constants, parse_gguf
+from engines.errors import InvalidModelFileError
+from engines.gguf.parse import ArrayValue, ParseError, gguf_constants, parse_gguf
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)

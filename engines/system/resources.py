@@ -21,7 +21,7 @@ def bundle_root() -> Path:
     data folder when frozen. Shipped data lives inside those packages (package data in pyproject.toml)."""
     if is_frozen():
         return Path(getattr(sys, "_MEIPASS"))  # noqa: B009 (set by the PyInstaller bootloader only)
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def resource_path(*parts: str) -> Path:

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .cards import ModelCard
-from .gguf_info import GGUFInfo
-from .hardware import Hardware
-from .sizes import human_size
+from engines.cards import ModelCard
+from engines.gguf.info import GGUFInfo
+from engines.hardware.machine import Hardware
+from engines.system.sizes import human_size
 
 Verdict = Literal["fits", "tight", "won't fit", "unknown"]
 MIB = 1 << 20

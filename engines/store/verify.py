@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CandeiaError, ModelNotFoundError
-from .store import InstalledModel, ModelFormat, ModelStore
+from engines.errors import CandeiaError, ModelNotFoundError
+from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
 
 
 class VerifyError(CandeiaError, ValueError):

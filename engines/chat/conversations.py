@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
-from .paths import PRIVATE_FILE, data_dir
+from engines.errors import StoreError
+from engines.paths import PRIVATE_FILE, data_dir
 
 SCHEMA_VERSION = 2
 SAVE_INTERVAL = 1.0  # seconds between saves of a streaming reply

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .atomic import atomic_write_json
+from engines.atomic import atomic_write_json
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from typing import Any
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .atomic import atomic_write_json
-from .derived import remove_derived
-from .errors import InvalidModelFileError, ModelNotFoundError, StoreError
-from .gguf_info import read_gguf
-from .onnx_info import inspect_onnx_folder
-from .paths import cache_dir, manifest_file, models_dir
-from .safe_names import UnsafeNameError, check_model_id
+from engines.atomic import atomic_write_json
+from engines.errors import InvalidModelFileError, ModelNotFoundError, StoreError
+from engines.gguf.info import read_gguf
+from engines.onnx.derived import remove_derived
+from engines.onnx.info import inspect_onnx_folder
+from engines.paths import cache_dir, manifest_file, models_dir
+from engines.security.safe_names import UnsafeNameError, check_model_id
 
 log = logging.getLogger(__name__)
 

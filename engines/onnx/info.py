@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InvalidModelFileError
+from engines.errors import InvalidModelFileError
 
 # model_type in config.json -> tasks Candeia runs it for
 _TASKS_BY_MODEL_TYPE = {

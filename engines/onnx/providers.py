@@ -57,7 +57,7 @@ def available_providers() -> list[str]:
 
 def configured_choice() -> str:
     """The Settings choice; a damaged settings file reads as the default ("auto")."""
-    from .settings import load_settings
+    from engines.settings import load_settings
 
     return load_settings().onnx_provider
 

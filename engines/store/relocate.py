@@ -14,10 +14,10 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write_json, atomic_write_text
-from .errors import CandeiaError
-from .jobs import CancelToken
-from .paths import HOME_ENV, PRIVATE_FOLDER, data_dir, location_file
+from engines.atomic import atomic_write_json, atomic_write_text
+from engines.errors import CandeiaError
+from engines.jobs import CancelToken
+from engines.paths import HOME_ENV, PRIVATE_FOLDER, data_dir, location_file
 
 CHUNK = 8 * 1024 * 1024
 

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
-from .errors import CandeiaError
-from .gguf_info import read_gguf
-from .paths import data_dir
-from .store import InstalledModel, ModelStore
+from engines.errors import CandeiaError
+from engines.gguf.info import read_gguf
+from engines.paths import data_dir
+from engines.store.model_store import InstalledModel, ModelStore
 
 _SKIP_DIRS = {".git", "__pycache__", "node_modules", "blobs", ".cache", ".Trash"}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidModelFileError
+from engines.errors import InvalidModelFileError
 
 ENCODER = "encoder_model"
 DECODER_MERGED = "decoder_model_merged"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .errors import GenerationError
-from .llama.template import Message
+from engines.errors import GenerationError
+from engines.llama.template import Message
 
 MIN_REPLY_ROOM = 64
 

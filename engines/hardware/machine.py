@@ -11,11 +11,12 @@ import ctypes
 import os
 import platform
 import re
-import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from engines.system.memory import memory, run_quiet
 
 # Flags that matter to llama.cpp and ONNX Runtime kernels, in the order people know them.
 _X86_FLAGS = (
@@ -58,13 +59,6 @@ class Hardware:
         return max(usable, key=lambda g: g.memory_free or g.memory_total or 0) if usable else None
 
 
-def _run(cmd: list[str]) -> str:
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=5, check=False).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def _cpuinfo() -> str:
     try:
         return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
@@ -79,7 +73,7 @@ def cpu_model() -> str | None:
             if match:
                 return match[1].strip()
     if sys.platform == "darwin":
-        return _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or None
+        return run_quiet(["sysctl", "-n", "machdep.cpu.brand_string"]) or None
     if sys.platform == "win32":
         with contextlib.suppress(OSError):
             import winreg
@@ -99,7 +93,7 @@ def physical_cores() -> int | None:
         pairs = set(re.findall(r"physical id\s*:\s*(\d+)\s*\n(?:.*\n)*?core id\s*:\s*(\d+)", _cpuinfo()))
         return len(pairs) or None
     if sys.platform == "darwin":
-        value = _run(["sysctl", "-n", "hw.physicalcpu"])
+        value = run_quiet(["sysctl", "-n", "hw.physicalcpu"])
         return int(value) if value.isdigit() else None
     return None
 
@@ -116,12 +110,12 @@ def simd_flags() -> list[str]:
     if sys.platform == "darwin" and platform.machine() == "arm64":
         flags = ["neon"]
         for feature, name in (("FEAT_DotProd", "dotprod"), ("FEAT_I8MM", "i8mm"), ("FEAT_BF16", "bf16")):
-            if _run(["sysctl", "-n", f"hw.optional.arm.{feature}"]) == "1":
+            if run_quiet(["sysctl", "-n", f"hw.optional.arm.{feature}"]) == "1":
                 flags.append(name)
         return flags
     if sys.platform == "darwin":
-        text = (_run(["sysctl", "-n", "machdep.cpu.features"]) + " " +
-                _run(["sysctl", "-n", "machdep.cpu.leaf7_features"])).lower().replace(".", "_")
+        text = (run_quiet(["sysctl", "-n", "machdep.cpu.features"]) + " " +
+                run_quiet(["sysctl", "-n", "machdep.cpu.leaf7_features"])).lower().replace(".", "_")
         return [f for f in _X86_FLAGS if f in text.split()]
     if sys.platform == "win32":
         # IsProcessorFeaturePresent ids (winnt.h): 36 SSSE3, 37 SSE4.1, 38 SSE4.2, 39 AVX, 40 AVX2, 41 AVX-512F
@@ -129,42 +123,6 @@ def simd_flags() -> list[str]:
         ids = {36: "ssse3", 37: "sse4_1", 38: "sse4_2", 39: "avx", 40: "avx2", 41: "avx512f"}
         return [name for number, name in ids.items() if check(number)]
     return []
-
-
-def memory() -> tuple[int | None, int | None]:
-    """(total, available) system RAM in bytes."""
-    with contextlib.suppress(ImportError):
-        import psutil
-
-        vm = psutil.virtual_memory()
-        return int(vm.total), int(vm.available)
-    if sys.platform.startswith("linux"):
-        try:
-            text = Path("/proc/meminfo").read_text(encoding="utf-8")
-        except OSError:
-            return None, None
-        values = {k: int(v) * 1024 for k, v in re.findall(r"^(\w+):\s+(\d+) kB", text, re.MULTILINE)}
-        return values.get("MemTotal"), values.get("MemAvailable", values.get("MemFree"))
-    if sys.platform == "darwin":
-        total = _run(["sysctl", "-n", "hw.memsize"])
-        stats = _run(["vm_stat"])
-        page = re.search(r"page size of (\d+)", stats)
-        pages = sum(int(n) for n in re.findall(r"Pages (?:free|inactive|speculative|purgeable):\s+(\d+)", stats))
-        available = pages * int(page[1]) if page else None
-        return (int(total) if total.isdigit() else None), available
-    if sys.platform == "win32":
-        class _Status(ctypes.Structure):
-            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
-                        ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
-                        ("ullTotalPageFile", ctypes.c_ulonglong), ("ullAvailPageFile", ctypes.c_ulonglong),
-                        ("ullTotalVirtual", ctypes.c_ulonglong), ("ullAvailVirtual", ctypes.c_ulonglong),
-                        ("ullAvailExtendedVirtual", ctypes.c_ulonglong)]
-
-        status = _Status()
-        status.dwLength = ctypes.sizeof(_Status)
-        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):  # type: ignore[attr-defined]
-            return int(status.ullTotalPhys), int(status.ullAvailPhys)
-    return None, None
 
 
 def nvidia_gpus() -> list[GPU]:
@@ -203,14 +161,14 @@ def apple_gpu(ram_total: int | None, ram_available: int | None) -> list[GPU]:
 
 
 def onnx_providers() -> list[str]:
-    from .onnx_providers import available_providers
+    from engines.onnx.providers import available_providers
 
     return available_providers()
 
 
 def llama_info() -> tuple[bool | None, str | None]:
     try:
-        from .llama.native import llama_cpp_module
+        from engines.llama.native import llama_cpp_module
 
         llama_cpp = llama_cpp_module()  # registers a portable build's backends first (llama/backends.py)
     except Exception:  # the native library may fail to load on an odd machine

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..caption.llama_vision import VisionChatTraits, check_pair, choose_handler, image_data_uri, read_projector
-from ..caption.types import CaptionOptions
-from ..errors import EngineClosedError, EngineCrashedError, InvalidModelFileError
-from ..gguf_info import GGUFInfo, read_gguf
-from ..jobs import CancelToken
-from ..llama.engine import LoadOptions
-from . import spare
-from .process import EngineClosed, result_of
-from .repair import Repair, load_with_repair
+from engines.caption.llama_vision import VisionChatTraits, check_pair, choose_handler, image_data_uri, read_projector
+from engines.caption.types import CaptionOptions
+from engines.errors import EngineClosedError, EngineCrashedError, InvalidModelFileError
+from engines.gguf.info import GGUFInfo, read_gguf
+from engines.host import spare
+from engines.host.process import EngineClosed, result_of
+from engines.host.repair import Repair, load_with_repair
+from engines.jobs import CancelToken
+from engines.llama.engine import LoadOptions
 
 # llama-cpp-python's multimodal handlers, by the names choose_handler picks from (checked in the host)
 _HANDLERS = {"MTMDChatHandler", "MoondreamChatHandler", "Qwen25VLChatHandler", "MiniCPMv26ChatHandler",

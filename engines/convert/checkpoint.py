@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import CandeiaError, InvalidModelFileError
-from .paths import models_dir
-from .store import InstalledModel, ModelStore, slugify
+from engines.errors import CandeiaError, InvalidModelFileError
+from engines.paths import models_dir
+from engines.store.model_store import InstalledModel, ModelStore, slugify
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def quantize_decoder_nbits(graph: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from .nbits import encoder_side_nodes, quantize_nbits
+    from engines.onnx.nbits import encoder_side_nodes, quantize_nbits
 
     cross = encoder_side_nodes(onnx.load(str(graph), load_external_data=False))
     quantize_nbits(graph, target, skip=cross)  # leaves only the cross projections in fp32 ...
@@ -92,7 +92,7 @@ def quantize_int8(folder: Path, matmul_only: bool = True, decoder_nbits: bool = 
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:  # pragma: no cover - onnxruntime is always installed with an extra
         raise ConvertUnavailableError(f"quantizing needs onnxruntime; install it with: {INSTALL_HINT}") from exc
-    from .nbits import nbits_available
+    from engines.onnx.nbits import nbits_available
 
     if decoder_nbits and not nbits_available():
         log.warning("this ONNX Runtime has no 8-bit block quantizer; decoders get dynamic int8 instead")
@@ -122,9 +122,9 @@ def externalize_weights(folder: Path) -> list[Path]:
 
     ONNX Runtime memory-maps external weights instead of parsing them out of the protobuf, which
     cut the peak memory of an opus-mt-sized model from about 1.7x to 1.2x its files' size here.
-    The rewrite streams (engines/onnx_external.py), so converting a large model needs little memory.
+    The rewrite streams (engines/onnx/external.py), so converting a large model needs little memory.
     """
-    from .onnx_external import AlreadyExternalError, externalize
+    from engines.onnx.external import AlreadyExternalError, externalize
 
     done = []
     for graph in sorted(folder.glob("*.onnx")):
@@ -181,7 +181,7 @@ def convert_checkpoint(
     say("moving weights to external files (memory-mapped at load)")
     externalize_weights(target)
     if task == "translate":
-        from .translate.engine import Seq2SeqEngine
+        from engines.translate.engine import Seq2SeqEngine
 
         Seq2SeqEngine(target)  # fails now, with a clear message, rather than at first use
     entry = store.add(target, name=f"{source.name} (ONNX{' + int8' if int8 else ''})", model_id=new_id, tasks=[task])

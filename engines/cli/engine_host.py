@@ -1,6 +1,6 @@
 """The engine host, child side: one process that loads one llama.cpp model and serves its client.
 
-Started by `client.HostProcess` as `python -m engines.host.worker` (or the frozen `candeia-cli
+Started by `client.HostProcess` as `python -m engines.cli.engine_host` (or the frozen `candeia-cli
 --engine-host`). Requests arrive on stdin, replies leave on a duplicate of the original stdout;
 fd 1 itself is pointed at stderr first, so anything native code prints can never corrupt the
 channel. Generation runs on the engine's own owner thread and is streamed from a thread of its
@@ -17,13 +17,12 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..errors import CandeiaError, EngineClosedError
-from ..jobs import CancelToken
-from . import wire
-from .faults import Faults
+from engines.errors import CandeiaError, EngineClosedError
+from engines.host import wire
+from engines.host.faults import Faults
+from engines.host.launch import EXIT_OOM, MEMORY_LIMIT_ENV
+from engines.jobs import CancelToken
 
-EXIT_OOM = 86  # the host ran out of memory (a MemoryError, or an allocation refused under its limit)
-MEMORY_LIMIT_ENV = "CANDEIA_HOST_MEMORY_LIMIT_MB"
 PROBE_TOKENS = 64  # the first load of a file decodes this many tokens in one batch...
 PROBE_GENERATE = 4  # ...then generates a few, so batched kernels run before any real reply
 _PROBE_TEXT = (
@@ -107,7 +106,7 @@ class Host:
 
     # -- requests -------------------------------------------------------------------------------
     def _op_load(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
-        from ..llama.engine import LoadOptions
+        from engines.llama.engine import LoadOptions
 
         options = LoadOptions(**message["options"])
         faults = Faults.from_env(extra_buffers=options.extra_buffers, gpu_layers=options.gpu_layers)
@@ -120,9 +119,9 @@ class Host:
         return result
 
     def _load_chat(self, message: wire.Message, options: Any, faults: Faults) -> dict[str, Any]:
-        from ..gguf_info import read_gguf
-        from ..llama.engine import LlamaEngine
-        from ..llama.sampling import SamplingOptions
+        from engines.gguf.info import read_gguf
+        from engines.llama.engine import LlamaEngine
+        from engines.llama.sampling import SamplingOptions
 
         engine = LlamaEngine(read_gguf(message["path"]), options)
         self._engine, self._kind = engine, "chat"
@@ -144,7 +143,7 @@ class Host:
         }
 
     def _load_vision(self, message: wire.Message, options: Any) -> dict[str, Any]:
-        from ..caption.llama_vision import LlamaVisionCaptioner
+        from engines.caption.llama_vision import LlamaVisionCaptioner
 
         captioner = LlamaVisionCaptioner.load(
             Path(message["path"]), Path(message["mmproj"]), threads=options.threads, gpu_layers=options.gpu_layers,
@@ -168,8 +167,8 @@ class Host:
         self._loaded("chat").reset_cache()
 
     def _op_generate(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
-        from ..llama.engine import Finished, TextDelta
-        from ..llama.sampling import SamplingOptions
+        from engines.llama.engine import Finished, TextDelta
+        from engines.llama.sampling import SamplingOptions
 
         engine = self._loaded("chat")
         sampling = SamplingOptions.model_validate(message["sampling"])
@@ -185,7 +184,7 @@ class Host:
         return {"text": finished.text, "stats": dataclasses.asdict(finished.stats)}
 
     def _op_caption(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> str:
-        from ..caption.types import CaptionOptions, CaptionStyle
+        from engines.caption.types import CaptionOptions, CaptionStyle
 
         captioner = self._loaded("vision")
         raw = dict(message["options"])
@@ -197,7 +196,7 @@ class Host:
 def _device(gpu_layers: int) -> str:
     if gpu_layers == 0:
         return "CPU"
-    from ..llama.native import llama_cpp_module
+    from engines.llama.native import llama_cpp_module
 
     if not llama_cpp_module().llama_supports_gpu_offload():
         return "CPU"
@@ -206,9 +205,9 @@ def _device(gpu_layers: int) -> str:
 
 def _warm_up() -> None:
     """Import what every load needs before the first request arrives (a spare host waits ready)."""
-    from ..gguf_info import read_gguf  # noqa: F401
-    from ..llama.engine import LlamaEngine  # noqa: F401
-    from ..llama.native import llama_cpp_module
+    from engines.gguf.info import read_gguf  # noqa: F401
+    from engines.llama.engine import LlamaEngine  # noqa: F401
+    from engines.llama.native import llama_cpp_module
 
     llama_cpp_module()
 

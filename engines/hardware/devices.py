@@ -21,7 +21,7 @@ class ModelDevice:
 
 
 def model_device(name: str, engine: object) -> ModelDevice | None:
-    from .onnx_providers import DeviceReport
+    from engines.onnx.providers import DeviceReport
 
     device = device_of(engine)
     if device is None:
@@ -58,7 +58,7 @@ def llama_device(gpu_layers: int, block_count: int | None, offload: bool | None,
 
 def onnx_device(choice: str, available: list[str]) -> str:
     """Where ONNX Runtime would run a model with the Settings choice, e.g. "CUDA" or "CPU"."""
-    from .onnx_providers import label, plan_providers
+    from engines.onnx.providers import label, plan_providers
 
     plan = plan_providers(choice, available)
     return label(plan.providers[0])
@@ -84,8 +84,8 @@ class DeviceSettings:
 
 def current_device_settings(gpu_layers: int | None = None) -> DeviceSettings:
     """Read the settings and ask both runtimes (imports llama.cpp and ONNX Runtime)."""
-    from .onnx_providers import available_providers
-    from .settings import load_settings
+    from engines.onnx.providers import available_providers
+    from engines.settings import load_settings
 
     settings = load_settings()
     offload, backend = llama_gpu()
@@ -96,8 +96,8 @@ def current_device_settings(gpu_layers: int | None = None) -> DeviceSettings:
 def llama_gpu() -> tuple[bool | None, str | None]:
     """(can this llama.cpp build offload, its GPU backend's name); (None, None) when it cannot be asked."""
     try:
-        from .llama.backends import devices, gpu_backend
-        from .llama.native import llama_cpp_module
+        from engines.llama.backends import devices, gpu_backend
+        from engines.llama.native import llama_cpp_module
 
         module = llama_cpp_module()
         offload = bool(module.llama_supports_gpu_offload())

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .derived import derived_entry
-from .errors import InvalidModelFileError, ModelLoadError
-from .onnx_providers import (
+from engines.errors import InvalidModelFileError, ModelLoadError
+from engines.onnx.derived import derived_entry
+from engines.onnx.providers import (
     CPU,
     DIRECTML,
     DeviceReport,
@@ -55,10 +55,10 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
     """
     if path.stat().st_size < EMBEDDED_MIN_BYTES:
         return None
-    from .onnx_external import AlreadyExternalError, externalize
+    from engines.onnx.external import AlreadyExternalError, externalize
 
     if cache_root is None:
-        from .paths import cache_dir
+        from engines.paths import cache_dir
 
         try:
             cache_root = cache_dir() / EXTERNAL_CACHE

@@ -1,0 +1,1 @@
+"""Turning a PyTorch checkpoint into the ONNX folders the app runs (the optional `convert` extra)."""

@@ -1,0 +1,1 @@
+"""Reading GGUF files without loading them: header parsing and the metadata the app shows and checks."""

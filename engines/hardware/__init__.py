@@ -1,0 +1,1 @@
+"""What this computer can run: CPU, GPUs, memory, and the backends llama.cpp and ONNX Runtime see on it."""

@@ -99,7 +99,8 @@ def run(embed_model: str, reranker: str | None, work: Path, eval_dir: Path | Non
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="embedding model: an installed id or an ONNX folder (default: all-MiniLM-L6-v2)")
+    parser.add_argument("--model",
+                        help="embedding model: an installed id or an ONNX folder (default: all-MiniLM-L6-v2)")
     parser.add_argument("--reranker", help="cross-encoder for the reranked row: an installed id or an ONNX folder")
     parser.add_argument("--work", type=Path, default=RESULTS_DIR / "kb-models")
     args = parser.parse_args()

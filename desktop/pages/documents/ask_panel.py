@@ -12,9 +12,8 @@ import re
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from desktop.pages.documents.sources_view import SourcesView
 from engines.kb.api import Answer
-
-from .sources_view import SourcesView
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
 

@@ -18,7 +18,7 @@ from engines.llama.chat_model import ChatModel
 
 
 class DocumentsBackend(Protocol):
-    def list(self) -> list[KBStatus]: ...
+    def knowledge_bases(self) -> list[KBStatus]: ...
 
     def create(self, name: str, embed_model: str | None) -> None: ...
 
@@ -37,7 +37,7 @@ class DocumentsBackend(Protocol):
 class CoreBackend:
     """engines.kb.api as the GUI uses it."""
 
-    def list(self) -> list[KBStatus]:
+    def knowledge_bases(self) -> list[KBStatus]:
         return api.list_kbs()
 
     def create(self, name: str, embed_model: str | None) -> None:

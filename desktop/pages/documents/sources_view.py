@@ -8,9 +8,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop.pages.documents.citations import open_source, source_label, source_tooltip
 from engines.kb.api import Hit
-
-from .citations import open_source, source_label, source_tooltip
 
 
 class SourcesView(QWidget):

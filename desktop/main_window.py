@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.caption = CaptionPage(self.ctx)
         self.documents = DocumentsPage(self.ctx)
         self.documents.ensure_chat_model = self.chat.ensure_model
+        self.documents.knowledge_bases_changed.connect(self.chat.kb_picker.set_names)
         self.models = ModelsPage(self.ctx)
         self.translate_page = TranslatePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)

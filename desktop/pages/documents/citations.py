@@ -25,15 +25,11 @@ def source_url(path: str, page: int | None) -> QUrl:
     return url
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("citations", text)
-
-
 def source_label(number: int, hit: Hit) -> str:
     """"[2] manual.pdf · page 4 · Install > Linux" (plain text: file names are never HTML)."""
     parts = [f"[{number}] {Path(hit.path).name}"]
     if hit.page is not None:
-        parts.append(tr("page {page}").format(page=hit.page))
+        parts.append(QCoreApplication.translate("citations", "page {page}").format(page=hit.page))
     if hit.heading:
         parts.append(hit.heading)
     return " · ".join(parts)
@@ -49,7 +45,8 @@ def source_tooltip(hit: Hit, limit: int = 400) -> str:
 def open_source(hit: Hit, opener: Callable[[QUrl], bool] = QDesktopServices.openUrl) -> str:
     """Open the cited file (at its page where the viewer supports it); "" on success, else one sentence."""
     if not Path(hit.path).is_file():
-        return tr("{file} is no longer there; re-scan the knowledge base.").format(file=hit.path)
+        gone = QCoreApplication.translate("citations", "{file} is no longer there; re-scan the knowledge base.")
+        return gone.format(file=hit.path)
     if not opener(source_url(hit.path, hit.page)):
-        return tr("No application opens {file}.").format(file=Path(hit.path).name)
+        return QCoreApplication.translate("citations", "No application opens {file}.").format(file=Path(hit.path).name)
     return ""

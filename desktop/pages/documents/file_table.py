@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engines.kb.api import FileOutcome
 
@@ -39,6 +39,8 @@ class FileTable(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self._rows: dict[str, int] = {}
+        for corner in self.findChildren(QAbstractButton, "qt_tableview_cornerbutton"):
+            corner.setAccessibleName(self.tr("Select all files"))
 
     def show_files(self, files: Sequence[tuple[str, int, str]]) -> None:
         """The index's view: a file with passages is indexed; one with an error was skipped, and says why."""

@@ -12,6 +12,10 @@ from desktop.pages.documents.citations import open_source, source_label, source_
 from engines.kb.api import Hit
 
 
+LINK_STYLE = ("QPushButton { text-align: left; border: none; background: transparent; padding: 2px 4px;"
+              " color: palette(link); } QPushButton:hover { text-decoration: underline; }")
+
+
 class SourcesView(QWidget):
     open_failed = Signal(str)  # one sentence: the file is gone, or nothing opens it
 
@@ -42,7 +46,7 @@ class SourcesView(QWidget):
             button.setToolTip(source_tooltip(hit))
             button.setAccessibleName(self.tr("Open source {number}").format(number=number))
             button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            button.setStyleSheet("text-align: left;")
+            button.setStyleSheet(LINK_STYLE)
             button.clicked.connect(lambda _=False, n=number: self.open(n))
             self._layout.addWidget(button)
             self.buttons.append(button)

@@ -28,6 +28,7 @@ EXIT_INTERRUPTED = 130
 COMMANDS = {
     "caption": "caption images or folders of images",
     "chat": "chat with a GGUF model",
+    "embed": "turn texts into embedding vectors",
     "info": "show a model's metadata without loading it",
     "models": "the catalog, downloads, and installed models",
     "hardware": "CPU, memory, GPUs and accelerators Candeia can use",
@@ -45,6 +46,10 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import chat_cmd
 
         return chat_cmd
+    if name == "embed":
+        from engines.cli import embed_cmd
+
+        return embed_cmd
     if name == "info":
         from engines.cli import info_cmd
 

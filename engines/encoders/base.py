@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..jobs import CancelToken, ProgressCallback
+from engines.jobs import CancelToken, ProgressCallback
 
 Vectors = npt.NDArray[np.float32]  # shape (texts, dimensions)
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..errors import CandeiaError
-from ..jobs import CancelToken, ProgressCallback
+from engines.errors import CandeiaError
+from engines.jobs import CancelToken, ProgressCallback
 
 if TYPE_CHECKING:
-    from ..llama.chat_model import ChatModel
-    from ..llama.sampling import SamplingOptions
+    from engines.llama.chat_model import ChatModel
+    from engines.llama.sampling import SamplingOptions
 
 SearchMode = Literal["bm25", "vector", "hybrid"]
 FileStatus = Literal["indexed", "unchanged", "skipped", "failed", "removed"]
@@ -128,7 +128,7 @@ class KnowledgeBase:
     open another instance for a concurrent reader (SQLite WAL lets reads run during indexing)."""
 
     def __init__(self, name: str, path: Path) -> None:
-        from .index import KBIndex
+        from engines.kb.index import KBIndex
 
         self.name = name
         self.path = path
@@ -139,14 +139,14 @@ class KnowledgeBase:
         """Index files and folders (recursively); remembered as roots for rescan(). Files already
         indexed and unchanged (size, mtime, then hash) are not embedded again. Each file is committed
         on its own, so a cancel or a crash keeps every file done so far; running it again resumes."""
-        from .indexing import index_paths
+        from engines.kb.indexing import index_paths
 
         return index_paths(self._index, list(paths), progress, cancel, remember=True)
 
     def rescan(self, progress: IndexProgressCallback | None = None,
                cancel: CancelToken | None = None) -> IndexReport:
         """Re-read every root: new and changed files are indexed, deleted ones dropped."""
-        from .indexing import rescan
+        from engines.kb.indexing import rescan
 
         return rescan(self._index, progress, cancel)
 
@@ -165,7 +165,7 @@ class KnowledgeBase:
                reranker: str | None = None) -> list[Hit]:
         """The `k` best passages for `query`. `rerank` re-orders the fused candidates with a
         cross-encoder (`reranker`: a model id or folder; None takes the installed one)."""
-        from .retrieval import search
+        from engines.kb.retrieval import search
 
         return search(self._index, query, k, mode, rerank, reranker)
 
@@ -180,7 +180,7 @@ class KnowledgeBase:
 
 
 def kb_dir() -> Path:
-    from .registry import kb_dir as folder
+    from engines.kb.registry import kb_dir as folder
 
     return folder()
 
@@ -189,26 +189,26 @@ def create_kb(name: str, embed_model: str | None = None) -> KnowledgeBase:
     """A new, empty knowledge base. `embed_model`: an installed model id or a folder/GGUF path;
     None picks an installed embedding model (multilingual first). Raises KnowledgeBaseError when
     the name is taken or invalid, or no embedding model is available."""
-    from .registry import create
+    from engines.kb.registry import create
 
     return create(name, embed_model)
 
 
 def open_kb(name: str) -> KnowledgeBase:
-    from .registry import open_existing
+    from engines.kb.registry import open_existing
 
     return open_existing(name)
 
 
 def list_kbs() -> list[KBStatus]:
-    from .registry import list_all
+    from engines.kb.registry import list_all
 
     return list_all()
 
 
 def remove_kb(name: str) -> None:
     """Delete the knowledge base's index (never the documents themselves)."""
-    from .registry import remove
+    from engines.kb.registry import remove
 
     remove(name)
 
@@ -219,7 +219,7 @@ def answer_stream(kb: KnowledgeBase, question: str, chat_model: ChatModel, *, k:
                   cancel: CancelToken | None = None) -> Iterator[AnswerEvent]:
     """Retrieve, then let `chat_model` answer from the numbered passages: AnswerDelta pieces as
     they come, then one Answer (sources = the passages shown to the model)."""
-    from .ask import answer_stream as run
+    from engines.kb.ask import answer_stream as run
 
     return run(kb, question, chat_model, k=k, mode=mode, rerank=rerank, sampling=sampling, cancel=cancel)
 

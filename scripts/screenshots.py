@@ -191,6 +191,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "welcome": lambda: window.show_page("chat"),
         "translate-none": lambda: window.show_page("translate"),
         "caption-empty": lambda: window.show_page("caption"),
+        "documents-empty": lambda: window.show_page("documents"),
     } if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,

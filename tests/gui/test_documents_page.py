@@ -16,7 +16,7 @@ from desktop.pages.documents import DocumentsPage
 from desktop.pages.documents.ask_panel import answer_html
 from desktop.pages.documents.citations import open_source, source_label, source_url
 from desktop.pages.documents.indexing import unfinished
-from desktop.pages.documents.new_kb_dialog import name_problem
+from desktop.pages.documents.new_kb_dialog import NewKnowledgeBaseDialog, name_problem
 from desktop.workers import Task, TaskRunner
 from engines.kb.api import Hit
 
@@ -212,3 +212,17 @@ def test_citation_helpers(tmp_path: Path) -> None:
 def test_knowledge_base_names_are_checked() -> None:
     assert name_problem("", []) and name_problem("a/b", []) and name_problem("Notes", ["notes"])
     assert name_problem("Manuais de 2024", ["Notes"]) == ""
+
+
+def test_new_dialog_offers_the_embedding_models_and_refuses_a_bad_name(qtbot: QtBot) -> None:
+    dialog = NewKnowledgeBaseDialog([("multilingual-e5-small", "Multilingual E5 small")], ["Notes"])
+    qtbot.addWidget(dialog)
+    assert [dialog.model.itemText(i) for i in range(dialog.model.count())] == [
+        "Automatic (a multilingual model first)", "Multilingual E5 small"]
+    dialog.name.setText("notes")
+    dialog._accept()
+    assert dialog.result() == 0 and "exists already" in dialog.problem.text()
+    dialog.name.setText("Manuais")
+    dialog.model.setCurrentIndex(1)
+    dialog._accept()
+    assert dialog.result() == 1 and dialog.chosen() == ("Manuais", "multilingual-e5-small")

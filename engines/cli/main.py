@@ -30,6 +30,7 @@ COMMANDS = {
     "chat": "chat with a GGUF model",
     "embed": "turn texts into embedding vectors",
     "info": "show a model's metadata without loading it",
+    "kb": "knowledge bases: index your documents and ask them",
     "models": "the catalog, downloads, and installed models",
     "hardware": "CPU, memory, GPUs and accelerators Candeia can use",
     "translate": "translate text, Markdown or subtitles",
@@ -50,6 +51,10 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import embed_cmd
 
         return embed_cmd
+    if name == "kb":
+        from engines.cli import kb_cmd
+
+        return kb_cmd
     if name == "info":
         from engines.cli import info_cmd
 

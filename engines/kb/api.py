@@ -21,6 +21,8 @@ from engines.errors import CandeiaError
 from engines.jobs import CancelToken, ProgressCallback
 
 if TYPE_CHECKING:
+    from engines.encoders.base import TextEncoder
+    from engines.kb.index import KBIndex
     from engines.llama.chat_model import ChatModel
     from engines.llama.sampling import SamplingOptions
 
@@ -127,12 +129,26 @@ class KnowledgeBase:
     """One open knowledge base. Not thread-safe: use it from one thread (a worker) at a time;
     open another instance for a concurrent reader (SQLite WAL lets reads run during indexing)."""
 
-    def __init__(self, name: str, path: Path) -> None:
+    def __init__(self, name: str, path: Path, *, create: bool = False, threads: int | None = None) -> None:
         from engines.kb.index import KBIndex
 
         self.name = name
         self.path = path
-        self._index = KBIndex(path)
+        self.threads = threads
+        self._index = KBIndex(path, create=create)
+        self._encoder: TextEncoder | None = None
+
+    @property
+    def index(self) -> KBIndex:
+        return self._index
+
+    def encoder(self) -> TextEncoder:
+        """The embedding model this knowledge base was made with, loaded on first use."""
+        if self._encoder is None:
+            from engines.encoders.open import open_encoder
+
+            self._encoder = open_encoder(self._index.get_meta("embed_model"), threads=self.threads)
+        return self._encoder
 
     def add(self, paths: Sequence[Path], progress: IndexProgressCallback | None = None,
             cancel: CancelToken | None = None) -> IndexReport:
@@ -141,14 +157,14 @@ class KnowledgeBase:
         on its own, so a cancel or a crash keeps every file done so far; running it again resumes."""
         from engines.kb.indexing import index_paths
 
-        return index_paths(self._index, list(paths), progress, cancel, remember=True)
+        return index_paths(self, list(paths), progress, cancel, remember=True)
 
     def rescan(self, progress: IndexProgressCallback | None = None,
                cancel: CancelToken | None = None) -> IndexReport:
         """Re-read every root: new and changed files are indexed, deleted ones dropped."""
         from engines.kb.indexing import rescan
 
-        return rescan(self._index, progress, cancel)
+        return rescan(self, progress, cancel)
 
     def remove_paths(self, paths: Sequence[Path]) -> int:
         """Drop files (or everything under folders) from the index and the roots; returns files dropped."""
@@ -167,9 +183,12 @@ class KnowledgeBase:
         cross-encoder (`reranker`: a model id or folder; None takes the installed one)."""
         from engines.kb.retrieval import search
 
-        return search(self._index, query, k, mode, rerank, reranker)
+        return search(self, query, k, mode, rerank, reranker)
 
     def close(self) -> None:
+        if self._encoder is not None:
+            self._encoder.close()
+            self._encoder = None
         self._index.close()
 
     def __enter__(self) -> KnowledgeBase:

@@ -59,9 +59,12 @@ def evaluate(questions: Sequence[Question], search: Search, rows: Sequence[str])
     return results
 
 
-def kb_search(embed_model: str, corpus: Path, home: Path, reranker: str | None) -> tuple[Search, dict[str, Any]]:
-    """Index the corpus into a new knowledge base under `home` (the data folder); return its search."""
-    os.environ["CANDEIA_HOME"] = str(home)
+def kb_search(embed_model: str, corpus: Path, home: Path | None,
+              reranker: str | None) -> tuple[Search, dict[str, Any]]:
+    """Index the corpus into a new knowledge base under `home` (the data folder; None: the one in
+    use, as in tests); return its search."""
+    if home is not None:
+        os.environ["CANDEIA_HOME"] = str(home)
     from engines.kb.api import create_kb
 
     kb = create_kb("eval", embed_model=embed_model)
@@ -88,10 +91,10 @@ def table(results: dict[str, Any]) -> str:
     return markdown_table(headers, rows)
 
 
-def run(embed_model: str, reranker: str | None, work: Path, eval_dir: Path | None = None) -> dict[str, Any]:
-    questions = load_questions(eval_dir) if eval_dir else load_questions()
-    corpus = build_corpus(work / "corpus", eval_dir) if eval_dir else build_corpus(work / "corpus")
-    search, indexing = kb_search(embed_model, corpus, work / "home", reranker)
+def run(embed_model: str, reranker: str | None, work: Path, home: Path | None) -> dict[str, Any]:
+    questions = load_questions()
+    corpus = build_corpus(work / "corpus")
+    search, indexing = kb_search(embed_model, corpus, home, reranker)
     rows = [r for r in MODES if r != "hybrid + reranker" or reranker]
     return {"model": embed_model, "reranker": reranker, "questions": len(questions), "indexing": indexing,
             "results": evaluate(questions, search, rows)}
@@ -110,7 +113,7 @@ def main() -> int:
 
         args.model = str(minilm_onnx(args.work))
     with tempfile.TemporaryDirectory(prefix="kb-quality-") as scratch:
-        result = run(args.model, args.reranker, Path(scratch))
+        result = run(args.model, args.reranker, Path(scratch), Path(scratch) / "home")
     result |= {"machine": machine(), "load_average": load_average(), "date": time.strftime("%Y-%m-%d %H:%M UTC")}
     print(f"{result['questions']} questions, model {Path(args.model).name}, reranker {args.reranker or 'none'}, "
           f"{result['indexing']['chunks']} chunks indexed in {result['indexing']['seconds']} s\n")

@@ -142,3 +142,30 @@ def test_evaluate_scores_each_mode_and_language_direction() -> None:
     assert rendered.splitlines()[0].startswith("| retrieval | recall@5 | nDCG@10 | recall@5 en→en")
     assert "| BM25 | 1.00 | 1.00 |" in rendered
     assert set(MODES) == {"BM25", "vectors", "hybrid", "hybrid + reranker"}
+
+
+def test_quality_harness_runs_on_a_real_knowledge_base(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The whole benchmark path on the real core with a tiny random encoder: every document indexes
+    (the PDF with its pages), every mode answers, and BM25, which needs no trained model, finds
+    most English answers in English documents."""
+    pytest.importorskip("torch")
+    pytest.importorskip("optimum.exporters.onnx")
+    from tiny_encoders import cached_encoder
+
+    from benchmarks.kb_quality import run
+
+    encoder = cached_encoder(tmp_path_factory.getbasetemp())
+    result = run(str(encoder), None, tmp_path, None)
+    assert result["questions"] >= 100
+    assert set(result["indexing"]["files"].values()) == {"indexed"} and len(result["indexing"]["files"]) == 10
+    assert set(result["results"]) == {"BM25", "vectors", "hybrid"}
+    assert result["results"]["BM25"]["scores"]["en→en"]["recall@5"] >= 0.6
+    for row in result["results"].values():
+        assert 0.0 <= row["scores"]["all"]["ndcg@10"] <= 1.0 and row["ms_per_query"] > 0
+
+    from engines.kb.api import open_kb
+
+    with open_kb("eval") as kb:
+        hits = kb.search("Sigma Octantis polar align", k=1, mode="bm25")
+    assert hits and hits[0].path.endswith("telescope.pdf") and hits[0].page == 2

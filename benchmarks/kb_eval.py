@@ -1,6 +1,7 @@
 """The knowledge-base evaluation set (tests/data/kb_eval): build its corpus, load its questions, score rankings.
 
-The corpus is the committed `docs/` folder plus two files made here so that no binary is committed:
+The corpus is the committed `docs/` folder, Candeia's own README and docs/*.md as distractors
+(unlabelled), plus two files made here so that no binary is committed:
 `telescope.pdf` (one page per `=== page N ===` block, written by a small PDF writer with the
 standard Helvetica font) and `cooperativa.docx` (python-docx, `#`/`##` lines as Word headings).
 
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "kb_eval"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = ROOT / "tests" / "data" / "kb_eval"
 PAGE_MARK = re.compile(r"^=== page (\d+) ===$", re.MULTILINE)
 
 
@@ -88,9 +90,16 @@ def score(questions: Sequence[Question], rankings: Sequence[Sequence[Passage]]) 
 
 
 # -- the corpus ------------------------------------------------------------------------------------
-def build_corpus(target: Path, eval_dir: Path = EVAL_DIR) -> Path:
-    """Copy the committed documents into `target` and make the PDF and DOCX beside them."""
+def build_corpus(target: Path, eval_dir: Path = EVAL_DIR, distractors: bool = True) -> Path:
+    """Copy the committed documents into `target` and make the PDF and DOCX beside them. With
+    `distractors`, Candeia's own README and docs/*.md go in too (under `distractors/`, no question
+    points at them): a few hundred passages of unrelated technical text, so a question's answer has
+    to be found among many, as in a real knowledge base, not among five passages per document."""
     target.mkdir(parents=True, exist_ok=True)
+    if distractors:
+        (target / "distractors").mkdir(exist_ok=True)
+        for source in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+            shutil.copyfile(source, target / "distractors" / source.name)
     for source in sorted((eval_dir / "docs").iterdir()):
         shutil.copyfile(source, target / source.name)
     pages = split_pages((eval_dir / "sources" / "telescope.txt").read_text(encoding="utf-8"))

@@ -1,10 +1,10 @@
 """Document readers: a file in, blocks of text out, each with its page and heading path.
 
 Blocks are paragraphs (or a code file's blank-line-separated parts) and come as a stream, so a
-large text file is never held in memory whole. PDF goes through pypdfium2: on the project's own
-docs printed to PDF and a 300-page book it was about 4x faster than pypdf and kept reading order
-and ligatures better (measured in docs/knowledge-base.md); an encrypted or broken PDF raises
-UnreadableFile with one sentence.
+large text file is never held in memory whole. PDF goes through pypdfium2 (read_pdf.py): on a
+36-page manual and a 3-page paper it read pages about 12x faster than pypdf (14 against 175 ms a
+page) with the same words and no more run-together words (benchmarks/kb_pdf_readers.py,
+docs/knowledge-base.md). An encrypted or broken file raises UnreadableFile with one sentence.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWi
 from desktop.pages.documents.citations import open_source, source_label, source_tooltip
 from engines.kb.api import Hit
 
-
 LINK_STYLE = ("QPushButton { text-align: left; border: none; background: transparent; padding: 2px 4px;"
               " color: palette(link); } QPushButton:hover { text-decoration: underline; }")
 

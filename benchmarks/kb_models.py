@@ -52,3 +52,18 @@ def minilm_onnx(work: Path) -> Path:
         elif source.exists():
             shutil.copyfile(source, target / name)
     return target
+
+
+def minilm_onnx_int8(work: Path) -> Path:
+    """The same export with its MatMul weights quantized to int8 (ONNX Runtime's dynamic quantization),
+    as the catalog's all-MiniLM-L6-v2 card ships it: `model_quantized.onnx` beside the same files."""
+    target = work / "all-MiniLM-L6-v2-onnx-int8"
+    if (target / "model_quantized.onnx").exists():
+        return target
+    source = minilm_onnx(work)
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("model.onnx"))
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source / "model.onnx"), str(target / "model_quantized.onnx"),
+                     op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
+    return target

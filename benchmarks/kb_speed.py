@@ -1,7 +1,8 @@
 """Knowledge-base speed: embedding throughput (chunks/s) of Candeia's ONNX encoder against
 sentence-transformers (PyTorch) and fastembed (ONNX Runtime), same model, same threads, one run.
 
-The real all-MiniLM-L6-v2 (benchmarks/kb_models.py) embeds the same passages in every runner: the
+The real all-MiniLM-L6-v2 (benchmarks/kb_models.py) embeds the same passages in every runner (and
+once more as `candeia-int8`: its MatMul weights quantized to int8, as the catalog card ships it): the
 paragraphs of the evaluation corpus (tests/data/kb_eval), cycled to `--chunks` passages of mixed
 length (30-700 characters, like a chunker's output). Each runner works in its own child process
 (its peak memory is its own) on `--threads` threads with batch 32, one warm-up pass, then the median
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import RESULTS_DIR, load_average, machine, markdown_table  # noqa: E402
 
-RUNNERS = ["candeia", "sentence-transformers", "fastembed"]
+RUNNERS = ["candeia", "candeia-int8", "sentence-transformers", "fastembed"]
 BATCH = 32
 
 
@@ -57,10 +58,12 @@ def _peak_rss() -> int:
 
 def _embedder(name: str, onnx: Path, checkpoint: Path, threads: int) -> Any:
     """A function texts -> vectors for runner `name`, model loaded."""
-    if name == "candeia":
+    if name.startswith("candeia"):
         from engines.encoders.onnx_encoder import OnnxTextEncoder
 
-        encoder = OnnxTextEncoder(onnx, threads=threads, variant="full")
+        int8 = name.endswith("int8")
+        folder = onnx.parent / f"{onnx.name}-int8" if int8 else onnx
+        encoder = OnnxTextEncoder(folder, threads=threads, variant="quantized" if int8 else "full")
         return lambda texts: encoder.embed(texts, batch_size=BATCH)
     if name == "sentence-transformers":
         import torch
@@ -136,10 +139,11 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.onnx, args.checkpoint, args.threads, args.chunks, args.runs)))
         return 0
-    from benchmarks.kb_models import minilm_checkpoint, minilm_onnx
+    from benchmarks.kb_models import minilm_checkpoint, minilm_onnx, minilm_onnx_int8
 
     args.work.mkdir(parents=True, exist_ok=True)
     onnx, checkpoint = minilm_onnx(args.work), minilm_checkpoint(args.work)
+    minilm_onnx_int8(args.work)
     before = load_average()
     results = {name: run_child(name, args, onnx, checkpoint) for name in RUNNERS}
     cosines = cosine_to_candeia(results) if "probe" in results["candeia"] else {}

@@ -61,6 +61,7 @@ def test_add_search_and_rescan(encoder_folder: Path, docs: Path) -> None:
         assert by_name["empty.txt"].status == "skipped" and "0 bytes" in by_name["empty.txt"].reason
         assert all(by_name[n].status == "indexed" for n in ("guide.md", "notes.txt", "tool.py", "page.html"))
         assert events[-1].files_done == events[-1].files_total == 5 and events[-1].current == ""
+        assert any(e.current.endswith("guide.md") and e.chunks_done for e in events)  # during a file
         hits = kb.search("zebra installer", k=3, mode="bm25")
         assert hits[0].path.endswith("guide.md") and hits[0].heading == "Install > Windows"
         assert kb.search("quokka_count", k=1, mode="hybrid")[0].path.endswith("tool.py")
@@ -96,6 +97,20 @@ def test_names_and_missing(encoder_folder: Path, tmp_path: Path) -> None:
     with open_kb("one") as kb:
         report = kb.add([tmp_path / "missing.md"])
     assert report.files[0].status == "failed" and report.files[0].reason == "does not exist"
+
+
+def test_a_missing_embedding_model_stops_the_run(encoder_folder: Path, docs: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from engines.errors import ModelNotFoundError
+
+    copy = tmp_path / "encoder-copy"
+    shutil.copytree(encoder_folder, copy)
+    with create_kb("orphan", str(copy)) as kb:
+        shutil.rmtree(copy)
+        with pytest.raises(ModelNotFoundError):
+            kb.add([docs])
+        assert kb.status().files == 1  # only empty.txt, recorded before the model was needed
 
 
 def test_cancel_keeps_committed_files(encoder_folder: Path, docs: Path) -> None:

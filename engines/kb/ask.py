@@ -21,9 +21,14 @@ from engines.llama.template import Message
 
 NOTHING_FOUND = "The knowledge base has nothing relevant to this question."
 SYSTEM_PROMPT = (
-    "You answer questions using only the numbered passages from the user's documents. After each fact, cite "
-    "the passage it comes from as [1], [2], and so on. If the passages do not contain the answer, say that the "
-    "documents do not say, and do not guess. Answer in the language of the question, briefly."
+    "You answer questions from the user's own documents. Use only the numbered passages you are given. "
+    "If they do not contain the answer, say that the documents do not say, and do not guess."
+)
+# Repeated after the passages, where small models still follow it: said only before them,
+# Qwen2.5-Coder-0.5B answered with a bare "[1]"; given a whole example sentence, it copied the example.
+INSTRUCTION = (
+    "Answer the question in full sentences, in the language of the question, using only these passages. "
+    "After each sentence, put the number of the passage it comes from in square brackets, like [1] or [2]."
 )
 MIN_SIMILARITY = 0.3  # cosine; E5 models put every pair above 0.7, so they get their own (registry.py)
 REPLY_TOKENS = 512
@@ -60,7 +65,8 @@ def build_messages(question: str, hits: list[Hit], context_size: int) -> tuple[l
             break
         parts.append(block[:budget])
         used.append(hit)
-    user = "Passages:\n\n" + "\n\n".join(parts) + f"\n\nQuestion: {question}"
+    passages = "\n\n".join(parts)
+    user = f"Passages:\n\n{passages}\n\nQuestion: {question}\n\n{INSTRUCTION}"
     return [Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user)], used
 
 

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.errors import CandeiaError
+from engines.errors import (
+    CandeiaError,
+    EngineCrashedError,
+    InvalidModelFileError,
+    ModelLoadError,
+    ModelNotFoundError,
+)
 from engines.jobs import Cancelled, CancelToken
 from engines.kb.api import (
     FileOutcome,
@@ -35,6 +41,7 @@ DEFAULT_MAX_TEXT_MB = 50  # text-like files: about 12 million words, hours of em
 BINARY_FORMATS = {".pdf", ".docx"}  # their size is mostly images and layout, not text
 MAX_BINARY_MB = 1024
 BATCH = 32
+MODEL_ERRORS = (KnowledgeBaseError, ModelNotFoundError, InvalidModelFileError, ModelLoadError, EngineCrashedError)
 
 
 def max_text_bytes() -> int:
@@ -87,9 +94,11 @@ class _Run:
         self.progress, self.cancel = progress, cancel
         self.done = 0
         self.chunks = 0
+        self.current = ""
         self.prefix = self.index.get_meta("passage_prefix")
 
     def report(self, current: str) -> None:
+        self.current = current
         if self.progress is not None:
             self.progress(IndexProgress(self.done, self.total, current, self.chunks))
 
@@ -159,7 +168,7 @@ class _Run:
         self.index.add_chunks(file_id, first, [(c.page, c.heading, c.text) for c in batch],
                               vectors.astype(np.float32))
         self.chunks += len(batch)
-        self.report(str(self.index.path))
+        self.report(self.current)
         return len(batch)
 
 
@@ -175,7 +184,7 @@ def run_files(kb: KnowledgeBase, files: list[Path], report: IndexReport, progres
             except (UnreadableFile, OSError) as exc:  # pragma: no cover - run.file records these itself
                 outcome = FileOutcome(str(path), "failed", reason=str(exc))
             except CandeiaError as exc:
-                if isinstance(exc, KnowledgeBaseError):
+                if isinstance(exc, MODEL_ERRORS):  # the embedding model, not this file: every file would fail
                     raise
                 outcome = run._record_failure(str(path), 0, 0, "", str(exc))
             report.files.append(outcome)

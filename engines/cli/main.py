@@ -16,12 +16,8 @@ from collections.abc import Iterable, Sequence
 from types import ModuleType
 
 from engines import __version__
+from engines.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 from engines.errors import CandeiaError, UsageError
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
 
 # Each command and its one-line help, shown by `candeia-cli --help` without importing the command
 # (tests/test_cli.py checks these match the help each module registers).

@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.memory_timer.setInterval(MEMORY_POLL_MS)
         self.memory_timer.timeout.connect(self._update_memory)
         self.memory_timer.start()
+        self.ctx.loaded_models_changed.connect(self._update_memory)  # a model loaded or freed: say so now
         self._update_memory()
 
     def _on_loaded(self, model: LoadedModel) -> None:

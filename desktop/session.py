@@ -116,6 +116,7 @@ class ModelSession(QObject):
     loaded = Signal(object)  # LoadedModel
     load_failed = Signal(str)
     unloaded = Signal()
+    used = Signal()  # a reply started: the model owner counts the model as just used
 
     def __init__(self, parent: QObject | None = None,
                  opener: Callable[[str, LoadOptions], HostedChatEngine] | None = None):
@@ -179,6 +180,10 @@ class ModelSession(QObject):
 
     def unload(self) -> Task:
         self.stop()
+        return self.release_when_idle()
+
+    def release_when_idle(self) -> Task:
+        """Free the model once the reply in flight ends (the model owner asks this to keep to its budget)."""
         self.model = None
         self.pending_ref = None
         holder = self._holder
@@ -231,6 +236,7 @@ class ModelSession(QObject):
 
         task = self._runner.start("generate", job)
         self._reply = task
+        self.used.emit()
         task.done.connect(lambda: self._forget_reply(task))
         return task
 

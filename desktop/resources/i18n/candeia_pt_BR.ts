@@ -48,219 +48,219 @@
 <context>
     <name>BatchPanel</name>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="53"/>
+        <location filename="../../pages/caption/batch_panel.py" line="58"/>
         <source>&amp;Folder:</source>
         <translation>&amp;Pasta:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="57"/>
+        <location filename="../../pages/caption/batch_panel.py" line="62"/>
         <source>Choose or drop a folder of images</source>
         <translation>Escolha ou solte uma pasta de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="58"/>
+        <location filename="../../pages/caption/batch_panel.py" line="63"/>
         <source>Folder of images</source>
         <translation>Pasta de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="61"/>
+        <location filename="../../pages/caption/batch_panel.py" line="66"/>
         <source>Choose folder…</source>
         <translation>Escolher pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="62"/>
-        <location filename="../../pages/caption/batch_panel.py" line="164"/>
+        <location filename="../../pages/caption/batch_panel.py" line="67"/>
+        <location filename="../../pages/caption/batch_panel.py" line="176"/>
         <source>Choose a folder of images</source>
         <translation>Escolher uma pasta de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="69"/>
+        <location filename="../../pages/caption/batch_panel.py" line="76"/>
         <source>Include subfolders</source>
         <translation>Incluir subpastas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="70"/>
+        <location filename="../../pages/caption/batch_panel.py" line="77"/>
         <source>Include images in subfolders</source>
         <translation>Incluir imagens das subpastas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="72"/>
+        <location filename="../../pages/caption/batch_panel.py" line="79"/>
         <source>Write a .txt beside each image</source>
         <translation>Gravar um .txt ao lado de cada imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="73"/>
+        <location filename="../../pages/caption/batch_panel.py" line="80"/>
         <source>Write a caption text file beside each image</source>
         <translation>Gravar um arquivo de texto com a legenda ao lado de cada imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="74"/>
+        <location filename="../../pages/caption/batch_panel.py" line="81"/>
         <source>photo.jpg gets photo.txt, the convention of training tools</source>
         <translation>foto.jpg ganha foto.txt, a convenção das ferramentas de treino</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="76"/>
+        <location filename="../../pages/caption/batch_panel.py" line="83"/>
         <source>Skip images already captioned</source>
         <translation>Pular imagens já legendadas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="78"/>
+        <location filename="../../pages/caption/batch_panel.py" line="85"/>
         <source>Skip images captioned by an earlier run</source>
         <translation>Pular imagens legendadas numa execução anterior</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="79"/>
+        <location filename="../../pages/caption/batch_panel.py" line="86"/>
         <source>Images in the results file (or with a .txt beside them) are not captioned again, so a stopped batch resumes where it stopped</source>
         <translation>Imagens que já estão no arquivo de resultados (ou com um .txt ao lado) não são legendadas de novo; assim um lote interrompido continua de onde parou</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="86"/>
+        <location filename="../../pages/caption/batch_panel.py" line="95"/>
         <source>Save results to:</source>
         <translation>Salvar resultados em:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="88"/>
+        <location filename="../../pages/caption/batch_panel.py" line="97"/>
         <source>Save results to a file</source>
         <translation>Salvar os resultados num arquivo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="91"/>
+        <location filename="../../pages/caption/batch_panel.py" line="100"/>
         <source>captions.csv in the folder</source>
         <translation>captions.csv na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="92"/>
+        <location filename="../../pages/caption/batch_panel.py" line="101"/>
         <source>Results file (.csv or .jsonl)</source>
         <translation>Arquivo de resultados (.csv ou .jsonl)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="93"/>
+        <location filename="../../pages/caption/batch_panel.py" line="102"/>
         <source>A .csv or .jsonl file; results are added as they are made</source>
         <translation>Um arquivo .csv ou .jsonl; os resultados são acrescentados à medida que saem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="96"/>
+        <location filename="../../pages/caption/batch_panel.py" line="105"/>
         <source>Change…</source>
         <translation>Alterar…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="97"/>
+        <location filename="../../pages/caption/batch_panel.py" line="106"/>
         <source>Choose the results file</source>
         <translation>Escolher o arquivo de resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="104"/>
+        <location filename="../../pages/caption/batch_panel.py" line="115"/>
         <source>Caption folder</source>
         <translation>Legendar pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="106"/>
+        <location filename="../../pages/caption/batch_panel.py" line="117"/>
         <source>Caption every image in the folder</source>
         <translation>Legendar todas as imagens da pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="110"/>
+        <location filename="../../pages/caption/batch_panel.py" line="121"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="111"/>
+        <location filename="../../pages/caption/batch_panel.py" line="122"/>
         <source>Cancel the batch</source>
         <translation>Cancelar o lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="117"/>
+        <location filename="../../pages/caption/batch_panel.py" line="128"/>
         <source>Batch progress</source>
         <translation>Progresso do lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="120"/>
+        <location filename="../../pages/caption/batch_panel.py" line="131"/>
         <source>%v of %m</source>
         <translation>%v de %m</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="122"/>
+        <location filename="../../pages/caption/batch_panel.py" line="133"/>
         <source>Export…</source>
         <translation>Exportar…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="123"/>
+        <location filename="../../pages/caption/batch_panel.py" line="134"/>
         <source>Export the results table</source>
         <translation>Exportar a tabela de resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="124"/>
+        <location filename="../../pages/caption/batch_panel.py" line="135"/>
         <source>Save the table as CSV or JSON Lines</source>
         <translation>Salvar a tabela como CSV ou JSON Lines</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="133"/>
+        <location filename="../../pages/caption/batch_panel.py" line="146"/>
         <source>Batch status</source>
         <translation>Situação do lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="138"/>
+        <location filename="../../pages/caption/batch_panel.py" line="150"/>
         <source>File</source>
         <translation>Arquivo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="138"/>
+        <location filename="../../pages/caption/batch_panel.py" line="150"/>
         <source>Caption or error</source>
         <translation>Legenda ou erro</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="139"/>
+        <location filename="../../pages/caption/batch_panel.py" line="151"/>
         <source>Batch results</source>
         <translation>Resultados do lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="148"/>
+        <location filename="../../pages/caption/batch_panel.py" line="160"/>
         <source>Double-click a row to show the image and its caption</source>
         <translation>Clique duas vezes numa linha para ver a imagem e a legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="169"/>
+        <location filename="../../pages/caption/batch_panel.py" line="181"/>
         <source>Results file</source>
         <translation>Arquivo de resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="170"/>
-        <location filename="../../pages/caption/batch_panel.py" line="259"/>
+        <location filename="../../pages/caption/batch_panel.py" line="182"/>
+        <location filename="../../pages/caption/batch_panel.py" line="271"/>
         <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="207"/>
+        <location filename="../../pages/caption/batch_panel.py" line="219"/>
         <source>Loading the model and finding images…</source>
         <translation>Carregando o modelo e procurando imagens…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="224"/>
+        <location filename="../../pages/caption/batch_panel.py" line="236"/>
         <source>{caption} (earlier run)</source>
         <translation>{caption} (execução anterior)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="227"/>
+        <location filename="../../pages/caption/batch_panel.py" line="239"/>
         <source>Error: {error}</source>
         <translation>Erro: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="245"/>
+        <location filename="../../pages/caption/batch_panel.py" line="257"/>
         <source>{captioned} captioned, {skipped} skipped (earlier run), {failed} failed</source>
         <translation>{captioned} legendadas, {skipped} puladas (execução anterior), {failed} com erro</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="258"/>
+        <location filename="../../pages/caption/batch_panel.py" line="270"/>
         <source>Export results</source>
         <translation>Exportar resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="276"/>
+        <location filename="../../pages/caption/batch_panel.py" line="288"/>
         <source>Cannot write {path}: {reason}</source>
         <translation>Não foi possível gravar {path}: {reason}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="279"/>
+        <location filename="../../pages/caption/batch_panel.py" line="291"/>
         <source>Exported {count} rows to {path}</source>
         <translation>{count} linhas exportadas para {path}</translation>
     </message>
@@ -268,259 +268,202 @@
 <context>
     <name>CaptionPage</name>
     <message>
-        <location filename="../../pages/caption/page.py" line="68"/>
-        <location filename="../../pages/caption/page.py" line="160"/>
+        <location filename="../../pages/caption/page.py" line="63"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="73"/>
+        <location filename="../../pages/caption/page.py" line="111"/>
         <source>No captioning model</source>
         <translation>Nenhum modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="75"/>
+        <location filename="../../pages/caption/page.py" line="113"/>
         <source>No captioning model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: an ONNX vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj).</source>
         <translation>Nenhum modelo de legendas instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com seu projetor (mmproj).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="82"/>
+        <location filename="../../pages/caption/page.py" line="120"/>
         <source>&amp;Model:</source>
         <translation>&amp;Modelo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="86"/>
+        <location filename="../../pages/caption/page.py" line="124"/>
         <source>Captioning model</source>
         <translation>Modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="88"/>
+        <location filename="../../pages/caption/page.py" line="126"/>
         <source>No captioning model installed</source>
         <translation>Nenhum modelo de legendas instalado</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="91"/>
+        <location filename="../../pages/caption/page.py" line="129"/>
         <source>&amp;Style:</source>
         <translation>&amp;Estilo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="95"/>
+        <location filename="../../pages/caption/page.py" line="133"/>
         <source>Caption style</source>
         <translation>Estilo da legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="96"/>
+        <location filename="../../pages/caption/page.py" line="134"/>
         <source>Short</source>
         <translation>Curta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="96"/>
+        <location filename="../../pages/caption/page.py" line="134"/>
         <source>Detailed</source>
         <translation>Detalhada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="97"/>
+        <location filename="../../pages/caption/page.py" line="135"/>
         <source>Alt text</source>
         <translation>Texto alternativo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="105"/>
+        <location filename="../../pages/caption/page.py" line="69"/>
         <source>What the style does</source>
         <translation>O que o estilo faz</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="108"/>
+        <location filename="../../pages/caption/page.py" line="72"/>
         <source>Question about the image</source>
         <translation>Pergunta sobre a imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="115"/>
+        <location filename="../../pages/caption/page.py" line="78"/>
         <source>Caption one image or a folder</source>
         <translation>Legendar uma imagem ou uma pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="127"/>
-        <source>Open image…</source>
-        <translation>Abrir imagem…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="128"/>
-        <source>Open an image file</source>
-        <translation>Abrir um arquivo de imagem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="132"/>
-        <source>Paste</source>
-        <translation>Colar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="133"/>
-        <source>Paste an image from the clipboard</source>
-        <translation>Colar uma imagem da área de transferência</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="134"/>
-        <source>Paste an image or an image file (Ctrl+V)</source>
-        <translation>Colar uma imagem ou um arquivo de imagem (Ctrl+V)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="144"/>
-        <source>Current image</source>
-        <translation>Imagem atual</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="149"/>
-        <source>Caption text</source>
-        <translation>Texto da legenda</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="150"/>
-        <location filename="../../pages/caption/page.py" line="348"/>
+        <location filename="../../pages/caption/page.py" line="302"/>
         <source>The caption appears here.</source>
         <translation>A legenda aparece aqui.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="156"/>
-        <source>Caption error</source>
-        <translation>Erro na legenda</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="162"/>
-        <source>Caption the image</source>
-        <translation>Legendar a imagem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="166"/>
-        <source>Copy</source>
-        <translation>Copiar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="167"/>
-        <source>Copy the caption</source>
-        <translation>Copiar a legenda</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="177"/>
+        <location filename="../../pages/caption/page.py" line="80"/>
         <source>One image</source>
         <translation>Uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="184"/>
+        <location filename="../../pages/caption/page.py" line="86"/>
         <source>Folder</source>
         <translation>Pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="201"/>
+        <location filename="../../pages/caption/page.py" line="163"/>
         <source>vision chat</source>
         <translation>chat com visão</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="224"/>
+        <location filename="../../pages/caption/page.py" line="186"/>
         <source>Ask a question about the image (optional)</source>
         <translation>Faça uma pergunta sobre a imagem (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="225"/>
+        <location filename="../../pages/caption/page.py" line="187"/>
         <source>Questions need a vision chat model (GGUF with mmproj)</source>
         <translation>Perguntas precisam de um modelo de chat com visão (GGUF com mmproj)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="232"/>
+        <location filename="../../pages/caption/page.py" line="194"/>
         <source>This captioning model writes one kind of caption: short and literal. Styles and questions need a vision chat model.</source>
         <translation>Este modelo escreve um só tipo de legenda: curta e literal. Estilos e perguntas precisam de um modelo de chat com visão.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="236"/>
+        <location filename="../../pages/caption/page.py" line="198"/>
         <source>Short: one sentence naming what the image shows.</source>
         <translation>Curta: uma frase dizendo o que a imagem mostra.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="237"/>
+        <location filename="../../pages/caption/page.py" line="199"/>
         <source>Detailed: a paragraph about the subject, setting, colours and any text in the image.</source>
         <translation>Detalhada: um parágrafo sobre o assunto, o cenário, as cores e qualquer texto na imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="239"/>
+        <location filename="../../pages/caption/page.py" line="201"/>
         <source>Alt text: a concise description for people using screen readers.</source>
         <translation>Texto alternativo: uma descrição concisa para quem usa leitores de tela.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="260"/>
+        <location filename="../../pages/caption/page.py" line="222"/>
         <source>Cannot keep the pasted image in the temporary folder.</source>
         <translation>Não foi possível guardar a imagem colada na pasta temporária.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="264"/>
+        <location filename="../../pages/caption/page.py" line="226"/>
         <source>Pasted image, {width}×{height}</source>
         <translation>Imagem colada, {width}×{height}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="292"/>
+        <location filename="../../pages/caption/page.py" line="254"/>
         <source>Open an image</source>
         <translation>Abrir uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="293"/>
+        <location filename="../../pages/caption/page.py" line="255"/>
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="313"/>
+        <location filename="../../pages/caption/page.py" line="275"/>
         <source>The clipboard holds no image.</source>
         <translation>A área de transferência não contém imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="326"/>
+        <location filename="../../pages/caption/page.py" line="285"/>
         <source>Captioning…</source>
         <translation>Legendando…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="340"/>
+        <location filename="../../pages/caption/page.py" line="295"/>
         <source>{seconds:.2f} s</source>
         <translation>{seconds:.2f} s</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="362"/>
+        <location filename="../../pages/caption/page.py" line="313"/>
         <source>Copied</source>
         <translation>Copiada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="372"/>
+        <location filename="../../pages/caption/page.py" line="323"/>
         <source>Choose a folder of images first.</source>
         <translation>Escolha primeiro uma pasta de imagens.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="376"/>
+        <location filename="../../pages/caption/page.py" line="327"/>
         <source>The results file must end in .csv or .jsonl.</source>
         <translation>O arquivo de resultados precisa terminar em .csv ou .jsonl.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="391"/>
+        <location filename="../../pages/caption/page.py" line="339"/>
         <source>Stopping after the images being captioned…</source>
         <translation>Parando depois das imagens em andamento…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="400"/>
+        <location filename="../../pages/caption/page.py" line="348"/>
         <source>No images found in the folder (PNG, JPEG, WebP, GIF, BMP, TIFF).</source>
         <translation>Nenhuma imagem encontrada na pasta (PNG, JPEG, WebP, GIF, BMP, TIFF).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="403"/>
+        <location filename="../../pages/caption/page.py" line="351"/>
         <source>Done; results saved to {path}.</source>
         <translation>Pronto; resultados salvos em {path}.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="403"/>
+        <location filename="../../pages/caption/page.py" line="351"/>
         <source>Done.</source>
         <translation>Pronto.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="407"/>
+        <location filename="../../pages/caption/page.py" line="355"/>
         <source>Stopped; run the batch again to resume where it stopped.</source>
         <translation>Interrompido; execute o lote de novo para continuar de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="409"/>
+        <location filename="../../pages/caption/page.py" line="357"/>
         <source>The batch stopped: {error}</source>
         <translation>O lote parou: {error}</translation>
     </message>
@@ -925,154 +868,154 @@ Create one with New, then add files or folders.</source>
 Crie uma com Nova e depois adicione arquivos ou pastas.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="91"/>
-        <location filename="../../pages/documents/page.py" line="95"/>
+        <location filename="../../pages/documents/page.py" line="92"/>
+        <location filename="../../pages/documents/page.py" line="96"/>
         <source>Knowledge bases</source>
         <translation>Bases de conhecimento</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="99"/>
+        <location filename="../../pages/documents/page.py" line="100"/>
         <source>New…</source>
         <translation>Nova…</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="101"/>
+        <location filename="../../pages/documents/page.py" line="102"/>
         <source>Remove</source>
         <translation>Remover</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="102"/>
+        <location filename="../../pages/documents/page.py" line="103"/>
         <source>Delete the index (your files are not touched)</source>
         <translation>Apagar o índice (seus arquivos não são tocados)</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="125"/>
+        <location filename="../../pages/documents/page.py" line="126"/>
         <source>Indexing progress</source>
         <translation>Progresso da indexação</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="147"/>
+        <location filename="../../pages/documents/page.py" line="148"/>
         <source>Add files…</source>
         <translation>Adicionar arquivos…</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="149"/>
+        <location filename="../../pages/documents/page.py" line="150"/>
         <source>Add folder…</source>
         <translation>Adicionar pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="151"/>
+        <location filename="../../pages/documents/page.py" line="152"/>
         <source>Re-scan</source>
         <translation>Reexaminar</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="152"/>
+        <location filename="../../pages/documents/page.py" line="153"/>
         <source>Index new and changed files, drop deleted ones</source>
         <translation>Indexar arquivos novos e alterados, retirar os apagados</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="154"/>
-        <location filename="../../pages/documents/page.py" line="214"/>
+        <location filename="../../pages/documents/page.py" line="155"/>
+        <location filename="../../pages/documents/page.py" line="215"/>
         <source>Pause</source>
         <translation>Pausar</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="156"/>
+        <location filename="../../pages/documents/page.py" line="157"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="157"/>
+        <location filename="../../pages/documents/page.py" line="158"/>
         <source>Stop indexing; files already indexed stay</source>
         <translation>Parar a indexação; os arquivos já indexados ficam</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="197"/>
+        <location filename="../../pages/documents/page.py" line="198"/>
         <source>{model} · {files} files · {chunks} passages · {size:.1f} MB</source>
         <translation>{model} · {files} arquivos · {chunks} trechos · {size:.1f} MB</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="202"/>
+        <location filename="../../pages/documents/page.py" line="203"/>
         <source>Indexing was interrupted. Resume to finish it.</source>
         <translation>A indexação foi interrompida. Continue para terminá-la.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="214"/>
+        <location filename="../../pages/documents/page.py" line="215"/>
         <source>Resume</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="231"/>
+        <location filename="../../pages/documents/page.py" line="232"/>
         <source>The knowledge base was not created</source>
         <translation>A base de conhecimento não foi criada</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="239"/>
+        <location filename="../../pages/documents/page.py" line="240"/>
         <source>Remove {name}?</source>
         <translation>Remover {name}?</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="240"/>
+        <location filename="../../pages/documents/page.py" line="241"/>
         <source>The index of {name} is deleted. Your documents are not touched.</source>
         <translation>O índice de {name} é apagado. Seus documentos não são tocados.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="246"/>
+        <location filename="../../pages/documents/page.py" line="247"/>
         <source>The knowledge base was not removed</source>
         <translation>A base de conhecimento não foi removida</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="254"/>
+        <location filename="../../pages/documents/page.py" line="255"/>
         <source>Add files</source>
         <translation>Adicionar arquivos</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="255"/>
+        <location filename="../../pages/documents/page.py" line="256"/>
         <source>Documents (*.pdf *.docx *.md *.markdown *.txt *.html *.htm *.py *.js *.ts *.java *.c *.cpp *.h *.rs *.go *.rb);;All files (*)</source>
         <translation>Documentos (*.pdf *.docx *.md *.markdown *.txt *.html *.htm *.py *.js *.ts *.java *.c *.cpp *.h *.rs *.go *.rb);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="262"/>
+        <location filename="../../pages/documents/page.py" line="263"/>
         <source>Add a folder</source>
         <translation>Adicionar uma pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="277"/>
+        <location filename="../../pages/documents/page.py" line="278"/>
         <source>Looking for files…</source>
         <translation>Procurando arquivos…</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="283"/>
+        <location filename="../../pages/documents/page.py" line="284"/>
         <source>Pausing after the current file…</source>
         <translation>Pausando depois do arquivo atual…</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="292"/>
+        <location filename="../../pages/documents/page.py" line="293"/>
         <source>{done} of {total} files · {chunks} passages</source>
         <translation>{done} de {total} arquivos · {chunks} trechos</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="298"/>
+        <location filename="../../pages/documents/page.py" line="299"/>
         <source>Paused. Resume to finish indexing.</source>
         <translation>Pausada. Continue para terminar a indexação.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="299"/>
+        <location filename="../../pages/documents/page.py" line="300"/>
         <source>Cancelled. The files indexed so far stay.</source>
         <translation>Cancelada. Os arquivos indexados até aqui ficam.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="301"/>
+        <location filename="../../pages/documents/page.py" line="302"/>
         <source>Done: {indexed} indexed, {unchanged} unchanged, {skipped} skipped, {removed} removed in {seconds:.1f} s.</source>
         <translation>Pronto: {indexed} indexados, {unchanged} sem mudança, {skipped} ignorados, {removed} retirados em {seconds:.1f} s.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="313"/>
+        <location filename="../../pages/documents/page.py" line="314"/>
         <source>Indexing {name} failed: {error}</source>
         <translation>A indexação de {name} falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="321"/>
+        <location filename="../../pages/documents/page.py" line="322"/>
         <source>Install or import a chat model first (see the Models page): it writes the answer.</source>
         <translation>Instale ou importe um modelo de chat primeiro (veja a página Modelos): é ele que escreve a resposta.</translation>
     </message>
@@ -1264,6 +1207,81 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <location filename="../../pages/documents/file_table.py" line="43"/>
         <source>Select all files</source>
         <translation>Selecionar todos os arquivos</translation>
+    </message>
+</context>
+<context>
+    <name>Footer</name>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="121"/>
+        <source>Open file…</source>
+        <translation>Abrir arquivo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="123"/>
+        <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
+        <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="124"/>
+        <source>Open a file to translate</source>
+        <translation>Abrir um arquivo para traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="126"/>
+        <source>Save translation…</source>
+        <translation>Salvar tradução…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="128"/>
+        <source>Save the translation as a file (Ctrl+S)</source>
+        <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="129"/>
+        <source>Save the translation</source>
+        <translation>Salvar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="133"/>
+        <source>Open file</source>
+        <translation>Arquivo aberto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="136"/>
+        <location filename="../../pages/translate/panes.py" line="137"/>
+        <source>Translate as you type</source>
+        <translation>Traduzir ao digitar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="142"/>
+        <source>Translation progress</source>
+        <translation>Progresso da tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="144"/>
+        <source>%v of %m sentences</source>
+        <translation>%v de %m frases</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="147"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="149"/>
+        <source>Cancel the translation</source>
+        <translation>Cancelar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="151"/>
+        <location filename="../../pages/translate/panes.py" line="154"/>
+        <source>Translate</source>
+        <translation>Traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="153"/>
+        <source>Translate now (Ctrl+Enter)</source>
+        <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
 </context>
 <context>
@@ -1473,6 +1491,75 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
 </context>
 <context>
+    <name>LanguageBar</name>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="22"/>
+        <source>Source language</source>
+        <translation>Idioma de origem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="23"/>
+        <source>The language of the text (Detect language: guess it from the text)</source>
+        <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="28"/>
+        <source>Swap languages (Ctrl+Shift+S)</source>
+        <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="29"/>
+        <source>Swap languages</source>
+        <translation>Inverter idiomas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="32"/>
+        <source>Target language</source>
+        <translation>Idioma de destino</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="32"/>
+        <source>The language to translate into</source>
+        <translation>O idioma para o qual traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="35"/>
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="40"/>
+        <source>Translation model</source>
+        <translation>Modelo de tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="41"/>
+        <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
+        <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="63"/>
+        <source>Automatic</source>
+        <translation>Automático</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="67"/>
+        <source>{model} (chat model)</source>
+        <translation>{model} (modelo de chat)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="90"/>
+        <location filename="../../pages/translate/language_bar.py" line="127"/>
+        <source>Detect language</source>
+        <translation>Detectar idioma</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="126"/>
+        <source>Detect language: {language}</source>
+        <translation>Detectar idioma: {language}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../main_window.py" line="69"/>
@@ -1522,7 +1609,7 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     <message>
         <location filename="../../main_window.py" line="126"/>
         <location filename="../../main_window.py" line="143"/>
-        <location filename="../../main_window.py" line="162"/>
+        <location filename="../../main_window.py" line="163"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
@@ -1557,62 +1644,62 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="158"/>
+        <location filename="../../main_window.py" line="159"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="174"/>
+        <location filename="../../main_window.py" line="175"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="174"/>
+        <location filename="../../main_window.py" line="175"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187"/>
+        <location filename="../../main_window.py" line="188"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="191"/>
+        <location filename="../../main_window.py" line="192"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197"/>
+        <location filename="../../main_window.py" line="198"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="282"/>
+        <location filename="../../main_window.py" line="283"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="282"/>
+        <location filename="../../main_window.py" line="283"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="283"/>
+        <location filename="../../main_window.py" line="284"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="299"/>
+        <location filename="../../main_window.py" line="300"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="301"/>
+        <location filename="../../main_window.py" line="302"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="302"/>
+        <location filename="../../main_window.py" line="303"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1819,6 +1906,75 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>Panes</name>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="66"/>
+        <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
+        <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="68"/>
+        <source>Text to translate</source>
+        <translation>Texto a traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="74"/>
+        <source>Detected language</source>
+        <translation>Idioma detectado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="79"/>
+        <source>Document format</source>
+        <translation>Formato do documento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="80"/>
+        <source>How the text is read: Markdown and subtitles keep their structure</source>
+        <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="81"/>
+        <source>Plain text</source>
+        <translation>Texto simples</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="81"/>
+        <source>Markdown</source>
+        <translation>Markdown</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="81"/>
+        <source>SRT subtitles</source>
+        <translation>Legendas SRT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="82"/>
+        <source>WebVTT subtitles</source>
+        <translation>Legendas WebVTT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="85"/>
+        <source>Clear the text</source>
+        <translation>Limpar o texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="97"/>
+        <location filename="../../pages/translate/panes.py" line="98"/>
+        <source>Translation</source>
+        <translation>Tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="105"/>
+        <source>Model used and time taken</source>
+        <translation>Modelo usado e tempo gasto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="107"/>
+        <source>Copy the translation (Ctrl+Shift+C)</source>
+        <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
+    </message>
+</context>
+<context>
     <name>SamplingPanel</name>
     <message>
         <location filename="../../pages/chat/sampling_panel.py" line="53"/>
@@ -1929,211 +2085,279 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="64"/>
+        <location filename="../../pages/settings.py" line="65"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="67"/>
+        <location filename="../../pages/settings.py" line="73"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="71"/>
+        <location filename="../../pages/settings.py" line="77"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="72"/>
+        <location filename="../../pages/settings.py" line="78"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="75"/>
+        <location filename="../../pages/settings.py" line="81"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="77"/>
+        <location filename="../../pages/settings.py" line="83"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="78"/>
+        <location filename="../../pages/settings.py" line="84"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="80"/>
+        <location filename="../../pages/settings.py" line="86"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="87"/>
+        <location filename="../../pages/settings.py" line="93"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="89"/>
-        <location filename="../../pages/settings.py" line="90"/>
+        <location filename="../../pages/settings.py" line="95"/>
+        <location filename="../../pages/settings.py" line="96"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="96"/>
+        <location filename="../../pages/settings.py" line="102"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="97"/>
+        <location filename="../../pages/settings.py" line="103"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="100"/>
+        <location filename="../../pages/settings.py" line="108"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="101"/>
+        <location filename="../../pages/settings.py" line="109"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="107"/>
+        <location filename="../../pages/settings.py" line="115"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="108"/>
-        <location filename="../../pages/settings.py" line="111"/>
+        <location filename="../../pages/settings.py" line="116"/>
+        <location filename="../../pages/settings.py" line="119"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="118"/>
+        <location filename="../../pages/settings.py" line="126"/>
         <source>Only if the server needs one</source>
         <translation>Só se o servidor exigir um</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="119"/>
+        <location filename="../../pages/settings.py" line="127"/>
         <source>Sent to this download server only: never to another server, not even across a redirect. For huggingface.co, HF_TOKEN or &apos;hf auth login&apos; work too.</source>
         <translation>Enviado somente a este servidor de download: nunca a outro servidor, nem mesmo num redirecionamento. Para o huggingface.co, HF_TOKEN ou &apos;hf auth login&apos; também funcionam.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="121"/>
+        <location filename="../../pages/settings.py" line="129"/>
         <source>Access token for the download server</source>
         <translation>Token de acesso do servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="124"/>
+        <location filename="../../pages/settings.py" line="132"/>
         <source>Access token</source>
         <translation>Token de acesso</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="127"/>
+        <location filename="../../pages/settings.py" line="137"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="129"/>
-        <location filename="../../pages/settings.py" line="136"/>
+        <location filename="../../pages/settings.py" line="139"/>
+        <location filename="../../pages/settings.py" line="146"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="130"/>
+        <location filename="../../pages/settings.py" line="140"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="130"/>
+        <location filename="../../pages/settings.py" line="140"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="131"/>
+        <location filename="../../pages/settings.py" line="141"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="138"/>
-        <location filename="../../pages/settings.py" line="144"/>
+        <location filename="../../pages/settings.py" line="148"/>
+        <location filename="../../pages/settings.py" line="154"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="145"/>
+        <location filename="../../pages/settings.py" line="155"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="150"/>
-        <location filename="../../pages/settings.py" line="155"/>
+        <location filename="../../pages/settings.py" line="162"/>
+        <location filename="../../pages/settings.py" line="167"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="157"/>
+        <location filename="../../pages/settings.py" line="169"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="160"/>
+        <location filename="../../pages/settings.py" line="172"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="161"/>
+        <location filename="../../pages/settings.py" line="173"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="166"/>
+        <location filename="../../pages/settings.py" line="178"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="167"/>
+        <location filename="../../pages/settings.py" line="179"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="177"/>
+        <location filename="../../pages/settings.py" line="187"/>
         <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="183"/>
+        <location filename="../../pages/settings.py" line="193"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="187"/>
+        <location filename="../../pages/settings.py" line="197"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="188"/>
+        <location filename="../../pages/settings.py" line="198"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="229"/>
+        <location filename="../../pages/settings.py" line="239"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
+    </message>
+</context>
+<context>
+    <name>SingleView</name>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="22"/>
+        <source>Open image…</source>
+        <translation>Abrir imagem…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="23"/>
+        <source>Open an image file</source>
+        <translation>Abrir um arquivo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="26"/>
+        <source>Paste</source>
+        <translation>Colar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="27"/>
+        <source>Paste an image from the clipboard</source>
+        <translation>Colar uma imagem da área de transferência</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="28"/>
+        <source>Paste an image or an image file (Ctrl+V)</source>
+        <translation>Colar uma imagem ou um arquivo de imagem (Ctrl+V)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="39"/>
+        <source>Current image</source>
+        <translation>Imagem atual</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="44"/>
+        <source>Caption text</source>
+        <translation>Texto da legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="45"/>
+        <source>The caption appears here.</source>
+        <translation>A legenda aparece aqui.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="50"/>
+        <source>Caption error</source>
+        <translation>Erro na legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="54"/>
+        <source>Caption</source>
+        <translation>Legendar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="56"/>
+        <source>Caption the image</source>
+        <translation>Legendar a imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="59"/>
+        <source>Copy</source>
+        <translation>Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="60"/>
+        <source>Copy the caption</source>
+        <translation>Copiar a legenda</translation>
     </message>
 </context>
 <context>
     <name>SourcesView</name>
     <message>
         <location filename="../../pages/chat/grounding.py" line="61"/>
-        <location filename="../../pages/documents/sources_view.py" line="27"/>
+        <location filename="../../pages/documents/sources_view.py" line="30"/>
         <source>Sources</source>
         <translation>Fontes</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/sources_view.py" line="43"/>
+        <location filename="../../pages/documents/sources_view.py" line="46"/>
         <source>Open source {number}</source>
         <translation>Abrir a fonte {number}</translation>
     </message>
@@ -2141,274 +2365,77 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>TranslatePage</name>
     <message>
-        <location filename="../../pages/translate/page.py" line="100"/>
+        <location filename="../../pages/translate/page.py" line="57"/>
         <source>Translation message</source>
         <translation>Mensagem da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="123"/>
-        <source>Source language</source>
-        <translation>Idioma de origem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="124"/>
-        <source>The language of the text (Detect language: guess it from the text)</source>
-        <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="129"/>
-        <source>Swap languages (Ctrl+Shift+S)</source>
-        <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="130"/>
-        <source>Swap languages</source>
-        <translation>Inverter idiomas</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="136"/>
-        <source>Target language</source>
-        <translation>Idioma de destino</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="137"/>
-        <source>The language to translate into</source>
-        <translation>O idioma para o qual traduzir</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="141"/>
-        <source>Model</source>
-        <translation>Modelo</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="146"/>
-        <source>Translation model</source>
-        <translation>Modelo de tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="147"/>
-        <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
-        <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="164"/>
-        <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
-        <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="166"/>
-        <source>Text to translate</source>
-        <translation>Texto a traduzir</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="173"/>
-        <source>Detected language</source>
-        <translation>Idioma detectado</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="231"/>
-        <source>Open file</source>
-        <translation>Arquivo aberto</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="178"/>
-        <source>Document format</source>
-        <translation>Formato do documento</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="179"/>
-        <source>How the text is read: Markdown and subtitles keep their structure</source>
-        <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="180"/>
-        <source>Plain text</source>
-        <translation>Texto simples</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="180"/>
-        <source>Markdown</source>
-        <translation>Markdown</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="180"/>
-        <source>SRT subtitles</source>
-        <translation>Legendas SRT</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="181"/>
-        <source>WebVTT subtitles</source>
-        <translation>Legendas WebVTT</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="185"/>
-        <source>Clear the text</source>
-        <translation>Limpar o texto</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="197"/>
-        <location filename="../../pages/translate/page.py" line="198"/>
-        <source>Translation</source>
-        <translation>Tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="205"/>
-        <source>Model used and time taken</source>
-        <translation>Modelo usado e tempo gasto</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="207"/>
-        <source>Copy the translation (Ctrl+Shift+C)</source>
-        <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="217"/>
-        <source>Open file…</source>
-        <translation>Abrir arquivo…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="219"/>
-        <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
-        <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="220"/>
-        <location filename="../../pages/translate/page.py" line="566"/>
+        <location filename="../../pages/translate/page.py" line="334"/>
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="223"/>
-        <source>Save translation…</source>
-        <translation>Salvar tradução…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="225"/>
-        <source>Save the translation as a file (Ctrl+S)</source>
-        <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="226"/>
-        <location filename="../../pages/translate/page.py" line="611"/>
+        <location filename="../../pages/translate/page.py" line="378"/>
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="234"/>
-        <location filename="../../pages/translate/page.py" line="235"/>
-        <source>Translate as you type</source>
-        <translation>Traduzir ao digitar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="241"/>
-        <source>Translation progress</source>
-        <translation>Progresso da tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="243"/>
-        <source>%v of %m sentences</source>
-        <translation>%v de %m frases</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="246"/>
-        <source>Cancel</source>
-        <translation>Cancelar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="248"/>
-        <source>Cancel the translation</source>
-        <translation>Cancelar a tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="251"/>
-        <location filename="../../pages/translate/page.py" line="254"/>
-        <source>Translate</source>
-        <translation>Traduzir</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="253"/>
-        <source>Translate now (Ctrl+Enter)</source>
-        <translation>Traduzir agora (Ctrl+Enter)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="288"/>
-        <source>Automatic</source>
-        <translation>Automático</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="292"/>
-        <source>{model} (chat model)</source>
-        <translation>{model} (modelo de chat)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="322"/>
-        <location filename="../../pages/translate/page.py" line="405"/>
-        <location filename="../../pages/translate/page.py" line="530"/>
-        <source>Detect language</source>
-        <translation>Detectar idioma</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="365"/>
+        <location filename="../../pages/translate/page.py" line="171"/>
         <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
         <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="369"/>
+        <location filename="../../pages/translate/page.py" line="175"/>
         <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;.</source>
         <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="378"/>
+        <location filename="../../pages/translate/page.py" line="184"/>
         <source>&lt;a href=&quot;models&quot;&gt;Open the Models page&lt;/a&gt;</source>
         <translation>&lt;a href=&quot;models&quot;&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="494"/>
+        <location filename="../../pages/translate/page.py" line="273"/>
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="524"/>
+        <location filename="../../pages/translate/page.py" line="296"/>
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="526"/>
-        <source>Detect language: {language}</source>
-        <translation>Detectar idioma: {language}</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="539"/>
+        <location filename="../../pages/translate/page.py" line="309"/>
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="546"/>
+        <location filename="../../pages/translate/page.py" line="316"/>
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="565"/>
+        <location filename="../../pages/translate/page.py" line="333"/>
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="575"/>
+        <location filename="../../pages/translate/page.py" line="343"/>
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="580"/>
+        <location filename="../../pages/translate/page.py" line="348"/>
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="619"/>
+        <location filename="../../pages/translate/page.py" line="386"/>
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="622"/>
+        <location filename="../../pages/translate/page.py" line="389"/>
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>
@@ -2426,67 +2453,67 @@ Tempo total: {total:.0f} ms</translation>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="40"/>
+        <location filename="../../pages/welcome.py" line="54"/>
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="100"/>
+        <location filename="../../pages/welcome.py" line="106"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="102"/>
+        <location filename="../../pages/welcome.py" line="108"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="103"/>
+        <location filename="../../pages/welcome.py" line="109"/>
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="107"/>
+        <location filename="../../pages/welcome.py" line="113"/>
         <source>Fits this computer: about {needed} of memory, {available} free</source>
         <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="113"/>
+        <location filename="../../pages/welcome.py" line="119"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="47"/>
+        <location filename="../../pages/welcome.py" line="61"/>
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="49"/>
+        <location filename="../../pages/welcome.py" line="63"/>
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="53"/>
+        <location filename="../../pages/welcome.py" line="67"/>
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="64"/>
+        <location filename="../../pages/welcome.py" line="80"/>
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="66"/>
+        <location filename="../../pages/welcome.py" line="82"/>
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="71"/>
+        <location filename="../../pages/welcome.py" line="87"/>
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="73"/>
+        <location filename="../../pages/welcome.py" line="89"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>

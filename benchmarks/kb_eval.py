@@ -24,6 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT / "tests" / "data" / "kb_eval"
+DOC_NAME = "knowledge-base.md"
 PAGE_MARK = re.compile(r"^=== page (\d+) ===$", re.MULTILINE)
 
 
@@ -98,7 +99,8 @@ def build_corpus(target: Path, eval_dir: Path = EVAL_DIR, distractors: bool = Tr
     target.mkdir(parents=True, exist_ok=True)
     if distractors:
         (target / "distractors").mkdir(exist_ok=True)
-        for source in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        # not docs/knowledge-base.md: it quotes the evaluation's own answers
+        for source in [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != DOC_NAME)]:
             shutil.copyfile(source, target / "distractors" / source.name)
     for source in sorted((eval_dir / "docs").iterdir()):
         shutil.copyfile(source, target / source.name)

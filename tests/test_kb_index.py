@@ -126,3 +126,16 @@ def test_cancel_keeps_committed_files(encoder_folder: Path, docs: Path) -> None:
         resumed = kb.rescan()
         assert resumed.count("unchanged") == first.count("indexed") and resumed.count("skipped") == 1
         assert kb.status().files == 5
+
+
+def test_a_huge_text_file_is_skipped_with_its_size(encoder_folder: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CANDEIA_KB_MAX_FILE_MB", "1")
+    big = tmp_path / "huge.log"
+    with big.open("w", encoding="utf-8") as fh:
+        for _ in range(3):
+            fh.write("line of a large log file\n" * 50_000)
+    with create_kb("big", str(encoder_folder)) as kb:
+        outcome = kb.add([big]).files[0]
+    assert outcome.status == "skipped" and "over the 1 MB limit" in outcome.reason
+    assert "CANDEIA_KB_MAX_FILE_MB" in outcome.reason

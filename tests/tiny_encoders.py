@@ -108,3 +108,23 @@ def cached_encoder(base: Path, kind: str = "bert", pooling: str = "mean", normal
                 folder = build_encoder(root, kind, pooling=pooling, normalize=normalize)
             done.write_text(str(folder), encoding="utf-8")
         return Path(done.read_text(encoding="utf-8"))
+
+
+def build_cross_encoder(root: Path, seed: int = 0) -> Path:
+    """A random BERT with a one-logit classification head (an ms-marco-style reranker), exported to ONNX."""
+    import torch
+    from optimum.exporters.onnx import main_export
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(seed)
+    folder = root / "cross-encoder"
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = _bert_tokenizer(folder)
+    model = BertForSequenceClassification(BertConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, vocab_size=len(tokenizer),
+        max_position_embeddings=128, num_labels=1))
+    model.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    main_export(str(folder), output=str(folder), task="text-classification", do_validation=False,
+                library_name="transformers")
+    return folder

@@ -56,7 +56,7 @@ class Budget:
 class Reply:
     text: str
     stats: GenerationStats
-    budget: Budget
+    budget: Budget | None  # None for a knowledge-base answer (its prompt is the core's, not the chat's)
 
 
 def crash_text(error: EngineCrashedError) -> str:
@@ -237,6 +237,23 @@ class ModelSession(QObject):
         task = self._runner.start("generate", job)
         self._reply = task
         self.used.emit()
+        task.done.connect(lambda: self._forget_reply(task))
+        return task
+
+    def run_with_model(self, name: str, fn: Callable[[HostedChatEngine, CancelToken], Any]) -> Task:
+        """Run `fn(engine, cancel)` with the loaded model on the model's worker, after any load or reply
+        queued before it (a knowledge-base answer). A generator's items become the task's progress;
+        `stop()` cancels it like a reply."""
+        holder = self._holder
+
+        def job(cancel: CancelToken) -> Any:
+            engine = self._revived(holder.engine)
+            if engine is None:
+                raise CandeiaError("no model is loaded")
+            return fn(engine, cancel)
+
+        task = self._runner.start(name, job)
+        self._reply = task
         task.done.connect(lambda: self._forget_reply(task))
         return task
 

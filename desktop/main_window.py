@@ -68,19 +68,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx or AppContext(self)
         self.setWindowTitle(self.tr("Candeia"))
         self.setMinimumSize(QSize(720, 480))
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("sidebar")
-        self.sidebar.setAccessibleName(self.tr("Pages"))
-        self.sidebar.setFixedWidth(176)
-        self.sidebar.setIconSize(QSize(20, 20))
-        row.addWidget(self.sidebar)
-        self.stack = QStackedWidget()
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        self._build_frame()
 
         self.chat = ChatPage(self.ctx)
         self.caption = CaptionPage(self.ctx)
@@ -119,6 +107,22 @@ class MainWindow(QMainWindow):
         self._restore()
         self.ctx.detect_hardware()
         self.ctx.downloads.resume_partial(self.ctx.catalog)  # downloads left unfinished last time
+
+    def _build_frame(self) -> None:
+        """The sidebar of pages beside the stack that shows the current one."""
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName(self.tr("Pages"))
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setIconSize(QSize(20, 20))
+        row.addWidget(self.sidebar)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:

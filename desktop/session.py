@@ -211,6 +211,22 @@ class ModelSession(QObject):
         task.done.connect(lambda: self._forget_reply(task))
         return task
 
+    def run_with_model(self, name: str, fn: Callable[[HostedChatEngine, CancelToken], Any]) -> Task:
+        """Run `fn(engine, cancel)` with the loaded model on the model's worker, after any load or reply
+        queued before it (a knowledge-base answer). A generator's items become the task's progress;
+        `stop()` cancels it like a reply."""
+        holder = self._holder
+
+        def job(cancel: CancelToken) -> Any:
+            if self._revived(holder) is None or holder.engine is None:
+                raise CandeiaError("no model is loaded")
+            return fn(holder.engine, cancel)
+
+        task = self._runner.start(name, job)
+        self._reply = task
+        task.done.connect(lambda: self._forget_reply(task))
+        return task
+
     def _revived(self, holder: _Holder) -> ChatSession | None:
         """The loaded model's chat session, started again in a new process if its process died (Retry
         after a crash). Runs on the worker thread."""

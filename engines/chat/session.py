@@ -38,7 +38,7 @@ class Budget:
 class Reply:
     text: str
     stats: GenerationStats
-    budget: Budget
+    budget: Budget | None  # None for a knowledge-base answer (its prompt is the core's, not the chat's)
 
 
 SessionEvent = Budget | TextDelta | Reply

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engines.errors import InvalidModelFileError
-from engines.translate.tokenizer import _load_json
+from engines.translate.tokenizer import _load_json, target_prefix
 
 _MARIAN_LANG = re.compile(r"^>>([A-Za-z0-9_-]+)<<$")
 _SPACE = "\u2581"
@@ -167,12 +167,7 @@ class MarianJsonTokenizer:
             raise InvalidModelFileError(path, f"does not make a SentencePiece model ({exc})") from exc
 
     def encode(self, text: str, src_lang: str | None = None, tgt_lang: str | None = None) -> list[int]:
-        ids: list[int] = []
-        if text.startswith(">>") and (end := text.find("<<")) != -1:
-            ids.append(self.vocab.get(text[: end + 2], self.unk_id))
-            text = text[end + 2:]
-        elif tgt_lang is not None and tgt_lang in self.language_tokens:
-            ids.append(self.language_tokens[tgt_lang])
+        ids, text = target_prefix(text, tgt_lang, self.vocab, self.unk_id, self.language_tokens)
         ids += [int(i) for i in self.source.encode(text, out_type=int)]
         ids.append(self.eos_id)
         return ids

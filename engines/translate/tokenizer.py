@@ -63,6 +63,18 @@ def _spm(path: Path) -> Any:
         raise InvalidModelFileError(path, "is not a SentencePiece model") from exc
 
 
+def target_prefix(
+    text: str, tgt_lang: str | None, vocab: dict[str, int], unk_id: int, language_tokens: dict[str, int]
+) -> tuple[list[int], str]:
+    """A multi-target Marian model's `>>xx<<` token: the one the text starts with, else the one for
+    `tgt_lang`; returns its id (or nothing) and the rest of the text."""
+    if text.startswith(">>") and (end := text.find("<<")) != -1:
+        return [vocab.get(text[: end + 2], unk_id)], text[end + 2:]
+    if tgt_lang is not None and tgt_lang in language_tokens:
+        return [language_tokens[tgt_lang]], text
+    return [], text
+
+
 class MarianTokenizer:
     forced_target = False
     needs_source = False
@@ -89,12 +101,7 @@ class MarianTokenizer:
         self.language_tokens = {m.group(1): i for t, i in vocab.items() if (m := _MARIAN_LANG.match(t))}
 
     def encode(self, text: str, src_lang: str | None = None, tgt_lang: str | None = None) -> list[int]:
-        ids: list[int] = []
-        if text.startswith(">>") and (end := text.find("<<")) != -1:
-            ids.append(self.vocab.get(text[: end + 2], self.unk_id))
-            text = text[end + 2:]
-        elif tgt_lang is not None and tgt_lang in self.language_tokens:
-            ids.append(self.language_tokens[tgt_lang])
+        ids, text = target_prefix(text, tgt_lang, self.vocab, self.unk_id, self.language_tokens)
         pieces = self.source.encode(text, out_type=str)
         ids += [self.vocab.get(p, self.unk_id) for p in pieces]
         ids.append(self.eos_id)

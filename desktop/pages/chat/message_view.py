@@ -368,6 +368,12 @@ class MessageView(QScrollArea):
         widget.hide()
         widget.deleteLater()
 
+    def remove_from(self, first: MessageWidget) -> None:
+        """Remove `first` and every message after it."""
+        widgets = self.messages()
+        for widget in widgets[widgets.index(first):]:
+            self.remove(widget)
+
     def clear(self) -> None:
         for widget in self.messages():
             self.remove(widget)

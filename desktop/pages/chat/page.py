@@ -22,11 +22,14 @@ from desktop.pages.chat.chrome import build_header, build_system_editor
 from desktop.pages.chat.composer import Composer
 from desktop.pages.chat.conversation_list import ConversationList
 from desktop.pages.chat.export import add_export_menu, ask_path, write_export
+from desktop.pages.chat.grounding import KnowledgeBasePicker
 from desktop.pages.chat.message_view import MessageView, MessageWidget
 from desktop.pages.chat.model_choice import ModelChoice
-from desktop.pages.chat.reply_run import ReplyRun, conversation_history
+from desktop.pages.chat.reply_run import ReplyRun, conversation_history, grounded_task
 from desktop.pages.chat.reply_saver import ReplySaver
 from desktop.pages.chat.sampling_panel import SamplingPanel, sampling_from
+from desktop.pages.documents.backend import CoreBackend, DocumentsBackend
+from desktop.pages.documents.sources_view import SourcesView
 from desktop.pages.welcome import WelcomePage
 from desktop.session import Budget, LoadedModel, Reply, repair_text
 from engines.chat.conversations import Conversation, StoredMessage
@@ -50,6 +53,8 @@ class ChatPage(QWidget):
         self.reply: ReplyRun | None = None
         self._draft_sampling: dict[str, Any] = {}
         self.last_budget: Budget | None = None
+        self.kb_backend: DocumentsBackend = CoreBackend()
+        self.last_sources: SourcesView | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -88,6 +93,8 @@ class ChatPage(QWidget):
         header = build_header()
         self.model_combo = header.model_combo
         self.models = ModelChoice(self.ctx, self.model_combo)
+        self.kb_picker = KnowledgeBasePicker()
+        header.row.insertWidget(1, self.kb_picker)
         self.system_button, self.sampling_button = header.system_button, header.sampling_button
         self.export_button = header.export_button
         column.addLayout(header.row)
@@ -133,10 +140,9 @@ class ChatPage(QWidget):
             QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
     def _warm_up(self) -> None:
-        """Do the one-time work of a first message while the user is still typing it: render the
-        message icons, lay out and paint a message of each role, check the selected model's file
-        and read the messages table once. Done at the first Send, it stalled the UI thread for
-        60-90 ms (docs/performance.md)."""
+        """The one-time work of a first message, done while the user types it (icons, a message of each
+        role laid out and painted, the model's file checked, the messages table read): done at the
+        first Send, it stalled the UI thread for 60-90 ms (docs/performance.md)."""
         if not self.isVisible() or self.session.closed:  # the window closed meanwhile (its history too)
             return
         self.view.warm_up()
@@ -147,7 +153,6 @@ class ChatPage(QWidget):
             self.store.messages(-1)
         self.warmed_up = True
 
-    # -- models --------------------------------------------------------------------------------
     def refresh_models(self) -> None:
         installed = self.models.refresh(self.conv.model_id if self.conv else None)
         self.stack.setCurrentIndex(1 if installed else 0)
@@ -183,7 +188,6 @@ class ChatPage(QWidget):
         self.budget.set_text(self.tr("The model could not be loaded"))
         self._show_notice(self.tr("The model could not be loaded: {error}").format(error=message))
 
-    # -- conversations -------------------------------------------------------------------------
     def new_chat(self) -> None:
         self._save_system_prompt()
         self._detach_reply()
@@ -241,7 +245,6 @@ class ChatPage(QWidget):
         else:
             self._draft_sampling = values
 
-    # -- messages ------------------------------------------------------------------------------
     def _add_widget(self, message: StoredMessage) -> MessageWidget:
         widget = MessageWidget(message.role, message.content)
         widget.message_id = message.id
@@ -292,7 +295,9 @@ class ChatPage(QWidget):
         widget = self.view.add(MessageWidget("assistant"))
         widget.streaming = True
         widget.regenerate_requested.connect(self.regenerate)
-        task = self.session.generate(conversation_history(self.store, self.conv), sampling)
+        history = conversation_history(self.store, self.conv)
+        task = grounded_task(self.session, self.kb_picker, self.kb_backend, history)
+        task = task or self.session.generate(history, sampling)
         reply = ReplyRun(task, self.conv.id, widget, ReplySaver(self.store, self.conv.id, self), self._show_budget)
         self.reply = reply
         task.succeeded.connect(lambda result: self._on_reply(reply, result))
@@ -302,6 +307,7 @@ class ChatPage(QWidget):
         self.busy_changed.emit(True)
 
     def _on_reply(self, reply: ReplyRun, result: Reply) -> None:
+        self.last_sources = reply.sources or self.last_sources
         stats = reply.finish(result, self.view)
         self._show_budget(result.budget)
         self.reply_finished.emit(stats)
@@ -340,20 +346,16 @@ class ChatPage(QWidget):
         """Take back the last user message (and the reply to it) into the input box to edit and resend."""
         if self.reply is not None or self.conv is None:
             return
-        widgets = self.view.messages()
-        index = next((i for i in range(len(widgets) - 1, -1, -1) if widgets[i].role == "user"), None)
-        message_id = widgets[index].message_id if index is not None else None
-        if index is None or message_id is None:
+        last = next((w for w in reversed(self.view.messages()) if w.role == "user"), None)
+        if last is None or last.message_id is None:
             return
-        self.store.delete_messages_from(self.conv.id, message_id)
-        self.composer.input.setPlainText(widgets[index].text)
-        for widget in widgets[index:]:
-            self.view.remove(widget)
+        self.store.delete_messages_from(self.conv.id, last.message_id)
+        self.composer.input.setPlainText(last.text)
+        self.view.remove_from(last)
         self._update_actions()
         self.focus_input()
         self._measure()
 
-    # -- context budget ------------------------------------------------------------------------
     def _measure(self) -> None:
         """Count the conversation's tokens (on the model's worker); a reply in flight reports its own."""
         if self.conv is None or self.session.pending_ref is None or self.reply is not None:
@@ -379,7 +381,6 @@ class ChatPage(QWidget):
         self.notice.setText(text)
         self.notice.show()
 
-    # -- export, focus and shutdown ----------------------------------------------------------------
     def _export_dialog(self, fmt: str) -> None:
         path = ask_path(self, self.conv.title, fmt) if self.conv is not None else None
         if path is not None:

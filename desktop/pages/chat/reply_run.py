@@ -10,9 +10,12 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from desktop.pages.chat.grounding import KnowledgeBasePicker, grounded_job, show_sources
 from desktop.pages.chat.message_view import MessageView, MessageWidget
 from desktop.pages.chat.reply_saver import ReplySaver
-from desktop.session import Budget, Reply, error_text
+from desktop.pages.documents.backend import DocumentsBackend
+from desktop.pages.documents.sources_view import SourcesView
+from desktop.session import Budget, ModelSession, Reply, error_text
 from desktop.workers import Task
 from engines.chat.conversations import Conversation, ConversationStore
 from engines.errors import EngineCrashedError
@@ -28,6 +31,16 @@ def conversation_history(store: ConversationStore, conversation: Conversation) -
     return messages
 
 
+def grounded_task(session: ModelSession, picker: KnowledgeBasePicker, backend: DocumentsBackend,
+                  history: list[Message]) -> Task | None:
+    """With a knowledge base picked, the reply answers the last message from its documents."""
+    kb = picker.current_kb()
+    question = history[-1]["content"] if history and history[-1]["role"] == "user" else ""
+    if kb is None or not question:
+        return None
+    return session.run_with_model("kb answer", grounded_job(backend, kb, question))
+
+
 class ReplyRun:
     """Follows its task: text is saved and shown as it streams, the budget goes to `show_budget`, and
     a failure keeps what streamed."""
@@ -39,12 +52,15 @@ class ReplyRun:
         self.widget = widget
         self.saver = saver
         self._show_budget = show_budget
+        self.sources: SourcesView | None = None  # a knowledge-base answer's numbered sources
         task.progressed.connect(self._progress)
         task.failed.connect(self.fail)
 
     def _progress(self, item: tuple[str, Any]) -> None:
         kind, value = item
-        if kind == "budget":
+        if kind == "sources" and self.widget is not None:
+            self.sources = show_sources(self.widget, value)
+        elif kind == "budget":
             self._show_budget(value)
         elif kind == "text":
             self.saver.append(value)
@@ -60,7 +76,8 @@ class ReplyRun:
             self.widget.message_id = message_id
             if result.text.strip():
                 self.widget.set_text(result.text)
-                self.widget.set_stats(stats)
+                if result.stats.generated_tokens:  # a knowledge-base answer brings no statistics
+                    self.widget.set_stats(stats)
             else:
                 view.remove(self.widget)
                 self.widget = None

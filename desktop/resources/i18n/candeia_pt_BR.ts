@@ -2,6 +2,50 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
+    <name>AskPanel</name>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="44"/>
+        <source>Ask a question about these documents</source>
+        <translation>Faça uma pergunta sobre estes documentos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="45"/>
+        <source>Question</source>
+        <translation>Pergunta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="47"/>
+        <location filename="../../pages/documents/ask_panel.py" line="82"/>
+        <source>Ask</source>
+        <translation>Perguntar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="55"/>
+        <source>Answer</source>
+        <translation>Resposta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="56"/>
+        <source>The answer appears here, with numbered sources you can open.</source>
+        <translation>A resposta aparece aqui, com fontes numeradas que você pode abrir.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="82"/>
+        <source>Stop</source>
+        <translation>Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="88"/>
+        <source>Searching the documents…</source>
+        <translation>Buscando nos documentos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="100"/>
+        <source>Nothing in these documents answers that.</source>
+        <translation>Nada nestes documentos responde a isso.</translation>
+    </message>
+</context>
+<context>
     <name>BatchPanel</name>
     <message>
         <location filename="../../pages/caption/batch_panel.py" line="58"/>
@@ -561,7 +605,7 @@
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="78"/>
+        <location filename="../../pages/chat/page.py" line="83"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
@@ -619,37 +663,37 @@
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="174"/>
+        <location filename="../../pages/chat/page.py" line="179"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="177"/>
+        <location filename="../../pages/chat/page.py" line="182"/>
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="183"/>
+        <location filename="../../pages/chat/page.py" line="188"/>
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="184"/>
+        <location filename="../../pages/chat/page.py" line="189"/>
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="250"/>
+        <location filename="../../pages/chat/page.py" line="253"/>
         <source>This reply did not finish: it stopped while it was being written.</source>
         <translation>Esta resposta não terminou: ela parou enquanto estava sendo escrita.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="264"/>
+        <location filename="../../pages/chat/page.py" line="267"/>
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="267"/>
+        <location filename="../../pages/chat/page.py" line="270"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
@@ -813,6 +857,170 @@
     </message>
 </context>
 <context>
+    <name>DocumentsPage</name>
+    <message>
+        <location filename="../../pages/documents/page.py" line="73"/>
+        <source>A knowledge base answers questions from your own files (PDF, Word, Markdown, text, HTML, source code) with the passages it used, all on this computer.
+
+Create one with New, then add files or folders.</source>
+        <translation>Uma base de conhecimento responde a perguntas a partir dos seus próprios arquivos (PDF, Word, Markdown, texto, HTML, código-fonte) e mostra os trechos que usou, tudo neste computador.
+
+Crie uma com Nova e depois adicione arquivos ou pastas.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="92"/>
+        <location filename="../../pages/documents/page.py" line="96"/>
+        <source>Knowledge bases</source>
+        <translation>Bases de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="100"/>
+        <source>New…</source>
+        <translation>Nova…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="102"/>
+        <source>Remove</source>
+        <translation>Remover</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="103"/>
+        <source>Delete the index (your files are not touched)</source>
+        <translation>Apagar o índice (seus arquivos não são tocados)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="126"/>
+        <source>Indexing progress</source>
+        <translation>Progresso da indexação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="148"/>
+        <source>Add files…</source>
+        <translation>Adicionar arquivos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="150"/>
+        <source>Add folder…</source>
+        <translation>Adicionar pasta…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="152"/>
+        <source>Re-scan</source>
+        <translation>Reexaminar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="153"/>
+        <source>Index new and changed files, drop deleted ones</source>
+        <translation>Indexar arquivos novos e alterados, retirar os apagados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="155"/>
+        <location filename="../../pages/documents/page.py" line="215"/>
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="157"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="158"/>
+        <source>Stop indexing; files already indexed stay</source>
+        <translation>Parar a indexação; os arquivos já indexados ficam</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="198"/>
+        <source>{model} · {files} files · {chunks} passages · {size:.1f} MB</source>
+        <translation>{model} · {files} arquivos · {chunks} trechos · {size:.1f} MB</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="203"/>
+        <source>Indexing was interrupted. Resume to finish it.</source>
+        <translation>A indexação foi interrompida. Continue para terminá-la.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="215"/>
+        <source>Resume</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="232"/>
+        <source>The knowledge base was not created</source>
+        <translation>A base de conhecimento não foi criada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="240"/>
+        <source>Remove {name}?</source>
+        <translation>Remover {name}?</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="241"/>
+        <source>The index of {name} is deleted. Your documents are not touched.</source>
+        <translation>O índice de {name} é apagado. Seus documentos não são tocados.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="247"/>
+        <source>The knowledge base was not removed</source>
+        <translation>A base de conhecimento não foi removida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="255"/>
+        <source>Add files</source>
+        <translation>Adicionar arquivos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="256"/>
+        <source>Documents (*.pdf *.docx *.md *.markdown *.txt *.html *.htm *.py *.js *.ts *.java *.c *.cpp *.h *.rs *.go *.rb);;All files (*)</source>
+        <translation>Documentos (*.pdf *.docx *.md *.markdown *.txt *.html *.htm *.py *.js *.ts *.java *.c *.cpp *.h *.rs *.go *.rb);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="263"/>
+        <source>Add a folder</source>
+        <translation>Adicionar uma pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="278"/>
+        <source>Looking for files…</source>
+        <translation>Procurando arquivos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="284"/>
+        <source>Pausing after the current file…</source>
+        <translation>Pausando depois do arquivo atual…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="293"/>
+        <source>{done} of {total} files · {chunks} passages</source>
+        <translation>{done} de {total} arquivos · {chunks} trechos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="299"/>
+        <source>Paused. Resume to finish indexing.</source>
+        <translation>Pausada. Continue para terminar a indexação.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="300"/>
+        <source>Cancelled. The files indexed so far stay.</source>
+        <translation>Cancelada. Os arquivos indexados até aqui ficam.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="302"/>
+        <source>Done: {indexed} indexed, {unchanged} unchanged, {skipped} skipped, {removed} removed in {seconds:.1f} s.</source>
+        <translation>Pronto: {indexed} indexados, {unchanged} sem mudança, {skipped} ignorados, {removed} retirados em {seconds:.1f} s.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="314"/>
+        <source>Indexing {name} failed: {error}</source>
+        <translation>A indexação de {name} falhou: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="322"/>
+        <source>Install or import a chat model first (see the Models page): it writes the answer.</source>
+        <translation>Instale ou importe um modelo de chat primeiro (veja a página Modelos): é ele que escreve a resposta.</translation>
+    </message>
+</context>
+<context>
     <name>DownloadPanel</name>
     <message>
         <location filename="../../pages/download_panel.py" line="30"/>
@@ -941,6 +1149,64 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <location filename="../../pages/caption/drop_zone.py" line="85"/>
         <source>No preview for {name}</source>
         <translation>Sem prévia de {name}</translation>
+    </message>
+</context>
+<context>
+    <name>FileTable</name>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="16"/>
+        <source>Indexed</source>
+        <translation>Indexado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="17"/>
+        <source>Unchanged</source>
+        <translation>Sem mudança</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="18"/>
+        <source>Skipped</source>
+        <translation>Ignorado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="19"/>
+        <source>Failed</source>
+        <translation>Falhou</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="20"/>
+        <source>Removed</source>
+        <translation>Retirado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>File</source>
+        <translation>Arquivo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>Passages</source>
+        <translation>Trechos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="31"/>
+        <source>Files in the knowledge base</source>
+        <translation>Arquivos na base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="43"/>
+        <source>Select all files</source>
+        <translation>Selecionar todos os arquivos</translation>
     </message>
 </context>
 <context>
@@ -1202,6 +1468,29 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
 </context>
 <context>
+    <name>KnowledgeBasePicker</name>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="36"/>
+        <source>Use knowledge base</source>
+        <translation>Usar base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="37"/>
+        <source>Answer from a knowledge base&apos;s documents, with numbered sources</source>
+        <translation>Responder a partir dos documentos de uma base de conhecimento, com fontes numeradas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="44"/>
+        <source>No knowledge base</source>
+        <translation>Sem base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="46"/>
+        <source>Use {name}</source>
+        <translation>Usar {name}</translation>
+    </message>
+</context>
+<context>
     <name>LanguageBar</name>
     <message>
         <location filename="../../pages/translate/language_bar.py" line="22"/>
@@ -1273,139 +1562,144 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="68"/>
+        <location filename="../../main_window.py" line="69"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="76"/>
+        <location filename="../../main_window.py" line="119"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="91"/>
+        <location filename="../../main_window.py" line="83"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="92"/>
+        <location filename="../../main_window.py" line="84"/>
+        <source>Documents</source>
+        <translation>Documentos</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="85"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93"/>
+        <location filename="../../main_window.py" line="86"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94"/>
+        <location filename="../../main_window.py" line="87"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="95"/>
+        <location filename="../../main_window.py" line="88"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="101"/>
+        <location filename="../../main_window.py" line="94"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="121"/>
-        <location filename="../../main_window.py" line="138"/>
-        <location filename="../../main_window.py" line="158"/>
+        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="147"/>
+        <location filename="../../main_window.py" line="167"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="129"/>
+        <location filename="../../main_window.py" line="138"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="129"/>
+        <location filename="../../main_window.py" line="138"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="139"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="131"/>
+        <location filename="../../main_window.py" line="140"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="131"/>
+        <location filename="../../main_window.py" line="140"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136"/>
+        <location filename="../../main_window.py" line="145"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="154"/>
+        <location filename="../../main_window.py" line="163"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170"/>
+        <location filename="../../main_window.py" line="179"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170"/>
+        <location filename="../../main_window.py" line="179"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="183"/>
+        <location filename="../../main_window.py" line="192"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187"/>
+        <location filename="../../main_window.py" line="196"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="193"/>
+        <location filename="../../main_window.py" line="202"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="278"/>
+        <location filename="../../main_window.py" line="287"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="278"/>
+        <location filename="../../main_window.py" line="287"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="279"/>
+        <location filename="../../main_window.py" line="288"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="295"/>
+        <location filename="../../main_window.py" line="304"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="297"/>
+        <location filename="../../main_window.py" line="306"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="298"/>
+        <location filename="../../main_window.py" line="307"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1554,6 +1848,61 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/models.py" line="391"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
+    </message>
+</context>
+<context>
+    <name>NewKnowledgeBaseDialog</name>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="17"/>
+        <source>Give the knowledge base a name.</source>
+        <translation>Dê um nome à base de conhecimento.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="19"/>
+        <source>Use letters, digits, spaces, dots, dashes or underscores (up to 64).</source>
+        <translation>Use letras, dígitos, espaços, pontos, hífens ou sublinhados (até 64).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="22"/>
+        <source>A knowledge base with this name exists already.</source>
+        <translation>Já existe uma base de conhecimento com este nome.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="30"/>
+        <source>New knowledge base</source>
+        <translation>Nova base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="34"/>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="36"/>
+        <source>Name</source>
+        <translation>Nome</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="35"/>
+        <source>for example: Manuals</source>
+        <translation>por exemplo: Manuais</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="38"/>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="42"/>
+        <source>Embedding model</source>
+        <translation>Modelo de embeddings</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="39"/>
+        <source>Automatic (a multilingual model first)</source>
+        <translation>Automático (um modelo multilíngue primeiro)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="43"/>
+        <source>The embedding model turns passages into vectors; it cannot be changed later. A multilingual model lets you ask in Portuguese about English documents and the reverse.</source>
+        <translation>O modelo de embeddings transforma os trechos em vetores; não pode ser trocado depois. Um modelo multilíngue permite perguntar em português sobre documentos em inglês e o contrário.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="55"/>
+        <source>Create</source>
+        <translation>Criar</translation>
     </message>
 </context>
 <context>
@@ -2000,6 +2349,20 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>SourcesView</name>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="61"/>
+        <location filename="../../pages/documents/sources_view.py" line="30"/>
+        <source>Sources</source>
+        <translation>Fontes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/sources_view.py" line="46"/>
+        <source>Open source {number}</source>
+        <translation>Abrir a fonte {number}</translation>
+    </message>
+</context>
+<context>
     <name>TranslatePage</name>
     <message>
         <location filename="../../pages/translate/page.py" line="57"/>
@@ -2153,6 +2516,24 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/welcome.py" line="89"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
+    </message>
+</context>
+<context>
+    <name>citations</name>
+    <message>
+        <location filename="../../pages/documents/citations.py" line="32"/>
+        <source>page {page}</source>
+        <translation>página {page}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/citations.py" line="48"/>
+        <source>{file} is no longer there; re-scan the knowledge base.</source>
+        <translation>{file} não está mais lá; reexamine a base de conhecimento.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/citations.py" line="51"/>
+        <source>No application opens {file}.</source>
+        <translation>Nenhum aplicativo abre {file}.</translation>
     </message>
 </context>
 <context>

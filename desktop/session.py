@@ -2,15 +2,16 @@
 
 All engine work runs on one serial worker, in the order it was asked for, so a model switch
 waits for the reply being stopped and the old model is freed before the new one loads. The
-engine keeps its own owner thread (llama.cpp); the worker only waits on it. Reply text reaches
-the UI in batches (at most one update every BATCH_SECONDS), never one signal per token.
+engine keeps its own owner thread (llama.cpp); the worker only waits on it. What to send and how
+(fitting the conversation, the budget, the reply's stream) is engines/chat/session.py's; this
+module is only its Qt plumbing. Reply text reaches the UI in the engine's batches (about 50 a
+second at most), never one signal per token.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,20 +19,19 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from desktop.workers import Task, TaskRunner
-from engines.chat.context import FittedPrompt, fit_to_context
+from engines.chat.session import Budget as Budget
+from engines.chat.session import ChatSession
+from engines.chat.session import Reply as Reply
 from engines.errors import CandeiaError, EngineCrashedError
 from engines.host import spare
 from engines.host.chat import HostedChatEngine
 from engines.host.open_model import open_chat_model
 from engines.host.repair import Repair
 from engines.jobs import CancelToken
-from engines.llama.engine import Finished, LoadOptions, TextDelta
+from engines.llama.engine import LoadOptions, TextDelta
 from engines.llama.sampling import SamplingOptions
-from engines.llama.stats import GenerationStats
 from engines.llama.template import Message
 from engines.store.models import inspect_gguf
-
-BATCH_SECONDS = 0.03
 
 
 @dataclass(frozen=True)
@@ -43,20 +43,6 @@ class LoadedModel:
     device: str  # "CPU", or "GPU (N layers)"
     options: LoadOptions
     repair: Repair | None = None  # set when the model needed safe settings on this computer
-
-
-@dataclass(frozen=True)
-class Budget:
-    used: int
-    context_size: int
-    dropped: int
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    stats: GenerationStats
-    budget: Budget | None  # None for a knowledge-base answer (its prompt is the core's, not the chat's)
 
 
 def crash_text(error: EngineCrashedError) -> str:
@@ -99,15 +85,18 @@ def error_text(error: object) -> str:
 
 
 class _Holder:
-    """The engine, swapped only on the worker thread; read by `stop()` from the UI thread."""
+    """The engine and its chat session, swapped only on the worker thread; the engine is read by
+    `stop()` from the UI thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.engine: HostedChatEngine | None = None
+        self.chat: ChatSession | None = None
 
     def swap(self, engine: HostedChatEngine | None) -> HostedChatEngine | None:
         with self.lock:
             old, self.engine = self.engine, engine
+            self.chat = ChatSession(engine) if engine is not None else None
             return old
 
 
@@ -204,34 +193,16 @@ class ModelSession(QObject):
         messages = list(messages)
 
         def job(cancel: CancelToken) -> Generator[tuple[str, Any], None, Reply]:
-            engine = self._revived(holder.engine)
-            if engine is None:
+            chat = self._revived(holder)
+            if chat is None:
                 raise CandeiaError("no model is loaded")
-            fitted: FittedPrompt = fit_to_context(
-                messages, lambda ms: len(engine.chat_prompt_tokens(ms)), engine.context_size, sampling.max_tokens
-            )
-            budget = Budget(fitted.prompt_tokens, fitted.context_size, fitted.dropped)
-            yield ("budget", budget)
-            pending: list[str] = []
-            flushed_at = time.perf_counter()
-            try:
-                for event in engine.stream_chat(fitted.messages, sampling, cancel):
-                    if isinstance(event, TextDelta):
-                        pending.append(event.text)
-                        now = time.perf_counter()
-                        if now - flushed_at >= BATCH_SECONDS:
-                            yield ("text", "".join(pending))
-                            pending.clear()
-                            flushed_at = now
-                    elif isinstance(event, Finished):
-                        if pending and not cancel.cancelled:
-                            yield ("text", "".join(pending))
-                        used = event.stats.prompt_tokens + event.stats.generated_tokens
-                        return Reply(event.text, event.stats, Budget(used, fitted.context_size, fitted.dropped))
-            except EngineCrashedError:
-                if pending:  # the text that streamed before the model's process died is shown and kept
-                    yield ("text", "".join(pending))
-                raise
+            for event in chat.send(messages, sampling, cancel):
+                if isinstance(event, TextDelta):
+                    yield ("text", event.text)
+                elif isinstance(event, Budget):
+                    yield ("budget", event)
+                else:
+                    return event
             raise CandeiaError("the reply ended without a result")
 
         task = self._runner.start("generate", job)
@@ -247,22 +218,21 @@ class ModelSession(QObject):
         holder = self._holder
 
         def job(cancel: CancelToken) -> Any:
-            engine = self._revived(holder.engine)
-            if engine is None:
+            if self._revived(holder) is None or holder.engine is None:
                 raise CandeiaError("no model is loaded")
-            return fn(engine, cancel)
+            return fn(holder.engine, cancel)
 
         task = self._runner.start(name, job)
         self._reply = task
         task.done.connect(lambda: self._forget_reply(task))
         return task
 
-    def _revived(self, engine: HostedChatEngine | None) -> HostedChatEngine | None:
-        """The loaded model, started again in a new process if its process died (Retry after a crash).
-        Runs on the worker thread."""
-        model = self.model
+    def _revived(self, holder: _Holder) -> ChatSession | None:
+        """The loaded model's chat session, started again in a new process if its process died (Retry
+        after a crash). Runs on the worker thread."""
+        model, engine = self.model, holder.engine
         if engine is None or engine.death is None or model is None:
-            return engine
+            return holder.chat
         self.loading.emit(model.name)
         fresh = self._open(model.ref, model.options)
         old = self._holder.swap(fresh)
@@ -272,7 +242,7 @@ class ModelSession(QObject):
                               fresh.repair)
         self.model = revived
         self.loaded.emit(revived)
-        return fresh
+        return self._holder.chat
 
     def _forget_reply(self, task: Task) -> None:
         if self._reply is task:
@@ -296,16 +266,8 @@ class ModelSession(QObject):
         messages = list(messages)
 
         def job(cancel: CancelToken) -> Budget | None:
-            engine = holder.engine
-            if engine is None or not messages:
-                return None
-            try:
-                fitted = fit_to_context(
-                    messages, lambda ms: len(engine.chat_prompt_tokens(ms)), engine.context_size, max_tokens
-                )
-            except CandeiaError:
-                return Budget(len(engine.chat_prompt_tokens(messages)), engine.context_size, -1)
-            return Budget(fitted.prompt_tokens, fitted.context_size, fitted.dropped)
+            chat = holder.chat
+            return chat.measure(messages, max_tokens) if chat is not None else None
 
         return self._runner.start("measure", job)
 

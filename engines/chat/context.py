@@ -32,14 +32,25 @@ def reply_room(context_size: int, max_tokens: int | None) -> int:
     return max(min(MIN_REPLY_ROOM, context_size // 2), min(wanted, context_size // 2))
 
 
-def _turns(messages: Sequence[Message]) -> list[list[Message]]:
+def split_turns(messages: Sequence[Message]) -> tuple[list[Message], list[list[Message]]]:
+    """The leading system message (if any), and the rest as turns: a user message with its replies."""
+    system = [m for m in messages[:1] if m["role"] == "system"]
     turns: list[list[Message]] = []
-    for message in messages:
+    for message in messages[len(system):]:
         if message["role"] == "user" or not turns:
             turns.append([message])
         else:
             turns[-1].append(message)
-    return turns
+    return system, turns
+
+
+def too_long(tokens: int, context_size: int, room: int, *, alone: bool) -> GenerationError:
+    """The error for a newest turn that does not fit even with every older turn dropped."""
+    what = "the message is too long" if alone else "the last message is too long"
+    return GenerationError(
+        f"{what}: it needs {tokens} tokens with the system prompt, but the context holds "
+        f"{context_size} with {room} kept for the reply; shorten it or raise the context size"
+    )
 
 
 def fit_to_context(
@@ -49,8 +60,7 @@ def fit_to_context(
     max_tokens: int | None = None,
 ) -> FittedPrompt:
     """Choose the messages to send. `count_tokens` renders and tokenizes (e.g. engine.chat_prompt_tokens)."""
-    system = [m for m in messages[:1] if m["role"] == "system"]
-    turns = _turns(messages[len(system):])
+    system, turns = split_turns(messages)
     room = reply_room(context_size, max_tokens)
     budget = context_size - room
 
@@ -61,10 +71,7 @@ def fit_to_context(
     kept, used = attempt(0)
     if used <= budget or len(turns) <= 1:
         if used > budget:
-            raise GenerationError(
-                f"the message is too long: it needs {used} tokens with the system prompt, but the context holds "
-                f"{context_size} with {room} kept for the reply; shorten it or raise the context size"
-            )
+            raise too_long(used, context_size, room, alone=True)
         return FittedPrompt(kept, used, 0, context_size, room)
     # Dropping more turns never makes the prompt longer, so search for the fewest to drop.
     low, high = 1, len(turns) - 1
@@ -79,10 +86,7 @@ def fit_to_context(
             low = middle + 1
     if best is None:
         _, tokens = attempt(len(turns) - 1)
-        raise GenerationError(
-            f"the last message is too long: it needs {tokens} tokens with the system prompt, but the context "
-            f"holds {context_size} with {room} kept for the reply; shorten it or raise the context size"
-        )
+        raise too_long(tokens, context_size, room, alone=False)
     skip, kept, used = best
     dropped = sum(len(turn) for turn in turns[:skip])
     return FittedPrompt(kept, used, dropped, context_size, room)

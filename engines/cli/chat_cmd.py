@@ -7,13 +7,14 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from engines.chat.session import Budget, ChatSession, Reply, SessionEvent
 from engines.errors import EngineCrashedError, UsageError
 from engines.host.open_model import load_options_from, open_chat_model
 from engines.jobs import CancelToken
-from engines.llama.chat_model import ChatModel
-from engines.llama.engine import Finished, TextDelta
+from engines.llama.engine import ChatEvent, Finished, TextDelta
 from engines.llama.sampling import SamplingOptions
 from engines.llama.template import Message
 from engines.settings import load_settings
@@ -88,9 +89,10 @@ def run(args: argparse.Namespace) -> int:
         if args.system:
             history.append(Message(role="system", content=args.system))
         if prompt is None:
-            return interactive(engine, history, sampling, as_json=args.json)
+            return interactive(ChatSession(engine), history, sampling, as_json=args.json)
         history.append(Message(role="user", content=prompt))
-        result = reply(engine, history, sampling, stream=not args.json)
+        # one prompt is sent whole: it may use the context up to its last token, as it always could
+        result = reply(lambda cancel: engine.stream_chat(history, sampling, cancel), stream=not args.json)
         if args.json:
             print(json.dumps({"text": result.text, "stats": result.stats.public()}, ensure_ascii=False))
         return EXIT_INTERRUPTED if result.stats.stop_reason == "cancelled" else 0
@@ -98,18 +100,20 @@ def run(args: argparse.Namespace) -> int:
         engine.close()
 
 
-def reply(engine: ChatModel, history: list[Message], sampling: SamplingOptions, stream: bool) -> Finished:
+def reply(start: Callable[[CancelToken], Iterator[SessionEvent | ChatEvent]], stream: bool) -> Reply | Finished:
     """Stream one reply. Ctrl-C stops the reply (within a token) instead of killing the program."""
     cancel = CancelToken()
-    finished: Finished | None = None
+    finished: Reply | Finished | None = None
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel()) if on_main else None
     try:
-        for event in engine.stream_chat(history, sampling, cancel):
+        for event in start(cancel):
             if isinstance(event, TextDelta):
                 if stream:
                     sys.stdout.write(event.text)
                     sys.stdout.flush()
+            elif isinstance(event, Budget):
+                note_dropped(event)
             else:
                 finished = event
     except EngineCrashedError:
@@ -127,11 +131,18 @@ def reply(engine: ChatModel, history: list[Message], sampling: SamplingOptions, 
     return finished
 
 
-def interactive(engine: ChatModel, history: list[Message], sampling: SamplingOptions, as_json: bool) -> int:
+def note_dropped(budget: Budget) -> None:
+    """Say on stderr when old messages no longer fit (the GUI shows the same notice)."""
+    if budget.dropped > 0:
+        print(f"candeia-cli: note: the conversation is longer than the context ({budget.context_size} tokens): "
+              f"the oldest {budget.dropped} messages are left out", file=sys.stderr)
+
+
+def interactive(session: ChatSession, history: list[Message], sampling: SamplingOptions, as_json: bool) -> int:
     tty = sys.stdin.isatty()
+    info = session.model.info
     if tty:
-        print(f"Chatting with {engine.info.name or engine.info.path.name}. /reset clears, /exit or Ctrl-D quits.",
-              file=sys.stderr)
+        print(f"Chatting with {info.name or info.path.name}. /reset clears, /exit or Ctrl-D quits.", file=sys.stderr)
     system = history[:1] if history and history[0]["role"] == "system" else []
     while True:
         try:
@@ -152,7 +163,7 @@ def interactive(engine: ChatModel, history: list[Message], sampling: SamplingOpt
             history[:] = list(system)
             continue
         history.append(Message(role="user", content=text))
-        result = reply(engine, history, sampling, stream=not as_json)
+        result = reply(lambda cancel: session.send(history, sampling, cancel), stream=not as_json)
         if result.stats.stop_reason == "cancelled" and tty:
             print("(stopped)", file=sys.stderr)
         if as_json:

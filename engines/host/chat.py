@@ -78,9 +78,13 @@ class HostedChatEngine:
 
     def stream_chat(self, messages: Sequence[Message], sampling: SamplingOptions | None = None,
                     cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
+        return self.stream_chat_tokens(self.chat_prompt_tokens(messages), sampling, cancel)
+
+    def stream_chat_tokens(self, tokens: Sequence[int], sampling: SamplingOptions | None = None,
+                           cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
         sampling = sampling or SamplingOptions()
         stops = tuple(sampling.stop) + self.template.stop_strings
-        return self._stream(self.chat_prompt_tokens(messages), sampling, stops, cancel, strip_leading=True)
+        return self._stream(list(tokens), sampling, stops, cancel, strip_leading=True)
 
     def stream_completion(self, prompt: str | Sequence[int], sampling: SamplingOptions | None = None,
                           cancel: CancelToken | None = None) -> Iterator[ChatEvent]:

@@ -30,6 +30,9 @@ class ChatModel(Protocol):
     def stream_chat(self, messages: Sequence[Message], sampling: SamplingOptions | None = None,
                     cancel: CancelToken | None = None) -> Iterator[ChatEvent]: ...
 
+    def stream_chat_tokens(self, tokens: Sequence[int], sampling: SamplingOptions | None = None,
+                           cancel: CancelToken | None = None) -> Iterator[ChatEvent]: ...
+
     def stream_completion(self, prompt: str | Sequence[int], sampling: SamplingOptions | None = None,
                           cancel: CancelToken | None = None) -> Iterator[ChatEvent]: ...
 

@@ -1,33 +1,32 @@
 """The llama.cpp engine: load a validated GGUF on its own thread, stream chat replies, unload.
 
-Sampling runs in llama.cpp's native sampler chain (greedy replies take an argmax over the logits
-in place); the per-token Python work is a cancel check, an end-of-generation check and one piece
-of detokenization. Text reaches the consumer in batches (see EMIT_INTERVAL_S).
+Loading is engines/llama/loader.py; one reply's work on the owner thread is
+engines/llama/generation.py (text reaches the consumer in batches, EMIT_INTERVAL_S there).
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import queue
-import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engines.errors import EngineClosedError, GenerationError, ModelLoadError
+from engines.errors import EngineClosedError, GenerationError
 from engines.gguf.info import GGUFInfo, read_gguf
 from engines.jobs import CancelToken
-from engines.llama import hugepages, load_params
-from engines.llama.decoder import NativeDecoder, Sampler
-from engines.llama.native import close_llama, llama_cpp_module
+from engines.llama.decoder import NativeDecoder
+from engines.llama.events import ChatEvent as ChatEvent
+from engines.llama.events import Finished as Finished
+from engines.llama.events import TextDelta as TextDelta
+from engines.llama.events import last_finished as last_finished
+from engines.llama.generation import generate
+from engines.llama.loader import load_llama
+from engines.llama.native import close_llama
 from engines.llama.owner import OwnerThread
 from engines.llama.sampling import SamplingOptions
-from engines.llama.stats import GenerationStats
-from engines.llama.stops import StopFilter
 from engines.llama.template import ChatTemplate, Message, validate_messages
 
 
@@ -46,21 +45,7 @@ class LoadOptions:
     extra_buffers: bool = True
 
 
-@dataclass(frozen=True)
-class TextDelta:
-    text: str
-
-
-@dataclass(frozen=True)
-class Finished:
-    text: str
-    stats: GenerationStats
-
-
-ChatEvent = TextDelta | Finished
-
 _END = object()
-EMIT_INTERVAL_S = 0.02  # text reaches the consumer at most about 50 times a second
 
 
 def render_prompt(template: ChatTemplate, messages: Sequence[Message]) -> tuple[str, bool]:
@@ -68,17 +53,6 @@ def render_prompt(template: ChatTemplate, messages: Sequence[Message]) -> tuple[
     themselves must not get a second one."""
     prompt = template.render(validate_messages(messages), add_generation_prompt=True)
     return prompt, not (template.bos_token and prompt.startswith(template.bos_token))
-
-
-def last_finished(events: Iterator[ChatEvent]) -> Finished:
-    """Run a stream to its end and return its Finished event."""
-    result: Finished | None = None
-    for event in events:
-        if isinstance(event, Finished):
-            result = event
-    if result is None:
-        raise GenerationError("the reply ended without a result")
-    return result
 
 
 def check_prompt(tokens: Sequence[int], context_size: int) -> None:
@@ -89,37 +63,6 @@ def check_prompt(tokens: Sequence[int], context_size: int) -> None:
             f"the prompt is {len(tokens)} tokens long but the context holds {context_size}; "
             "shorten the conversation or load the model with a larger context"
         )
-
-
-def _load_llama(path: Path, options: LoadOptions, context_size: int) -> tuple[Any, hugepages.Advice | None]:
-    """The loaded Llama, and the huge-page advice given to its buffers (None: loaded memory-mapped)."""
-    llama_cpp = llama_cpp_module()  # deferred: importing it loads the native library
-    try:
-        # unmapped only when the advice can be given: an unmapped load without it is merely slower to load
-        huge_pages = hugepages.wanted(path.stat().st_size, options.gpu_layers) and hugepages.install(llama_cpp)
-        overrides = load_params.overriding(llama_cpp, use_extra_bufts=options.extra_buffers)
-        with overrides, hugepages.advising() if huge_pages else contextlib.nullcontext() as advice:
-            llm = llama_cpp.Llama(
-                model_path=str(path),
-                # unmapped, the weights go into a buffer of llama.cpp's own, in huge pages (hugepages.py)
-                use_mmap=not huge_pages,
-                n_ctx=context_size,
-                n_batch=min(options.batch_size, context_size),
-                n_ubatch=min(options.micro_batch_size, options.batch_size, context_size),
-                # Requested outright only on the CPU, where it is always supported (llama-cpp-python has no "auto");
-                # an offloaded model keeps llama.cpp's safe default rather than fail on a device without it.
-                flash_attn=options.flash_attention and options.gpu_layers == 0,
-                n_threads=options.threads,
-                n_threads_batch=options.threads,
-                n_gpu_layers=options.gpu_layers,
-                verbose=False,
-            )
-            if advice is not None:
-                with contextlib.suppress(Exception):  # best effort, as the weights' advice
-                    advice.advise_context_buffers()
-            return llm, advice
-    except Exception as exc:
-        raise ModelLoadError(f"llama.cpp could not load {path}: {exc}") from exc
 
 
 class LlamaEngine:
@@ -135,7 +78,7 @@ class LlamaEngine:
         self._active_lock = threading.Lock()
         started = time.perf_counter()
         try:
-            loaded = self._owner.call(lambda: _load_llama(info.path, options, self.context_size))
+            loaded = self._owner.call(lambda: load_llama(info.path, options, self.context_size))
             self._llm, advice = loaded
         except BaseException:
             self._owner.shutdown()
@@ -193,10 +136,18 @@ class LlamaEngine:
         cancel: CancelToken | None = None,
     ) -> Iterator[ChatEvent]:
         """Stream the assistant's reply to `messages`: TextDelta events, then one Finished."""
+        return self.stream_chat_tokens(self.chat_prompt_tokens(messages), sampling, cancel)
+
+    def stream_chat_tokens(
+        self,
+        tokens: Sequence[int],
+        sampling: SamplingOptions | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[ChatEvent]:
+        """Stream the assistant's reply to a chat prompt already rendered and tokenized (engines/chat/fit.py)."""
         sampling = sampling or SamplingOptions()
         stops = tuple(sampling.stop) + self.template.stop_strings
-        tokens = self.chat_prompt_tokens(messages)
-        return self._stream(tokens, sampling, stops, cancel, strip_leading=True)
+        return self._stream(list(tokens), sampling, stops, cancel, strip_leading=True)
 
     def stream_completion(
         self,
@@ -272,7 +223,11 @@ class LlamaEngine:
 
         def job() -> None:
             try:
-                self._generate(tokens, sampling, stops, cancel, strip_leading, events.put)
+                native = self._native
+                if native is None:
+                    raise EngineClosedError("the model has been unloaded")
+                generate(native, tokens, sampling, stops, cancel, events.put, strip_leading=strip_leading,
+                         context_size=self.context_size, load_ms=self.load_ms)
             finally:
                 events.put(_END)
 
@@ -313,95 +268,3 @@ class LlamaEngine:
                 cancel.cancel()
                 future.exception()
             self._forget(cancel)
-
-    def _generate(
-        self,
-        tokens: list[int],
-        sampling: SamplingOptions,
-        stops: tuple[str, ...],
-        cancel: CancelToken,
-        strip_leading: bool,
-        emit: Callable[[Any], None],
-    ) -> None:
-        native = self._native
-        if native is None:
-            raise EngineClosedError("the model has been unloaded")
-        started = time.perf_counter()
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        stop_filter = StopFilter(stops)
-        pieces: list[str] = []
-        limit = sampling.max_tokens
-        room = self.context_size - len(tokens)
-        evaluated = generated = sampled = shown = 0
-        first_at = last_at = 0.0
-        flushed_at = -EMIT_INTERVAL_S  # the first piece of text goes out at once
-        leading = strip_leading
-        reason = "length"
-        if limit == 0 or cancel.cancelled:
-            reason = "length" if limit == 0 else "cancelled"
-        else:
-            seed = sampling.seed if sampling.seed is not None else random.randrange(2**32)
-            sampler = Sampler(native, sampling, seed)
-            try:
-                evaluated = native.prefill(tokens)
-                if sampling.repeat_penalty != 1.0:
-                    sampler.accept_history(tokens)
-                while True:
-                    token = native.sample(sampler)
-                    last_at = time.perf_counter()
-                    sampled += 1
-                    if sampled == 1:
-                        first_at = last_at
-                    if cancel.cancelled:
-                        reason = "cancelled"
-                        break
-                    if not sampling.ignore_eos and native.is_eog(token):
-                        reason = "eos"
-                        break
-                    generated += 1
-                    text = decoder.decode(native.piece(token))
-                    if leading and text:
-                        text = text.lstrip()
-                        leading = not text
-                    if text:
-                        visible = stop_filter.feed(text)
-                        if visible:
-                            pieces.append(visible)
-                            # Hand text over in batches: waking the consumer thread for every token
-                            # steals a core from llama.cpp's own threads.
-                            if last_at - flushed_at >= EMIT_INTERVAL_S:
-                                emit(TextDelta("".join(pieces[shown:])))
-                                shown = len(pieces)
-                                flushed_at = last_at
-                        if stop_filter.stopped:
-                            reason = "stop"
-                            break
-                    if limit is not None and generated >= limit:
-                        reason = "length"
-                        break
-                    if generated >= room - 1:
-                        reason = "context"
-                        break
-                    native.feed(token)
-            finally:
-                sampler.close()
-        tail = "" if stop_filter.stopped else stop_filter.feed(decoder.decode(b"", final=True)) + stop_filter.flush()
-        if tail and not (leading and not tail.strip()):
-            pieces.append(tail)
-        if shown < len(pieces):
-            emit(TextDelta("".join(pieces[shown:])))
-        ended = time.perf_counter()
-        ttft = (first_at if sampled else ended) - started
-        decode_span = last_at - first_at
-        stats = GenerationStats(
-            prompt_tokens=len(tokens),
-            evaluated_prompt_tokens=evaluated,
-            generated_tokens=generated,
-            ttft_ms=ttft * 1000.0,
-            tokens_per_s=(sampled - 1) / decode_span if sampled > 1 and decode_span > 0 else 0.0,
-            prompt_tokens_per_s=evaluated / ttft if ttft > 0 else 0.0,
-            load_ms=self.load_ms,
-            total_ms=(ended - started) * 1000.0,
-            stop_reason=reason,
-        )
-        emit(Finished("".join(pieces), stats))

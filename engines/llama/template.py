@@ -8,9 +8,11 @@ TemplateError, not a frozen or out-of-memory app.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import CodeType
 from typing import Any, TypedDict
 
 import jinja2
@@ -42,6 +44,15 @@ def _environment(budget: Budget) -> LimitedEnvironment:
     return env
 
 
+@functools.lru_cache(maxsize=8)
+def _compiled(source: str) -> CodeType:
+    """The template's code, compiled once: compiling costs far more than rendering a short
+    conversation, and a send renders several (engines/chat/fit.py). The budget is checked as the
+    code runs, through the environment each render binds it to, so one compilation serves all."""
+    code: CodeType = _environment(Budget(BASE_SIZE)).compile(source)
+    return code
+
+
 @dataclass(frozen=True)
 class ChatTemplate:
     source: str | None  # None means the plain fallback
@@ -62,7 +73,8 @@ class ChatTemplate:
         given = sum(len(m["content"]) for m in messages) + len(self.bos_token) + len(self.eos_token)
         budget = Budget(BASE_SIZE + INPUT_FACTOR * given)
         try:
-            template = _environment(budget).from_string(self.source)
+            env = _environment(budget)
+            template = env.template_class.from_code(env, _compiled(self.source), env.make_globals(None), None)
             out: list[str] = []
             size = 0
             for chunk in template.generate(

@@ -154,6 +154,25 @@ class MessageWidget(QWidget):
         layout = QVBoxLayout(self.bubble)
         layout.setContentsMargins(14, 8, 14, 10)
         layout.setSpacing(6)
+        layout.addLayout(self._build_header(role))
+        # Settled segments live in one container and the segment still growing in another: an update
+        # then lays out only the growing one (Qt keeps the settled container's cached height).
+        self._settled, self._settled_layout = self._container()
+        self._growing, self._growing_layout = self._container()
+        layout.addWidget(self._settled)
+        layout.addWidget(self._growing)
+        self._build_footer(layout)
+        self._segments: list[QWidget] = []
+        self._render_timer = QTimer(self)
+        self._render_timer.setObjectName("render reply")
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(0)
+        self._render_timer.timeout.connect(self._render)
+        self.setAccessibleName(self.tr("Your message") if role == "user" else self.tr("Assistant's reply"))
+        self._render()
+
+    def _build_header(self, role: str) -> QHBoxLayout:
+        """Who wrote it, and the message's buttons (Edit, Regenerate, Copy)."""
         header = QHBoxLayout()
         who = QLabel(self.tr("You") if role == "user" else self.tr("Assistant"))
         who.setObjectName("muted")
@@ -167,13 +186,10 @@ class MessageWidget(QWidget):
         self.edit_button.hide()
         self.regenerate_button.hide()
         self.copy_requested.connect(lambda: QGuiApplication.clipboard().setText(self.text))
-        layout.addLayout(header)
-        # Settled segments live in one container and the segment still growing in another: an update
-        # then lays out only the growing one (Qt keeps the settled container's cached height).
-        self._settled, self._settled_layout = self._container()
-        self._growing, self._growing_layout = self._container()
-        layout.addWidget(self._settled)
-        layout.addWidget(self._growing)
+        return header
+
+    def _build_footer(self, layout: QVBoxLayout) -> None:
+        """The reply's statistics, and an error line with Retry."""
         self.stats = QLabel()
         self.stats.setObjectName("stats")
         self.stats.hide()
@@ -190,14 +206,6 @@ class MessageWidget(QWidget):
         error_row.addWidget(self.error, 1)
         error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(error_row)
-        self._segments: list[QWidget] = []
-        self._render_timer = QTimer(self)
-        self._render_timer.setObjectName("render reply")
-        self._render_timer.setSingleShot(True)
-        self._render_timer.setInterval(0)
-        self._render_timer.timeout.connect(self._render)
-        self.setAccessibleName(self.tr("Your message") if role == "user" else self.tr("Assistant's reply"))
-        self._render()
 
     def _tool(self, icon_name: str, tip: str, signal: Any) -> QToolButton:
         button = QToolButton()
@@ -343,6 +351,14 @@ class MessageView(QScrollArea):
             widget.grab()
             widget.deleteLater()
 
+    def update_actions(self, *, idle: bool) -> None:
+        """Edit shows on the last user message, Regenerate on the last reply, and neither mid-reply."""
+        widgets = self.messages()
+        last_user = next((w for w in reversed(widgets) if w.role == "user"), None)
+        for widget in widgets:
+            widget.edit_button.setVisible(idle and widget is last_user)
+            widget.regenerate_button.setVisible(idle and widget is widgets[-1] and widget.role == "assistant")
+
     def add(self, widget: MessageWidget) -> MessageWidget:
         self._layout.insertWidget(self._layout.count() - 1, widget)
         return widget
@@ -351,6 +367,12 @@ class MessageView(QScrollArea):
         self._layout.removeWidget(widget)
         widget.hide()
         widget.deleteLater()
+
+    def remove_from(self, first: MessageWidget) -> None:
+        """Remove `first` and every message after it."""
+        widgets = self.messages()
+        for widget in widgets[widgets.index(first):]:
+            self.remove(widget)
 
     def clear(self) -> None:
         for widget in self.messages():

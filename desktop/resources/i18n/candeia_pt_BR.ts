@@ -600,140 +600,140 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../pages/chat/page.py" line="120"/>
+        <location filename="../../pages/chat/budget_bar.py" line="20"/>
         <source>Context used</source>
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="148"/>
+        <location filename="../../pages/chat/page.py" line="83"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="178"/>
+        <location filename="../../pages/chat/chrome.py" line="44"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="179"/>
+        <location filename="../../pages/chat/chrome.py" line="45"/>
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="185"/>
-        <location filename="../../pages/chat/page.py" line="213"/>
-        <location filename="../../pages/chat/page.py" line="227"/>
+        <location filename="../../pages/chat/chrome.py" line="50"/>
+        <location filename="../../pages/chat/chrome.py" line="65"/>
+        <location filename="../../pages/chat/chrome.py" line="79"/>
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="187"/>
+        <location filename="../../pages/chat/chrome.py" line="51"/>
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="189"/>
-        <location filename="../../pages/chat/page.py" line="569"/>
+        <location filename="../../pages/chat/chrome.py" line="52"/>
+        <location filename="../../pages/chat/export.py" line="31"/>
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="191"/>
+        <location filename="../../pages/chat/export.py" line="17"/>
         <source>Export as Markdown…</source>
         <translation>Exportar como Markdown…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="192"/>
+        <location filename="../../pages/chat/export.py" line="18"/>
         <source>Export as JSON…</source>
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="218"/>
+        <location filename="../../pages/chat/chrome.py" line="70"/>
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="219"/>
+        <location filename="../../pages/chat/chrome.py" line="71"/>
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="226"/>
+        <location filename="../../pages/chat/chrome.py" line="78"/>
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="283"/>
+        <location filename="../../pages/chat/page.py" line="179"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="286"/>
+        <location filename="../../pages/chat/page.py" line="182"/>
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="292"/>
+        <location filename="../../pages/chat/page.py" line="188"/>
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="293"/>
+        <location filename="../../pages/chat/page.py" line="189"/>
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="359"/>
+        <location filename="../../pages/chat/page.py" line="253"/>
         <source>This reply did not finish: it stopped while it was being written.</source>
         <translation>Esta resposta não terminou: ela parou enquanto estava sendo escrita.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="386"/>
+        <location filename="../../pages/chat/page.py" line="267"/>
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="389"/>
+        <location filename="../../pages/chat/page.py" line="270"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="545"/>
+        <location filename="../../pages/chat/budget_bar.py" line="34"/>
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="549"/>
+        <location filename="../../pages/chat/budget_bar.py" line="37"/>
         <source>This conversation is longer than the model&apos;s context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="554"/>
+        <location filename="../../pages/chat/budget_bar.py" line="43"/>
         <source>The last message is too long for the model&apos;s context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="567"/>
+        <location filename="../../pages/chat/export.py" line="27"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="567"/>
+        <location filename="../../pages/chat/export.py" line="29"/>
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="579"/>
+        <location filename="../../pages/chat/export.py" line="40"/>
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="579"/>
+        <location filename="../../pages/chat/export.py" line="41"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="579"/>
+        <location filename="../../pages/chat/export.py" line="42"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -1567,139 +1567,139 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="77"/>
+        <location filename="../../main_window.py" line="119"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="95"/>
+        <location filename="../../main_window.py" line="83"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="96"/>
+        <location filename="../../main_window.py" line="84"/>
         <source>Documents</source>
         <translation>Documentos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="97"/>
+        <location filename="../../main_window.py" line="85"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="98"/>
+        <location filename="../../main_window.py" line="86"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="99"/>
+        <location filename="../../main_window.py" line="87"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="100"/>
+        <location filename="../../main_window.py" line="88"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="106"/>
+        <location filename="../../main_window.py" line="94"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="126"/>
-        <location filename="../../main_window.py" line="143"/>
-        <location filename="../../main_window.py" line="163"/>
+        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="147"/>
+        <location filename="../../main_window.py" line="167"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="134"/>
+        <location filename="../../main_window.py" line="138"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="134"/>
+        <location filename="../../main_window.py" line="138"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="135"/>
+        <location filename="../../main_window.py" line="139"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136"/>
+        <location filename="../../main_window.py" line="140"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136"/>
+        <location filename="../../main_window.py" line="140"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="145"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="159"/>
+        <location filename="../../main_window.py" line="163"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="175"/>
+        <location filename="../../main_window.py" line="179"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="175"/>
+        <location filename="../../main_window.py" line="179"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="188"/>
+        <location filename="../../main_window.py" line="192"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="192"/>
+        <location filename="../../main_window.py" line="196"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198"/>
+        <location filename="../../main_window.py" line="202"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="283"/>
+        <location filename="../../main_window.py" line="287"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="283"/>
+        <location filename="../../main_window.py" line="287"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="284"/>
+        <location filename="../../main_window.py" line="288"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300"/>
+        <location filename="../../main_window.py" line="304"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="302"/>
+        <location filename="../../main_window.py" line="306"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="303"/>
+        <location filename="../../main_window.py" line="307"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1709,7 +1709,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="323"/>
+        <location filename="../../pages/chat/message_view.py" line="331"/>
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -1717,72 +1717,72 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="158"/>
+        <location filename="../../pages/chat/message_view.py" line="177"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="158"/>
+        <location filename="../../pages/chat/message_view.py" line="177"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="162"/>
+        <location filename="../../pages/chat/message_view.py" line="181"/>
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="163"/>
+        <location filename="../../pages/chat/message_view.py" line="182"/>
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="164"/>
+        <location filename="../../pages/chat/message_view.py" line="183"/>
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="185"/>
+        <location filename="../../pages/chat/message_view.py" line="201"/>
         <source>Retry</source>
         <translation>Tentar de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="186"/>
+        <location filename="../../pages/chat/message_view.py" line="202"/>
         <source>Retry the reply</source>
         <translation>Tentar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="199"/>
+        <location filename="../../pages/chat/message_view.py" line="171"/>
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="199"/>
+        <location filename="../../pages/chat/message_view.py" line="171"/>
         <source>Assistant&apos;s reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="279"/>
+        <location filename="../../pages/chat/message_view.py" line="287"/>
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="284"/>
+        <location filename="../../pages/chat/message_view.py" line="292"/>
         <source>Interrupted: {cause}</source>
         <translation>Interrompida: {cause}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="286"/>
+        <location filename="../../pages/chat/message_view.py" line="294"/>
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="288"/>
+        <location filename="../../pages/chat/message_view.py" line="296"/>
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="291"/>
+        <location filename="../../pages/chat/message_view.py" line="299"/>
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -1792,42 +1792,42 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelSession</name>
     <message>
-        <location filename="../../session.py" line="66"/>
+        <location filename="../../session.py" line="52"/>
         <source>The model process crashed ({cause}).</source>
         <translation>O processo do modelo travou ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="68"/>
+        <location filename="../../session.py" line="54"/>
         <source>The model process ran out of memory.</source>
         <translation>O processo do modelo ficou sem memória.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="70"/>
+        <location filename="../../session.py" line="56"/>
         <source>The model process was killed ({cause}); the computer may have run out of memory.</source>
         <translation>O processo do modelo foi encerrado à força ({cause}); o computador pode ter ficado sem memória.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="74"/>
+        <location filename="../../session.py" line="60"/>
         <source>The model process stopped responding and was ended.</source>
         <translation>O processo do modelo parou de responder e foi encerrado.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="75"/>
+        <location filename="../../session.py" line="61"/>
         <source>The model process ended unexpectedly ({cause}).</source>
         <translation>O processo do modelo terminou inesperadamente ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="82"/>
+        <location filename="../../session.py" line="68"/>
         <source>Candeia now loads it without repacked CPU weights and on the CPU only.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU e só na CPU.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="85"/>
+        <location filename="../../session.py" line="71"/>
         <source>Candeia now loads it without llama.cpp&apos;s repacked CPU weights.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU do llama.cpp.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="87"/>
+        <location filename="../../session.py" line="73"/>
         <source>{file} crashed llama.cpp ({cause}) with its default settings on this computer.</source>
         <translation>{file} derrubou o llama.cpp ({cause}) com as configurações padrão neste computador.</translation>
     </message>
@@ -2689,7 +2689,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="231"/>
+        <location filename="../../pages/chat/message_view.py" line="239"/>
         <source>code</source>
         <translation>código</translation>
     </message>

@@ -17,6 +17,7 @@ from engines.caption.types import CaptionOptions
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("optimum.exporters.onnx")
+pytestmark = pytest.mark.timeout(600)  # builds and exports models: slow on a busy machine
 
 
 def _caption_reference(reference: Any, pixels: np.ndarray, **kw: Any) -> list[list[int]]:

@@ -17,8 +17,10 @@ from engines.errors import CandeiaError, GenerationError
 from engines.jobs import CancelToken
 from engines.onnx.providers import DeviceReport
 from engines.seq2seq.beam import beam_search
+from engines.seq2seq.binding import DecodeState
 from engines.seq2seq.greedy import greedy
 from engines.seq2seq.settings import GenerationSettings, read_generation_settings
+from engines.seq2seq.speculative import speculative_greedy
 from engines.translate.folder import Variant, locate_seq2seq
 from engines.translate.languages import model_languages
 from engines.translate.onnx_model import OnnxSeq2Seq
@@ -63,13 +65,13 @@ class Seq2SeqEngine:
 
     def __init__(self, folder: str | Path, *, variant: Variant = "auto", threads: int | None = None,
                  providers: list[str] | None = None, pair: tuple[str, str] | None = None,
-                 spin: bool | None = None) -> None:
+                 spin: bool | None = None, draft: bool | None = None) -> None:
         started = time.perf_counter()
         self.files = locate_seq2seq(Path(folder), variant)
         self.tokenizer: Seq2SeqTokenizer = load_tokenizer(self.files.root, self.files.model_type, self.files.config)
         self.settings: GenerationSettings = read_generation_settings(
             self.files.config, self.files.generation, self.files.root / "generation_config.json")
-        self.model = OnnxSeq2Seq(self.files, threads, providers, spin)
+        self.model = OnnxSeq2Seq(self.files, threads, providers, spin, draft)
         self.languages = model_languages(self.files.root, self.files.model_type, self.tokenizer, pair)
         self.pad_id = self.settings.pad_token_id if self.settings.pad_token_id is not None else 0
         self.load_ms = (time.perf_counter() - started) * 1000.0
@@ -129,14 +131,7 @@ class Seq2SeqEngine:
             input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
         try:
-            state = self.model.state(input_ids, mask, settings.num_beams)
-            try:
-                if settings.num_beams > 1:
-                    rows = beam_search(state.step, state.reorder, len(batch), settings, cancel, on_step)
-                else:
-                    rows = greedy(state.step, len(batch), settings, cancel, on_step)
-            finally:
-                state.release()
+            rows = self._decode(input_ids, mask, settings, cancel, on_step)
         except CandeiaError:
             raise
         except Exception as exc:
@@ -144,6 +139,25 @@ class Seq2SeqEngine:
                 raise
             raise GenerationError(f"{self.name} failed while translating: {exc}") from exc
         return [_trim(row[1:], settings.eos_token_ids) for row in rows]
+
+    DRAFT_MAX_BATCH = 4  # above this a verify run of batch x (k+1) rows costs more than it saves
+
+    def _decode(self, input_ids: np.ndarray, mask: np.ndarray, settings: GenerationSettings,
+                cancel: CancelToken | None, on_step: Callable[[int], None] | None) -> list[list[int]]:
+        batch = input_ids.shape[0]
+        state = self.model.state(input_ids, mask, settings.num_beams)
+        try:
+            if settings.num_beams > 1:
+                return beam_search(state.step, state.reorder, batch, settings, cancel, on_step)
+            if self.model.draft is None or batch > self.DRAFT_MAX_BATCH or on_step is not None:
+                return greedy(state.step, batch, settings, cancel, on_step)
+            draft = DecodeState(self.model.graphs, state.hidden, session=self.model.draft, share=state)
+            try:
+                return speculative_greedy(state, draft, batch, settings, cancel, self.model.draft_stats)
+            finally:
+                draft.release()
+        finally:
+            state.release()
 
     # -- text ------------------------------------------------------------------------------------
     def _fit(self, text: str, src: str | None, tgt: str | None, limit: int) -> list[list[int]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,12 +27,14 @@ from .report import load_average, markdown_table, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_TOKENS = 32
-# case: (task, precision or option, batch, beams)
+# case: (task, precision or option, batch, beams); translation's draft only where the case says "+draft"
 CASES = {
     "translate-fp32-b1": ("translate", "fp32", 1, 1),
     "translate-fp32-b16": ("translate", "fp32", 16, 1),
     "translate-int8-b16": ("translate", "int8", 16, 1),
     "translate-fp32-beam4": ("translate", "fp32", 1, 4),
+    "translate-fp32-draft-b1": ("translate", "fp32+draft", 1, 1),  # B's int8 draft, where B has one
+    "translate-fp32-draft-b4": ("translate", "fp32+draft", 4, 1),
     "caption-fp32-b1": ("caption", "draft", 1, 1),
     "caption-fp32-plain-b1": ("caption", "plain", 1, 1),
     "caption-fp32-beam3": ("caption", "plain", 1, 3),
@@ -56,7 +59,7 @@ task, option, batch, beams = json.loads(sys.argv[7])
 base = status("VmRSS:")
 if task == "translate":
     from engines.translate.engine import DecodeOptions, Seq2SeqEngine
-    engine = Seq2SeqEngine(model, variant=option, threads=threads)
+    engine = Seq2SeqEngine(model, variant=option.split("+")[0], threads=threads)
     rng = np.random.default_rng(0)
     vocab = int(engine.files.config["vocab_size"])
     rows = [[*rng.integers(2, vocab - 2, 23).tolist(), 0] for _ in range(batch)]
@@ -89,7 +92,8 @@ print(json.dumps({"seconds": statistics.median(times), "peak_mb": status("VmHWM:
 def run_child(root: Path, case: str, model: Path, args: argparse.Namespace) -> dict[str, float] | None:
     command = [sys.executable, "-c", CHILD, str(root), case, str(model), str(args.threads), str(args.repeats),
                str(NEW_TOKENS), json.dumps(CASES[case])]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd="/")
+    env = {**os.environ, "CANDEIA_TRANSLATE_DRAFT": "1" if "+draft" in CASES[case][1] else "0"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd="/", env=env)
     if done.returncode != 0:
         print(f"{case} in {root} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None

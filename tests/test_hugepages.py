@@ -53,13 +53,13 @@ def test_malloc_arenas_are_not_model_buffers() -> None:
 def test_wanted_only_for_cpu_models_with_room_to_spare(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(hugepages.ENV, raising=False)
     monkeypatch.setattr(hugepages, "thp_mode", lambda: "madvise")
-    monkeypatch.setattr("engines.hardware.machine.memory", lambda: (16 << 30, 8 << 30))
+    monkeypatch.setattr("engines.system.memory.memory", lambda: (16 << 30, 8 << 30))
     assert hugepages.wanted(1 << 30, gpu_layers=0)
     assert not hugepages.wanted(1 << 30, gpu_layers=10), "offloaded weights are not in CPU memory"
     assert not hugepages.wanted(5 << 30, gpu_layers=0), "a file near the available memory stays mapped"
-    monkeypatch.setattr("engines.hardware.machine.memory", lambda: (None, None))
+    monkeypatch.setattr("engines.system.memory.memory", lambda: (None, None))
     assert not hugepages.wanted(1 << 20, gpu_layers=0)
-    monkeypatch.setattr("engines.hardware.machine.memory", lambda: (16 << 30, 8 << 30))
+    monkeypatch.setattr("engines.system.memory.memory", lambda: (16 << 30, 8 << 30))
     monkeypatch.setattr(hugepages, "thp_mode", lambda: "never")
     assert not hugepages.wanted(1 << 20, gpu_layers=0)
     monkeypatch.setattr(hugepages, "thp_mode", lambda: "always")

@@ -10,7 +10,7 @@ from tests_support import PROJECT_ROOT
 
 FORBIDDEN = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "desktop", "torch", "transformers", "optimum")
 # The `convert` command (an optional extra) may import optimum, lazily, inside the function that runs it.
-CONVERTER = PROJECT_ROOT / "engines" / "convert.py"
+CONVERTER = PROJECT_ROOT / "engines" / "convert" / "checkpoint.py"
 
 
 def test_engines_source_has_no_forbidden_imports() -> None:

@@ -51,9 +51,9 @@ def _advance(b: _Beams, log_probs: FloatArray, cur_len: int, s: GenerationSettin
     vocab = log_probs.shape[-1]
     eos = np.asarray(s.eos_token_ids, dtype=np.int64)
     keep = max(2, 1 + len(s.eos_token_ids)) * beams
-    acc = log_probs.reshape(batch, beams, vocab)
-    acc += b.running_scores[:, :, None]  # in place: one allocation of batch x beams x vocab fewer per step
-    acc = acc.reshape(batch, beams * vocab)
+    per_beam = log_probs.reshape(batch, beams, vocab)
+    per_beam += b.running_scores[:, :, None]  # in place: one allocation of batch x beams x vocab fewer per step
+    acc = per_beam.reshape(batch, beams * vocab)
     topk_idx = topk(acc, keep)
     topk_scores = np.take_along_axis(acc, topk_idx, axis=1)
     src_beam = topk_idx // vocab

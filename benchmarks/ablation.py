@@ -23,14 +23,14 @@ from typing import Any
 from engines.llama.decoder import NativeDecoder, Sampler
 from engines.llama.sampling import SamplingOptions
 
-from .report import existing_file, load_average, markdown_table, write_json
+from .report import existing_file, load_average, publish
 
 PP_TOKENS = 512
 TG_TOKENS = 128
 
 
 def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
-    from engines.llama.native import llama_cpp_module
+    from engines.llama.native import llama_cpp_module, native_context
 
     llama_cpp = llama_cpp_module()
 
@@ -44,7 +44,7 @@ def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
     array = (lib.llama_token * PP_TOKENS)(*prompt)
 
     def pp(llm: Any) -> float:
-        ctx = llm._ctx.ctx
+        ctx = native_context(llm)
         lib.llama_memory_clear(lib.llama_get_memory(ctx), True)
         started = time.perf_counter()
         if lib.llama_decode(ctx, lib.llama_batch_get_one(array, PP_TOKENS)) != 0:
@@ -58,7 +58,7 @@ def run(model: Path, threads: int, rounds: int) -> dict[str, Any]:
     }
     greedy = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
     lib.llama_sampler_chain_add(greedy, lib.llama_sampler_init_greedy())
-    ctx = on._ctx.ctx
+    ctx = native_context(on)
 
     def tg(pick: Callable[[int], int]) -> float:
         decoder.reset()
@@ -117,10 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     before = load_average()
     result = run(args.model, args.threads, args.rounds)
     result["load_average"] = {"before": before, "after": load_average()}
-    print(f"{args.rounds} interleaved rounds, {args.threads} threads, load average {before} -> {load_average()}")
-    print(markdown_table(["test", "tokens/s, median (best)", "per token vs decode only"], rows(result)))
-    print(f"JSON: {write_json('ablation', result, args.json)}")
-    return 0
+    headline = f"{args.rounds} interleaved rounds, {args.threads} threads, load average {before} -> {load_average()}"
+    return publish("ablation", headline, ["test", "tokens/s, median (best)", "per token vs decode only"],
+                   rows(result), result, args.json)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,29 +50,25 @@ def run_curl(url: str, out: str) -> float:
 
 def run_candeia(url_base: str, name: str, size: int, work: Path, discard: bool = False) -> tuple[float, float]:
     """Wall and CPU seconds for metadata + transfer + sha256 + verify; `discard` skips the file writes."""
-    from engines.download import transfer as transfer_module
     from engines.download.control import DownloadControl
     from engines.download.endpoint import origin
-    from engines.download.hub_meta import fetch_metadata, hub_headers
+    from engines.download.hash_pipe import write_all
+    from engines.download.hub_meta import HubCall, fetch_metadata, hub_headers
     from engines.download.retry import RetryPolicy
     from engines.download.transfer import FileTransfer
 
+    def skip_write(fh: Any, view: memoryview, part: Path) -> None:
+        fh.seek(len(view), os.SEEK_CUR)  # move the file position as a write would (the transfer reads it)
+
     part = work / f"{name}.part"
     part.unlink(missing_ok=True)
-    real_write = transfer_module._write_all
-    if discard:
-        # Move the file position as a write would (the transfer reads it), without writing a byte.
-        transfer_module._write_all = lambda fh, view, part: fh.seek(len(view), os.SEEK_CUR)
     started = time.perf_counter()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-    remote = fetch_metadata("local/files", name, "main", url_base, token=False)
+    remote = fetch_metadata("local/files", name, "main", url_base, HubCall(token=False))
     transfer = FileTransfer(remote, part, expected_sha256=remote.sha256, headers=hub_headers(False),
                             hub_origin=origin(url_base), allow_http=False, policy=RetryPolicy(),
-                            control=DownloadControl())
-    try:
-        result = transfer.run()
-    finally:
-        transfer_module._write_all = real_write
+                            control=DownloadControl(), write=skip_write if discard else write_all)
+    result = transfer.run()
     elapsed = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)

@@ -40,7 +40,7 @@ from engines.gguf.info import read_gguf
 from engines.host.chat import HostedChatEngine
 from engines.llama import Finished, LoadOptions, SamplingOptions, TextDelta
 
-from .report import existing_file, load_average, markdown_table, write_json
+from .report import existing_file, load_average, publish
 from .stats import paired_ratio, ratio_of_means
 
 PP_TOKENS = 512
@@ -345,12 +345,10 @@ def main(argv: list[str] | None = None) -> int:
     before = load_average()
     result = run(args.model, args.threads, args.rounds, args.repetitions, args.llama_bench)
     result["load_average"] = {"before": before, "after": load_average()}
-    print(f"model: {args.model.name}, threads: {args.threads}, {args.rounds} interleaved rounds of "
-          f"{args.repetitions} repetitions, "
-          f"llama-cpp-python {result['llama_cpp_python']}, load average {before} -> {result['load_average']['after']}")
-    print(markdown_table(HEADERS, rows(result)))
-    print(f"JSON: {write_json('generation', result, args.json)}")
-    return 0
+    headline = (f"model: {args.model.name}, threads: {args.threads}, {args.rounds} interleaved rounds of "
+                f"{args.repetitions} repetitions, llama-cpp-python {result['llama_cpp_python']}, "
+                f"load average {before} -> {result['load_average']['after']}")
+    return publish("generation", headline, HEADERS, rows(result), result, args.json)
 
 
 if __name__ == "__main__":

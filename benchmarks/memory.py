@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .report import existing_file, load_average, markdown_table, write_json
+from .report import existing_file, load_average, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,10 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     before = load_average()
     result = run(args.model, args.threads, args.rounds)
     result["load_average"] = before
-    print(f"model: {args.model.name}, load average {before}")
-    print(markdown_table(["memory and switching", "measured", "target"], rows(result)))
-    print(f"JSON: {write_json('memory', result, args.json)}")
-    return 0
+    return publish("memory", f"model: {args.model.name}, load average {before}",
+                   ["memory and switching", "measured", "target"], rows(result), result, args.json)
 
 
 if __name__ == "__main__":

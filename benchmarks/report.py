@@ -65,3 +65,13 @@ def write_json(name: str, payload: dict[str, Any], target: Path | None = None) -
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2) + "\n")
     return path
+
+
+def publish(name: str, headline: str, headers: list[str], rows: list[list[Any]], payload: dict[str, Any],
+            target: Path | None = None) -> int:
+    """Print a run's headline and table, write its JSON (bench-results/<name>.json unless `target`),
+    say where; returns 0, the benchmark's exit status."""
+    print(headline)
+    print(markdown_table(headers, rows))
+    print(f"JSON: {write_json(name, payload, target)}")
+    return 0

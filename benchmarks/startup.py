@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .report import load_average, markdown_table, write_json
+from .report import load_average, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 IDLE_S = 1.0
@@ -102,10 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     roots = [ROOT, *(p.resolve() for p in args.root or [])]
     before = load_average()
     summary = run(args.runs, roots)
-    print(f"{args.runs} starts each, interleaved; load average {before} -> {load_average()}")
-    print(markdown_table(["start-up", "measured", "target"], rows(summary)))
-    print(f"JSON: {write_json('startup', {'runs': args.runs, 'load_average': before, 'results': summary}, args.json)}")
-    return 0
+    return publish("startup", f"{args.runs} starts each, interleaved; load average {before} -> {load_average()}",
+                   ["start-up", "measured", "target"], rows(summary),
+                   {"runs": args.runs, "load_average": before, "results": summary}, args.json)
 
 
 if __name__ == "__main__":

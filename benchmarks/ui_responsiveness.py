@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .hub import start_hub
-from .report import existing_file, load_average, markdown_table, write_json
+from .report import existing_file, load_average, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "Count from 1 to 300, one number per line."
@@ -158,10 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     before = load_average()
     result = run(args.model, args.tokens, args.threads)
     result["load_average"] = before
-    print(f"{result['threads']} threads, {result['ticks']} probe ticks, load average {before}")
-    print(markdown_table(["UI responsiveness", "measured", "target"], rows(result)))
-    print(f"JSON: {write_json('ui_responsiveness', result, args.json)}")
-    return 0
+    headline = f"{result['threads']} threads, {result['ticks']} probe ticks, load average {before}"
+    return publish("ui_responsiveness", headline, ["UI responsiveness", "measured", "target"], rows(result), result,
+                   args.json)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+import contextlib
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.downloads import DownloadCenter
 from desktop.session import ModelSession
@@ -14,6 +17,7 @@ from engines.hardware.machine import Hardware, detect
 from engines.jobs import CancelToken
 from engines.settings import Settings, load_settings, save_settings
 from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
+from engines.system.model_owner import ModelOwner
 
 
 class AppContext(QObject):
@@ -22,6 +26,7 @@ class AppContext(QObject):
     navigate = Signal(str)  # ask the window to show a page by key
     status_message = Signal(str)
     hardware_ready = Signal()
+    loaded_models_changed = Signal()  # the model owner loaded or freed a model (from any thread)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -29,13 +34,40 @@ class AppContext(QObject):
         self.store = ModelStore()
         self.catalog: list[ModelCard] = load_catalog()
         self.conversations = ConversationStore()
+        # Decides which models stay loaded (chat, LLM translation, captioning) within a memory budget.
+        self.models = ModelOwner(on_change=self.loaded_models_changed.emit)
         self.session = ModelSession(self)
+        self.session.loading.connect(self._chat_loading)
+        self.session.used.connect(lambda: self.models.touch("chat"))
+        self.session.unloaded.connect(self._chat_unloaded)
         self.files = TaskRunner("files", 2, self)
         self.downloads = DownloadCenter(self.settings, self.store, self)
         self.downloads.installed.connect(lambda _: self.models_changed.emit())
         self.settings_changed.connect(self.downloads.apply_settings)  # offline mode pauses downloads
         self.hardware: Hardware | None = None
         self._closed = False
+
+    @Slot(str)
+    def _chat_loading(self, _name: str) -> None:
+        """The chat session loads a model (a Slot: a reload after a crash announces it from the worker)."""
+        ref = self.session.pending_ref
+        if ref is not None:
+            self.models.claim("chat", ref, self.model_bytes(ref), self.session.release_when_idle)
+
+    def _chat_unloaded(self) -> None:
+        if self.session.pending_ref is None:  # not already loading another model (which has claimed the slot)
+            self.models.released("chat")
+        self.models.memory_freed()
+
+    def model_bytes(self, ref: str) -> int:
+        """What loading `ref` (an installed id or a file) costs in memory, roughly: its files' size."""
+        model = next((m for m in self.installed() if m.id == ref), None)
+        paths = [Path(p) for p in model.companions.values()] if model is not None else [Path(ref)]
+        total = model.size if model is not None else 0
+        for path in paths:
+            with contextlib.suppress(OSError):  # a missing file: the load reports it
+                total += path.stat().st_size
+        return total
 
     def detect_hardware(self) -> None:
         """Measure RAM, GPUs and offload support off the UI thread; `hardware_ready` follows."""

@@ -1,7 +1,7 @@
 """Catalog downloads for the GUI: the core DownloadManager's jobs, reported on the UI thread.
 
-Progress events arrive from the download threads through a relay signal (queued to the UI
-thread); job ends are noticed by a short poll that runs only while a job is unfinished.
+Progress events and status changes arrive from the download threads through relay signals
+(queued to the UI thread); nothing polls.
 Closing the app pauses running downloads: their .part files stay and they resume on the next
 start. Only those: a download the user paused waits for Resume, one that failed waits for
 Retry (engines/download/intents.py), and nothing resumes in offline mode. Switching offline
@@ -10,7 +10,7 @@ mode on pauses every download at once.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from engines.cards import ModelCard
 from engines.download import DownloadJob, DownloadManager, DownloadProgress, DownloadRequest, JobStatus
@@ -21,11 +21,10 @@ from engines.paths import downloads_dir
 from engines.settings import Settings
 from engines.store.model_store import ModelStore
 
-POLL_MS = 200
-
 
 class _Relay(QObject):
     progress = Signal(object)
+    status = Signal(object)  # the DownloadJob whose status changed
 
 
 class DownloadCenter(QObject):
@@ -42,10 +41,7 @@ class DownloadCenter(QObject):
         self._seen: dict[str, JobStatus] = {}
         self._relay = _Relay()
         self._relay.progress.connect(self._on_progress)
-        self._poll = QTimer(self)
-        self._poll.setObjectName("download poll")
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._check)
+        self._relay.status.connect(self._on_status)
         self._closed = False
 
     # -- queries -------------------------------------------------------------------------------
@@ -74,10 +70,9 @@ class DownloadCenter(QObject):
             return current
         if self._manager is None:
             self._manager = DownloadManager(Downloader(self._settings, self._store))
-        job = self._manager.submit(DownloadRequest.from_card(card), self._relay.progress.emit)
+        job = self._manager.submit(DownloadRequest.from_card(card), self._relay.progress.emit, self._relay.status.emit)
         self._jobs[card.id] = job
         self._seen[card.id] = job.status
-        self._poll.start()
         self.status_changed.emit(card.id)
         return job
 
@@ -106,39 +101,33 @@ class DownloadCenter(QObject):
     def pause(self, card_id: str) -> None:
         if (job := self._jobs.get(card_id)) is not None:
             job.pause()
-            self._poll.start()
 
     def resume(self, card_id: str) -> None:
         if (job := self._jobs.get(card_id)) is not None:
             job.resume()
-            self._poll.start()
 
     def cancel(self, card_id: str) -> None:
         if (job := self._jobs.get(card_id)) is not None:
             job.cancel()
-            self._poll.start()
 
     # -- events --------------------------------------------------------------------------------
     @Slot(object)
     def _on_progress(self, event: DownloadProgress) -> None:
         self.progress.emit(event.model_id, event)
 
-    def _check(self) -> None:
-        busy = False
-        for card_id, job in self._jobs.items():
-            if job.status != self._seen.get(card_id):
-                self._seen[card_id] = job.status
-                self.status_changed.emit(card_id)
-                if job.status is JobStatus.done:
-                    self.installed.emit(card_id)
-            busy = busy or not (job.finished or job.status is JobStatus.paused)
-        if not busy:
-            self._poll.stop()
+    @Slot(object)
+    def _on_status(self, job: DownloadJob) -> None:
+        card_id = job.request.model_id
+        if self._jobs.get(card_id) is not job or job.status == self._seen.get(card_id):
+            return  # an older job of the same card, or a change already reported
+        self._seen[card_id] = job.status
+        self.status_changed.emit(card_id)
+        if job.status is JobStatus.done:
+            self.installed.emit(card_id)
 
     def shutdown(self) -> None:
         """Pause what runs (resumable next time) and end the download threads."""
         self._closed = True
-        self._poll.stop()
         if self._manager is not None:
             self._manager.close(cancel=False)
             self._manager = None

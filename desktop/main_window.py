@@ -27,6 +27,7 @@ from desktop import theme
 from desktop.appcontext import AppContext
 from desktop.pages.caption import CaptionPage
 from desktop.pages.chat import ChatPage
+from desktop.pages.documents import DocumentsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.settings import SettingsPage
 from desktop.pages.translate import TranslatePage
@@ -39,7 +40,7 @@ from engines.paths import data_dir
 from engines.store.relocate import iter_move_data_dir
 from engines.translate import TranslationResult
 
-PAGES = ("chat", "translate", "caption", "models", "settings")
+PAGES = ("chat", "documents", "translate", "caption", "models", "settings")
 MEMORY_POLL_MS = 2000
 FALLBACK_SHOWN_MS = 15_000  # how long the status bar says that a chosen device could not start
 # Background threads (a download's hashing loop, a model's metadata check) run Python too, and the
@@ -67,28 +68,20 @@ class MainWindow(QMainWindow):
         self.ctx = ctx or AppContext(self)
         self.setWindowTitle(self.tr("Candeia"))
         self.setMinimumSize(QSize(720, 480))
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("sidebar")
-        self.sidebar.setAccessibleName(self.tr("Pages"))
-        self.sidebar.setFixedWidth(176)
-        self.sidebar.setIconSize(QSize(20, 20))
-        row.addWidget(self.sidebar)
-        self.stack = QStackedWidget()
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        self._build_frame()
 
         self.chat = ChatPage(self.ctx)
         self.caption = CaptionPage(self.ctx)
+        self.documents = DocumentsPage(self.ctx)
+        self.documents.ensure_chat_model = self.chat.ensure_model
+        self.documents.knowledge_bases_changed.connect(self.chat.kb_picker.set_names)
         self.models = ModelsPage(self.ctx)
         self.translate_page = TranslatePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         self.settings_page.move_requested.connect(self.relocate)
         pages: dict[str, tuple[str, QWidget]] = {
             "chat": (self.tr("Chat"), self.chat),
+            "documents": (self.tr("Documents"), self.documents),
             "translate": (self.tr("Translate"), self.translate_page),
             "caption": (self.tr("Caption"), self.caption),
             "models": (self.tr("Models"), self.models),
@@ -114,6 +107,22 @@ class MainWindow(QMainWindow):
         self._restore()
         self.ctx.detect_hardware()
         self.ctx.downloads.resume_partial(self.ctx.catalog)  # downloads left unfinished last time
+
+    def _build_frame(self) -> None:
+        """The sidebar of pages beside the stack that shows the current one."""
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName(self.tr("Pages"))
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setIconSize(QSize(20, 20))
+        row.addWidget(self.sidebar)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -146,6 +155,7 @@ class MainWindow(QMainWindow):
         self.memory_timer.setInterval(MEMORY_POLL_MS)
         self.memory_timer.timeout.connect(self._update_memory)
         self.memory_timer.start()
+        self.ctx.loaded_models_changed.connect(self._update_memory)  # a model loaded or freed: say so now
         self._update_memory()
 
     def _on_loaded(self, model: LoadedModel) -> None:
@@ -323,6 +333,7 @@ class MainWindow(QMainWindow):
         self.memory_timer.stop()
         self.chat.shutdown()
         self.caption.shutdown()
+        self.documents.shutdown()
         self.translate_page.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes

@@ -56,7 +56,7 @@ class Budget:
 class Reply:
     text: str
     stats: GenerationStats
-    budget: Budget
+    budget: Budget | None  # None for a knowledge-base answer (its prompt is the core's, not the chat's)
 
 
 def crash_text(error: EngineCrashedError) -> str:
@@ -116,6 +116,7 @@ class ModelSession(QObject):
     loaded = Signal(object)  # LoadedModel
     load_failed = Signal(str)
     unloaded = Signal()
+    used = Signal()  # a reply started: the model owner counts the model as just used
 
     def __init__(self, parent: QObject | None = None,
                  opener: Callable[[str, LoadOptions], HostedChatEngine] | None = None):
@@ -179,6 +180,10 @@ class ModelSession(QObject):
 
     def unload(self) -> Task:
         self.stop()
+        return self.release_when_idle()
+
+    def release_when_idle(self) -> Task:
+        """Free the model once the reply in flight ends (the model owner asks this to keep to its budget)."""
         self.model = None
         self.pending_ref = None
         holder = self._holder
@@ -230,6 +235,24 @@ class ModelSession(QObject):
             raise CandeiaError("the reply ended without a result")
 
         task = self._runner.start("generate", job)
+        self._reply = task
+        self.used.emit()
+        task.done.connect(lambda: self._forget_reply(task))
+        return task
+
+    def run_with_model(self, name: str, fn: Callable[[HostedChatEngine, CancelToken], Any]) -> Task:
+        """Run `fn(engine, cancel)` with the loaded model on the model's worker, after any load or reply
+        queued before it (a knowledge-base answer). A generator's items become the task's progress;
+        `stop()` cancels it like a reply."""
+        holder = self._holder
+
+        def job(cancel: CancelToken) -> Any:
+            engine = self._revived(holder.engine)
+            if engine is None:
+                raise CandeiaError("no model is loaded")
+            return fn(engine, cancel)
+
+        task = self._runner.start(name, job)
         self._reply = task
         task.done.connect(lambda: self._forget_reply(task))
         return task

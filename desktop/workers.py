@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -27,6 +28,18 @@ _runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
 def live_runners() -> list[TaskRunner]:
     """Every runner still alive (the tests' leak guard checks that none has work left)."""
     return list(_runners)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a job function receives on the worker thread: its cancel token and a progress reporter."""
+
+    cancel: CancelToken
+    report: Callable[[object], None]  # any item; it reaches the UI thread as `progressed`
+
+    def progress(self, done: int, total: int) -> None:
+        """An engines/ `ProgressCallback` (done, total): reported as the tuple (done, total)."""
+        self.report((done, total))
 
 
 class _Relay(QObject):
@@ -119,13 +132,28 @@ class TaskRunner(QObject):
 
     def start(self, name: str, fn: Callable[[CancelToken], Any]) -> Task:
         """Run `fn(cancel)`; a generator's yields become `progressed`, its return value `succeeded`."""
+        task = self._task(name)
+        self._pool.start(_Runnable(task._relay, fn, task.cancel, name))
+        return task
+
+    def _task(self, name: str) -> Task:
         if self._closed:
             raise RuntimeError(f"the {self.name} runner has been shut down")
         task = Task(name, self)
         self._live.add(task)
         task.done.connect(lambda: self._live.discard(task))
-        self._pool.start(_Runnable(task._relay, fn, task.cancel, name))
         return task
+
+    def start_job(self, name: str, fn: Callable[[Job], Any]) -> Task:
+        """As `start`, but `fn` gets a `Job`, whose `report` adds to the task's `progressed`."""
+        task = self._task(name)
+        job = Job(task.cancel, task._relay.progressed.emit)
+        self._pool.start(_Runnable(task._relay, lambda cancel: fn(job), task.cancel, name))
+        return task
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def busy(self) -> bool:

@@ -36,6 +36,7 @@ It **splits** on whitespace, reverses the list and joins it again. For example:
 
 
 SAMPLE_CAPTION = "A yellow sun over rolling green hills under a clear blue sky."
+EMBEDDER: Path | None = None  # the tiny sentence encoder the Documents page indexes with
 
 
 def sample_picture(path: Path) -> Path:
@@ -67,6 +68,22 @@ def tiny_captioner(tmp: Path) -> Path | None:
     except Exception as exc:  # the other pages still get their screenshots
         print(f"no captioning model for the screenshots: {exc}", file=sys.stderr)
         return None
+
+
+def tiny_embedder(tmp: Path) -> Path | None:
+    """The tests' tiny random sentence encoder, so the Documents page can index (needs torch and optimum)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from tiny_encoders import cached_encoder
+
+        return cached_encoder(tmp)
+    except Exception as exc:  # the Documents page then shows its empty state
+        print(f"no embedding model for the screenshots: {exc}", file=sys.stderr)
+        return None
+
+
+SAMPLE_ANSWER = ("Gull Rock shows one white flash every ten seconds [1], and the fog horn sounds two blasts "
+                 "every sixty seconds when visibility falls below two miles [2].")
 
 
 def settle(app: object, seconds: float = 0.3) -> None:
@@ -187,10 +204,29 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         while page.run is not None:
             settle(app, 0.05)
 
+    def documents() -> None:
+        from engines.kb.api import Answer, open_kb
+
+        page = window.documents
+        window.show_page("documents")
+        if EMBEDDER is None:
+            return
+        page.create_kb("Manuals", str(EMBEDDER))
+        while page.current() != "Manuals" or page.runner.busy:
+            settle(app, 0.05)
+        page.add_paths([ROOT / "tests" / "data" / "kb_eval" / "docs"])
+        while page.indexer.running or page.runner.busy:
+            settle(app, 0.05)
+        with open_kb("Manuals") as kb:
+            hits = [kb.search(q, k=1, mode="bm25")[0] for q in ("white flash every ten seconds", "fog horn blasts")]
+        page.ask.question.setText("How does Gull Rock signal to ships?")
+        page.ask.finish(Answer(SAMPLE_ANSWER, hits))
+
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),
         "translate-none": lambda: window.show_page("translate"),
         "caption-empty": lambda: window.show_page("caption"),
+        "documents-empty": lambda: window.show_page("documents"),
     } if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,
@@ -203,6 +239,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "translate-subtitles": subtitles,
         "caption": caption_image,
         "caption-batch": caption_batch,
+        "documents": documents,
     }
     for name, action in shots.items():
         action()
@@ -223,6 +260,8 @@ def main() -> int:
     model_file = write_tiny_llama(tmp / "tiny-chat.gguf", name="Tiny Chat")
     captioner = tiny_captioner(tmp)
     translator = tiny_translator(tmp)
+    global EMBEDDER
+    EMBEDDER = tiny_embedder(tmp)
     for language in ("en", "pt_BR"):
         for mode in ("light", "dark"):
             for empty in (True, False):

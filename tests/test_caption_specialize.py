@@ -21,9 +21,9 @@ pytest.importorskip("torch")
 
 def _all_ops(path: Path) -> list[str]:
     """Op types of every node, those in If branches too."""
-    from engines.onnx.nbits import _graphs
+    from engines.onnx.graph import all_graphs
 
-    return [n.op_type for g in _graphs(onnx.load(str(path), load_external_data=False).graph) for n in g.node]
+    return [n.op_type for g in all_graphs(onnx.load(str(path), load_external_data=False).graph) for n in g.node]
 
 
 def _ops(path: Path) -> list[str]:

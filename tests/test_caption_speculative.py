@@ -94,7 +94,7 @@ def test_fp32_captioner_has_a_cached_draft(tiny_captioner: Path, candeia_home: P
     root = candeia_home / "cache" / "caption-draft"
     entries = [p for p in root.iterdir() if not p.name.startswith(".")]
     assert len(entries) == 1
-    assert sorted(p.name for p in entries[0].iterdir()) == ["draft.onnx", "draft.onnx.data", "source.json"]
+    assert sorted(p.name for p in entries[0].iterdir()) == ["draft.onnx", "draft.onnx_data", "source.json"]
     ops = [n.op_type for n in onnx.load(str(entries[0] / "draft.onnx"), load_external_data=False).graph.node]
     assert "MatMulNBits" in ops and "Gemm" not in ops
     again = OnnxCaptioner(tiny_captioner / "onnx", threads=1)  # reused, not made again

@@ -73,6 +73,9 @@ def test_card_is_complete_and_pinned(card: ModelCard) -> None:
         assert card.shape is not None  # the catalog can show a KV cache
         if "caption" in card.tasks:
             assert any(f.role == "mmproj" and "mmproj" in f.path for f in card.source.files)
+    elif card.tasks == ["embed"]:  # an ONNX text encoder: one graph and its tokenizer.json
+        roles = {f.role for f in card.source.files}
+        assert {"model", "tokenizer"} <= roles and any(f.path == "tokenizer.json" for f in card.source.files)
     else:
         roles = {f.role for f in card.source.files}
         assert {"encoder", "decoder", "config", "tokenizer"} <= roles

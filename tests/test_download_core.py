@@ -25,6 +25,7 @@ from engines.download import (
     RetryPolicy,
     WantedFile,
 )
+from engines.download.staging import StagingPlan
 from engines.download.transfer import CHUNK_SIZE
 from engines.paths import downloads_dir, models_dir
 from engines.settings import Settings
@@ -209,17 +210,20 @@ def test_chunk_size_is_what_a_crash_can_lose() -> None:
     assert CHUNK_SIZE <= 4 << 20
 
 
-def test_a_card_resumes_as_one_unit_without_refetching_finished_files(hub: FakeHub, tiny_repo: bytes) -> None:
+def test_a_card_resumes_as_one_unit_without_refetching_finished_files(
+    hub: FakeHub, tiny_repo: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mmproj = hub.repos[REPO].files["mmproj-tiny.gguf"]
+    record_done = StagingPlan.record_done
 
-    class StopAfterFirstFile(Downloader):
-        def _record_done(self, staging: Path, path: str, sha256: str) -> None:
-            super()._record_done(staging, path, sha256)
-            if path == "tiny.gguf":
-                hub.faults.get_statuses.extend([(500, {})] * 20)
+    def stop_after_first_file(plan: StagingPlan, path: str, sha256: str) -> None:
+        record_done(plan, path, sha256)
+        if path == "tiny.gguf":
+            hub.faults.get_statuses.extend([(500, {})] * 20)
 
-    with pytest.raises(NetworkError):
-        StopAfterFirstFile(Settings(hf_endpoint=hub.url), ModelStore(), FAST).run(gguf_request())
+    with monkeypatch.context() as patch, pytest.raises(NetworkError):
+        patch.setattr(StagingPlan, "record_done", stop_after_first_file)
+        downloader(hub).run(gguf_request())
     assert ModelStore().installed() == []  # nothing half-installed
     hub.faults.get_statuses.clear()
     before = len(hub.gets())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fake_hub import FakeHub, make_blob
@@ -18,6 +17,7 @@ from engines.download import (
     RetryPolicy,
 )
 from engines.download.request import WantedFile
+from engines.download.staging import StagingPlan
 from engines.paths import downloads_dir
 from engines.settings import Settings, save_settings
 from engines.store.model_store import ModelFormat, ModelStore
@@ -47,13 +47,13 @@ def _gets(hub: FakeHub, name: str, server: str = "cdn") -> int:
 
 
 def _switch_offline_after_first_file(monkeypatch: pytest.MonkeyPatch, switch: object) -> None:
-    original = Downloader._record_done
+    original = StagingPlan.record_done
 
-    def record_done(self: Downloader, staging: Path, path: str, sha256: str) -> None:
-        original(self, staging, path, sha256)
+    def record_done(self: StagingPlan, path: str, sha256: str) -> None:
+        original(self, path, sha256)
         switch()  # type: ignore[operator]
 
-    monkeypatch.setattr(Downloader, "_record_done", record_done)
+    monkeypatch.setattr(StagingPlan, "record_done", record_done)
 
 
 def test_switching_offline_on_stops_the_next_connection(hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from fake_hub import FakeHub
+from tiny_encoders import cached_encoder
 from tiny_seq2seq import build_marian, cached
 
 from engines.cli.main import COMMANDS as CLI_COMMANDS
@@ -43,6 +44,7 @@ class Command:
 def commands(models: dict[str, Path]) -> list[Command]:
     gguf, marian, captioner, image = (str(models[k]) for k in ("gguf", "marian", "captioner", "image"))
     download = f"hf.co/{REPO}/tiny.gguf"
+    encoder, docs = str(models["encoder"]), str(models["docs"])
     return [
         Command(("hardware", "--json")),
         Command(("models", "catalog", "--json")),
@@ -55,6 +57,14 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("translate", "-m", "tiny-en-de", "--from", "en", "--to", "de", "--max-tokens", "4", "Hello")),
         Command(("translate", "-m", "tiny", "--from", "en", "--to", "pt", "Hello")),  # with a chat model
         Command(("caption", "-m", captioner, image, "--max-tokens", "4")),
+        Command(("embed", "-m", encoder, "Hello")),
+        Command(("kb", "create", "notes", "-m", encoder)),
+        Command(("kb", "add", "notes", docs)),
+        Command(("kb", "search", "notes", "harbour boats")),
+        Command(("kb", "ask", "notes", "When do the boats sail?", "-m", "tiny", "--max-tokens", "4")),
+        Command(("kb", "status", "notes")),
+        Command(("kb", "list")),
+        Command(("kb", "remove", "notes")),
         # the only command that goes online, and only to the configured (loopback) endpoint
         Command(("models", "download", download, "--id", "fetched", "-q"), offline_code=1),
         Command(("models", "verify", "fetched"), offline_code=1),  # offline: nothing was downloaded to verify
@@ -78,7 +88,7 @@ def test_every_command_is_audited() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     models_sub = next(a for a in sub.choices["models"]._actions if isinstance(a, argparse._SubParsersAction))
     wanted = {(name,) for name in CLI_COMMANDS if name != "models"} | {("models", name) for name in models_sub.choices}
-    fake = {k: Path(k) for k in ("gguf", "marian", "captioner", "image", "scan")}
+    fake = {k: Path(k) for k in ("gguf", "marian", "captioner", "image", "scan", "encoder", "docs")}
     covered = {_cli_words(c) for c in commands(fake) if not c.gui}
     assert wanted - NOT_AUDITED <= covered, f"not in the socket audit: {sorted(wanted - NOT_AUDITED - covered)}"
 
@@ -149,7 +159,11 @@ def models(tmp_path_factory: pytest.TempPathFactory, tiny_gguf: Path, tiny_capti
     scan.mkdir()
     shutil.copy(tiny_gguf, scan / "scanned.gguf")
     _ckpt, marian = cached(tmp_path_factory.getbasetemp(), "marian", build_marian)
-    return {"gguf": tiny_gguf, "marian": marian, "captioner": tiny_captioner / "onnx", "image": image, "scan": scan}
+    docs = work / "docs"
+    docs.mkdir()
+    (docs / "harbour.md").write_text("# Harbour\n\nThe boats sail at dawn.\n", encoding="utf-8")
+    return {"gguf": tiny_gguf, "marian": marian, "captioner": tiny_captioner / "onnx", "image": image, "scan": scan,
+            "encoder": cached_encoder(tmp_path_factory.getbasetemp()), "docs": docs}
 
 
 @pytest.fixture

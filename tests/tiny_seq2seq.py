@@ -55,8 +55,11 @@ def _export(checkpoint: Path, out: Path) -> Path:
 def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_size: int | None = None, seed: int = 0,
                  heads: int = 4, ffn_dim: int | None = None, max_positions: int = 128,
                  eos_bias: float = 1.0, init_std: float = 0.25,
-                 generation: dict[str, Any] | None = None, export: bool = True) -> tuple[Path, Path]:
-    """A tiny MarianMT (en->de) with its own sentencepiece vocabularies. Returns (checkpoint, onnx folder)."""
+                 generation: dict[str, Any] | None = None, export: bool = True,
+                 shared_spm: bool = False) -> tuple[Path, Path]:
+    """A tiny MarianMT (en->de) with its own sentencepiece vocabularies. Returns (checkpoint, onnx folder).
+
+    `shared_spm`: the target side uses the source's SentencePiece model (as joint-vocabulary models do)."""
     import torch
     from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
 
@@ -65,7 +68,10 @@ def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_size: 
     work = root / "marian-spm"
     work.mkdir(exist_ok=True)
     _train_spm(work / "source.spm", 120)
-    _train_spm(work / "target.spm", 110)
+    if shared_spm:
+        (work / "target.spm").write_bytes((work / "source.spm").read_bytes())
+    else:
+        _train_spm(work / "target.spm", 110)
     import sentencepiece as spm
 
     pieces: list[str] = []
@@ -106,6 +112,58 @@ def build_marian(root: Path, *, d_model: int = 32, layers: int = 2, vocab_size: 
     if export:
         _export(ckpt, onnx_dir)
     return ckpt, onnx_dir
+
+
+def marian_tokenizer_json(ckpt: Path, *, keep_charsmap: bool = False) -> dict[str, Any]:
+    """The `tokenizer.json` Xenova's opus-mt exports ship in place of the `.spm` files.
+
+    The same layout: `vocab.json`'s pieces in id order, each scored with the higher of its scores in the
+    source and target SentencePiece models (-100 where neither has it, 0 for special tokens), Metaspace
+    pre-tokenizer and decoder, and a Precompiled normalizer whose character map Xenova leaves empty
+    (`keep_charsmap` fills it in from source.spm, as a converter that keeps it would).
+    """
+    import base64
+
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    from transformers import MarianTokenizer
+
+    tok = MarianTokenizer.from_pretrained(ckpt)
+    vocab = json.loads((ckpt / "vocab.json").read_text(encoding="utf-8"))
+    specials = list(tok.all_special_tokens)
+    scores = [{tok.spm_source.IdToPiece(i): tok.spm_source.GetScore(i) for i in range(tok.spm_source.GetPieceSize())},
+              {tok.spm_target.IdToPiece(i): tok.spm_target.GetScore(i) for i in range(tok.spm_target.GetPieceSize())}]
+    proto = pb.ModelProto()
+    proto.ParseFromString((ckpt / "source.spm").read_bytes())
+    charsmap = base64.b64encode(proto.normalizer_spec.precompiled_charsmap).decode() if keep_charsmap else None
+    metaspace = {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True}
+    eos = {"id": tok.eos_token, "ids": [tok.eos_token_id], "tokens": [tok.eos_token]}
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": vocab[t], "special": True, "content": t, "single_word": False, "lstrip": False,
+                          "rstrip": False, "normalized": False} for t in specials],
+        "normalizer": {"type": "Precompiled", "precompiled_charsmap": charsmap},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, metaspace]},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"Sequence": {"id": "A", "type_id": 0}},
+                                      {"SpecialToken": {"id": tok.eos_token, "type_id": 0}}],
+                           "pair": [], "special_tokens": {tok.eos_token: eos}},
+        "decoder": metaspace,
+        "model": {"type": "Unigram", "unk_id": vocab[tok.unk_token],
+                  "vocab": [[k, 0.0 if k in specials else max(scores[0].get(k, -100), scores[1].get(k, -100))]
+                            for k in vocab]},
+    }
+
+
+def json_only_marian(onnx_dir: Path, ckpt: Path, dst: Path, *, keep_charsmap: bool = False) -> Path:
+    """A copy of a Marian export laid out as Xenova's: tokenizer.json, no source.spm/target.spm/vocab.json."""
+    import shutil
+
+    shutil.copytree(onnx_dir, dst)
+    for name in ("source.spm", "target.spm", "vocab.json"):
+        (dst / name).unlink()
+    data = marian_tokenizer_json(ckpt, keep_charsmap=keep_charsmap)
+    (dst / "tokenizer.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return dst
 
 
 def build_nllb(root: Path, *, d_model: int = 32, layers: int = 2, seed: int = 1, eos_scale: float = 1.5,

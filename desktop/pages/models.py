@@ -1,6 +1,6 @@
-"""The Models page: the catalog (filters, details) and the installed models (verify, delete, reveal, default).
-
-Downloads plug in here when engines/download lands: `CatalogPane.download_button` is the seam.
+"""The Models page: the catalog (filters, details, download) and the installed models (verify, delete,
+reveal, default). Downloads run in desktop/downloads.py; the catalog's `DownloadPanel` (download_panel.py)
+shows the selected card's download and its buttons.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from engines.download.endpoint import hub_endpoint
 from engines.download.tokens import endpoint_key, saved_token
 from engines.hardware import machine as hardware
 from engines.paths import data_dir
+from engines.settings import Settings
 from engines.store.relocate import RelocateError, check_target
 
 
@@ -62,8 +63,13 @@ class SettingsPage(QScrollArea):
         layout.setContentsMargins(24, 24, 24, 24)
         layout.setSpacing(12)
         layout.addWidget(heading(self.tr("Settings")))
-        s = ctx.settings
+        for build in (self._build_performance, self._build_network, self._build_appearance, self._build_data_folder):
+            build(layout, ctx.settings)
+        layout.addStretch(1)
+        self.setWidget(body)
 
+    def _build_performance(self, layout: QVBoxLayout, s: Settings) -> None:
+        """Threads, GPU layers, the ONNX Runtime device and the default context size."""
         perf = self._group(layout, self.tr("Performance"))
         self.threads = QSpinBox()
         self.threads.setRange(1, max(512, os.cpu_count() or 1))
@@ -97,6 +103,8 @@ class SettingsPage(QScrollArea):
         self._row(perf, self.tr("Default context size"), self.context,
                   lambda: self._set(context_size=self.context.value()))
 
+    def _build_network(self, layout: QVBoxLayout, s: Settings) -> None:
+        """Offline mode, the download server and its token."""
         net = self._group(layout, self.tr("Privacy and network"))
         self.offline = QCheckBox(self.tr("Offline mode: never open a network connection"))
         self.offline.setChecked(s.offline)
@@ -124,6 +132,8 @@ class SettingsPage(QScrollArea):
         net.addRow(self.tr("Access token"), self.token)
         self._show_token()
 
+    def _build_appearance(self, layout: QVBoxLayout, s: Settings) -> None:
+        """Theme and language."""
         look = self._group(layout, self.tr("Appearance"))
         self.theme = QComboBox()
         self.theme.setAccessibleName(self.tr("Theme"))
@@ -147,6 +157,8 @@ class SettingsPage(QScrollArea):
         self.language_note.hide()
         look.addRow("", self.language_note)
 
+    def _build_data_folder(self, layout: QVBoxLayout, s: Settings) -> None:
+        """Where the data lives, and moving it."""
         where = self._group(layout, self.tr("Data folder"))
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(str(data_dir()))
@@ -170,8 +182,6 @@ class SettingsPage(QScrollArea):
         note.setWordWrap(True)
         note.setMinimumWidth(420)
         where.addRow("", note)
-        layout.addStretch(1)
-        self.setWidget(body)
 
     def _pick_new_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a new, empty folder for Candeia's data"))

@@ -32,7 +32,21 @@ class WelcomePage(QWidget):
         )
         layout.addWidget(intro)
         layout.addSpacing(8)
+        layout.addWidget(self._build_starter())
+        layout.addWidget(self._build_local())
+        self.status = QLabel()
+        self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.card: ModelCard | None = None
+        ctx.hardware_ready.connect(self.recommend)
+        ctx.settings_changed.connect(self.recommend)
+        self.recommend()
 
+    def _build_starter(self) -> QFrame:
+        """The recommended first model (filled in by `recommend`), with Download and Browse."""
         box = QFrame()
         box.setObjectName("card")
         inner = QVBoxLayout(box)
@@ -55,8 +69,10 @@ class WelcomePage(QWidget):
         row.addWidget(browse)
         row.addStretch(1)
         inner.addLayout(row)
-        layout.addWidget(box)
+        return box
 
+    def _build_local(self) -> QFrame:
+        """Import or scan for model files the user already has."""
         local = QFrame()
         local.setObjectName("card")
         inner = QVBoxLayout(local)
@@ -76,17 +92,7 @@ class WelcomePage(QWidget):
         row.addWidget(self.scan_button)
         row.addStretch(1)
         inner.addLayout(row)
-        layout.addWidget(local)
-        self.status = QLabel()
-        self.status.setObjectName("muted")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
-        self.card: ModelCard | None = None
-        ctx.hardware_ready.connect(self.recommend)
-        ctx.settings_changed.connect(self.recommend)
-        self.recommend()
+        return local
 
     def recommend(self) -> None:
         """The starter model: the best small one that fits, once the hardware is measured."""

@@ -27,7 +27,7 @@ BITS, BLOCK_SIZE = 8, 128
 def is_quantized(step: Path) -> bool:
     import onnx
 
-    from engines.caption.specialize import QUANTIZING_OPS
+    from engines.caption.probe import QUANTIZING_OPS
 
     graph = onnx.load(str(step), load_external_data=False).graph
     return any(n.op_type in QUANTIZING_OPS for n in graph.node)
@@ -53,5 +53,5 @@ def draft_file(decoder: Path, step: Path, cache_root: Path) -> Path | None:
 
     version = f"{FORMAT_VERSION}-draft{DRAFT_VERSION}-{BITS}bit{BLOCK_SIZE}"
     entry = derived_entry(decoder, cache_root, version, lambda work: build_draft(step, work, label=decoder.parent.name),
-                          expect=["draft.onnx", "draft.onnx.data"], needs_bytes=step.stat().st_size // 2)
+                          expect=["draft.onnx"], expect_weights=["draft.onnx"], needs_bytes=step.stat().st_size // 2)
     return entry / "draft.onnx" if entry is not None else None

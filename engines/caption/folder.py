@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engines.errors import InvalidModelFileError
+from engines.onnx.data_files import folder_data_files
 from engines.onnx.folder import DECODER, DECODER_MERGED, ENCODER, find_graphs, graph_folder, read_json
 
 _MISSING = "is missing from the model folder"
@@ -33,7 +34,7 @@ class CaptionFiles:
     @property
     def size(self) -> int:
         return sum(p.stat().st_size for p in self.onnx_files) + sum(
-            p.stat().st_size for p in self.onnx_files[0].parent.glob("*.onnx_data")
+            p.stat().st_size for p in folder_data_files(self.onnx_files[0].parent)
         )
 
 

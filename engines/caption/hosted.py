@@ -14,8 +14,8 @@ from PIL import Image
 
 from engines.caption.llama_vision import VisionChatTraits, check_pair, choose_handler, image_data_uri, read_projector
 from engines.caption.types import CaptionOptions
-from engines.errors import EngineClosedError, EngineCrashedError, InvalidModelFileError
-from engines.gguf.info import GGUFInfo, read_gguf
+from engines.errors import EngineClosedError, EngineCrashedError
+from engines.gguf.info import GGUFInfo, read_gguf, require_model
 from engines.host import spare
 from engines.host.process import EngineClosed, result_of
 from engines.host.repair import Repair, load_with_repair
@@ -48,9 +48,7 @@ class HostedVisionCaptioner(VisionChatTraits):
     @classmethod
     def load(cls, model_path: Path, mmproj: Path, *, threads: int | None = None, gpu_layers: int = 0,
              context_size: int = 4096) -> HostedVisionCaptioner:
-        model = read_gguf(model_path)
-        if model.is_companion:
-            raise InvalidModelFileError(model_path, "is a vision projector; pass the language model with -m")
+        model = require_model(read_gguf(model_path), hint="; pass the language model with -m")
         projector = read_projector(Path(mmproj))
         check_pair(model, projector)
         choose_handler(model, projector, _HANDLERS)  # refuses an unusable pair before a process starts

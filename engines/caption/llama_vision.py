@@ -22,7 +22,7 @@ from PIL import Image
 
 from engines.caption.types import CaptionOptions, CaptionStyle
 from engines.errors import EngineClosedError, GenerationError, InvalidModelFileError, ModelLoadError
-from engines.gguf.info import HEADER_SIZE, GGUFInfo, read_gguf
+from engines.gguf.info import HEADER_SIZE, GGUFInfo, read_gguf, require_model
 from engines.gguf.parse import ParseError, parse_gguf
 from engines.jobs import CancelToken
 from engines.llama import load_params
@@ -210,9 +210,7 @@ class LlamaVisionCaptioner(VisionChatTraits):
     @classmethod
     def load(cls, model_path: Path, mmproj: Path, *, threads: int | None = None, gpu_layers: int = 0,
              context_size: int = 4096, extra_buffers: bool = True) -> LlamaVisionCaptioner:
-        model = read_gguf(model_path)
-        if model.is_companion:
-            raise InvalidModelFileError(model_path, "is a vision projector; pass the language model with -m")
+        model = require_model(read_gguf(model_path), hint="; pass the language model with -m")
         projector = read_projector(Path(mmproj))
         check_pair(model, projector)
         llama_chat_format = llama_cpp_module().llama_chat_format

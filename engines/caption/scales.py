@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from engines.caption.specialize import close, run_pair, tolerance
+from engines.caption.probe import check_pair, tolerance
+from engines.onnx.graph import drop_unused_initializers, initializer_names, set_nodes
+from engines.onnx.rewrite import replace_verified
 
 
 def _scalar(values: dict[str, np.ndarray[Any, Any]], node: Any) -> tuple[int, np.ndarray[Any, Any]] | None:
@@ -33,7 +35,8 @@ def merge_scales(graph: Any) -> int:
     """Rewrite `graph` in place; returns how many key-side multiplies were removed."""
     from onnx import numpy_helper
 
-    values = {t.name: numpy_helper.to_array(t) for t in graph.initializer if t.data_location != 1 and
+    inline = initializer_names(graph, inline_only=True)
+    values = {t.name: numpy_helper.to_array(t) for t in graph.initializer if t.name in inline and
               len(t.dims) <= 1 and (not t.dims or t.dims[0] == 1)}
     producer = {o: n for n in graph.node for o in n.output}
     readers: dict[str, int] = {}
@@ -54,13 +57,8 @@ def merge_scales(graph: Any) -> int:
         query.input[1 - q[0]] = name
         node.input[1] = keys.input[k[0]]
         dropped.append(keys)
-    kept = [n for n in graph.node if all(n is not d for d in dropped)]
-    del graph.node[:]
-    graph.node.extend(kept)
-    used = {i for n in graph.node for i in n.input}  # ONNX Runtime warns about unused initializers
-    initializers = [t for t in graph.initializer if t.name in used]
-    del graph.initializer[:]
-    graph.initializer.extend(initializers)
+    set_nodes(graph, [n for n in graph.node if all(n is not d for d in dropped)])
+    drop_unused_initializers(graph)  # ONNX Runtime warns about unused initializers
     return len(dropped)
 
 
@@ -73,16 +71,7 @@ def merge_scales_file(cross: Path, step: Path, *, atol: float = 1e-5) -> int:
     removed = merge_scales(model.graph)
     if not removed:
         return 0
-    merged = step.with_name(f".scales-{step.name}")
-    try:
-        onnx.save(model, str(merged))
-        for batch, past, enc, tokens in ((1, 0, 5, 1), (3, 4, 2, 1), (2, 3, 4, 3)):
-            for want, have in zip(run_pair(cross, step, batch, past, enc, tokens=tokens),
-                                  run_pair(cross, merged, batch, past, enc, tokens=tokens),
-                                  strict=True):
-                if not close(want, have, rtol, atol):
-                    raise ValueError("merging the attention scales changed the step's outputs")
-        merged.replace(step)
-        return removed
-    finally:
-        merged.unlink(missing_ok=True)
+    replace_verified([(model, step)], lambda staged: check_pair(
+        (cross, step), (cross, staged[0]), rtol, atol, "merging the attention scales changed the step's outputs"),
+        tag="scales")
+    return removed

@@ -18,95 +18,35 @@ original on fresh probes, several tokens per run included, before it is kept.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engines.onnx.session import ort_module
+from engines.caption.probe import StepIo, close, feeds, hidden_size, session, tolerance
+from engines.onnx.graph import ENCODER_HIDDEN_STATES as ENC
+from engines.onnx.graph import initializer_names, keep_needed_nodes, trace
+from engines.onnx.rewrite import replace_verified
 
 log = logging.getLogger(__name__)
 
-ENC = "encoder_hidden_states"
 # (batch, past length, encoder length, tokens per run)
 PROBES = ((1, 0, 3, 1), (2, 1, 5, 1), (3, 6, 2, 2), (1, 13, 7, 3), (2, 5, 4, 4))
 CHECKS = ((2, 4, 6, 1), (3, 2, 5, 3), (1, 0, 4, 5))
 SHAPE_OPS = {"Shape", "Size"}
-# Ops that quantize activations on the fly: a rewrite that moves an input by one float rounding can
-# move a quantized activation by a whole step, and random-weight test models amplify that over the
-# layers (1.6% of the logits' range for vit-gpt2 with MatMulNBits). Broken rewrites are off by ~100%.
-QUANTIZING_OPS = {"MatMulNBits", "DynamicQuantizeLinear", "MatMulInteger", "DynamicQuantizeMatMul"}
-FLOAT_TOLERANCE, QUANTIZED_TOLERANCE = 1e-4, 5e-2
-
-
-def tolerance(*graphs: Any) -> float:
-    quantized = any(n.op_type in QUANTIZING_OPS for g in graphs for n in g.node)
-    return QUANTIZED_TOLERANCE if quantized else FLOAT_TOLERANCE
-
-
-@dataclass(frozen=True)
-class _Io:
-    step_inputs: list[tuple[str, list[int | str]]]
-    past: list[str]
-
-
-def _dims(value_info: Any) -> list[int | str]:
-    return [d.dim_value if d.HasField("dim_value") else d.dim_param for d in value_info.type.tensor_type.shape.dim]
-
-
-def _subgraph_inputs(node: Any) -> set[str]:
-    names: set[str] = set()
-    for attr in node.attribute:
-        graphs = [attr.g] if attr.type == 5 else list(attr.graphs) if attr.type == 10 else []
-        for graph in graphs:
-            for sub in graph.node:
-                names.update(sub.input)
-                names.update(_subgraph_inputs(sub))
-    return names
+Array = np.ndarray[Any, Any]
 
 
 def shape_derived(graph: Any) -> tuple[set[str], list[str]]:
     """(tensors computed from shapes and constants only, those of them that other nodes read)."""
-    const = {t.name for t in graph.initializer}
-    derived: set[str] = set()
-    for node in graph.node:
-        ins = [i for i in node.input if i]
-        if node.op_type == "Constant":
-            const.update(node.output)
-        elif _subgraph_inputs(node):
-            continue
-        elif node.op_type in SHAPE_OPS:
-            derived.update(node.output)
-        elif ins and all(i in derived or i in const for i in ins):
-            (derived if any(i in derived for i in ins) else const).update(node.output)
+    derived = trace(graph.node, (), initializer_names(graph), seed=lambda n: n.op_type in SHAPE_OPS).derived
     outputs = {o.name for o in graph.output}
     read = [i for n in graph.node if not set(n.output) <= derived for i in n.input if i in derived]
     frontier = list(dict.fromkeys(i for i in read if i not in outputs))
     return derived, frontier
 
 
-def _feeds(io: _Io, cross: Any, batch: int, past: int, enc: int, hidden: int, rng: np.random.Generator,
-           tokens: int = 1) -> dict[str, np.ndarray[Any, Any]]:
-    hidden_states = rng.standard_normal((batch, enc, hidden)).astype(np.float32)
-    feeds: dict[str, np.ndarray[Any, Any]] = {}
-    if cross is not None:
-        names = [o.name for o in cross.get_outputs()]
-        feeds.update(zip(names, cross.run(None, {ENC: hidden_states}), strict=True))
-    for name, dims in io.step_inputs:
-        if name == "input_ids":
-            feeds[name] = rng.integers(0, 100, (batch, tokens), dtype=np.int64)
-        elif name == ENC:
-            feeds[name] = hidden_states
-        elif name in io.past:
-            heads, size = dims[1], dims[3]
-            if not isinstance(heads, int) or not isinstance(size, int):
-                raise ValueError(f"{name} has no fixed head count or head size")
-            feeds[name] = rng.standard_normal((batch, heads, past, size)).astype(np.float32)
-    return feeds
-
-
-def _constant(values: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any] | None:
+def _constant(values: list[Array]) -> Array | None:
     first = values[0]
     same = all(v.dtype == first.dtype and v.shape == first.shape and np.array_equal(v, first) for v in values)
     return first if same else None
@@ -136,25 +76,6 @@ def _reshape_target(shapes: list[tuple[int, ...]], inputs: list[tuple[int, ...]]
         return None
     target[varying] = -1
     return target
-
-
-def close(want: np.ndarray[Any, Any], have: np.ndarray[Any, Any], rtol: float, atol: float) -> bool:
-    """Equal up to rounding, measured against the tensor's largest value: a rewrite that breaks the graph
-    gives wrong shapes or wrong values, while one that only moves an int8 graph's dynamic quantization
-    of activations by a rounding step moves outputs by a few percent of their range (see QUANTIZING_OPS)."""
-    if want.shape != have.shape:
-        return False
-    scale = float(np.abs(want).max()) if want.size else 0.0
-    return bool(np.all(np.abs(want - have) <= atol + rtol * scale))
-
-
-def _session(ort: Any, path: Path, optimize: bool) -> Any:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 3
-    if not optimize:
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _aliases(graph: Any, frontier: list[str], seen: dict[str, list[np.ndarray[Any, Any]]]) -> dict[str, str]:
@@ -192,20 +113,72 @@ def _prune(onnx: Any, graph: Any, replace: dict[str, Any], targets: dict[str, An
         for slot, name in enumerate(node.input):
             if name in renamed:
                 node.input[slot] = renamed[name]
-    needed = {o.name for o in graph.output}
-    keep = []
-    for node in reversed(graph.node):
-        if any(o in needed for o in node.output):
-            keep.append(node)
-            needed.update(node.input)
-            needed.update(_subgraph_inputs(node))
-    removed = len(graph.node) - len(keep)
-    del graph.node[:]
-    graph.node.extend(reversed(keep))
-    used = [t for t in graph.initializer if t.name in needed]
-    del graph.initializer[:]
-    graph.initializer.extend(used)
-    return removed
+    return keep_needed_nodes(graph)
+
+
+def _check_io(io: StepIo, cross: Any) -> None:
+    names = {name for name, _ in io.step_inputs}
+    cross_outputs = {o.name for o in cross.get_outputs()} if cross is not None else set()
+    unknown = names - {"input_ids", ENC, *io.past, *cross_outputs}
+    if "input_ids" not in names or not io.past or unknown:
+        raise ValueError(f"not a decoder step graph (inputs {sorted(unknown)[:3]})")
+
+
+def _read_back(model: Any, step: Path, frontier: list[str], reshapes: list[Any], probes: list[dict[str, Array]]
+               ) -> tuple[dict[str, list[Array]], dict[str, list[tuple[int, ...]]]]:
+    """The frontier's values, and the shapes going into and out of `reshapes`, at each of `probes`."""
+    import onnx
+
+    probe_model = onnx.ModelProto()
+    probe_model.CopyFrom(model)
+    outputs = probe_model.graph.output
+    outputs.extend(onnx.ValueInfoProto(name=n) for n in frontier)
+    outputs.extend(onnx.ValueInfoProto(name=n.output[0]) for n in reshapes)
+    present = {o.name for o in outputs}
+    outputs.extend(onnx.ValueInfoProto(name=n) for n in dict.fromkeys(r.input[0] for r in reshapes)
+                   if n not in present)
+    probe_path = step.with_name(f".probe-{step.name}")
+    seen: dict[str, list[Array]] = {n: [] for n in frontier}
+    shapes: dict[str, list[tuple[int, ...]]] = {n: [] for r in reshapes for n in (r.output[0], r.input[0])}
+    try:
+        onnx.save(probe_model, str(probe_path))
+        probe = session(probe_path, optimize=False)
+        out_names = [o.name for o in probe.get_outputs()]
+        for inputs in probes:
+            results = dict(zip(out_names, probe.run(None, inputs), strict=True))
+            for n in frontier:
+                seen[n].append(np.asarray(results[n]))
+            for n in shapes:
+                shapes[n].append(tuple(np.asarray(results[n]).shape))
+    finally:
+        probe_path.unlink(missing_ok=True)
+    return seen, shapes
+
+
+def _reshape_targets(reshapes: list[Any], shapes: dict[str, list[tuple[int, ...]]], replace: dict[str, Any]
+                     ) -> dict[str, Array]:
+    targets = {}
+    for node in reshapes:
+        allow_zero = any(a.name == "allowzero" and a.i for a in node.attribute)
+        target = _reshape_target(shapes[node.output[0]], None if allow_zero else shapes[node.input[0]])
+        if target is not None and node.input[1] not in replace:
+            targets[node.output[0]] = target
+    return targets
+
+
+def _check_same(original: Path, special: Path, outputs: list[str], checks: list[dict[str, Array]],
+                rtol: float, atol: float) -> None:
+    """Compare like with like: optimized sessions on both sides (kernels differ by level), one step
+    session at a time (each holds the weights)."""
+    step = session(original, optimize=True)
+    expected = [step.run(outputs, inputs) for inputs in checks]
+    step = None
+    step = session(special, optimize=True)
+    for inputs, wanted in zip(checks, expected, strict=True):
+        for name, want, have in zip(outputs, wanted, step.run(outputs, inputs), strict=True):
+            if not close(want, have, rtol, atol):
+                raise ValueError(f"the specialized graph's {name} differs from the original's (by "
+                                 f"{np.abs(want - have).max() if want.shape == have.shape else 'shape'})")
 
 
 def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> int:
@@ -216,99 +189,26 @@ def specialize_step(step: Path, cross: Path | None, *, atol: float = 1e-5) -> in
     understands or the result does not match the original (the caller keeps the original then)."""
     import onnx
 
-    ort = ort_module()
     model = onnx.load(str(step), load_external_data=False)
     graph = model.graph
     rtol = tolerance(graph)
-    io = _Io(
-        step_inputs=[(i.name, _dims(i)) for i in graph.input],
-        past=[i.name for i in graph.input if i.name.startswith("past_key_values.")],
-    )
-    names = {name for name, _ in io.step_inputs}
-    cross_session = _session(ort, cross, optimize=False) if cross is not None else None
-    cross_outputs = {o.name for o in cross_session.get_outputs()} if cross_session is not None else set()
-    unknown = names - {"input_ids", ENC, *io.past, *cross_outputs}
-    if "input_ids" not in names or not io.past or unknown:
-        raise ValueError(f"not a decoder step graph (inputs {sorted(unknown)[:3]})")
-    hidden = _hidden_size(cross_session, graph)
+    io = StepIo.of(graph)
+    cross_session = session(cross, optimize=False) if cross is not None else None
+    _check_io(io, cross_session)
+    hidden = hidden_size(cross_session, graph)
     derived, frontier = shape_derived(graph)
     if not frontier:
         return 0
-    probe_model = onnx.ModelProto()
-    probe_model.CopyFrom(model)
     reshapes = [n for n in graph.node if n.op_type == "Reshape" and n.input[1] in derived]
-    probe_model.graph.output.extend(onnx.ValueInfoProto(name=n) for n in frontier)
-    probe_model.graph.output.extend(onnx.ValueInfoProto(name=n.output[0]) for n in reshapes)
-    reshape_inputs = [n.input[0] for n in reshapes if n.input[0] not in {o.name for o in probe_model.graph.output}]
-    probe_model.graph.output.extend(onnx.ValueInfoProto(name=n) for n in dict.fromkeys(reshape_inputs))
-    probe_path = step.with_name(f".probe-{step.name}")
-    special_path = step.with_name(f".special-{step.name}")
-    try:
-        onnx.save(probe_model, str(probe_path))
-        probe = _session(ort, probe_path, optimize=False)
-        out_names = [o.name for o in probe.get_outputs()]
-        rng = np.random.default_rng(0)
-        seen: dict[str, list[np.ndarray[Any, Any]]] = {n: [] for n in frontier}
-        shape_seen: dict[str, list[tuple[int, ...]]] = {n: [] for n in
-                                                        {*(r.output[0] for r in reshapes), *reshape_inputs}}
-        for batch, past, enc, tokens in PROBES:
-            feeds = _feeds(io, cross_session, batch, past, enc, hidden, rng, tokens)
-            results = dict(zip(out_names, probe.run(None, feeds), strict=True))
-            for n in frontier:
-                seen[n].append(np.asarray(results[n]))
-            for n in shape_seen:
-                shape_seen[n].append(tuple(np.asarray(results[n]).shape))
-        replace = {n: v for n in frontier if (v := _constant(seen[n])) is not None}
-        targets = {}
-        for node in reshapes:
-            allow_zero = any(a.name == "allowzero" and a.i for a in node.attribute)
-            target = _reshape_target(shape_seen[node.output[0]], None if allow_zero else shape_seen[node.input[0]])
-            if target is not None and node.input[1] not in replace:
-                targets[node.output[0]] = target
-        varying = [n for n in frontier if n not in replace]
-        removed = _prune(onnx, graph, replace, targets, _aliases(graph, varying, seen))
-        onnx.save(model, str(special_path))
-        del probe  # compare like with like: optimized sessions on both sides (kernels differ by level)
-        outputs = [o.name for o in graph.output]
-        checks = [_feeds(io, cross_session, *sizes[:3], hidden, rng, sizes[3]) for sizes in CHECKS]
-        session = _session(ort, step, optimize=True)  # one step session at a time: each holds the weights
-        expected = [session.run(outputs, feeds) for feeds in checks]
-        session = None
-        session = _session(ort, special_path, optimize=True)
-        for feeds, wanted in zip(checks, expected, strict=True):
-            for name, want, have in zip(outputs, wanted, session.run(outputs, feeds), strict=True):
-                if not close(want, have, rtol, atol):
-                    raise ValueError(f"the specialized graph's {name} differs from the original's (by "
-                                     f"{np.abs(want - have).max() if want.shape == have.shape else 'shape'})")
-        del session
-        special_path.replace(step)
-        return removed
-    finally:
-        probe_path.unlink(missing_ok=True)
-        special_path.unlink(missing_ok=True)
-
-
-def _hidden_size(cross: Any, graph: Any) -> int:
-    sources = [i for i in cross.get_inputs() if i.name == ENC] if cross is not None else []
-    sources += [i for i in graph.input if i.name == ENC]
-    for source in sources:
-        shape = source.shape if hasattr(source, "shape") else _dims(source)
-        if shape and isinstance(shape[-1], int):
-            return int(shape[-1])
-    raise ValueError("the encoder's hidden size is not fixed in the graph")
-
-
-def run_pair(cross: Path, step: Path, batch: int, past: int, enc: int, seed: int = 0, tokens: int = 1
-             ) -> list[np.ndarray[Any, Any]]:
-    """The step graph's outputs for random inputs of the given sizes, its cut inputs made by `cross`."""
-    import onnx
-
-    ort = ort_module()
-    graph = onnx.load(str(step), load_external_data=False).graph
-    io = _Io(step_inputs=[(i.name, _dims(i)) for i in graph.input],
-             past=[i.name for i in graph.input if i.name.startswith("past_key_values.")])
-    cross_session = _session(ort, cross, optimize=True)
-    feeds = _feeds(io, cross_session, batch, past, enc, _hidden_size(cross_session, graph), np.random.default_rng(seed),
-                   tokens)
-    del cross_session
-    return list(_session(ort, step, optimize=True).run(None, feeds))
+    rng = np.random.default_rng(0)
+    probes = [feeds(io, cross_session, batch, past, enc, hidden, rng, tokens) for batch, past, enc, tokens in PROBES]
+    seen, shapes = _read_back(model, step, frontier, reshapes, probes)
+    replace = {n: v for n in frontier if (v := _constant(seen[n])) is not None}
+    targets = _reshape_targets(reshapes, shapes, replace)
+    varying = [n for n in frontier if n not in replace]
+    removed = _prune(onnx, graph, replace, targets, _aliases(graph, varying, seen))
+    outputs = [o.name for o in graph.output]
+    checks = [feeds(io, cross_session, *sizes[:3], hidden, rng, sizes[3]) for sizes in CHECKS]
+    replace_verified([(model, step)], lambda staged: _check_same(step, staged[0], outputs, checks, rtol, atol),
+                     tag="special")
+    return removed

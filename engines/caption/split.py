@@ -23,10 +23,12 @@ from typing import Any
 from engines.caption.recut import move_encoder_only_nodes
 from engines.caption.scales import merge_scales_file
 from engines.caption.specialize import specialize_step
+from engines.onnx.data_files import save_external
+from engines.onnx.graph import ENCODER_HIDDEN_STATES as ENC
+from engines.onnx.graph import initializer_names, names_read, node_subgraphs, trace
 
 log = logging.getLogger(__name__)
 
-ENC = "encoder_hidden_states"
 FORMAT_VERSION = "6"  # 2: step specialized (specialize.py); 3: recut (recut.py); 4, 5: scales.py; 6: any tokens per run
 
 
@@ -51,9 +53,9 @@ def _with_past_graph(onnx: Any, model: Any) -> Any:
     outer_nodes = []
     for node in graph.node:
         if node.op_type == "If" and node.input[0] == "use_cache_branch":
-            for attr in node.attribute:
-                if any(i.startswith("past_key_values.") for n in attr.g.node for i in n.input):
-                    branch = attr.g
+            for sub in node_subgraphs(node):
+                if any(i.startswith("past_key_values.") for n in sub.node for i in n.input):
+                    branch = sub
                     branch_outputs = list(node.output)
         else:
             outer_nodes.append(node)
@@ -73,27 +75,12 @@ def _with_past_graph(onnx: Any, model: Any) -> Any:
     return flat
 
 
-def _has_subgraph(node: Any) -> bool:
-    return any(a.g.ByteSize() or len(a.graphs) for a in node.attribute if a.type in (5, 10))
-
-
 def _partition(graph: Any) -> tuple[list[Any], list[Any], list[str], bool]:
     """(cross nodes, step nodes, boundary tensor names, whether step still reads encoder_hidden_states)."""
-    const = {t.name for t in graph.initializer}
-    enc = {ENC}
-    cross_nodes, step_nodes, const_nodes = [], [], []
-    for node in graph.node:
-        ins = [i for i in node.input if i]
-        if _has_subgraph(node):
-            step_nodes.append(node)
-        elif all(i in const for i in ins):
-            const_nodes.append(node)
-            const.update(node.output)
-        elif all(i in enc or i in const for i in ins):
-            cross_nodes.append(node)
-            enc.update(node.output)
-        else:
-            step_nodes.append(node)
+    traced = trace(graph.node, {ENC}, initializer_names(graph))
+    placed = {id(n) for n in traced.derived_nodes} | {id(n) for n in traced.constant_nodes}
+    cross_nodes = traced.derived_nodes
+    step_nodes = [n for n in graph.node if id(n) not in placed]
     consumed_by_step = {i for n in step_nodes for i in n.input} | {o.name for o in graph.output}
     boundary = [name for n in cross_nodes for name in n.output if name in consumed_by_step]
     needs_enc = ENC in consumed_by_step
@@ -101,7 +88,7 @@ def _partition(graph: Any) -> tuple[list[Any], list[Any], list[str], bool]:
     def with_consts(nodes: list[Any]) -> list[Any]:
         wanted = {i for n in nodes for i in n.input}
         chosen: list[Any] = []
-        for node in reversed(const_nodes):  # walk back so constants feeding constants are kept
+        for node in reversed(traced.constant_nodes):  # walk back so constants feeding constants are kept
             if any(o in wanted for o in node.output):
                 chosen.append(node)
                 wanted.update(node.input)
@@ -112,13 +99,9 @@ def _partition(graph: Any) -> tuple[list[Any], list[Any], list[str], bool]:
 
 def _subset_model(onnx: Any, source: Any, graph: Any, nodes: list[Any], inputs: list[Any], outputs: list[Any],
                   name: str) -> Any:
-    used = {i for n in nodes for i in n.input}
-    for n in nodes:  # names used inside subgraphs of kept nodes
-        for attr in n.attribute:
-            if attr.type == 5:
-                used.update(i for sub in attr.g.node for i in sub.input)
-    initializers = [t for t in graph.initializer if t.name in used]
-    new_graph = onnx.helper.make_graph(nodes, name, inputs, outputs, initializer=initializers)
+    new_graph = onnx.helper.make_graph(nodes, name, inputs, outputs)
+    read = names_read(new_graph)  # copy only the weights it reads: copying all would double the memory
+    new_graph.initializer.extend(t for t in graph.initializer if t.name in read)
     model = onnx.helper.make_model(new_graph, opset_imports=list(source.opset_import))
     model.ir_version = source.ir_version
     return model
@@ -158,8 +141,7 @@ def split_decoder(decoder: Path, target: Path) -> bool:
     step = _subset_model(onnx, source, graph, step_nodes, step_inputs, list(graph.output), "decoder_step")
     target.mkdir(parents=True, exist_ok=True)
     for model, name in ((cross, "cross.onnx"), (step, "step.onnx")):
-        onnx.save(model, str(target / name), save_as_external_data=True, all_tensors_to_one_file=True,
-                  location=f"{name}.data", size_threshold=1024)
+        save_external(model, target / name)
     del source, graph, cross, step, probe, inferred  # the weights: the probes below load them again
     try:
         removed = specialize_step(target / "step.onnx", target / "cross.onnx")

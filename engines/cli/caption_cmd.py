@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from engines.cli import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 from engines.errors import UsageError
 from engines.jobs import Cancelled, CancelToken
 
-EXIT_SOME_FAILED = 1
+if TYPE_CHECKING:  # the caption package loads only when the command runs
+    from engines.caption.types import CaptionResult
 
 
 def register(commands: Any) -> None:
@@ -46,16 +49,9 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from engines.caption.api import open_captioner
     from engines.caption.batch import BatchOptions, caption_paths
-    from engines.caption.types import CaptionOptions, CaptionResult, CaptionStyle
+    from engines.caption.types import CaptionOptions, CaptionStyle
 
-    for flag, value in (("--beams", args.beams), ("--max-tokens", args.max_tokens),
-                        ("--batch-size", args.batch_size), ("--threads", args.threads)):
-        if value is not None and value < 1:
-            raise UsageError(f"{flag} must be at least 1")
-    if args.out is not None and args.out.suffix.lower() not in (".csv", ".jsonl"):
-        raise UsageError(f"--out must name a .csv or .jsonl file, not '{args.out.name}'")
-    if args.prompt is not None and not args.prompt.strip():
-        raise UsageError("--prompt is empty")
+    _check_args(args)
     captioner = open_captioner(args.model, threads=args.threads, mmproj=args.mmproj,
                                gpu_layers=args.gpu_layers, variant=args.variant)
     if args.prompt is not None and not captioner.supports_prompts:
@@ -72,16 +68,52 @@ def run(args: argparse.Namespace) -> int:
     batch = BatchOptions(recursive=args.recursive, out=args.out, sidecar=args.sidecar, resume=not args.no_resume)
     cancel = CancelToken()
     show_progress = not args.json and sys.stderr.isatty()
+    emit = _printer(args.json, show_progress)
     failed = done = 0
-    def progress(count: int, total: int) -> None:
+    try:
+        for result in caption_paths(captioner, args.inputs, options, batch, cancel=cancel,
+                                    progress=_progress_bar(show_progress)):
+            done += 1
+            failed += 0 if result.ok else 1
+            emit(result)
+    except (KeyboardInterrupt, Cancelled):
+        cancel.cancel()
+        print(f"candeia-cli: stopped after {done} images", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        captioner.close()
         if show_progress:
+            sys.stderr.write("\n")
+    return _summary(done, failed)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    for flag, value in (("--beams", args.beams), ("--max-tokens", args.max_tokens),
+                        ("--batch-size", args.batch_size), ("--threads", args.threads)):
+        if value is not None and value < 1:
+            raise UsageError(f"{flag} must be at least 1")
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".jsonl"):
+        raise UsageError(f"--out must name a .csv or .jsonl file, not '{args.out.name}'")
+    if args.prompt is not None and not args.prompt.strip():
+        raise UsageError("--prompt is empty")
+
+
+def _progress_bar(show: bool) -> Callable[[int, int], None]:
+    def progress(count: int, total: int) -> None:
+        if show:
             width = 30
             filled = width * count // max(1, total)
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {count}/{total}")
             sys.stderr.flush()
 
+    return progress
+
+
+def _printer(as_json: bool, show_progress: bool) -> Callable[[CaptionResult], None]:
+    """One line per image: JSON, or `path: caption` on stdout and `path: error: ...` on stderr."""
+
     def emit(result: CaptionResult) -> None:
-        if args.json:
+        if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
             return
         if show_progress:
@@ -92,19 +124,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{result.path}: error: {result.error}", file=sys.stderr, flush=True)
 
-    try:
-        for result in caption_paths(captioner, args.inputs, options, batch, cancel=cancel, progress=progress):
-            done += 1
-            failed += 0 if result.ok else 1
-            emit(result)
-    except (KeyboardInterrupt, Cancelled):
-        cancel.cancel()
-        print(f"candeia-cli: stopped after {done} images", file=sys.stderr)
-        return 130
-    finally:
-        captioner.close()
-        if show_progress:
-            sys.stderr.write("\n")
+    return emit
+
+
+def _summary(done: int, failed: int) -> int:
     if done == 0:
         print("candeia-cli: no images found (PNG, JPEG, WebP, GIF, BMP, TIFF)", file=sys.stderr)
         return EXIT_SOME_FAILED

@@ -12,6 +12,8 @@ from typing import Any
 from engines.cards import ModelCard, load_catalog
 from engines.cards.consent import badge, needs_consent, record_consent
 from engines.cards.fit import FitEstimate, card_estimate
+from engines.cli import EXIT_INTERRUPTED
+from engines.cli.output import print_model
 from engines.download import (
     DownloadControl,
     Downloader,
@@ -152,8 +154,6 @@ class ProgressBar:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from engines.cli.main import EXIT_INTERRUPTED
-
     request = request_for(args.ref, args.model_id)
     card = next((c for c in load_catalog() if c.id == request.card_id), None) if request.card_id else None
     if card is not None:
@@ -181,11 +181,8 @@ def run_download(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         bar.end()
     elapsed = time.monotonic() - started
-    if args.json:
-        print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
-    else:
-        print(f"installed {model.id} ({human_size(model.size)} in {elapsed:.1f} s, sha256 verified): {model.path}")
-    return 0
+    line = f"installed {model.id} ({human_size(model.size)} in {elapsed:.1f} s, sha256 verified): {model.path}"
+    return print_model(model, args.json, line)
 
 
 # -- verify ------------------------------------------------------------------------------------

@@ -113,6 +113,8 @@ class Host:
         faults.at("load")
         if message.get("kind") == "vision":
             result = self._load_vision(message, options)
+        elif message.get("kind") == "embed":
+            result = self._load_embed(message, options)
         else:
             result = self._load_chat(message, options, faults)
         result["device"] = _device(options.gpu_layers)
@@ -152,6 +154,18 @@ class Host:
         if message.get("probe"):
             captioner.probe(probe_tokens(captioner.tokenize, 512), PROBE_GENERATE)
         return {"load_ms": captioner.load_ms, "handler": captioner.handler_name}
+
+    def _load_embed(self, message: wire.Message, options: Any) -> dict[str, Any]:
+        from engines.gguf.info import read_gguf
+        from engines.host.embed_worker import GGUFEmbedder
+
+        embedder = GGUFEmbedder(read_gguf(message["path"]), options)
+        self._engine, self._kind = embedder, "embed"
+        return {"load_ms": embedder.load_ms, "dimensions": embedder.dimensions, "pooling": embedder.pooling}
+
+    def _op_embed(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> list[list[float]]:
+        vectors: list[list[float]] = self._loaded("embed").embed(list(message["texts"]))
+        return vectors
 
     def _loaded(self, kind: str) -> Any:
         if self._engine is None or self._kind != kind:

@@ -16,19 +16,17 @@ from collections.abc import Iterable, Sequence
 from types import ModuleType
 
 from engines import __version__
+from engines.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 from engines.errors import CandeiaError, UsageError
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
 
 # Each command and its one-line help, shown by `candeia-cli --help` without importing the command
 # (tests/test_cli.py checks these match the help each module registers).
 COMMANDS = {
     "caption": "caption images or folders of images",
     "chat": "chat with a GGUF model",
+    "embed": "turn texts into embedding vectors",
     "info": "show a model's metadata without loading it",
+    "kb": "knowledge bases: index your documents and ask them",
     "models": "the catalog, downloads, and installed models",
     "hardware": "CPU, memory, GPUs and accelerators Candeia can use",
     "translate": "translate text, Markdown or subtitles",
@@ -45,6 +43,14 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import chat_cmd
 
         return chat_cmd
+    if name == "embed":
+        from engines.cli import embed_cmd
+
+        return embed_cmd
+    if name == "kb":
+        from engines.cli import kb_cmd
+
+        return kb_cmd
     if name == "info":
         from engines.cli import info_cmd
 

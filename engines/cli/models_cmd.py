@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engines.cli import download_cmd
+from engines.cli.output import print_model
 from engines.errors import UsageError
 from engines.store.model_store import ModelStore
 from engines.system.sizes import human_size
@@ -81,11 +82,7 @@ def run_add(args: argparse.Namespace) -> int:
     model = ModelStore().add(args.path, copy=args.copy, name=args.name, model_id=args.model_id, progress=progress)
     if args.copy and sys.stderr.isatty():
         sys.stderr.write("\n")
-    if args.json:
-        print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
-    else:
-        print(f"added {model.id} ({'linked' if model.linked else 'copied'}: {model.path})")
-    return 0
+    return print_model(model, args.json, f"added {model.id} ({'linked' if model.linked else 'copied'}: {model.path})")
 
 
 def run_remove(args: argparse.Namespace) -> int:

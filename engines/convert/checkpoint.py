@@ -124,11 +124,12 @@ def externalize_weights(folder: Path) -> list[Path]:
     cut the peak memory of an opus-mt-sized model from about 1.7x to 1.2x its files' size here.
     The rewrite streams (engines/onnx/external.py), so converting a large model needs little memory.
     """
+    from engines.onnx.data_files import data_file
     from engines.onnx.external import AlreadyExternalError, externalize
 
     done = []
     for graph in sorted(folder.glob("*.onnx")):
-        data = graph.with_name(graph.name + "_data")
+        data = data_file(graph)
         if data.exists():
             continue
         work = folder / f".externalize-{graph.stem}"

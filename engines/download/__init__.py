@@ -1,4 +1,15 @@
-"""Model downloads: hub metadata via huggingface_hub, Candeia's own resumable, verified transfer."""
+"""Model downloads: hub metadata via huggingface_hub, Candeia's own resumable, verified transfer.
+
+From the top down:
+- manager.py: the queue (two at once); a `DownloadJob` per request, with its events `on_progress`
+  (a DownloadProgress) and `on_status` (the job, after each change of `status`).
+- downloader.py: one request as a unit: plan, fetch each file, install the folder, have the store
+  register it (`ModelStore.register_download`).
+- staging.py: `downloads/<id>/` and its `download.json` (the pinned commit, the files done).
+- transfer.py: one file, resumable; connection.py does the HTTP, hash_pipe.py the writes and sha256.
+- hub_meta.py: file metadata through huggingface_hub; request, control, retry, endpoint, tokens,
+  offline, intents, pins: what those steps consult.
+"""
 
 from engines.download.control import DownloadControl
 from engines.download.downloader import Downloader

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from engines.download.control import DownloadControl
 from engines.download.errors import DownloadError, HubAccessError, NetworkError, RemoteNotFoundError
@@ -81,22 +82,59 @@ def _is_network_error(exc: BaseException) -> bool:
     return module in {"httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3"}
 
 
-def fetch_metadata(
-    repo: str,
-    path: str,
-    revision: str,
-    endpoint: str,
-    *,
-    token: str | bool | None = None,
-    policy: RetryPolicy | None = None,
-    control: DownloadControl | None = None,
-    before_connect: Callable[[], None] | None = None,
-) -> RemoteFile:
-    """HEAD one file; retry 429/5xx/network errors; 401/403/404 raise at once.
+@dataclass(frozen=True)
+class HubCall:
+    """How each metadata request of a download is made. `before_connect` runs before every request
+    (offline mode is checked there) and may raise."""
 
-    `before_connect` runs before every request (offline mode is checked there) and may raise.
-    """
+    token: str | bool | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    control: DownloadControl = field(default_factory=DownloadControl)
+    before_connect: Callable[[], None] = lambda: None
+
+
+def fetch_metadata(repo: str, path: str, revision: str, endpoint: str, call: HubCall | None = None) -> RemoteFile:
+    """HEAD one file; retry 429/5xx/network errors; 401/403/404 raise at once."""
     from huggingface_hub import get_hf_file_metadata
+
+    call = call or HubCall()
+    where = _Where(repo, path, revision, endpoint)
+    url = file_url(repo, path, revision, endpoint)
+    failures = 0
+    while True:
+        call.control.check()
+        call.before_connect()
+        try:
+            meta = get_hf_file_metadata(url, token=call.token, timeout=METADATA_TIMEOUT)
+        except Exception as exc:
+            retry = _retryable(exc, where)
+            if retry is None:
+                raise
+            failures += 1
+            if failures > call.policy.attempts:
+                raise retry.giving_up from None
+            call.control.sleep(call.policy.delay(failures, retry.after))
+            continue
+        return _remote_file(meta, where)
+
+
+@dataclass(frozen=True)
+class _Where:
+    repo: str
+    path: str
+    revision: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class _Retry:
+    giving_up: NetworkError  # raised when the attempts run out
+    after: float | None  # the server's Retry-After
+
+
+def _retryable(exc: Exception, where: _Where) -> _Retry | None:
+    """How to retry a failed HEAD; raises at once what no retry can fix; None for what is no hub or
+    network failure (a bug: the caller re-raises it)."""
     from huggingface_hub.errors import (
         EntryNotFoundError,
         GatedRepoError,
@@ -105,57 +143,40 @@ def fetch_metadata(
         RevisionNotFoundError,
     )
 
-    policy = policy or RetryPolicy()
-    control = control or DownloadControl()
-    url = file_url(repo, path, revision, endpoint)
-    failures = 0
-    while True:
-        control.check()
-        if before_connect is not None:
-            before_connect()
-        try:
-            meta = get_hf_file_metadata(url, token=token, timeout=METADATA_TIMEOUT)
-            break
-        except GatedRepoError:
-            raise HubAccessError(
-                f"{repo} is a gated repository: accept its terms on the hub, then {LOGIN_HINT}"
-            ) from None
-        except RepositoryNotFoundError:
-            raise HubAccessError(
-                f"the repository {repo} does not exist on {endpoint} or is private; if it is private, {LOGIN_HINT}"
-            ) from None
-        except RevisionNotFoundError:
-            raise RemoteNotFoundError(f"{repo} has no revision '{revision}'") from None
-        except EntryNotFoundError:
-            raise RemoteNotFoundError(f"{repo} has no file '{path}' at revision '{revision}'") from None
-        except HfHubHTTPError as exc:
-            status = _status(exc)
-            if status in (401, 403):
-                raise HubAccessError(f"the hub refused access to {repo}/{path} (HTTP {status}); {LOGIN_HINT}") from None
-            if status == 404:
-                raise RemoteNotFoundError(f"{repo}/{path} was not found on {endpoint} (HTTP 404)") from None
-            if status is None or not (status == 429 or status >= 500):
-                raise DownloadError(f"the hub answered HTTP {status} for {repo}/{path}") from exc
-            failures += 1
-            if failures > policy.attempts:
-                raise NetworkError(f"the hub kept answering HTTP {status} for {repo}/{path}; try again later") from None
-            control.sleep(policy.delay(failures, _retry_after(exc)))
-        except Exception as exc:
-            problem = _certificate_problem(exc)
-            if problem:  # never retried, never bypassed
-                raise DownloadError(f"the TLS certificate of {endpoint} is not valid ({problem})") from None
-            if not _is_network_error(exc):
-                raise
-            failures += 1
-            if failures > policy.attempts:
-                raise NetworkError(f"cannot reach {endpoint} ({type(exc).__name__}: {exc})") from None
-            control.sleep(policy.delay(failures))
+    repo, path, endpoint = where.repo, where.path, where.endpoint
+    if isinstance(exc, GatedRepoError):
+        raise HubAccessError(f"{repo} is a gated repository: accept its terms on the hub, then {LOGIN_HINT}") from None
+    if isinstance(exc, RepositoryNotFoundError):
+        raise HubAccessError(
+            f"the repository {repo} does not exist on {endpoint} or is private; if it is private, {LOGIN_HINT}"
+        ) from None
+    if isinstance(exc, RevisionNotFoundError):
+        raise RemoteNotFoundError(f"{repo} has no revision '{where.revision}'") from None
+    if isinstance(exc, EntryNotFoundError):
+        raise RemoteNotFoundError(f"{repo} has no file '{path}' at revision '{where.revision}'") from None
+    if isinstance(exc, HfHubHTTPError):
+        status = _status(exc)
+        if status in (401, 403):
+            raise HubAccessError(f"the hub refused access to {repo}/{path} (HTTP {status}); {LOGIN_HINT}") from None
+        if status == 404:
+            raise RemoteNotFoundError(f"{repo}/{path} was not found on {endpoint} (HTTP 404)") from None
+        if status is None or not (status == 429 or status >= 500):
+            raise DownloadError(f"the hub answered HTTP {status} for {repo}/{path}") from exc
+        return _Retry(NetworkError(f"the hub kept answering HTTP {status} for {repo}/{path}; try again later"),
+                      _retry_after(exc))
+    problem = _certificate_problem(exc)
+    if problem:  # never retried, never bypassed
+        raise DownloadError(f"the TLS certificate of {endpoint} is not valid ({problem})") from None
+    if not _is_network_error(exc):
+        return None
+    return _Retry(NetworkError(f"cannot reach {endpoint} ({type(exc).__name__}: {exc})"), None)
 
+
+def _remote_file(meta: Any, where: _Where) -> RemoteFile:
+    repo, path, endpoint = where.repo, where.path, where.endpoint
     if not meta.commit_hash:
         raise DownloadError(f"{endpoint} did not say which commit {repo}/{path} belongs to (no X-Repo-Commit)")
     etag = (meta.etag or "").lower() or None
-    sha256 = etag if etag and _SHA256.match(etag) else None
-    git_sha1 = etag if etag and _SHA1.match(etag) else None
     return RemoteFile(
         repo=repo,
         path=path,
@@ -163,28 +184,19 @@ def fetch_metadata(
         commit=meta.commit_hash,
         size=meta.size,
         etag=meta.etag,
-        sha256=sha256,
-        git_sha1=git_sha1,
+        sha256=etag if etag and _SHA256.match(etag) else None,
+        git_sha1=etag if etag and _SHA1.match(etag) else None,
     )
 
 
 def resolve_files(
-    repo: str,
-    paths: Sequence[str],
-    revision: str,
-    endpoint: str,
-    *,
-    token: str | bool | None = None,
-    policy: RetryPolicy | None = None,
-    control: DownloadControl | None = None,
-    before_connect: Callable[[], None] | None = None,
+    repo: str, paths: Sequence[str], revision: str, endpoint: str, call: HubCall | None = None
 ) -> list[RemoteFile]:
     """Metadata for every file, all pinned to the commit the first one resolves to."""
     files: list[RemoteFile] = []
     pinned = revision
     for path in paths:
-        remote = fetch_metadata(repo, path, pinned, endpoint, token=token, policy=policy, control=control,
-                                before_connect=before_connect)
+        remote = fetch_metadata(repo, path, pinned, endpoint, call)
         if files and remote.commit != files[0].commit:
             raise DownloadError(f"{repo} changed while its files were being listed; try again")
         pinned = remote.commit

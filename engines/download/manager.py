@@ -39,9 +39,22 @@ class JobStatus(str, enum.Enum):
 
 
 class DownloadJob:
+    """One submitted download. The GUI and the CLI call pause/resume/cancel/wait; the manager's
+    workers drive the rest through `start`, `park`, `report` and `finish`.
+
+    Events, called on the worker thread (or the caller's, for resume/cancel of a parked job):
+    `on_progress(DownloadProgress)` for bytes, `on_status(job)` after every change of `status`.
+    """
+
     _ids = itertools.count(1)
 
-    def __init__(self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None) -> None:
+    def __init__(
+        self,
+        request: DownloadRequest,
+        on_progress: Callable[[DownloadProgress], None] | None = None,
+        on_status: Callable[[DownloadJob], None] | None = None,
+        requeue: Callable[[DownloadJob], None] | None = None,
+    ) -> None:
         self.id = next(self._ids)
         self.request = request
         self.control = DownloadControl()
@@ -50,10 +63,13 @@ class DownloadJob:
         self.result: InstalledModel | None = None
         self.error: BaseException | None = None
         self._on_progress = on_progress
+        self._on_status = on_status
         self._finished = threading.Event()
-        self._lock = threading.Lock()
-        self._requeue: Callable[[DownloadJob], None] = lambda job: None
+        # Reentrant: an on_status handler may pause or cancel the job it is told about.
+        self._lock = threading.RLock()
+        self._requeue = requeue or (lambda job: None)
 
+    # -- for whoever submitted it ------------------------------------------------------------------
     def pause(self) -> None:
         with self._lock:
             if not self.finished:
@@ -66,14 +82,14 @@ class DownloadJob:
                 save_intent(self.request.model_id, Intent.active)
             self.control.resume()
             if self.status is JobStatus.paused and not self.finished:
-                self.status = JobStatus.queued
+                self._set_status(JobStatus.queued)
                 self._requeue(self)
 
     def cancel(self) -> None:
         with self._lock:
             self.control.cancel()
             if self.status is JobStatus.paused and not self.finished:
-                self.status = JobStatus.queued  # a worker deletes its files and finishes it
+                self._set_status(JobStatus.queued)  # a worker deletes its files and finishes it
                 self._requeue(self)
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -83,14 +99,47 @@ class DownloadJob:
     def finished(self) -> bool:
         return self._finished.is_set()
 
-    def _progress(self, event: DownloadProgress) -> None:
+    # -- for the manager ---------------------------------------------------------------------------
+    def interrupt(self, cancel: bool) -> None:
+        """Stop the transfer without recording what the user wants (the app is closing: what ran
+        resumes at the next start)."""
+        if not self.finished:
+            self.control.cancel() if cancel else self.control.pause()
+
+    def start(self) -> bool:
+        """Take a worker's slot: running, or False (and paused) when it was paused while queued."""
+        with self._lock:
+            self._set_status(JobStatus.paused if self.control.paused else JobStatus.running)
+            return self.status is JobStatus.running
+
+    def park(self) -> bool:
+        """After the transfer stopped for a pause: True when the job now waits, paused, for resume()
+        (its slot is free); False when it must run again (resumed meanwhile, or cancelled)."""
+        with self._lock:
+            if not (self.control.paused or self.control.cancelled):
+                return False  # resumed before the worker noticed: carry on
+            self._set_status(JobStatus.paused)
+            return not self.control.cancelled
+
+    def report(self, event: DownloadProgress) -> None:
         self.progress = event
         if self._on_progress is not None:
             self._on_progress(event)
 
-    def _finish(self, status: JobStatus) -> None:
+    def finish(
+        self, status: JobStatus, *, result: InstalledModel | None = None, error: BaseException | None = None
+    ) -> None:
+        with self._lock:
+            self.result, self.error = result, error
+            self._set_status(status, finished=True)
+
+    def _set_status(self, status: JobStatus, *, finished: bool = False) -> None:
+        changed = status is not self.status
         self.status = status
-        self._finished.set()
+        if finished:
+            self._finished.set()  # before the event: its handler sees a finished job
+        if changed and self._on_status is not None:
+            self._on_status(self)
 
 
 class DownloadManager:
@@ -118,12 +167,15 @@ class DownloadManager:
         return list(self._jobs)
 
     def submit(
-        self, request: DownloadRequest, on_progress: Callable[[DownloadProgress], None] | None = None
+        self,
+        request: DownloadRequest,
+        on_progress: Callable[[DownloadProgress], None] | None = None,
+        on_status: Callable[[DownloadJob], None] | None = None,
     ) -> DownloadJob:
+        """Queue a download. `on_progress` and `on_status` are the job's events (see DownloadJob)."""
         if self._closed:
             raise RuntimeError("the download manager is closed")
-        job = DownloadJob(request, on_progress)
-        job._requeue = self._queue.put
+        job = DownloadJob(request, on_progress, on_status, requeue=self._queue.put)
         save_intent(request.model_id, Intent.active)
         self._jobs.append(job)
         self._queue.put(job)
@@ -133,15 +185,14 @@ class DownloadManager:
         """Stop the workers. With cancel=False, running downloads are paused (and stay resumable)."""
         self._closed = True
         for job in self._jobs:
-            if not job.finished:
-                job.control.cancel() if cancel else job.control.pause()
+            job.interrupt(cancel)
         for _ in self._workers:
             self._queue.put(None)
         for worker in self._workers:
             worker.join(timeout)
         for job in self._jobs:  # paused or never started: they stay resumable on disk
             if not job.finished:
-                job._finish(JobStatus.paused if not cancel else JobStatus.cancelled)
+                job.finish(JobStatus.paused if not cancel else JobStatus.cancelled)
                 if cancel:
                     clear_intent(job.request.model_id)
         # Without cancel, the recorded intents stay as they were: what ran resumes at the next start.
@@ -159,34 +210,25 @@ class DownloadManager:
             if job.control.cancelled:
                 self.downloader.discard(job.request)
                 clear_intent(job.request.model_id)
-                job._finish(JobStatus.cancelled)
+                job.finish(JobStatus.cancelled)
                 return
-            if self._closed:
-                return  # close() marks it
-            with job._lock:
-                if job.control.paused:  # paused while it waited in the queue
-                    job.status = JobStatus.paused
-                    return
-            job.status = JobStatus.running
+            if self._closed or not job.start():
+                return  # close() marks it; a job paused while queued waits for resume()
             try:
-                job.result = self.downloader.run(job.request, job.control, job._progress)
+                result = self.downloader.run(job.request, job.control, job.report)
             except DownloadPaused:
-                with job._lock:
-                    if job.control.paused or job.control.cancelled:
-                        job.status = JobStatus.paused  # the slot is free; resume() queues it again
-                        if job.control.cancelled:
-                            continue
-                        return
-                continue  # resumed before we noticed: carry on
+                if job.park():
+                    return  # the slot is free; resume() queues it again
+                continue  # resumed before we noticed, or cancelled: go round again
             except DownloadCancelled:
                 clear_intent(job.request.model_id)
-                job._finish(JobStatus.cancelled)
+                job.finish(JobStatus.cancelled)
                 return
             except BaseException as exc:  # reported to whoever waits on the job
                 self._failed(job, exc)
                 return
             clear_intent(job.request.model_id)
-            job._finish(JobStatus.done)
+            job.finish(JobStatus.done, result=result)
             return
 
     def _failed(self, job: DownloadJob, exc: BaseException) -> None:
@@ -196,5 +238,4 @@ class DownloadManager:
             clear_intent(job.request.model_id)
         else:
             save_intent(job.request.model_id, Intent.failed)
-        job.error = exc
-        job._finish(JobStatus.failed)
+        job.finish(JobStatus.failed, error=exc)

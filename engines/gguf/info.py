@@ -11,12 +11,13 @@ from __future__ import annotations
 import struct
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engines.errors import InvalidModelFileError
-from engines.gguf.parse import ArrayValue, ParseError, gguf_constants, parse_gguf
+from engines.gguf.parse import ArrayValue, ParseError, TensorEntry, gguf_constants, parse_gguf
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -83,6 +84,15 @@ class GGUFInfo:
             "vocab_size": self.vocab_size,
             "has_chat_template": self.chat_template is not None,
         }
+
+
+def require_model(info: GGUFInfo, wanted: str = "model", hint: str = "") -> GGUFInfo:
+    """Refuse a projector (mmproj) where a model that generates text is wanted; `hint` says what to do."""
+    if info.is_companion:
+        raise InvalidModelFileError(
+            info.path, f"is a vision projector (mmproj, '{info.architecture}'), not a {wanted}{hint}"
+        )
+    return info
 
 
 def known_architectures() -> frozenset[str]:
@@ -177,16 +187,8 @@ def read_gguf_once(path: str | Path) -> GGUFInfo:
 def read_gguf(path: str | Path) -> GGUFInfo:
     """Validate `path` and return its metadata; raise InvalidModelFileError when it is unusable."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InvalidModelFileError(path, "does not exist") from None
-    except OSError as exc:
-        raise InvalidModelFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
-    if path.is_dir():
-        raise InvalidModelFileError(path, "is a folder, not a GGUF file")
+    size = _file_size(path)
     version, tensor_count, kv_count = _check_header(path, size)
-
     try:
         parsed = parse_gguf(path, HEADER_SIZE, tensor_count, kv_count)
     except ParseError as exc:
@@ -195,31 +197,16 @@ def read_gguf(path: str | Path) -> GGUFInfo:
     except (OSError, ValueError) as exc:
         raise InvalidModelFileError(path, f"cannot be read ({exc})") from exc
     fields = parsed.fields
-
-    architecture = fields.get("general.architecture")
-    if not isinstance(architecture, str) or not architecture:
-        raise InvalidModelFileError(path, "has no 'general.architecture' in its metadata")
-    if architecture not in known_architectures():
-        raise InvalidModelFileError(path, f"uses the unknown architecture '{architecture}'")
-
-    parameter_count = 0
-    tensor_bytes = 0
-    for tensor in parsed.tensors:
-        end = tensor.offset + tensor.n_bytes
-        if end > size:
-            raise InvalidModelFileError(
-                path,
-                f"is truncated: tensor '{tensor.name}' ends at byte {end} but the file has {size} bytes",
-            )
-        parameter_count += tensor.n_elements
-        tensor_bytes += tensor.n_bytes
-
-    arch = architecture
+    arch = _architecture(path, fields)
+    parameter_count, tensor_bytes = _tensor_totals(path, parsed.tensors, size)
     is_text_model = arch not in COMPANION_ARCHITECTURES
     tokens = fields.get("tokenizer.ggml.tokens")
     vocab_size = tokens.count if isinstance(tokens, ArrayValue) else None
     if is_text_model and vocab_size is None:
         raise InvalidModelFileError(path, "has no tokenizer vocabulary ('tokenizer.ggml.tokens')")
+
+    def dimension(key: str, upper: int = MAX_DIMENSION) -> int | None:
+        return _int_field(path, fields, f"{arch}.{key}", upper)
 
     template = fields.get("tokenizer.chat_template")
     add_bos = fields.get("tokenizer.ggml.add_bos_token")
@@ -232,13 +219,13 @@ def read_gguf(path: str | Path) -> GGUFInfo:
         tensor_count=tensor_count,
         kv_count=kv_count,
         name=name if isinstance(name, str) else None,
-        context_length=_int_field(path, fields, f"{arch}.context_length", MAX_CONTEXT),
-        embedding_length=_int_field(path, fields, f"{arch}.embedding_length", MAX_DIMENSION),
-        block_count=_int_field(path, fields, f"{arch}.block_count", 100_000),
-        head_count=_int_field(path, fields, f"{arch}.attention.head_count", MAX_DIMENSION),
-        head_count_kv=_int_field(path, fields, f"{arch}.attention.head_count_kv", MAX_DIMENSION),
-        key_length=_int_field(path, fields, f"{arch}.attention.key_length", MAX_DIMENSION),
-        value_length=_int_field(path, fields, f"{arch}.attention.value_length", MAX_DIMENSION),
+        context_length=dimension("context_length", MAX_CONTEXT),
+        embedding_length=dimension("embedding_length"),
+        block_count=dimension("block_count", 100_000),
+        head_count=dimension("attention.head_count"),
+        head_count_kv=dimension("attention.head_count_kv"),
+        key_length=dimension("attention.key_length"),
+        value_length=dimension("attention.value_length"),
         vocab_size=vocab_size,
         file_type=_file_type_name(fields.get("general.file_type")),
         chat_template=template if isinstance(template, str) and template.strip() else None,
@@ -248,12 +235,57 @@ def read_gguf(path: str | Path) -> GGUFInfo:
         parameter_count=parameter_count,
         tensor_bytes=tensor_bytes,
     )
-    if is_text_model and info.block_count is None:
-        raise InvalidModelFileError(path, f"lacks '{arch}.block_count', so it cannot be a complete model")
-    for token_id in (info.bos_token_id, info.eos_token_id):
-        if token_id is not None and vocab_size is not None and not 0 <= token_id < vocab_size:
-            raise InvalidModelFileError(path, f"names token {token_id}, outside its vocabulary of {vocab_size}")
+    _check_complete(info, is_text_model)
     return info
+
+
+def _file_size(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InvalidModelFileError(path, "does not exist") from None
+    except OSError as exc:
+        raise InvalidModelFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if path.is_dir():
+        raise InvalidModelFileError(path, "is a folder, not a GGUF file")
+    return size
+
+
+def _architecture(path: Path, fields: dict[str, Any]) -> str:
+    architecture = fields.get("general.architecture")
+    if not isinstance(architecture, str) or not architecture:
+        raise InvalidModelFileError(path, "has no 'general.architecture' in its metadata")
+    if architecture not in known_architectures():
+        raise InvalidModelFileError(path, f"uses the unknown architecture '{architecture}'")
+    return architecture
+
+
+def _tensor_totals(path: Path, tensors: Iterable[TensorEntry], size: int) -> tuple[int, int]:
+    """Parameters and bytes of all tensors; refuses a tensor that ends past the end of the file."""
+    parameter_count = 0
+    tensor_bytes = 0
+    for tensor in tensors:
+        end = tensor.offset + tensor.n_bytes
+        if end > size:
+            raise InvalidModelFileError(
+                path,
+                f"is truncated: tensor '{tensor.name}' ends at byte {end} but the file has {size} bytes",
+            )
+        parameter_count += tensor.n_elements
+        tensor_bytes += tensor.n_bytes
+    return parameter_count, tensor_bytes
+
+
+def _check_complete(info: GGUFInfo, is_text_model: bool) -> None:
+    if is_text_model and info.block_count is None:
+        raise InvalidModelFileError(
+            info.path, f"lacks '{info.architecture}.block_count', so it cannot be a complete model"
+        )
+    for token_id in (info.bos_token_id, info.eos_token_id):
+        if token_id is not None and info.vocab_size is not None and not 0 <= token_id < info.vocab_size:
+            raise InvalidModelFileError(
+                info.path, f"names token {token_id}, outside its vocabulary of {info.vocab_size}"
+            )
 
 
 def _int_or_none(value: Any) -> int | None:

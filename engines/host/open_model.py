@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engines.errors import InvalidModelFileError
+from engines.gguf.info import require_model
 from engines.host.chat import HostedChatEngine
 from engines.host.repair import load_with_repair
 from engines.llama.engine import LoadOptions
@@ -47,8 +47,7 @@ def open_chat_model(
     llama.cpp crashes (engines/host/repair.py); `repair` then says what changed."""
     store = store or ModelStore()
     resolved, info = inspect_gguf(ref, store)
-    if info.is_companion:
-        raise InvalidModelFileError(resolved.path, f"is a '{info.architecture}' projector, not a chat model")
+    require_model(info, "chat model")
 
     def start(chosen: LoadOptions, probe: bool) -> HostedChatEngine:
         return HostedChatEngine(info, chosen, probe=probe)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from engines.errors import GenerationError
-from engines.llama.native import llama_cpp_module
+from engines.llama.native import llama_cpp_module, native_context
 from engines.llama.sampling import SamplingOptions
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class NativeDecoder:
     def __init__(self, llm: Any) -> None:
         lib = llama_cpp_module()
         self.lib = lib
-        self._ctx = llm._ctx.ctx
+        self._ctx = native_context(llm)
         self._vocab = llm._model.vocab
         self.n_vocab: int = llm.n_vocab()
         self._n_batch: int = llm.n_batch

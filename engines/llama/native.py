@@ -48,6 +48,13 @@ def _load_backends(llama_cpp: ModuleType) -> None:
         log.debug("ggml backend registry not available: %s", exc)
 
 
+def native_context(llm: Any) -> Any:
+    """The `llama_context` pointer of a `llama_cpp.Llama`, for calls into the C API.
+
+    llama-cpp-python keeps it private (`_ctx.ctx`); this is the one place that reaches for it."""
+    return llm._ctx.ctx
+
+
 def close_llama(llm: Any) -> None:
     """Free a Llama's model, context and buffers, then hand the freed heap back to the OS."""
     from engines.system.memory import release_freed_memory

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engines.atomic import atomic_write_json
+from engines.onnx.data_files import existing_data_files
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ def entry_key(source: Path, version: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def _complete(entry: Path, expect: Sequence[str]) -> bool:
-    return all((entry / name).is_file() for name in expect)
+def _complete(entry: Path, expect: Sequence[str], expect_weights: Sequence[str] = ()) -> bool:
+    return all((entry / name).is_file() for name in expect) and all(
+        existing_data_files(entry / name) for name in expect_weights)
 
 
 def _source_of(entry: Path) -> Path | None:
@@ -65,18 +67,20 @@ def _drop_stale(root: Path, source: Path, keep: str) -> None:
 
 
 def derived_entry(source: Path, root: Path, version: str, build: Callable[[Path], bool], *,
-                  expect: Sequence[str], needs_bytes: int = 0) -> Path | None:
+                  expect: Sequence[str], expect_weights: Sequence[str] = (), needs_bytes: int = 0) -> Path | None:
     """The entry folder derived from `source` under `root`, built by `build(folder)` on first use.
 
-    `expect`: the file names a complete entry holds. `build` returns False when there is nothing to
-    derive. None when it returned False, failed, or the disk lacks `needs_bytes` (plus a margin); the
-    caller then uses the source as it is. Failures are logged, never raised.
+    `expect`: the file names a complete entry holds; `expect_weights`: graphs among them whose data file
+    (data_files.py, either naming: entries made before keep serving) it holds too. `build` returns
+    False when there is nothing to derive. None when it returned False, failed, or the disk lacks
+    `needs_bytes` (plus a margin); the caller then uses the source as it is. Failures are logged,
+    never raised.
     """
     resolved = source.resolve()
     try:
         key = entry_key(resolved, version)
         entry = root / key
-        if _complete(entry, expect):
+        if _complete(entry, expect, expect_weights):
             if not (entry / SOURCE_FILE).is_file():  # made before entries named their source
                 atomic_write_json(entry / SOURCE_FILE, {"source": str(resolved)}, durable=False)
             return entry
@@ -99,7 +103,7 @@ def derived_entry(source: Path, root: Path, version: str, build: Callable[[Path]
         try:
             os.replace(work, entry)
         except OSError:  # another process made it first
-            if not _complete(entry, expect):
+            if not _complete(entry, expect, expect_weights):
                 raise
         _drop_stale(root, resolved, key)
         return entry

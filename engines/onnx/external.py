@@ -17,6 +17,8 @@ import mmap
 from pathlib import Path
 from typing import BinaryIO
 
+from engines.onnx.data_files import MIN_EXTERNAL_BYTES, data_file
+
 # message kinds and, for each, the fields holding messages to walk into (field number -> kind)
 _MODEL, _GRAPH, _NODE, _ATTR, _TENSOR = "model", "graph", "node", "attr", "tensor"
 _CHILDREN: dict[str, dict[int, str]] = {
@@ -27,7 +29,6 @@ _CHILDREN: dict[str, dict[int, str]] = {
     _TENSOR: {},
 }
 _RAW_DATA, _EXTERNAL_DATA, _DATA_LOCATION = 9, 13, 14  # TensorProto fields
-MIN_TENSOR_BYTES = 1024  # smaller tensors stay in the graph, as onnx.save's default threshold does
 _BIG_TENSOR_BYTES = 1 << 20
 _SMALL_ALIGN = 64
 _CHUNK = 8 << 20
@@ -136,7 +137,7 @@ class _Writer:
                     continue
                 if kind == _TENSOR and number == _EXTERNAL_DATA:
                     raise AlreadyExternalError("the model already has external data")
-                if kind == _TENSOR and number == _RAW_DATA and length >= MIN_TENSOR_BYTES:
+                if kind == _TENSOR and number == _RAW_DATA and length >= MIN_EXTERNAL_BYTES:
                     raw = (payload, length)
                     pos = after
                     continue
@@ -167,12 +168,12 @@ class _Writer:
 
 
 def externalize(source: Path, target: Path) -> int:
-    """Write `target` (the graph) and `<target>_data` (the weights) from `source`; returns tensors moved.
+    """Write `target` (the graph) and `data_file(target)` (the weights) from `source`; returns tensors moved.
 
     Raises AlreadyExternalError when `source` already keeps weights in other files, ValueError when it is
     not a well-formed protobuf.
     """
-    data_path = target.with_name(target.name + "_data")
+    data_path = data_file(target)
     with source.open("rb") as handle, data_path.open("wb") as data:
         size = source.stat().st_size
         writer = _Writer(_Source(handle, size), data, data_path.name)

@@ -13,24 +13,16 @@ own (`quantize_matmul_8bits`), so no other package is needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engines.onnx.data_files import save_external
+from engines.onnx.graph import ENCODER_HIDDEN_STATES, all_graphs, drop_unused_initializers, set_nodes, trace
+
 MS_DOMAIN = "com.microsoft"
-
-
-def _graphs(graph: Any) -> Iterator[Any]:
-    yield graph
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.type == 5:
-                yield from _graphs(attr.g)
-            elif attr.type == 10:
-                for sub in attr.graphs:
-                    yield from _graphs(sub)
 
 
 def _attrs(node: Any) -> dict[str, Any]:
@@ -67,91 +59,109 @@ def _pack(weight: np.ndarray[Any, Any], block_size: int, bits: int = 8
     return packed, scales
 
 
-def encoder_side_nodes(model: Any, encoder_input: str = "encoder_hidden_states") -> frozenset[str]:
+def encoder_side_nodes(model: Any, encoder_input: str = ENCODER_HIDDEN_STATES) -> frozenset[str]:
     """Names of the nodes (If branches included) computed from the encoder's output and weights only:
     the cross-attention key/value projections, which run once per image over every encoder position."""
-    constants = {t.name for g in _graphs(model.graph) for t in g.initializer}
-    derived = {encoder_input}
-    names = set()
-    for graph in _graphs(model.graph):
-        for node in graph.node:
-            ins = [i for i in node.input if i]
-            if all(i in constants for i in ins):  # Constant, or Identity of a shared weight
-                constants.update(node.output)
-            elif ins and all(i in derived or i in constants for i in ins) and any(i in derived for i in ins):
-                derived.update(node.output)
-                names.add(node.name)
-    return frozenset(names)
+    graphs = list(all_graphs(model.graph))
+    constants = {t.name for g in graphs for t in g.initializer}
+    traced = trace((n for g in graphs for n in g.node), {encoder_input}, constants)
+    return frozenset(n.name for n in traced.derived_nodes)
+
+
+@dataclass
+class _Packer:
+    """Each 2-D fp32 weight packed once (per orientation), stored in the graph that holds the weight."""
+
+    model: Any
+    block_size: int
+    bits: int
+    packed: dict[tuple[str, bool], tuple[str, str, int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        graphs = list(all_graphs(self.model.graph))
+        self.weights = {t.name: t for g in graphs for t in g.initializer}
+        self.owner = {t.name: g for g in graphs for t in g.initializer}
+
+    def __call__(self, name: str, transposed: bool) -> tuple[str, str, int, int] | None:
+        """(packed name, scales name, K, N) of weight `name`, or None when it is not a 2-D fp32 tensor."""
+        import onnx
+        from onnx import numpy_helper
+
+        tensor = self.weights.get(name)
+        if tensor is None or tensor.data_type != onnx.TensorProto.FLOAT or len(tensor.dims) != 2:
+            return None
+        if (name, transposed) not in self.packed:
+            weight = numpy_helper.to_array(tensor)
+            weight = weight.T if transposed else weight
+            q, scales = _pack(weight, self.block_size, self.bits)
+            suffix = "_t" if transposed else ""
+            q_name, s_name = f"{name}{suffix}_nbits{self.bits}", f"{name}{suffix}_nbits{self.bits}_scales"
+            self.owner[name].initializer.extend(
+                [numpy_helper.from_array(q, q_name), numpy_helper.from_array(scales, s_name)])
+            self.packed[(name, transposed)] = (q_name, s_name, weight.shape[0], weight.shape[1])
+        return self.packed[(name, transposed)]
+
+
+def _weight_of(node: Any) -> tuple[str, bool] | None:
+    """(weight input, whether it is transposed) of a MatMul, or of a Gemm that is a plain product plus bias."""
+    if node.op_type not in ("MatMul", "Gemm"):
+        return None
+    a = _attrs(node)
+    plain_gemm = node.op_type == "Gemm" and a.get("alpha", 1.0) == 1.0 and a.get("beta", 1.0) == 1.0 \
+        and not a.get("transA", 0)
+    if node.op_type == "MatMul" or plain_gemm:
+        return node.input[1], bool(a.get("transB", 0))
+    return None
+
+
+def _nbits_nodes(node: Any, packed: tuple[str, str, int, int], options: dict[str, Any]) -> tuple[list[Any], str]:
+    """The MatMulNBits (and bias Add) standing for `node`, and the name of the MatMulNBits output."""
+    from onnx import helper
+
+    q_name, s_name, rows, cols = packed
+    bias = node.input[2] if node.op_type == "Gemm" and len(node.input) > 2 and node.input[2] else None
+    out = node.output[0] + "_nobias" if bias else node.output[0]
+    nodes = [helper.make_node("MatMulNBits", [node.input[0], q_name, s_name], [out], name=node.name + "_nbits",
+                              domain=MS_DOMAIN, K=rows, N=cols, **options)]
+    if bias:
+        nodes.append(helper.make_node("Add", [out, bias], [node.output[0]], name=node.name + "_bias"))
+    return nodes, out
 
 
 def quantize_nbits(source: Path, target: Path, *, block_size: int = 128, accuracy_level: int = 4,
                    skip: frozenset[str] = frozenset(), bits: int = 8, external_data: bool = False) -> int:
     """Write `source` with every MatMul/Gemm that has a 2-D fp32 weight as MatMulNBits (`bits`: 8 or 4)
     to `target`, If branches included; nodes named in `skip` stay as they are. Returns nodes changed.
-    `external_data`: the weights go to `<target>.data` beside it (which ONNX Runtime maps)."""
+    `external_data`: the weights go to a data file beside it (data_files.py; ONNX Runtime maps it)."""
     import onnx
-    from onnx import helper, numpy_helper
+    from onnx import helper
 
     model = onnx.load(str(source))
-    weights = {t.name: t for g in _graphs(model.graph) for t in g.initializer}
-    owner = {t.name: g for g in _graphs(model.graph) for t in g.initializer}
-    packed: dict[tuple[str, bool], tuple[str, str, int, int]] = {}
+    packer = _Packer(model, block_size, bits)
+    options: dict[str, Any] = {"bits": bits, "block_size": block_size, "accuracy_level": accuracy_level}
     changed = 0
-
-    def quantized(name: str, transposed: bool) -> tuple[str, str, int, int] | None:
-        tensor = weights.get(name)
-        if tensor is None or tensor.data_type != onnx.TensorProto.FLOAT or len(tensor.dims) != 2:
-            return None
-        if (name, transposed) not in packed:
-            weight = numpy_helper.to_array(tensor)
-            weight = weight.T if transposed else weight
-            q, scales = _pack(weight, block_size, bits)
-            suffix = "_t" if transposed else ""
-            q_name, s_name = f"{name}{suffix}_nbits{bits}", f"{name}{suffix}_nbits{bits}_scales"
-            owner[name].initializer.extend(
-                [numpy_helper.from_array(q, q_name), numpy_helper.from_array(scales, s_name)])
-            packed[(name, transposed)] = (q_name, s_name, weight.shape[0], weight.shape[1])
-        return packed[(name, transposed)]
-
     # innermost graphs first, and a graph's node list rebuilt only when it changed: rebuilding copies
     # the nodes, and with them any branch graphs, so edits made to those afterwards would be lost
-    for graph in reversed(list(_graphs(model.graph))):
+    for graph in reversed(list(all_graphs(model.graph))):
         nodes, before = [], changed
         for node in graph.node:
-            replacement = None
-            if node.name not in skip and node.op_type in ("MatMul", "Gemm"):
-                a = _attrs(node)
-                plain_gemm = node.op_type == "Gemm" and a.get("alpha", 1.0) == 1.0 and a.get("beta", 1.0) == 1.0 \
-                    and not a.get("transA", 0)
-                if node.op_type == "MatMul" or plain_gemm:
-                    replacement = quantized(node.input[1], bool(a.get("transB", 0)))
-            if replacement is None:
+            weight = _weight_of(node) if node.name not in skip else None
+            packed = packer(*weight) if weight is not None else None
+            if packed is None:
                 nodes.append(node)
                 continue
-            q_name, s_name, rows, cols = replacement
-            bias = node.input[2] if node.op_type == "Gemm" and len(node.input) > 2 and node.input[2] else None
-            out = node.output[0] + "_nobias" if bias else node.output[0]
-            nodes.append(helper.make_node("MatMulNBits", [node.input[0], q_name, s_name], [out],
-                                          name=node.name + "_nbits", domain=MS_DOMAIN, K=rows, N=cols, bits=bits,
-                                          block_size=block_size, accuracy_level=accuracy_level))
-            if bias:
-                nodes.append(helper.make_node("Add", [out, bias], [node.output[0]], name=node.name + "_bias"))
+            replacement, out = _nbits_nodes(node, packed, options)
+            nodes.extend(replacement)
             # ONNX's shape inference does not know contrib ops: say the type, so that it can carry on past
             graph.value_info.append(helper.make_tensor_value_info(out, onnx.TensorProto.FLOAT, None))
             changed += 1
         if changed != before:
-            del graph.node[:]
-            graph.node.extend(nodes)
-    used = {i for g in _graphs(model.graph) for n in g.node for i in n.input}
-    for graph in _graphs(model.graph):
-        kept = [t for t in graph.initializer if t.name in used]
-        del graph.initializer[:]
-        graph.initializer.extend(kept)
+            set_nodes(graph, nodes)
+    drop_unused_initializers(model.graph)
     if not any(o.domain == MS_DOMAIN for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid(MS_DOMAIN, 1))
     if external_data:
-        onnx.save(model, str(target), save_as_external_data=True, all_tensors_to_one_file=True,
-                  location=f"{target.name}.data", size_threshold=1024)
+        save_external(model, target)
     else:
         onnx.save(model, str(target))
     return changed

@@ -77,14 +77,15 @@ def external_weights_copy(path: Path, cache_root: Path | None = None) -> Path | 
         log.info("copied %d tensors of %s in %.1f s", moved, path.name, time.perf_counter() - started)
         return True
 
-    entry = derived_entry(path, cache_root, EXTERNAL_VERSION, build, expect=[path.name, path.name + "_data"],
+    entry = derived_entry(path, cache_root, EXTERNAL_VERSION, build, expect=[path.name], expect_weights=[path.name],
                           needs_bytes=path.stat().st_size)
     return entry / path.name if entry is not None else None
 
 
 def make_session(path: Path, threads: int | None, providers: list[str] | None = None,
                  spin: bool | None = None, external_weights: bool = True, mem_pattern: bool = True,
-                 stop_spinning: bool = False, report: DeviceReport | None = None) -> Any:
+                 stop_spinning: bool = False, report: DeviceReport | None = None, optimize: bool = True,
+                 quiet: bool = False) -> Any:
     """`providers`: None takes the device chosen in Settings (onnx_providers.py); a provider that is
     missing or fails to start falls back to the CPU, said in one line and kept in `report`.
     `spin`: let idle worker threads busy-wait between ops (ONNX Runtime's default). Faster on an idle
@@ -93,7 +94,9 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
     `stop_spinning`: workers still spin between the ops of a run, but block as soon as a run ends
     (`session.force_spinning_stop`). For an engine that chains several sessions (an encoder, then a
     decoder), each session has its own pool, and an idle pool's spinning workers would otherwise take
-    cores from the next session's run for a while (docs/captioning.md)."""
+    cores from the next session's run for a while (docs/captioning.md).
+    `optimize` False runs the graph as written (a graph pass reading intermediate tensors back);
+    `quiet` keeps ONNX Runtime's warnings about a graph Candeia derived itself out of the output."""
     ort = ort_module()
     report = report if report is not None else DeviceReport()
     if providers is None:
@@ -108,7 +111,10 @@ def make_session(path: Path, threads: int | None, providers: list[str] | None = 
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     if stop_spinning:
         options.add_session_config_entry("session.force_spinning_stop", "1")
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    level = ort.GraphOptimizationLevel
+    options.graph_optimization_level = level.ORT_ENABLE_ALL if optimize else level.ORT_DISABLE_ALL
+    if quiet:
+        options.log_severity_level = 3
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL

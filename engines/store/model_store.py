@@ -12,6 +12,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engines.atomic import atomic_write_json
 from engines.errors import InvalidModelFileError, ModelNotFoundError, StoreError
-from engines.gguf.info import read_gguf
+from engines.gguf.info import read_gguf, require_model
 from engines.onnx.derived import remove_derived
 from engines.onnx.info import inspect_onnx_folder
 from engines.paths import cache_dir, manifest_file, models_dir
@@ -72,6 +73,21 @@ class InstalledModel(BaseModel):
     @property
     def file(self) -> Path:
         return Path(self.path)
+
+
+@dataclass(frozen=True)
+class Download:
+    """What a finished download knows that its files do not say (see `ModelStore.register_download`)."""
+
+    model_id: str
+    name: str
+    card_id: str | None
+    tasks: list[str]
+    repo: str
+    commit: str
+    file_hashes: dict[str, str]  # every downloaded file: path in the repository -> sha256
+    main_file: str | None = None  # the GGUF model's path in the repository; None for an ONNX folder
+    companions: dict[str, str] = field(default_factory=dict)  # role -> path in the repository
 
 
 class _Manifest(BaseModel):
@@ -190,8 +206,37 @@ class ModelStore:
             raise
         return entry
 
+    def register_download(self, folder: Path, download: Download) -> InstalledModel:
+        """Validate and register a finished download whose files are already in `folder`.
+
+        Raises the model's own problem (InvalidModelFileError, or an ONNX folder's CandeiaError)
+        before anything is registered."""
+
+        def inside(path: str) -> Path:
+            return folder.joinpath(*path.split("/"))
+
+        main = inside(download.main_file) if download.main_file else folder
+        fmt, architecture, _, _ = _describe(main)
+        return self.register(InstalledModel(
+            id=download.model_id,
+            name=download.name,
+            format=fmt,
+            path=str(main),
+            linked=False,
+            size=sum(inside(path).stat().st_size for path in download.file_hashes),
+            architecture=architecture,
+            card_id=download.card_id,
+            tasks=list(download.tasks),
+            companions={role: str(inside(path)) for role, path in download.companions.items()},
+            sha256=download.file_hashes.get(download.main_file) if download.main_file else None,
+            repo=download.repo,
+            commit=download.commit,
+            file_hashes=dict(download.file_hashes),
+            added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ))
+
     def register(self, entry: InstalledModel) -> InstalledModel:
-        """Add an entry whose files are already in place (a finished download)."""
+        """Add an entry whose files are already in place."""
         with self._editing() as manifest:
             if any(m.id == entry.id for m in manifest.models):
                 raise StoreError(f"a model with the id '{entry.id}' is already installed")
@@ -275,9 +320,5 @@ def _describe(source: Path) -> tuple[ModelFormat, str | None, int, list[str]]:
         return ModelFormat.onnx, onnx.model_type, onnx.total_size, onnx.tasks
     if source.suffix.lower() == ".onnx":
         raise InvalidModelFileError(source, "is a single ONNX file; add the folder that holds it and its config")
-    info = read_gguf(source)
-    if info.is_companion:
-        raise InvalidModelFileError(
-            source, f"is a '{info.architecture}' projector (mmproj), not a model; add the model it belongs to"
-        )
+    info = require_model(read_gguf(source), hint="; add the model it belongs to")
     return ModelFormat.gguf, info.architecture, info.file_size, ["chat"]

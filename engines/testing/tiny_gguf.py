@@ -7,6 +7,7 @@ pieces, so any text tokenizes and any generated id detokenizes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import gguf
@@ -66,9 +67,7 @@ def write_tiny_llama(
     name: str = "Tiny Test Llama",
 ) -> Path:
     """Write a loadable llama GGUF (f32 weights). Returns `path`."""
-    rng = np.random.default_rng(seed)
     tokens, scores, types = tiny_vocab()
-    n_vocab = len(tokens)
     writer = gguf.GGUFWriter(str(path), "llama")
     writer.add_name(name)
     writer.add_context_length(context_length)
@@ -80,6 +79,29 @@ def write_tiny_llama(
     writer.add_rope_dimension_count(n_embd // n_head)
     writer.add_layer_norm_rms_eps(1e-5)
     writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    _add_tokenizer(writer, tokens, scores, types, chat_template)
+    shape = _Shape(len(tokens), n_embd, n_layer, n_head, n_head_kv, n_ff)
+    _add_tensors(writer, np.random.default_rng(seed), shape, eos_never_wins)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+@dataclass(frozen=True)
+class _Shape:
+    n_vocab: int
+    n_embd: int
+    n_layer: int
+    n_head: int
+    n_head_kv: int
+    n_ff: int
+
+
+def _add_tokenizer(
+    writer: gguf.GGUFWriter, tokens: list[bytes], scores: list[float], types: list[int], chat_template: str | None
+) -> None:
     writer.add_tokenizer_model("llama")
     writer.add_token_list(tokens)
     writer.add_token_scores(scores)
@@ -92,31 +114,31 @@ def write_tiny_llama(
     if chat_template is not None:
         writer.add_chat_template(chat_template)
 
-    def weight(*shape: int, scale: float = 0.2) -> npt.NDArray[np.float32]:
-        return (rng.standard_normal(shape) * scale).astype(np.float32)
 
-    head_dim = n_embd // n_head
-    writer.add_tensor("token_embd.weight", weight(n_vocab, n_embd))
+def _add_tensors(writer: gguf.GGUFWriter, rng: np.random.Generator, shape: _Shape, eos_never_wins: bool) -> None:
+    """Random f32 weights, drawn in a fixed order: a seed always gives the same model."""
+
+    def weight(*dims: int, scale: float = 0.2) -> npt.NDArray[np.float32]:
+        return (rng.standard_normal(dims) * scale).astype(np.float32)
+
+    n_embd, n_ff = shape.n_embd, shape.n_ff
+    kv_width = shape.n_head_kv * (n_embd // shape.n_head)
+    writer.add_tensor("token_embd.weight", weight(shape.n_vocab, n_embd))
     writer.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
-    output = weight(n_vocab, n_embd, scale=1.0)
+    output = weight(shape.n_vocab, n_embd, scale=1.0)
     if eos_never_wins:
         # Zero logits for <s> and </s> (and the byte tokens) keeps greedy replies from ending at once.
         output[1:3] = 0.0
         output[3:259] *= 0.05
     writer.add_tensor("output.weight", output)
-    for layer in range(n_layer):
+    for layer in range(shape.n_layer):
         prefix = f"blk.{layer}"
         writer.add_tensor(f"{prefix}.attn_norm.weight", np.ones(n_embd, dtype=np.float32))
         writer.add_tensor(f"{prefix}.attn_q.weight", weight(n_embd, n_embd))
-        writer.add_tensor(f"{prefix}.attn_k.weight", weight(n_head_kv * head_dim, n_embd))
-        writer.add_tensor(f"{prefix}.attn_v.weight", weight(n_head_kv * head_dim, n_embd))
+        writer.add_tensor(f"{prefix}.attn_k.weight", weight(kv_width, n_embd))
+        writer.add_tensor(f"{prefix}.attn_v.weight", weight(kv_width, n_embd))
         writer.add_tensor(f"{prefix}.attn_output.weight", weight(n_embd, n_embd))
         writer.add_tensor(f"{prefix}.ffn_norm.weight", np.ones(n_embd, dtype=np.float32))
         writer.add_tensor(f"{prefix}.ffn_gate.weight", weight(n_ff, n_embd))
         writer.add_tensor(f"{prefix}.ffn_up.weight", weight(n_ff, n_embd))
         writer.add_tensor(f"{prefix}.ffn_down.weight", weight(n_embd, n_ff))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path

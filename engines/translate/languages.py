@@ -74,6 +74,11 @@ class ModelLanguages:
 MARIAN_GROUPS = {
     "romance": {"fr", "es", "it", "pt", "ro", "ca", "gl", "oc", "la", "wa", "an", "sc", "co", "fur", "lad", "rm",
                 "scn", "vec", "lij", "lmo", "nap"},
+    # opus-mt-mul-en: the languages of its model card's source list that have an ISO 639-1 code
+    "mul": set("""
+    af am ar be bg bn bs ca cs cy da de el eo et eu fa fi fr ga gl gu he hi hr hu hy id is it ja jv ka kk km kn la lb lt
+    lv mk ml mn mr ms mt my nb ne nl nn pa pl ps pt ro ru si sl so sq sr sv sw ta te th tr uk ur uz vi zh
+    """.split()),
 }
 
 

@@ -98,11 +98,15 @@ def folder_languages(folder: Path) -> ModelLanguages:
 
 def _marian_target_tokens(folder: Path) -> list[str]:
     """The `>>xx<<` target-language tokens of a multi-target Marian vocabulary (base codes first)."""
-    try:
+    vocab: object = None
+    with contextlib.suppress(OSError, ValueError):
         vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(vocab, dict):
+    if vocab is None:  # Xenova's exports: tokenizer.json's Unigram vocabulary, [[piece, score], ...]
+        with contextlib.suppress(OSError, ValueError):
+            model = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")).get("model")
+            vocab = [e[0] for e in model.get("vocab", []) if isinstance(e, list) and e] if isinstance(model, dict) \
+                else None
+    if not isinstance(vocab, (dict, list)):
         return []
     codes = [t[2:-2] for t in vocab if isinstance(t, str) and t.startswith(">>") and t.endswith("<<") and len(t) > 4]
     return sorted(codes, key=lambda c: (len(c), c))  # ">>pt<<" before ">>pt_BR<<": the plain one is spelt
@@ -159,8 +163,9 @@ def plan_route(src: str, tgt: str, candidates: Sequence[tuple[InstalledModel, Mo
                                                 for _, langs in candidates):
             raise NoRouteError(f"'{code}' is not a language code Candeia knows; use ISO 639-1 codes such as "
                                "en, pt, de, or the model's own codes such as por_Latn")
-    # single-pair models first: they are smaller and usually better than multilingual ones
-    ordered = sorted(candidates, key=lambda c: (c[1].any_to_any, c[0].size))
+    # single-pair models first, then those covering fewer pairs (opus-mt-es-en before opus-mt-mul-en):
+    # they are smaller and usually better than multilingual ones
+    ordered = sorted(candidates, key=lambda c: (c[1].any_to_any, len(c[1].pairs()), c[0].size))
     for model, langs in ordered:
         if langs.supports(src, tgt):
             return Route([Hop(model, src, tgt)])

@@ -1,7 +1,8 @@
 """Tokenizers for seq2seq translation models, without transformers.
 
 - Marian (opus-mt): `source.spm` splits the source text into pieces, `vocab.json` maps pieces to ids,
-  `target.spm` joins the output pieces. Multi-target models take a `>>xxx<<` token first.
+  `target.spm` joins the output pieces. Multi-target models take a `>>xxx<<` token first. Exports with
+  only a `tokenizer.json` are read by marian_json.py.
 - M2M100: `sentencepiece.bpe.model` + `vocab.json`, language tokens `__xx__` after the vocabulary.
 - NLLB (and any model shipping `tokenizer.json`): the `tokenizers` library, language tokens such as
   `por_Latn`; the source is `[src_lang] tokens </s>` and the target language is forced as the first token.
@@ -62,6 +63,18 @@ def _spm(path: Path) -> Any:
         raise InvalidModelFileError(path, "is not a SentencePiece model") from exc
 
 
+def target_prefix(
+    text: str, tgt_lang: str | None, vocab: dict[str, int], unk_id: int, language_tokens: dict[str, int]
+) -> tuple[list[int], str]:
+    """A multi-target Marian model's `>>xx<<` token: the one the text starts with, else the one for
+    `tgt_lang`; returns its id (or nothing) and the rest of the text."""
+    if text.startswith(">>") and (end := text.find("<<")) != -1:
+        return [vocab.get(text[: end + 2], unk_id)], text[end + 2:]
+    if tgt_lang is not None and tgt_lang in language_tokens:
+        return [language_tokens[tgt_lang]], text
+    return [], text
+
+
 class MarianTokenizer:
     forced_target = False
     needs_source = False
@@ -69,7 +82,8 @@ class MarianTokenizer:
     def __init__(self, folder: Path, config: dict[str, Any]) -> None:
         missing = [n for n in ("source.spm", "target.spm", "vocab.json") if not (folder / n).is_file()]
         if missing:
-            raise InvalidModelFileError(folder, f"misses the tokenizer file(s) {', '.join(missing)} of a Marian model")
+            raise InvalidModelFileError(folder, f"misses the tokenizer file(s) {', '.join(missing)} of a Marian model "
+                                                "(and has no tokenizer.json instead)")
         self.source = _spm(folder / "source.spm")
         self.target = _spm(folder / "target.spm")
         vocab = _load_json(folder / "vocab.json")
@@ -87,12 +101,7 @@ class MarianTokenizer:
         self.language_tokens = {m.group(1): i for t, i in vocab.items() if (m := _MARIAN_LANG.match(t))}
 
     def encode(self, text: str, src_lang: str | None = None, tgt_lang: str | None = None) -> list[int]:
-        ids: list[int] = []
-        if text.startswith(">>") and (end := text.find("<<")) != -1:
-            ids.append(self.vocab.get(text[: end + 2], self.unk_id))
-            text = text[end + 2:]
-        elif tgt_lang is not None and tgt_lang in self.language_tokens:
-            ids.append(self.language_tokens[tgt_lang])
+        ids, text = target_prefix(text, tgt_lang, self.vocab, self.unk_id, self.language_tokens)
         pieces = self.source.encode(text, out_type=str)
         ids += [self.vocab.get(p, self.unk_id) for p in pieces]
         ids.append(self.eos_id)
@@ -164,7 +173,9 @@ class FastTokenizer:
         path = folder / "tokenizer.json"
         try:
             self.tok = Tokenizer.from_file(str(path))
-        except Exception as exc:  # the Rust library raises plain Exceptions
+        except BaseException as exc:  # plain Exceptions, or a Rust panic (a BaseException) on some fields
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
             raise InvalidModelFileError(path, f"is not a tokenizer the tokenizers library can read ({exc})") from exc
         vocab = self.tok.get_vocab(with_added_tokens=True)
         self.eos_id = vocab.get("</s>", int(config.get("eos_token_id", 2)))
@@ -191,7 +202,15 @@ class FastTokenizer:
 
 def load_tokenizer(folder: Path, model_type: str, config: dict[str, Any]) -> Seq2SeqTokenizer:
     if model_type == "marian":
+        spm_files = all((folder / n).is_file() for n in ("source.spm", "target.spm", "vocab.json"))
+        if not spm_files and (folder / "tokenizer.json").is_file():
+            from engines.translate.marian_json import MarianJsonTokenizer
+
+            return MarianJsonTokenizer(folder, config)
         return MarianTokenizer(folder, config)
+    m2m_files = all((folder / n).is_file() for n in ("sentencepiece.bpe.model", "vocab.json"))
+    if model_type == "m2m_100" and m2m_files:  # transformers' own M2M100Tokenizer reads these, not tokenizer.json
+        return M2M100Tokenizer(folder, config)
     if (folder / "tokenizer.json").is_file():
         return FastTokenizer(folder, config)
     if (folder / "sentencepiece.bpe.model").is_file() or (folder / "vocab.json").is_file():

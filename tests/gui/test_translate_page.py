@@ -132,7 +132,7 @@ def test_translate_as_you_type_debounces_and_cancels(qtbot: QtBot, page: Transla
         page.source_edit.setPlainText(text)  # typed faster than the debounce: one run only
     qtbot.waitUntil(lambda: page.run is not None, timeout=2000)
     qtbot.waitUntil(lambda: page.run is None, timeout=20_000)
-    assert page._runs == 1
+    assert page.runner.runs == 1
     assert shown == [expected(store, "Good morning and good night.", "de", "en")]
 
     # a new text while a run is going: the old run is cancelled and only the new result is shown
@@ -180,7 +180,7 @@ def test_open_srt_progress_and_save(qtbot: QtBot, page: TranslatePage, store: Mo
     source = tmp_path / "talk.srt"
     source.write_text(SRT, encoding="utf-8")
     progress: list[tuple[int, int]] = []
-    page._progress.changed.connect(lambda _n, done, total: progress.append((done, total)))
+    page.progressed.connect(lambda done, total: progress.append((done, total)))
     task = page.open_file(source)
     assert task is not None and page.kind() == "srt" and page.progress.isVisible()
     assert page.file_label.text() == "talk.srt" and page.file_label.isVisible()
@@ -238,7 +238,7 @@ def test_cancel_stops_a_long_document(qtbot: QtBot, page: TranslatePage) -> None
     page.auto_check.setChecked(False)
     page.select_languages("en", "de")
     page.source_edit.setPlainText("\n".join(f"Ships sail over the sea number {i}." for i in range(120)))
-    page._progress.changed.connect(lambda *_: page.cancel_button.click())  # cancel after the first batch
+    page.progressed.connect(lambda *_: page.cancel_button.click())  # cancel after the first batch
     task = page.translate()
     assert task is not None and page.cancel_button.isEnabled()
     failures: list[object] = []

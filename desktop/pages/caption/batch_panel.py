@@ -48,7 +48,12 @@ class BatchPanel(QWidget):
         self.results: list[CaptionResult] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
+        for build in (self._build_folder_row, self._build_options, self._build_output, self._build_actions,
+                      self._build_results):
+            build(layout)
 
+    def _build_folder_row(self, layout: QVBoxLayout) -> None:
+        """The folder of images and Choose."""
         row = QHBoxLayout()
         folder_label = QLabel(self.tr("&Folder:"))
         row.addWidget(folder_label)
@@ -65,6 +70,8 @@ class BatchPanel(QWidget):
         row.addWidget(self.choose)
         layout.addLayout(row)
 
+    def _build_options(self, layout: QVBoxLayout) -> None:
+        """Subfolders, .txt files beside the images, skipping what an earlier run did."""
         options = QHBoxLayout()
         self.recursive = QCheckBox(self.tr("Include subfolders"))
         self.recursive.setAccessibleName(self.tr("Include images in subfolders"))
@@ -82,6 +89,8 @@ class BatchPanel(QWidget):
         options.addStretch(1)
         layout.addLayout(options)
 
+    def _build_output(self, layout: QVBoxLayout) -> None:
+        """The results file."""
         out = QHBoxLayout()
         self.save_results = QCheckBox(self.tr("Save results to:"))
         self.save_results.setChecked(True)
@@ -100,6 +109,8 @@ class BatchPanel(QWidget):
         out.addWidget(self.choose_out)
         layout.addLayout(out)
 
+    def _build_actions(self, layout: QVBoxLayout) -> None:
+        """Start, Cancel, progress and Export."""
         actions = QHBoxLayout()
         self.start = QPushButton(self.tr("Caption folder"))
         self.start.setObjectName("primary")
@@ -128,12 +139,13 @@ class BatchPanel(QWidget):
         actions.addWidget(self.export)
         layout.addLayout(actions)
 
+    def _build_results(self, layout: QVBoxLayout) -> None:
+        """The status line and the results table."""
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.status.setAccessibleName(self.tr("Batch status"))
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Caption or error")])
         self.table.setAccessibleName(self.tr("Batch results"))

@@ -1,24 +1,29 @@
-"""The page's captioning model, owned by one worker thread: every job runs there, in order.
+"""The Caption page's model work: one captioner on the page's `PageWorker`, every job there, in order.
 
 The loaded captioner is kept between jobs (reopened only when the model changes) and closed on
-that same thread, or after the worker has stopped when the page shuts down.
+that same thread, or after the worker has stopped when the page shuts down. It is registered
+with the app's model owner, which may ask for it back to stay within its memory budget: it is
+then closed on the worker after the job in flight.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.workers import Task, TaskRunner
+from desktop.page_worker import Callback, PageWorker, Run
+from desktop.workers import Job
 from engines.caption import BatchOptions, Captioner, CaptionOptions, CaptionResult, caption_paths, load_image
 from engines.caption.batch import collect_images
 from engines.hardware.devices import model_device
-from engines.jobs import CancelToken
 from engines.store.model_store import ModelStore
+from engines.system.model_owner import ModelOwner
+
+SLOT = "caption"  # the model owner's name for the captioner this page keeps
 
 
 @dataclass(frozen=True)
@@ -33,17 +38,36 @@ class BatchProgress:
 class CaptionEngine(QObject):
     device_known = Signal(object)  # a ModelDevice: the model just opened and where it runs (from the worker)
 
-    def __init__(self, store: ModelStore, threads: int | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, store: ModelStore, threads: int | None = None, parent: QObject | None = None,
+                 owner: ModelOwner | None = None, model_bytes: Callable[[str], int] | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._threads = threads
-        self._runner = TaskRunner("caption", 1, self)
+        self._owner = owner
+        self._model_bytes = model_bytes or (lambda model: 0)
+        self.worker = PageWorker("caption", self)
         self._captioner: Captioner | None = None  # touched only on the runner's thread (or after it stopped)
         self._model: tuple[str, str, int] | None = None  # the model and the device settings it was opened with
 
     @property
     def busy(self) -> bool:
-        return self._runner.busy
+        return self.worker.busy
+
+    def _claim(self, model: str) -> None:
+        """Before a job: the owner may free other models (or, later, ask for this one back)."""
+        if self._owner is not None:
+            self._owner.claim(SLOT, model, self._model_bytes(model), self._release)
+
+    def _release(self) -> None:
+        """The owner needs the memory: close the captioner on the worker, after the job in flight."""
+        owner = self._owner
+
+        def free() -> None:
+            self._close()
+            if owner is not None:
+                owner.memory_freed()
+
+        self.worker.then("free captioner", free)
 
     def _open(self, model: str) -> Captioner:
         from engines.settings import load_settings
@@ -69,38 +93,46 @@ class CaptionEngine(QObject):
             captioner, self._captioner, self._model = self._captioner, None, None
             captioner.close()
 
-    def caption_one(self, model: str, image: Path, options: CaptionOptions) -> Task:
-        """`succeeded` carries (caption, seconds spent captioning); `failed` an ImageFileError, a model
-        error or Cancelled."""
+    def caption_one(self, model: str, image: Path, options: CaptionOptions, *, on_result: Callback,
+                    on_error: Callback, on_done: Callable[[], None]) -> Run:
+        """`on_result` gets (caption, seconds spent captioning); `on_error` an ImageFileError, a model
+        error or Cancelled. A newer image's run replaces this one."""
 
-        def job(cancel: CancelToken) -> tuple[str, float]:
+        def job(job: Job) -> tuple[str, float]:
             picture = load_image(image)  # a broken file is reported before a model is loaded
             captioner = self._open(model)
-            cancel.raise_if_cancelled()
+            job.cancel.raise_if_cancelled()
             started = time.perf_counter()
-            caption = captioner.caption_images([picture], options, cancel)[0]
+            caption = captioner.caption_images([picture], options, job.cancel)[0]
             return caption, time.perf_counter() - started
 
-        return self._runner.start("caption image", job)
+        self._claim(model)
+        return self.worker.run(job, slot="single", on_result=on_result, on_error=on_error, on_done=on_done)
 
-    def caption_batch(self, model: str, inputs: list[Path], options: CaptionOptions, batch: BatchOptions) -> Task:
-        """`progressed` carries a BatchProgress per image; `failed` Cancelled when stopped."""
+    def caption_batch(self, model: str, inputs: list[Path], options: CaptionOptions, batch: BatchOptions, *,
+                      on_progress: Callback, on_result: Callback, on_error: Callback,
+                      on_done: Callable[[], None]) -> Run:
+        """`on_progress` gets a BatchProgress per image; `on_error` Cancelled when stopped."""
 
-        def job(cancel: CancelToken) -> Iterator[BatchProgress]:
+        def job(job: Job) -> Iterator[BatchProgress]:
             images = collect_images(inputs, batch.recursive)
             captioner = self._open(model)
             sized = CaptionOptions(style=options.style, prompt=options.prompt,
                                    max_new_tokens=options.max_new_tokens, num_beams=options.num_beams,
                                    batch_size=captioner.preferred_batch_size)
             total = len(images)
-            for count, result in enumerate(caption_paths(captioner, images, sized, batch, cancel=cancel), 1):
+            for count, result in enumerate(caption_paths(captioner, images, sized, batch, cancel=job.cancel), 1):
                 yield BatchProgress(result, count, total)
 
-        return self._runner.start("caption folder", job)
+        self._claim(model)
+        return self.worker.run(job, slot="batch", on_progress=on_progress, on_result=on_result, on_error=on_error,
+                               on_done=on_done)
 
     def cancel(self) -> None:
-        self._runner.cancel_all()
+        self.worker.cancel()
 
     def shutdown(self) -> None:
-        self._runner.shutdown()
+        self.worker.shutdown()
         self._close()
+        if self._owner is not None:
+            self._owner.released(SLOT)

@@ -1,6 +1,7 @@
 """The Caption page: a model picker, style and question, one image (drop, open, paste) and a batch folder.
 
-All inference runs on the page's CaptionEngine worker; the UI thread only shows results.
+The page keeps only widgets: every job runs through its CaptionEngine (engine.py), on the page's
+`PageWorker`; the UI thread only shows results.
 """
 
 from __future__ import annotations
@@ -16,20 +17,17 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
-from desktop import theme
 from desktop.appcontext import AppContext
+from desktop.page_worker import Run
 from desktop.pages.caption.batch_panel import BatchPanel, result_error
-from desktop.pages.caption.drop_zone import DropZone, local_paths
+from desktop.pages.caption.drop_zone import local_paths
 from desktop.pages.caption.engine import BatchProgress, CaptionEngine
+from desktop.pages.caption.single_view import SingleView
 from desktop.pages.common import heading, page_layout
-from desktop.workers import Task
 from engines.caption import SUPPORTED_SUFFIXES, CaptionOptions, CaptionResult, CaptionStyle, ImageFileError
 from engines.errors import CandeiaError
 from engines.jobs import Cancelled
@@ -54,18 +52,58 @@ class CaptionPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.engine = CaptionEngine(ctx.store, ctx.settings.threads, self)
+        self.engine = CaptionEngine(ctx.store, ctx.settings.threads, self, ctx.models, ctx.model_bytes)
         self.image_path: Path | None = None
-        self.single: Task | None = None
-        self.batch: Task | None = None
         self._pasted = QTemporaryDir(QDir.tempPath() + "/candeia-paste-XXXXXX")
         self._paste_count = itertools.count(1)
         self._closed = False
-        self._rerun = False  # a new image arrived while the last one was being captioned
         self.setAcceptDrops(True)  # drops anywhere on the page (the folder box too) go where the drop zone sends them
 
         layout = page_layout(self)
         layout.addWidget(heading(self.tr("Caption")))
+        layout.addWidget(self._build_no_model())
+        layout.addLayout(self._build_model_row())
+        self.style_hint = QLabel()
+        self.style_hint.setObjectName("muted")
+        self.style_hint.setWordWrap(True)
+        self.style_hint.setAccessibleName(self.tr("What the style does"))
+        layout.addWidget(self.style_hint)
+        self.question = QLineEdit()
+        self.question.setAccessibleName(self.tr("Question about the image"))
+        self.question.setClearButtonEnabled(True)
+        self.question.returnPressed.connect(self.caption_current)
+        layout.addWidget(self.question)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(self.tr("Caption one image or a folder"))
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._build_single(), self.tr("One image"))
+        self.batch_panel = BatchPanel()
+        self.batch_panel.folder.setAcceptDrops(False)  # a dropped folder fills it through the page, as a path
+        self.batch_panel.start_requested.connect(self.start_batch)
+        self.batch_panel.cancel_requested.connect(self.cancel_batch)
+        self.batch_panel.open_requested.connect(self.show_result)
+        self.tabs.addTab(self.batch_panel, self.tr("Folder"))
+
+        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
+        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste.activated.connect(self.paste)
+        self.ctx.models_changed.connect(self.refresh_models)
+        self.refresh_models()
+        self._update_buttons()
+
+    @property
+    def single(self) -> Run | None:
+        """The one-image run, while it lasts."""
+        return self.engine.worker.current("single")
+
+    @property
+    def batch(self) -> Run | None:
+        """The folder run, while it lasts."""
+        return self.engine.worker.current("batch")
+
+    # -- building --------------------------------------------------------------------------------
+    def _build_no_model(self) -> QLabel:
         self.no_model = QLabel()
         self.no_model.setObjectName("notice")
         self.no_model.setWordWrap(True)
@@ -75,9 +113,9 @@ class CaptionPage(QWidget):
             "No captioning model is installed. Get one on the <a href=\"models\">Models page</a>: an ONNX "
             "vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj)."))
         self.no_model.linkActivated.connect(self.ctx.navigate.emit)
-        layout.addWidget(self.no_model)
+        return self.no_model
 
-        # -- model, style and question ------------------------------------------------------
+    def _build_model_row(self) -> QHBoxLayout:
         top = QHBoxLayout()
         model_label = QLabel(self.tr("&Model:"))
         top.addWidget(model_label)
@@ -98,98 +136,22 @@ class CaptionPage(QWidget):
             self.style_box.addItem(label, style.value)
         self.style_box.currentIndexChanged.connect(self._explain_style)
         top.addWidget(self.style_box)
-        layout.addLayout(top)
-        self.style_hint = QLabel()
-        self.style_hint.setObjectName("muted")
-        self.style_hint.setWordWrap(True)
-        self.style_hint.setAccessibleName(self.tr("What the style does"))
-        layout.addWidget(self.style_hint)
-        self.question = QLineEdit()
-        self.question.setAccessibleName(self.tr("Question about the image"))
-        self.question.setClearButtonEnabled(True)
-        self.question.returnPressed.connect(self.caption_current)
-        layout.addWidget(self.question)
+        return top
 
-        # -- one image and a folder ----------------------------------------------------------
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName(self.tr("Caption one image or a folder"))
-        layout.addWidget(self.tabs, 1)
-        single = QWidget()
-        row = QHBoxLayout(single)
-        row.setContentsMargins(0, 8, 0, 0)
-        left = QVBoxLayout()
-        self.drop = DropZone()
+    def _build_single(self) -> SingleView:
+        view = SingleView()
+        self.drop, self.open_button, self.paste_button = view.drop, view.open_button, view.paste_button
+        self.image_label, self.caption, self.error = view.image_label, view.caption, view.error
+        self.run_button, self.copy_button, self.timing = view.run_button, view.copy_button, view.timing
         self.drop.file_dropped.connect(self.set_image_file)
         self.drop.folder_dropped.connect(self.set_folder)
         self.drop.image_dropped.connect(self.set_image)
-        left.addWidget(self.drop, 1)
-        buttons = QHBoxLayout()
-        self.open_button = QPushButton(self.tr("Open image…"))
-        self.open_button.setAccessibleName(self.tr("Open an image file"))
-        theme.set_icon(self.open_button, "folder")
         self.open_button.clicked.connect(self._open_dialog)
-        buttons.addWidget(self.open_button)
-        self.paste_button = QPushButton(self.tr("Paste"))
-        self.paste_button.setAccessibleName(self.tr("Paste an image from the clipboard"))
-        self.paste_button.setToolTip(self.tr("Paste an image or an image file (Ctrl+V)"))
         self.paste_button.clicked.connect(self.paste)
-        buttons.addWidget(self.paste_button)
-        buttons.addStretch(1)
-        left.addLayout(buttons)
-        row.addLayout(left, 3)
-
-        right = QVBoxLayout()
-        self.image_label = QLabel()
-        self.image_label.setObjectName("muted")
-        self.image_label.setAccessibleName(self.tr("Current image"))
-        self.image_label.setWordWrap(True)
-        right.addWidget(self.image_label)
-        self.caption = QPlainTextEdit()
-        self.caption.setReadOnly(True)
-        self.caption.setAccessibleName(self.tr("Caption text"))
-        self.caption.setPlaceholderText(self.tr("The caption appears here."))
         self.caption.textChanged.connect(self._update_buttons)
-        right.addWidget(self.caption, 1)
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName(self.tr("Caption error"))
-        self.error.hide()
-        right.addWidget(self.error)
-        actions = QHBoxLayout()
-        self.run_button = QPushButton(self.tr("Caption"))
-        self.run_button.setObjectName("primary")
-        self.run_button.setAccessibleName(self.tr("Caption the image"))
-        theme.set_icon(self.run_button, "caption", "accent_text")
         self.run_button.clicked.connect(self.caption_current)
-        actions.addWidget(self.run_button)
-        self.copy_button = QPushButton(self.tr("Copy"))
-        self.copy_button.setAccessibleName(self.tr("Copy the caption"))
-        theme.set_icon(self.copy_button, "copy")
         self.copy_button.clicked.connect(self.copy_caption)
-        actions.addWidget(self.copy_button)
-        actions.addStretch(1)
-        self.timing = QLabel()
-        self.timing.setObjectName("muted")
-        actions.addWidget(self.timing)
-        right.addLayout(actions)
-        row.addLayout(right, 2)
-        self.tabs.addTab(single, self.tr("One image"))
-
-        self.batch_panel = BatchPanel()
-        self.batch_panel.folder.setAcceptDrops(False)  # a dropped folder fills it through the page, as a path
-        self.batch_panel.start_requested.connect(self.start_batch)
-        self.batch_panel.cancel_requested.connect(self.cancel_batch)
-        self.batch_panel.open_requested.connect(self.show_result)
-        self.tabs.addTab(self.batch_panel, self.tr("Folder"))
-
-        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
-        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        paste.activated.connect(self.paste)
-
-        self.ctx.models_changed.connect(self.refresh_models)
-        self.refresh_models()
-        self._update_buttons()
+        return view
 
     # -- models ---------------------------------------------------------------------------------
     def refresh_models(self) -> None:
@@ -313,11 +275,8 @@ class CaptionPage(QWidget):
         self._show_error(self.tr("The clipboard holds no image."))
 
     def caption_current(self) -> None:
+        """Caption the current image; a caption still being made for an earlier one is stopped and dropped."""
         model = self.current_model()
-        if self.single is not None:  # stop the caption of the earlier image; this one runs after it
-            self.single.cancel.cancel()
-            self._rerun = True
-            return
         if self.image_path is None or model is None or self.batch is not None:
             self._update_buttons()
             return
@@ -325,31 +284,23 @@ class CaptionPage(QWidget):
         self.caption.clear()
         self.caption.setPlaceholderText(self.tr("Captioning…"))
         self.timing.clear()
-        task = self.engine.caption_one(model.id, self.image_path, self.options())
-        self.single = task
-        task.succeeded.connect(lambda result: self._on_caption(task, result))
-        task.failed.connect(lambda error: self._on_caption_failed(task, error))
-        task.done.connect(self._on_single_done)
+        self.engine.caption_one(model.id, self.image_path, self.options(), on_result=self._on_caption,
+                                on_error=self._on_caption_failed, on_done=self._on_single_done)
         self._update_buttons()
 
-    def _on_caption(self, task: Task, result: object) -> None:
-        if task.cancel.cancelled or not isinstance(result, tuple):
-            return  # made for an image that has since been replaced
-        caption, seconds = result
-        self.caption.setPlainText(str(caption).strip())
-        self.timing.setText(self.tr("{seconds:.2f} s").format(seconds=seconds))
+    def _on_caption(self, result: object) -> None:
+        if isinstance(result, tuple):
+            caption, seconds = result
+            self.caption.setPlainText(str(caption).strip())
+            self.timing.setText(self.tr("{seconds:.2f} s").format(seconds=seconds))
 
-    def _on_caption_failed(self, task: Task, error: object) -> None:
-        if not task.cancel.cancelled and not isinstance(error, Cancelled):
+    def _on_caption_failed(self, error: object) -> None:
+        if not isinstance(error, Cancelled):
             self._show_error(error_sentence(error))
 
     def _on_single_done(self) -> None:
-        self.single = None
         self.caption.setPlaceholderText(self.tr("The caption appears here."))
         self._update_buttons()
-        if self._rerun and not self._closed:
-            self._rerun = False
-            self.caption_current()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -376,18 +327,15 @@ class CaptionPage(QWidget):
             panel.status.setText(self.tr("The results file must end in .csv or .jsonl."))
             return
         panel.begin()
-        task = self.engine.caption_batch(model.id, [folder], self.options(), options)
-        self.batch = task
-        task.progressed.connect(self._on_batch_item)
-        task.succeeded.connect(self._on_batch_finished)
-        task.failed.connect(self._on_batch_failed)
-        task.done.connect(self._on_batch_done)
+        self.engine.caption_batch(model.id, [folder], self.options(), options, on_progress=self._on_batch_item,
+                                  on_result=self._on_batch_finished, on_error=self._on_batch_failed,
+                                  on_done=self._on_batch_done)
         panel.set_running(True)
         self._update_buttons()
 
     def cancel_batch(self) -> None:
         if self.batch is not None:
-            self.batch.cancel.cancel()
+            self.batch.cancel()
             self.batch_panel.status.setText(self.tr("Stopping after the images being captioned…"))
 
     def _on_batch_item(self, item: object) -> None:
@@ -409,7 +357,6 @@ class CaptionPage(QWidget):
             self.batch_panel.finish(self.tr("The batch stopped: {error}").format(error=error_sentence(error)))
 
     def _on_batch_done(self) -> None:
-        self.batch = None
         self.batch_panel.set_running(False)
         self._update_buttons()
 

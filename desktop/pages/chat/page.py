@@ -35,10 +35,13 @@ from desktop import theme
 from desktop.appcontext import AppContext
 from desktop.pages.chat.composer import Composer
 from desktop.pages.chat.conversation_list import ConversationList
+from desktop.pages.chat.grounding import KnowledgeBasePicker, grounded_job, show_sources
 from desktop.pages.chat.message_view import MessageView, MessageWidget
 from desktop.pages.chat.presets import system_presets
 from desktop.pages.chat.reply_saver import ReplySaver
 from desktop.pages.chat.sampling_panel import SamplingPanel, card_defaults, sampling_from
+from desktop.pages.documents.backend import CoreBackend, DocumentsBackend
+from desktop.pages.documents.sources_view import SourcesView
 from desktop.pages.welcome import WelcomePage
 from desktop.session import Budget, LoadedModel, Reply, error_text, repair_text
 from desktop.workers import Task
@@ -73,6 +76,8 @@ class ChatPage(QWidget):
         self.reply: _Reply | None = None
         self._draft_sampling: dict[str, Any] = {}
         self.last_budget: Budget | None = None
+        self.kb_backend: DocumentsBackend = CoreBackend()
+        self.last_sources: SourcesView | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -174,6 +179,8 @@ class ChatPage(QWidget):
         self.model_combo.setToolTip(self.tr("The model that answers in this conversation"))
         self.model_combo.activated.connect(self._model_picked)
         row.addWidget(self.model_combo)
+        self.kb_picker = KnowledgeBasePicker()
+        row.addWidget(self.kb_picker)
         row.addStretch(1)
         self.system_button = self._tool("edit", self.tr("System prompt"), checkable=True)
         self.system_button.toggled.connect(lambda on: self.system_frame.setVisible(on))
@@ -407,7 +414,7 @@ class ChatPage(QWidget):
         widget = self.view.add(MessageWidget("assistant"))
         widget.streaming = True
         widget.regenerate_requested.connect(self.regenerate)
-        task = self.session.generate(self._history(self.conv), sampling)
+        task = self._grounded_task() or self.session.generate(self._history(self.conv), sampling)
         reply = _Reply(task, self.conv.id, widget, ReplySaver(self.store, self.conv.id, self))
         self.reply = reply
         task.progressed.connect(lambda item: self._on_progress(reply, item))
@@ -418,9 +425,19 @@ class ChatPage(QWidget):
         self._update_actions()
         self.busy_changed.emit(True)
 
+    def _grounded_task(self) -> Task | None:
+        """With a knowledge base picked, the reply answers the last message from its documents."""
+        kb = self.kb_picker.current_kb()
+        question = self.store.messages(self.conv.id)[-1].content if self.conv is not None else ""
+        if kb is None or not question:
+            return None
+        return self.session.run_with_model("kb answer", grounded_job(self.kb_backend, kb, question))
+
     def _on_progress(self, reply: _Reply, item: tuple[str, Any]) -> None:
         kind, value = item
-        if kind == "budget":
+        if kind == "sources" and reply.widget is not None:
+            self.last_sources = show_sources(reply.widget, value)
+        elif kind == "budget":
             self._show_budget(value)
         elif kind == "text":
             reply.saver.append(value)
@@ -434,7 +451,8 @@ class ChatPage(QWidget):
             reply.widget.message_id = message_id
             if result.text.strip():
                 reply.widget.set_text(result.text)
-                reply.widget.set_stats(stats)
+                if result.stats.generated_tokens:  # a knowledge-base answer brings no statistics
+                    reply.widget.set_stats(stats)
             else:
                 self.view.remove(reply.widget)
                 reply.widget = None

@@ -1,71 +1,43 @@
 """The Translate page: two panes, language pickers, translate-as-you-type and whole documents.
 
-Every run goes to one worker thread through `TaskRunner`; starting a run cancels the one before it
-(the core stops between batches), and a result is shown only if it belongs to the latest run, so
-fast typing never shows an older text's translation. Progress comes back through a queued signal.
-
-The page keeps one `TranslationService` and so its models, a chat model (LLM) included, between
-runs: translate-as-you-type must not reload a GGUF for every keystroke pause. Freeing the chat
-model (another model picked, a model removed) is queued on the same worker, after the run in
-flight, so the UI thread never waits on an unload and never races a run.
+The page keeps only widgets. Runs go to `TranslationWork` (work.py: the service and its models on
+the page's `PageWorker`); starting a run cancels the one before it, and only the newest run's
+result is shown, so fast typing never shows an older text's translation.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
-    QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop import theme
 from desktop.appcontext import AppContext
-from desktop.pages.translate.languages import Offer, language_name, read_offer, sort_languages
+from desktop.page_worker import PageWorker, Run
+from desktop.pages.translate.language_bar import LanguageBar
+from desktop.pages.translate.languages import Offer, language_name, read_offer
+from desktop.pages.translate.panes import KINDS, Footer, Panes, notice_label
+from desktop.pages.translate.work import TranslationWork
 from desktop.session import error_text
-from desktop.workers import Task, TaskRunner
-from engines.jobs import Cancelled, CancelToken
+from desktop.workers import Task
+from engines.jobs import Cancelled
 from engines.translate import DocKind, NoRouteError, TranslationResult, TranslationService, decode_bytes, kind_for
 from engines.translate.engine import DecodeOptions
 
 DEBOUNCE_MS = 600
 MAX_FILE_BYTES = 20_000_000
-KINDS: tuple[DocKind, ...] = ("text", "markdown", "srt", "vtt")
 SUFFIXES = {"text": ".txt", "markdown": ".md", "srt": ".srt", "vtt": ".vtt"}
-
-
-class _Progress(QObject):
-    """Emitted on the worker thread; the page lives on the UI thread, so delivery is queued."""
-
-    changed = Signal(int, int, int)  # run number, done, total
-
-
-@dataclass
-class _Run:
-    number: int
-    task: Task
-    started: float
-    document: bool  # show the progress bar (files, long texts)
 
 
 class TranslatePage(QWidget):
     translated = Signal(object)  # the TranslationResult shown
+    progressed = Signal(int, int)  # sentences done and in all, of the run shown
     busy_changed = Signal(bool)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
@@ -73,35 +45,20 @@ class TranslatePage(QWidget):
         super().__init__(parent)
         self.setObjectName("page")
         self.ctx = ctx
-        self.options = options
-        self.service: TranslationService | None = None
-        self._chat_ref: str | None = None  # the chat model the service may hold (the last LLM run's)
-        self.runner = TaskRunner("translate", 1, self)
-        self.run: _Run | None = None
-        self._runs = 0
+        self.work = TranslationWork(ctx.store, ctx.models, ctx.model_bytes, options, self)
         self.last_result: TranslationResult | None = None
         self.file_path: Path | None = None
-        self.offer = Offer([], [], [])
-        self._progress = _Progress()
-        self._progress.changed.connect(self._on_progress)
         self._closed = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(8)
-        layout.addLayout(self._build_header())
-        self.notice = QLabel()
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
-        self.notice.setTextFormat(Qt.TextFormat.RichText)
-        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.notice.setOpenExternalLinks(False)
+        layout.addWidget(self._build_header())
+        self.notice = notice_label(self.tr("Translation message"))
         self.notice.linkActivated.connect(self._link)
-        self.notice.setAccessibleName(self.tr("Translation message"))
-        self.notice.hide()
         layout.addWidget(self.notice)
         layout.addWidget(self._build_panes(), 1)
-        layout.addLayout(self._build_footer())
+        layout.addWidget(self._build_footer())
 
         self.debounce = QTimer(self)
         self.debounce.setObjectName("translate as you type")
@@ -113,155 +70,53 @@ class TranslatePage(QWidget):
         self.refresh_models()
         self._set_busy(False)
 
+    # -- what the tests and the window read ----------------------------------------------------
+    @property
+    def runner(self) -> PageWorker:
+        return self.work.worker
+
+    @property
+    def run(self) -> Run | None:
+        """The run shown, while it lasts."""
+        return self.work.worker.current()
+
+    @property
+    def service(self) -> TranslationService | None:
+        return self.work.service
+
     # -- building ------------------------------------------------------------------------------
-    def _build_header(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(190)
-        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.source_combo.setAccessibleName(self.tr("Source language"))
-        self.source_combo.setToolTip(self.tr("The language of the text (Detect language: guess it from the text)"))
-        self.source_combo.activated.connect(self._languages_changed)
-        row.addWidget(self.source_combo)
-        self.swap_button = QToolButton()
-        self.swap_button.setText("⇄")
-        self.swap_button.setToolTip(self.tr("Swap languages (Ctrl+Shift+S)"))
-        self.swap_button.setAccessibleName(self.tr("Swap languages"))
-        self.swap_button.clicked.connect(self.swap)
-        row.addWidget(self.swap_button)
-        self.target_combo = QComboBox()
-        self.target_combo.setMinimumWidth(190)
-        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.target_combo.setAccessibleName(self.tr("Target language"))
-        self.target_combo.setToolTip(self.tr("The language to translate into"))
-        self.target_combo.activated.connect(self._languages_changed)
-        row.addWidget(self.target_combo)
-        row.addStretch(1)
-        model_label = QLabel(self.tr("Model"))
-        model_label.setObjectName("muted")
-        row.addWidget(model_label)
-        self.model_combo = QComboBox()
-        self.model_combo.setMinimumWidth(220)
-        self.model_combo.setAccessibleName(self.tr("Translation model"))
-        self.model_combo.setToolTip(self.tr("Automatic picks an installed translation model for the pair, "
-                                            "through English when it must; a chat model translates too"))
-        self.model_combo.activated.connect(self._model_changed)
-        model_label.setBuddy(self.model_combo)
-        row.addWidget(self.model_combo)
-        return row
+    def _build_header(self) -> LanguageBar:
+        self.bar = LanguageBar()
+        self.bar.languages_changed.connect(self._languages_changed)
+        self.bar.model_changed.connect(self._model_changed)
+        self.bar.swap_requested.connect(self.swap)
+        self.source_combo, self.target_combo = self.bar.source_combo, self.bar.target_combo
+        self.model_combo, self.swap_button = self.bar.model_combo, self.bar.swap_button
+        return self.bar
 
-    def _build_panes(self) -> QSplitter:
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        split.setHandleWidth(1)
-
-        left = QWidget()
-        left_col = QVBoxLayout(left)
-        left_col.setContentsMargins(0, 0, 8, 0)
-        left_col.setSpacing(4)
-        self.source_edit = QPlainTextEdit()
-        self.source_edit.setPlaceholderText(self.tr("Type or paste text, or open a file (Ctrl+O). "
-                                                    "Ctrl+Enter translates."))
-        self.source_edit.setAccessibleName(self.tr("Text to translate"))
-        self.source_edit.setTabChangesFocus(True)
+    def _build_panes(self) -> Panes:
+        panes = Panes()
+        self.source_edit, self.detected_label = panes.source_edit, panes.detected_label
+        self.kind_combo = panes.kind_combo
+        self.target_edit, self.stats_label = panes.target_edit, panes.stats_label
+        self.clear_button, self.copy_button = panes.clear_button, panes.copy_button
         self.source_edit.textChanged.connect(self._text_changed)
-        left_col.addWidget(self.source_edit, 1)
-        under_left = QHBoxLayout()
-        self.detected_label = QLabel()
-        self.detected_label.setObjectName("muted")
-        self.detected_label.setAccessibleName(self.tr("Detected language"))
-        # a long language name must not widen the pane (the splitter keeps the panes even)
-        self.detected_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        under_left.addWidget(self.detected_label, 1)
-        self.kind_combo = QComboBox()
-        self.kind_combo.setAccessibleName(self.tr("Document format"))
-        self.kind_combo.setToolTip(self.tr("How the text is read: Markdown and subtitles keep their structure"))
-        for kind, label in zip(KINDS, (self.tr("Plain text"), self.tr("Markdown"), self.tr("SRT subtitles"),
-                                       self.tr("WebVTT subtitles")), strict=True):
-            self.kind_combo.addItem(label, kind)
         self.kind_combo.activated.connect(self._languages_changed)
-        under_left.addWidget(self.kind_combo)
-        self.clear_button = self._tool("trash", self.tr("Clear the text"))
         self.clear_button.clicked.connect(self.clear)
-        under_left.addWidget(self.clear_button)
-        left_col.addLayout(under_left)
-        split.addWidget(left)
-
-        right = QWidget()
-        right_col = QVBoxLayout(right)
-        right_col.setContentsMargins(8, 0, 0, 0)
-        right_col.setSpacing(4)
-        self.target_edit = QPlainTextEdit()
-        self.target_edit.setReadOnly(True)
-        self.target_edit.setPlaceholderText(self.tr("Translation"))
-        self.target_edit.setAccessibleName(self.tr("Translation"))
-        self.target_edit.setTabChangesFocus(True)
-        right_col.addWidget(self.target_edit, 1)
-        under_right = QHBoxLayout()
-        self.stats_label = QLabel()
-        self.stats_label.setObjectName("stats")
-        self.stats_label.setWordWrap(True)
-        self.stats_label.setAccessibleName(self.tr("Model used and time taken"))
-        under_right.addWidget(self.stats_label, 1)
-        self.copy_button = self._tool("copy", self.tr("Copy the translation (Ctrl+Shift+C)"))
         self.copy_button.clicked.connect(self.copy)
-        under_right.addWidget(self.copy_button)
-        right_col.addLayout(under_right)
-        split.addWidget(right)
-        split.setSizes([500, 500])
-        return split
+        return panes
 
-    def _build_footer(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.open_button = QPushButton(self.tr("Open file…"))
-        theme.set_icon(self.open_button, "folder")
-        self.open_button.setToolTip(self.tr("Translate a text, Markdown or subtitle file (Ctrl+O)"))
-        self.open_button.setAccessibleName(self.tr("Open a file to translate"))
+    def _build_footer(self) -> Footer:
+        footer = Footer()
+        self.open_button, self.save_button, self.file_label = footer.open_button, footer.save_button, footer.file_label
+        self.auto_check, self.progress = footer.auto_check, footer.progress
+        self.cancel_button, self.translate_button = footer.cancel_button, footer.translate_button
         self.open_button.clicked.connect(self.open_dialog)
-        row.addWidget(self.open_button)
-        self.save_button = QPushButton(self.tr("Save translation…"))
-        theme.set_icon(self.save_button, "export")
-        self.save_button.setToolTip(self.tr("Save the translation as a file (Ctrl+S)"))
-        self.save_button.setAccessibleName(self.tr("Save the translation"))
         self.save_button.clicked.connect(self.save_dialog)
-        row.addWidget(self.save_button)
-        self.file_label = QLabel()
-        self.file_label.setObjectName("muted")
-        self.file_label.setAccessibleName(self.tr("Open file"))
-        self.file_label.hide()
-        row.addWidget(self.file_label)
-        self.auto_check = QCheckBox(self.tr("Translate as you type"))
-        self.auto_check.setAccessibleName(self.tr("Translate as you type"))
-        self.auto_check.setChecked(True)
-        self.auto_check.toggled.connect(self._auto_toggled)
-        row.addWidget(self.auto_check)
-        row.addStretch(1)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName(self.tr("Translation progress"))
-        self.progress.setFixedWidth(220)
-        self.progress.setFormat(self.tr("%v of %m sentences"))
-        self.progress.hide()
-        row.addWidget(self.progress)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        theme.set_icon(self.cancel_button, "stop")
-        self.cancel_button.setAccessibleName(self.tr("Cancel the translation"))
+        self.auto_check.toggled.connect(lambda on: None if on else self.debounce.stop())
         self.cancel_button.clicked.connect(self.cancel)
-        row.addWidget(self.cancel_button)
-        self.translate_button = QPushButton(self.tr("Translate"))
-        self.translate_button.setObjectName("primary")
-        self.translate_button.setToolTip(self.tr("Translate now (Ctrl+Enter)"))
-        self.translate_button.setAccessibleName(self.tr("Translate"))
         self.translate_button.clicked.connect(self.translate)
-        row.addWidget(self.translate_button)
-        return row
-
-    def _tool(self, icon_name: str, tip: str) -> QToolButton:
-        button = QToolButton()
-        theme.set_icon(button, icon_name)
-        button.setToolTip(tip)
-        button.setAccessibleName(tip)
-        return button
+        return footer
 
     def _build_shortcuts(self) -> None:
         def add(sequence: str, slot: Callable[[], object]) -> None:
@@ -277,81 +132,32 @@ class TranslatePage(QWidget):
         add("Ctrl+Shift+C", self.copy)
 
     # -- models and languages ------------------------------------------------------------------
+    @property
+    def offer(self) -> Offer:
+        return self.bar.offer
+
+    def select_languages(self, source: str | None, target: str | None) -> None:
+        self.bar.select_languages(source, target)
+
+    def source_language(self) -> str | None:
+        return self.bar.source_language()
+
+    def target_language(self) -> str | None:
+        return self.bar.target_language()
+
+    def selected_model(self) -> str | None:
+        return self.bar.selected_model()
+
     def refresh_models(self) -> None:
         """Fill the pickers from what is installed; keeps the user's choices where they still exist."""
-        self.offer = read_offer(self.ctx.store, self.ctx.catalog, self.ctx.chat_models())
-        # a removed model must not stay loaded: freed on the worker, after the run in flight
-        self._on_worker("release removed models", lambda service: service.release_uninstalled())
-        current = self.model_combo.currentData() if self.model_combo.count() else None
-        self.model_combo.clear()
-        if self.offer.translators or not self.offer.chat:
-            self.model_combo.addItem(self.tr("Automatic"), None)
-        for choice in self.offer.translators:
-            self.model_combo.addItem(choice.name, choice.ref)
-        for choice in self.offer.chat:
-            self.model_combo.addItem(self.tr("{model} (chat model)").format(model=choice.name), choice.ref)
-        index = self.model_combo.findData(current)
-        self.model_combo.setCurrentIndex(max(0, index))
-        self._fill_languages()
+        self.work.release_uninstalled({m.id for m in self.ctx.installed()})
+        self.bar.set_offer(read_offer(self.ctx.store, self.ctx.catalog, self.ctx.chat_models()))
         self._update_empty_notice()
 
     def _model_changed(self) -> None:
-        if self._chat_ref is not None and self._chat_ref != self.selected_model():
-            self._chat_ref = None
-            if self.run is not None:
-                self.run.task.cancel.cancel()
-            self._on_worker("free chat model", lambda service: service.close_chat())
-        self._fill_languages()
+        self.work.model_picked(self.selected_model())
+        self.bar.fill_languages()
         self._languages_changed()
-
-    def selected_model(self) -> str | None:
-        data = self.model_combo.currentData()
-        return str(data) if data else None
-
-    def _is_llm(self) -> bool:
-        ref = self.selected_model()
-        return any(c.ref == ref for c in self.offer.chat)
-
-    def _fill_languages(self) -> None:
-        ref = self.selected_model()
-        choice = next((c for c in self.offer.translators + self.offer.chat if c.ref == ref), None)
-        codes = sort_languages(choice.languages) if choice is not None else list(self.offer.languages)
-        source, target = self.source_language(), self.target_language()
-        for combo in (self.source_combo, self.target_combo):
-            combo.clear()
-        self.source_combo.addItem(self.tr("Detect language"), None)
-        for code in codes:
-            self.source_combo.addItem(language_name(code), code)
-            self.target_combo.addItem(language_name(code), code)
-        self.select_languages(source, target or self._default_target(codes))
-
-    def _default_target(self, codes: list[str]) -> str | None:
-        """The UI's language when a model writes it, else the first language that is not English."""
-        ui = self.locale().name().split("_")[0]
-        for code in (ui, "pt", "en"):
-            if code in codes and (code != "en" or len(codes) == 1):
-                return code
-        return next((c for c in codes if c != "en"), codes[0] if codes else None)
-
-    def _ensure(self, combo: QComboBox, code: str) -> int:
-        index = combo.findData(code)
-        if index < 0:  # a language the model list does not name (typed code, swapped detection)
-            combo.addItem(language_name(code), code)
-            index = combo.count() - 1
-        return index
-
-    def select_languages(self, source: str | None, target: str | None) -> None:
-        self.source_combo.setCurrentIndex(0 if source is None else self._ensure(self.source_combo, source))
-        if target is not None:
-            self.target_combo.setCurrentIndex(self._ensure(self.target_combo, target))
-
-    def source_language(self) -> str | None:
-        data = self.source_combo.currentData() if self.source_combo.count() else None
-        return str(data) if data else None
-
-    def target_language(self) -> str | None:
-        data = self.target_combo.currentData() if self.target_combo.count() else None
-        return str(data) if data else None
 
     def kind(self) -> DocKind:
         data = self.kind_combo.currentData()
@@ -402,7 +208,7 @@ class TranslatePage(QWidget):
         self.target_edit.setPlainText(original if translation else "")
         self.detected_label.clear()
         self.stats_label.clear()
-        self.source_combo.setItemText(0, self.tr("Detect language"))
+        self.bar.show_detected(None)
         self.last_result = None
         self._update_actions()
         if translation.strip() and self.auto_check.isChecked():
@@ -427,17 +233,12 @@ class TranslatePage(QWidget):
 
     def cancel(self) -> None:
         self.debounce.stop()
-        if self.run is not None:
-            self.run.task.cancel.cancel()
+        self.work.worker.cancel()
 
     def _text_changed(self) -> None:
         self._update_actions()
         if self.auto_check.isChecked() and not self._closed:
             self.debounce.start()
-
-    def _auto_toggled(self, on: bool) -> None:
-        if not on:
-            self.debounce.stop()
 
     def _typed(self) -> None:
         if self.source_edit.toPlainText().strip():
@@ -454,8 +255,6 @@ class TranslatePage(QWidget):
         self.save_button.setEnabled(bool(self.target_edit.toPlainText()) and self.run is None)
         self.copy_button.setEnabled(bool(self.target_edit.toPlainText()))
         self.swap_button.setEnabled(self.target_language() is not None)
-        for picker in (self.source_combo, self.target_combo, self.model_combo):
-            picker.setEnabled(not self.offer.empty)
 
     # -- running -------------------------------------------------------------------------------
     def translate(self) -> Task | None:
@@ -465,69 +264,40 @@ class TranslatePage(QWidget):
         target = self.target_language()
         if self._closed or not text.strip() or target is None or self.offer.empty:
             return None
-        if self.run is not None:
-            self.run.task.cancel.cancel()
-        source, kind, model, llm = self.source_language(), self.kind(), self.selected_model(), self._is_llm()
-        self._runs += 1
-        number = self._runs
-        relay = self._progress
-        service = self._service()  # kept between runs, with its models (a chat model included)
-        if llm:
-            self._chat_ref = model
-
-        def report(done: int, total: int) -> None:
-            relay.changed.emit(number, done, total)
-
-        def job(cancel: CancelToken) -> TranslationResult:
-            cancel.raise_if_cancelled()
-            return service.translate(text, target=target, source=source, kind=kind, model=model,
-                                     cancel=cancel, progress=report)
-
-        task = self.runner.start(f"translate {number}", job)
-        run = _Run(number, task, time.perf_counter(), document=kind != "text" or text.count("\n") > 20)
-        self.run = run
-        task.succeeded.connect(lambda result: self._on_result(run, result))
-        task.failed.connect(lambda error: self._on_error(run, error))
-        task.done.connect(lambda: self._on_done(run))
+        kind = self.kind()
+        run = self.work.translate(text, target=target, source=self.source_language(), kind=kind,
+                                  model=self.selected_model(), llm=self.bar.is_llm(), on_result=self._on_result,
+                                  on_progress=self._on_progress, on_error=self._on_error, on_done=self._on_done)
         self.progress.setRange(0, 0)
-        self.progress.setVisible(run.document)
+        self.progress.setVisible(kind != "text" or text.count("\n") > 20)  # a document: progress from the start
         self.stats_label.setText(self.tr("Translating…"))
         self._set_busy(True)
-        return task
+        return run.task
 
-    def _service(self) -> TranslationService:
-        if self.service is None:
-            self.service = TranslationService(self.ctx.store, options=self.options)
-        return self.service
-
-    def _on_worker(self, name: str, fn: Callable[[TranslationService], None]) -> None:
-        """Run `fn(service)` on the page's worker, in order after the runs already started."""
-        service = self.service
-        if service is None or self._closed:
+    def _on_progress(self, item: object) -> None:
+        run = self.run
+        if run is None or not isinstance(item, tuple) or item[1] <= 0 or self._closed:
             return
-        self.runner.start(name, lambda cancel: fn(service))
+        done, total = item
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        if not self.progress.isVisible() and run.seconds > 1.0:
+            self.progress.show()  # a long text: show how far it got
+        self.progressed.emit(done, total)
 
-    def _on_progress(self, number: int, done: int, total: int) -> None:
-        if self.run is not None and self.run.number == number and total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            if not self.progress.isVisible() and time.perf_counter() - self.run.started > 1.0:
-                self.progress.show()  # a long text: show how far it got
-
-    def _on_result(self, run: _Run, result: TranslationResult) -> None:
-        if run is not self.run or self._closed:
-            return  # an older run that finished before its cancel was seen: its text is stale
+    def _on_result(self, result: TranslationResult) -> None:
+        if self._closed:
+            return
         self.last_result = result
         self.target_edit.setPlainText(result.text)
         self.notice.hide()
-        if result.detected is not None:
+        detected = result.detected
+        if detected is not None:
             self.detected_label.setText(self.tr("Detected: {language} · {confidence:.0%} sure").format(
-                language=language_name(result.detected.language), confidence=result.detected.confidence))
-            self.source_combo.setItemText(0, self.tr("Detect language: {language}").format(
-                language=language_name(result.detected.language)))
+                language=language_name(detected.language), confidence=detected.confidence))
         else:
             self.detected_label.clear()
-            self.source_combo.setItemText(0, self.tr("Detect language"))
+        self.bar.show_detected(detected.language if detected is not None else None)
         self.stats_label.setText(self.describe(result))
         self.translated.emit(result)
 
@@ -539,8 +309,8 @@ class TranslatePage(QWidget):
         return self.tr("{models} · {route} · {count} sentences in {seconds} s").format(
             models=models, route=route, count=result.sentences, seconds=seconds)
 
-    def _on_error(self, run: _Run, error: object) -> None:
-        if run is not self.run or self._closed:
+    def _on_error(self, error: object) -> None:
+        if self._closed:
             return
         if isinstance(error, Cancelled):
             self.stats_label.setText(self.tr("Translation cancelled"))
@@ -549,11 +319,9 @@ class TranslatePage(QWidget):
         self.target_edit.clear()
         self.show_notice(error_text(error), link_models=isinstance(error, NoRouteError))
 
-    def _on_done(self, run: _Run) -> None:
-        if run is self.run:
-            self.run = None
-            self.progress.hide()
-            self._set_busy(False)
+    def _on_done(self) -> None:
+        self.progress.hide()
+        self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)
@@ -594,8 +362,7 @@ class TranslatePage(QWidget):
         self.target_edit.clear()
         self._update_actions()
         task = self.translate()
-        if self.run is not None:
-            self.run.document = True
+        if task is not None:
             self.progress.show()
         return task
 
@@ -629,7 +396,4 @@ class TranslatePage(QWidget):
             return
         self._closed = True
         self.debounce.stop()
-        self.runner.shutdown()
-        if self.service is not None:
-            self.service.close()
-            self.service = None
+        self.work.shutdown()

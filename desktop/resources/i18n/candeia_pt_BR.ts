@@ -2,221 +2,265 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
+    <name>AskPanel</name>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="44"/>
+        <source>Ask a question about these documents</source>
+        <translation>Faça uma pergunta sobre estes documentos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="45"/>
+        <source>Question</source>
+        <translation>Pergunta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="47"/>
+        <location filename="../../pages/documents/ask_panel.py" line="82"/>
+        <source>Ask</source>
+        <translation>Perguntar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="55"/>
+        <source>Answer</source>
+        <translation>Resposta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="56"/>
+        <source>The answer appears here, with numbered sources you can open.</source>
+        <translation>A resposta aparece aqui, com fontes numeradas que você pode abrir.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="82"/>
+        <source>Stop</source>
+        <translation>Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="88"/>
+        <source>Searching the documents…</source>
+        <translation>Buscando nos documentos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/ask_panel.py" line="100"/>
+        <source>Nothing in these documents answers that.</source>
+        <translation>Nada nestes documentos responde a isso.</translation>
+    </message>
+</context>
+<context>
     <name>BatchPanel</name>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="54"/>
+        <location filename="../../pages/caption/batch_panel.py" line="58"/>
         <source>&amp;Folder:</source>
         <translation>&amp;Pasta:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="58"/>
+        <location filename="../../pages/caption/batch_panel.py" line="62"/>
         <source>Choose or drop a folder of images</source>
         <translation>Escolha ou solte uma pasta de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="59"/>
+        <location filename="../../pages/caption/batch_panel.py" line="63"/>
         <source>Folder of images</source>
         <translation>Pasta de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="62"/>
+        <location filename="../../pages/caption/batch_panel.py" line="66"/>
         <source>Choose folder…</source>
         <translation>Escolher pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="63"/>
-        <location filename="../../pages/caption/batch_panel.py" line="165"/>
+        <location filename="../../pages/caption/batch_panel.py" line="67"/>
+        <location filename="../../pages/caption/batch_panel.py" line="176"/>
         <source>Choose a folder of images</source>
         <translation>Escolher uma pasta de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="70"/>
+        <location filename="../../pages/caption/batch_panel.py" line="76"/>
         <source>Include subfolders</source>
         <translation>Incluir subpastas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="71"/>
+        <location filename="../../pages/caption/batch_panel.py" line="77"/>
         <source>Include images in subfolders</source>
         <translation>Incluir imagens das subpastas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="73"/>
+        <location filename="../../pages/caption/batch_panel.py" line="79"/>
         <source>Write a .txt beside each image</source>
         <translation>Gravar um .txt ao lado de cada imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="74"/>
+        <location filename="../../pages/caption/batch_panel.py" line="80"/>
         <source>Write a caption text file beside each image</source>
         <translation>Gravar um arquivo de texto com a legenda ao lado de cada imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="75"/>
+        <location filename="../../pages/caption/batch_panel.py" line="81"/>
         <source>photo.jpg gets photo.txt, the convention of training tools</source>
         <translation>foto.jpg ganha foto.txt, a convenção das ferramentas de treino</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="77"/>
+        <location filename="../../pages/caption/batch_panel.py" line="83"/>
         <source>Skip images already captioned</source>
         <translation>Pular imagens já legendadas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="79"/>
+        <location filename="../../pages/caption/batch_panel.py" line="85"/>
         <source>Skip images captioned by an earlier run</source>
         <translation>Pular imagens legendadas numa execução anterior</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="80"/>
+        <location filename="../../pages/caption/batch_panel.py" line="86"/>
         <source>Images in the results file (or with a .txt beside them) are not captioned again, so a stopped batch resumes where it stopped</source>
         <translation>Imagens que já estão no arquivo de resultados (ou com um .txt ao lado) não são legendadas de novo; assim um lote interrompido continua de onde parou</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="87"/>
+        <location filename="../../pages/caption/batch_panel.py" line="95"/>
         <source>Save results to:</source>
         <translation>Salvar resultados em:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="89"/>
+        <location filename="../../pages/caption/batch_panel.py" line="97"/>
         <source>Save results to a file</source>
         <translation>Salvar os resultados num arquivo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="92"/>
+        <location filename="../../pages/caption/batch_panel.py" line="100"/>
         <source>captions.csv in the folder</source>
         <translation>captions.csv na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="93"/>
+        <location filename="../../pages/caption/batch_panel.py" line="101"/>
         <source>Results file (.csv or .jsonl)</source>
         <translation>Arquivo de resultados (.csv ou .jsonl)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="94"/>
+        <location filename="../../pages/caption/batch_panel.py" line="102"/>
         <source>A .csv or .jsonl file; results are added as they are made</source>
         <translation>Um arquivo .csv ou .jsonl; os resultados são acrescentados à medida que saem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="97"/>
+        <location filename="../../pages/caption/batch_panel.py" line="105"/>
         <source>Change…</source>
         <translation>Alterar…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="98"/>
+        <location filename="../../pages/caption/batch_panel.py" line="106"/>
         <source>Choose the results file</source>
         <translation>Escolher o arquivo de resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="105"/>
+        <location filename="../../pages/caption/batch_panel.py" line="115"/>
         <source>Caption folder</source>
         <translation>Legendar pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="107"/>
+        <location filename="../../pages/caption/batch_panel.py" line="117"/>
         <source>Caption every image in the folder</source>
         <translation>Legendar todas as imagens da pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="111"/>
+        <location filename="../../pages/caption/batch_panel.py" line="121"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="112"/>
+        <location filename="../../pages/caption/batch_panel.py" line="122"/>
         <source>Cancel the batch</source>
         <translation>Cancelar o lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="118"/>
+        <location filename="../../pages/caption/batch_panel.py" line="128"/>
         <source>Batch progress</source>
         <translation>Progresso do lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="121"/>
+        <location filename="../../pages/caption/batch_panel.py" line="131"/>
         <source>%v of %m</source>
         <translation>%v de %m</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="123"/>
+        <location filename="../../pages/caption/batch_panel.py" line="133"/>
         <source>Export…</source>
         <translation>Exportar…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="124"/>
+        <location filename="../../pages/caption/batch_panel.py" line="134"/>
         <source>Export the results table</source>
         <translation>Exportar a tabela de resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="125"/>
+        <location filename="../../pages/caption/batch_panel.py" line="135"/>
         <source>Save the table as CSV or JSON Lines</source>
         <translation>Salvar a tabela como CSV ou JSON Lines</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="134"/>
+        <location filename="../../pages/caption/batch_panel.py" line="146"/>
         <source>Batch status</source>
         <translation>Situação do lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="139"/>
+        <location filename="../../pages/caption/batch_panel.py" line="150"/>
         <source>File</source>
         <translation>Arquivo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="139"/>
+        <location filename="../../pages/caption/batch_panel.py" line="150"/>
         <source>Caption or error</source>
         <translation>Legenda ou erro</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="140"/>
+        <location filename="../../pages/caption/batch_panel.py" line="151"/>
         <source>Batch results</source>
         <translation>Resultados do lote</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="149"/>
+        <location filename="../../pages/caption/batch_panel.py" line="160"/>
         <source>Double-click a row to show the image and its caption</source>
         <translation>Clique duas vezes numa linha para ver a imagem e a legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="170"/>
+        <location filename="../../pages/caption/batch_panel.py" line="181"/>
         <source>Results file</source>
         <translation>Arquivo de resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="171"/>
-        <location filename="../../pages/caption/batch_panel.py" line="260"/>
+        <location filename="../../pages/caption/batch_panel.py" line="182"/>
+        <location filename="../../pages/caption/batch_panel.py" line="271"/>
         <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="208"/>
+        <location filename="../../pages/caption/batch_panel.py" line="219"/>
         <source>Loading the model and finding images…</source>
         <translation>Carregando o modelo e procurando imagens…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="225"/>
+        <location filename="../../pages/caption/batch_panel.py" line="236"/>
         <source>{caption} (earlier run)</source>
         <translation>{caption} (execução anterior)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="228"/>
+        <location filename="../../pages/caption/batch_panel.py" line="239"/>
         <source>Error: {error}</source>
         <translation>Erro: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="246"/>
+        <location filename="../../pages/caption/batch_panel.py" line="257"/>
         <source>{captioned} captioned, {skipped} skipped (earlier run), {failed} failed</source>
         <translation>{captioned} legendadas, {skipped} puladas (execução anterior), {failed} com erro</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="259"/>
+        <location filename="../../pages/caption/batch_panel.py" line="270"/>
         <source>Export results</source>
         <translation>Exportar resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="277"/>
+        <location filename="../../pages/caption/batch_panel.py" line="288"/>
         <source>Cannot write {path}: {reason}</source>
         <translation>Não foi possível gravar {path}: {reason}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/batch_panel.py" line="280"/>
+        <location filename="../../pages/caption/batch_panel.py" line="291"/>
         <source>Exported {count} rows to {path}</source>
         <translation>{count} linhas exportadas para {path}</translation>
     </message>
@@ -224,259 +268,202 @@
 <context>
     <name>CaptionPage</name>
     <message>
-        <location filename="../../pages/caption/page.py" line="69"/>
-        <location filename="../../pages/caption/page.py" line="161"/>
+        <location filename="../../pages/caption/page.py" line="63"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="74"/>
+        <location filename="../../pages/caption/page.py" line="111"/>
         <source>No captioning model</source>
         <translation>Nenhum modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="76"/>
+        <location filename="../../pages/caption/page.py" line="113"/>
         <source>No captioning model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: an ONNX vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj).</source>
         <translation>Nenhum modelo de legendas instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com seu projetor (mmproj).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="83"/>
+        <location filename="../../pages/caption/page.py" line="120"/>
         <source>&amp;Model:</source>
         <translation>&amp;Modelo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="87"/>
+        <location filename="../../pages/caption/page.py" line="124"/>
         <source>Captioning model</source>
         <translation>Modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="89"/>
+        <location filename="../../pages/caption/page.py" line="126"/>
         <source>No captioning model installed</source>
         <translation>Nenhum modelo de legendas instalado</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="92"/>
+        <location filename="../../pages/caption/page.py" line="129"/>
         <source>&amp;Style:</source>
         <translation>&amp;Estilo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="96"/>
+        <location filename="../../pages/caption/page.py" line="133"/>
         <source>Caption style</source>
         <translation>Estilo da legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="97"/>
+        <location filename="../../pages/caption/page.py" line="134"/>
         <source>Short</source>
         <translation>Curta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="97"/>
+        <location filename="../../pages/caption/page.py" line="134"/>
         <source>Detailed</source>
         <translation>Detalhada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="98"/>
+        <location filename="../../pages/caption/page.py" line="135"/>
         <source>Alt text</source>
         <translation>Texto alternativo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="106"/>
+        <location filename="../../pages/caption/page.py" line="69"/>
         <source>What the style does</source>
         <translation>O que o estilo faz</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="109"/>
+        <location filename="../../pages/caption/page.py" line="72"/>
         <source>Question about the image</source>
         <translation>Pergunta sobre a imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="116"/>
+        <location filename="../../pages/caption/page.py" line="78"/>
         <source>Caption one image or a folder</source>
         <translation>Legendar uma imagem ou uma pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="128"/>
-        <source>Open image…</source>
-        <translation>Abrir imagem…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="129"/>
-        <source>Open an image file</source>
-        <translation>Abrir um arquivo de imagem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="133"/>
-        <source>Paste</source>
-        <translation>Colar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="134"/>
-        <source>Paste an image from the clipboard</source>
-        <translation>Colar uma imagem da área de transferência</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="135"/>
-        <source>Paste an image or an image file (Ctrl+V)</source>
-        <translation>Colar uma imagem ou um arquivo de imagem (Ctrl+V)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="145"/>
-        <source>Current image</source>
-        <translation>Imagem atual</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="150"/>
-        <source>Caption text</source>
-        <translation>Texto da legenda</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="151"/>
-        <location filename="../../pages/caption/page.py" line="349"/>
+        <location filename="../../pages/caption/page.py" line="302"/>
         <source>The caption appears here.</source>
         <translation>A legenda aparece aqui.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="157"/>
-        <source>Caption error</source>
-        <translation>Erro na legenda</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="163"/>
-        <source>Caption the image</source>
-        <translation>Legendar a imagem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="167"/>
-        <source>Copy</source>
-        <translation>Copiar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="168"/>
-        <source>Copy the caption</source>
-        <translation>Copiar a legenda</translation>
-    </message>
-    <message>
-        <location filename="../../pages/caption/page.py" line="178"/>
+        <location filename="../../pages/caption/page.py" line="80"/>
         <source>One image</source>
         <translation>Uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="185"/>
+        <location filename="../../pages/caption/page.py" line="86"/>
         <source>Folder</source>
         <translation>Pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="202"/>
+        <location filename="../../pages/caption/page.py" line="163"/>
         <source>vision chat</source>
         <translation>chat com visão</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="225"/>
+        <location filename="../../pages/caption/page.py" line="186"/>
         <source>Ask a question about the image (optional)</source>
         <translation>Faça uma pergunta sobre a imagem (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="226"/>
+        <location filename="../../pages/caption/page.py" line="187"/>
         <source>Questions need a vision chat model (GGUF with mmproj)</source>
         <translation>Perguntas precisam de um modelo de chat com visão (GGUF com mmproj)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="233"/>
+        <location filename="../../pages/caption/page.py" line="194"/>
         <source>This captioning model writes one kind of caption: short and literal. Styles and questions need a vision chat model.</source>
         <translation>Este modelo escreve um só tipo de legenda: curta e literal. Estilos e perguntas precisam de um modelo de chat com visão.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="237"/>
+        <location filename="../../pages/caption/page.py" line="198"/>
         <source>Short: one sentence naming what the image shows.</source>
         <translation>Curta: uma frase dizendo o que a imagem mostra.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="238"/>
+        <location filename="../../pages/caption/page.py" line="199"/>
         <source>Detailed: a paragraph about the subject, setting, colours and any text in the image.</source>
         <translation>Detalhada: um parágrafo sobre o assunto, o cenário, as cores e qualquer texto na imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="240"/>
+        <location filename="../../pages/caption/page.py" line="201"/>
         <source>Alt text: a concise description for people using screen readers.</source>
         <translation>Texto alternativo: uma descrição concisa para quem usa leitores de tela.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="261"/>
+        <location filename="../../pages/caption/page.py" line="222"/>
         <source>Cannot keep the pasted image in the temporary folder.</source>
         <translation>Não foi possível guardar a imagem colada na pasta temporária.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="265"/>
+        <location filename="../../pages/caption/page.py" line="226"/>
         <source>Pasted image, {width}×{height}</source>
         <translation>Imagem colada, {width}×{height}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="293"/>
+        <location filename="../../pages/caption/page.py" line="254"/>
         <source>Open an image</source>
         <translation>Abrir uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="294"/>
+        <location filename="../../pages/caption/page.py" line="255"/>
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="314"/>
+        <location filename="../../pages/caption/page.py" line="275"/>
         <source>The clipboard holds no image.</source>
         <translation>A área de transferência não contém imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="327"/>
+        <location filename="../../pages/caption/page.py" line="285"/>
         <source>Captioning…</source>
         <translation>Legendando…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="341"/>
+        <location filename="../../pages/caption/page.py" line="295"/>
         <source>{seconds:.2f} s</source>
         <translation>{seconds:.2f} s</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="363"/>
+        <location filename="../../pages/caption/page.py" line="313"/>
         <source>Copied</source>
         <translation>Copiada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="373"/>
+        <location filename="../../pages/caption/page.py" line="323"/>
         <source>Choose a folder of images first.</source>
         <translation>Escolha primeiro uma pasta de imagens.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="377"/>
+        <location filename="../../pages/caption/page.py" line="327"/>
         <source>The results file must end in .csv or .jsonl.</source>
         <translation>O arquivo de resultados precisa terminar em .csv ou .jsonl.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="392"/>
+        <location filename="../../pages/caption/page.py" line="339"/>
         <source>Stopping after the images being captioned…</source>
         <translation>Parando depois das imagens em andamento…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="401"/>
+        <location filename="../../pages/caption/page.py" line="348"/>
         <source>No images found in the folder (PNG, JPEG, WebP, GIF, BMP, TIFF).</source>
         <translation>Nenhuma imagem encontrada na pasta (PNG, JPEG, WebP, GIF, BMP, TIFF).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="404"/>
+        <location filename="../../pages/caption/page.py" line="351"/>
         <source>Done; results saved to {path}.</source>
         <translation>Pronto; resultados salvos em {path}.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="404"/>
+        <location filename="../../pages/caption/page.py" line="351"/>
         <source>Done.</source>
         <translation>Pronto.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="408"/>
+        <location filename="../../pages/caption/page.py" line="355"/>
         <source>Stopped; run the batch again to resume where it stopped.</source>
         <translation>Interrompido; execute o lote de novo para continuar de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="410"/>
+        <location filename="../../pages/caption/page.py" line="357"/>
         <source>The batch stopped: {error}</source>
         <translation>O lote parou: {error}</translation>
     </message>
@@ -484,128 +471,128 @@
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="64"/>
+        <location filename="../../pages/models.py" line="63"/>
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="65"/>
+        <location filename="../../pages/models.py" line="64"/>
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="69"/>
+        <location filename="../../pages/models.py" line="68"/>
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71"/>
+        <location filename="../../pages/models.py" line="70"/>
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="72"/>
+        <location filename="../../pages/models.py" line="71"/>
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="73"/>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="72"/>
+        <location filename="../../pages/models.py" line="186"/>
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="75"/>
+        <location filename="../../pages/models.py" line="74"/>
         <source>Only models whose memory estimate fits the free memory</source>
         <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="77"/>
+        <location filename="../../pages/models.py" line="76"/>
         <source>Commercial use allowed</source>
         <translation>Uso comercial permitido</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="78"/>
+        <location filename="../../pages/models.py" line="77"/>
         <source>Only models whose licence allows commercial use without conditions</source>
         <translation>Só modelos cuja licença permite uso comercial sem condições</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="185"/>
         <source>Memory needed: measuring this computer…</source>
         <translation>Memória necessária: medindo este computador…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="186"/>
         <source>Tight fit: close other apps first</source>
         <translation>Cabe no limite: feche outros apps antes</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="188"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Does not fit this computer&apos;s free memory</source>
         <translation>Não cabe na memória livre deste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="188"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Fit unknown</source>
         <translation>Não se sabe se cabe</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="189"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>RAM {ram} + VRAM {vram}</source>
         <translation>RAM {ram} + VRAM {vram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="190"/>
+        <location filename="../../pages/models.py" line="189"/>
         <source>RAM {ram}</source>
         <translation>RAM {ram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="191"/>
+        <location filename="../../pages/models.py" line="190"/>
         <source>Memory needed: {memory} at {context} tokens of context</source>
         <translation>Memória necessária: {memory} com {context} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="197"/>
+        <location filename="../../pages/models.py" line="196"/>
         <source>fits with a {tokens}-token context</source>
         <translation>cabe com um contexto de {tokens} tokens</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="199"/>
+        <location filename="../../pages/models.py" line="198"/>
         <source>fits with {layers} layers on the GPU</source>
         <translation>cabe com {layers} camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="193"/>
+        <location filename="../../pages/models.py" line="192"/>
         <source>{available} free</source>
         <translation>{available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="88"/>
+        <location filename="../../pages/models.py" line="87"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="157"/>
+        <location filename="../../pages/models.py" line="156"/>
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="167"/>
+        <location filename="../../pages/models.py" line="166"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="169"/>
+        <location filename="../../pages/models.py" line="168"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="170"/>
+        <location filename="../../pages/models.py" line="169"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="181"/>
+        <location filename="../../pages/models.py" line="180"/>
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -613,140 +600,140 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../pages/chat/page.py" line="116"/>
+        <location filename="../../pages/chat/page.py" line="120"/>
         <source>Context used</source>
         <translation>Contexto usado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="144"/>
+        <location filename="../../pages/chat/page.py" line="148"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="174"/>
+        <location filename="../../pages/chat/page.py" line="178"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="175"/>
+        <location filename="../../pages/chat/page.py" line="179"/>
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="179"/>
-        <location filename="../../pages/chat/page.py" line="207"/>
-        <location filename="../../pages/chat/page.py" line="221"/>
+        <location filename="../../pages/chat/page.py" line="185"/>
+        <location filename="../../pages/chat/page.py" line="213"/>
+        <location filename="../../pages/chat/page.py" line="227"/>
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="181"/>
+        <location filename="../../pages/chat/page.py" line="187"/>
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="183"/>
-        <location filename="../../pages/chat/page.py" line="552"/>
+        <location filename="../../pages/chat/page.py" line="189"/>
+        <location filename="../../pages/chat/page.py" line="569"/>
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="185"/>
+        <location filename="../../pages/chat/page.py" line="191"/>
         <source>Export as Markdown…</source>
         <translation>Exportar como Markdown…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="186"/>
+        <location filename="../../pages/chat/page.py" line="192"/>
         <source>Export as JSON…</source>
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="212"/>
+        <location filename="../../pages/chat/page.py" line="218"/>
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="213"/>
+        <location filename="../../pages/chat/page.py" line="219"/>
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="220"/>
+        <location filename="../../pages/chat/page.py" line="226"/>
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="277"/>
+        <location filename="../../pages/chat/page.py" line="283"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="280"/>
+        <location filename="../../pages/chat/page.py" line="286"/>
         <source>{model} loaded in {ms:.0f} ms</source>
         <translation>{model} carregado em {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="286"/>
+        <location filename="../../pages/chat/page.py" line="292"/>
         <source>The model could not be loaded</source>
         <translation>Não foi possível carregar o modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="287"/>
+        <location filename="../../pages/chat/page.py" line="293"/>
         <source>The model could not be loaded: {error}</source>
         <translation>Não foi possível carregar o modelo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="353"/>
+        <location filename="../../pages/chat/page.py" line="359"/>
         <source>This reply did not finish: it stopped while it was being written.</source>
         <translation>Esta resposta não terminou: ela parou enquanto estava sendo escrita.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="380"/>
+        <location filename="../../pages/chat/page.py" line="386"/>
         <source>Install or import a chat model first (see the Models page).</source>
         <translation>Instale ou importe um modelo de conversa primeiro (veja a página Modelos).</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="383"/>
+        <location filename="../../pages/chat/page.py" line="389"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="528"/>
+        <location filename="../../pages/chat/page.py" line="545"/>
         <source>{used} of {total} context tokens</source>
         <translation>{used} de {total} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="532"/>
+        <location filename="../../pages/chat/page.py" line="549"/>
         <source>This conversation is longer than the model&apos;s context ({total} tokens): the oldest {count} messages are left out of what the model sees. The system prompt and the newest messages are kept.</source>
         <translation>Esta conversa é maior que o contexto do modelo ({total} tokens): as {count} mensagens mais antigas ficam de fora do que o modelo vê. O prompt de sistema e as mensagens mais recentes são mantidos.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="537"/>
+        <location filename="../../pages/chat/page.py" line="554"/>
         <source>The last message is too long for the model&apos;s context ({total} tokens). Shorten it or raise the context size in the sampling settings.</source>
         <translation>A última mensagem é longa demais para o contexto do modelo ({total} tokens). Encurte-a ou aumente o tamanho do contexto nas configurações de amostragem.</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="550"/>
+        <location filename="../../pages/chat/page.py" line="567"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="550"/>
+        <location filename="../../pages/chat/page.py" line="567"/>
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="562"/>
+        <location filename="../../pages/chat/page.py" line="579"/>
         <source>System</source>
         <translation>Sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="562"/>
+        <location filename="../../pages/chat/page.py" line="579"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/page.py" line="562"/>
+        <location filename="../../pages/chat/page.py" line="579"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
@@ -811,161 +798,325 @@
 <context>
     <name>ConversationList</name>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="39"/>
-        <location filename="../../pages/chat/conversation_list.py" line="42"/>
+        <location filename="../../pages/chat/conversation_list.py" line="38"/>
+        <location filename="../../pages/chat/conversation_list.py" line="41"/>
         <source>New chat</source>
         <translation>Nova conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="41"/>
+        <location filename="../../pages/chat/conversation_list.py" line="40"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>Começar uma nova conversa (Ctrl+N)</translation>
     </message>
     <message>
+        <location filename="../../pages/chat/conversation_list.py" line="46"/>
         <location filename="../../pages/chat/conversation_list.py" line="47"/>
-        <location filename="../../pages/chat/conversation_list.py" line="48"/>
         <source>Search conversations</source>
         <translation>Buscar conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="53"/>
+        <location filename="../../pages/chat/conversation_list.py" line="52"/>
         <source>Conversations</source>
         <translation>Conversas</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="59"/>
+        <location filename="../../pages/chat/conversation_list.py" line="58"/>
         <source>Rename</source>
         <translation>Renomear</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="63"/>
-        <location filename="../../pages/chat/conversation_list.py" line="99"/>
+        <location filename="../../pages/chat/conversation_list.py" line="62"/>
+        <location filename="../../pages/chat/conversation_list.py" line="98"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="98"/>
+        <location filename="../../pages/chat/conversation_list.py" line="97"/>
         <source>Rename…</source>
         <translation>Renomear…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="108"/>
+        <location filename="../../pages/chat/conversation_list.py" line="107"/>
         <source>Rename conversation</source>
         <translation>Renomear conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="108"/>
+        <location filename="../../pages/chat/conversation_list.py" line="107"/>
         <source>Title:</source>
         <translation>Título:</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="122"/>
+        <location filename="../../pages/chat/conversation_list.py" line="121"/>
         <source>Delete conversation</source>
         <translation>Excluir conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/conversation_list.py" line="123"/>
+        <location filename="../../pages/chat/conversation_list.py" line="122"/>
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
     </message>
 </context>
 <context>
-    <name>DownloadPanel</name>
+    <name>DocumentsPage</name>
     <message>
-        <location filename="../../pages/download_panel.py" line="31"/>
-        <location filename="../../pages/download_panel.py" line="96"/>
-        <source>Download</source>
-        <translation>Baixar</translation>
+        <location filename="../../pages/documents/page.py" line="73"/>
+        <source>A knowledge base answers questions from your own files (PDF, Word, Markdown, text, HTML, source code) with the passages it used, all on this computer.
+
+Create one with New, then add files or folders.</source>
+        <translation>Uma base de conhecimento responde a perguntas a partir dos seus próprios arquivos (PDF, Word, Markdown, texto, HTML, código-fonte) e mostra os trechos que usou, tudo neste computador.
+
+Crie uma com Nova e depois adicione arquivos ou pastas.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="33"/>
-        <source>Download the selected model</source>
-        <translation>Baixar o modelo selecionado</translation>
+        <location filename="../../pages/documents/page.py" line="92"/>
+        <location filename="../../pages/documents/page.py" line="96"/>
+        <source>Knowledge bases</source>
+        <translation>Bases de conhecimento</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="35"/>
-        <location filename="../../pages/download_panel.py" line="99"/>
+        <location filename="../../pages/documents/page.py" line="100"/>
+        <source>New…</source>
+        <translation>Nova…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="102"/>
+        <source>Remove</source>
+        <translation>Remover</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="103"/>
+        <source>Delete the index (your files are not touched)</source>
+        <translation>Apagar o índice (seus arquivos não são tocados)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="126"/>
+        <source>Indexing progress</source>
+        <translation>Progresso da indexação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="148"/>
+        <source>Add files…</source>
+        <translation>Adicionar arquivos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="150"/>
+        <source>Add folder…</source>
+        <translation>Adicionar pasta…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="152"/>
+        <source>Re-scan</source>
+        <translation>Reexaminar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="153"/>
+        <source>Index new and changed files, drop deleted ones</source>
+        <translation>Indexar arquivos novos e alterados, retirar os apagados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="155"/>
+        <location filename="../../pages/documents/page.py" line="215"/>
         <source>Pause</source>
         <translation>Pausar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="37"/>
+        <location filename="../../pages/documents/page.py" line="157"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="38"/>
-        <source>Cancel the download</source>
-        <translation>Cancelar o download</translation>
+        <location filename="../../pages/documents/page.py" line="158"/>
+        <source>Stop indexing; files already indexed stay</source>
+        <translation>Parar a indexação; os arquivos já indexados ficam</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="47"/>
-        <source>Download progress</source>
-        <translation>Progresso do download</translation>
+        <location filename="../../pages/documents/page.py" line="198"/>
+        <source>{model} · {files} files · {chunks} passages · {size:.1f} MB</source>
+        <translation>{model} · {files} arquivos · {chunks} trechos · {size:.1f} MB</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="86"/>
-        <source>The download failed: {error}</source>
-        <translation>O download falhou: {error}</translation>
+        <location filename="../../pages/documents/page.py" line="203"/>
+        <source>Indexing was interrupted. Resume to finish it.</source>
+        <translation>A indexação foi interrompida. Continue para terminá-la.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="90"/>
-        <source>Installed</source>
-        <translation>Instalados</translation>
-    </message>
-    <message>
-        <location filename="../../pages/download_panel.py" line="92"/>
-        <source>This model is installed; see the Installed tab.</source>
-        <translation>Este modelo está instalado; veja a aba Instalados.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/download_panel.py" line="95"/>
-        <source>Retry</source>
-        <translation>Tentar de novo</translation>
-    </message>
-    <message>
-        <location filename="../../pages/download_panel.py" line="96"/>
-        <source>Resume download</source>
-        <translation>Continuar o download</translation>
-    </message>
-    <message>
-        <location filename="../../pages/download_panel.py" line="98"/>
-        <location filename="../../pages/download_panel.py" line="102"/>
-        <source>Offline mode is on (Settings)</source>
-        <translation>O modo offline está ligado (Configurações)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/download_panel.py" line="99"/>
+        <location filename="../../pages/documents/page.py" line="215"/>
         <source>Resume</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="104"/>
+        <location filename="../../pages/documents/page.py" line="232"/>
+        <source>The knowledge base was not created</source>
+        <translation>A base de conhecimento não foi criada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="240"/>
+        <source>Remove {name}?</source>
+        <translation>Remover {name}?</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="241"/>
+        <source>The index of {name} is deleted. Your documents are not touched.</source>
+        <translation>O índice de {name} é apagado. Seus documentos não são tocados.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="247"/>
+        <source>The knowledge base was not removed</source>
+        <translation>A base de conhecimento não foi removida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="255"/>
+        <source>Add files</source>
+        <translation>Adicionar arquivos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="256"/>
+        <source>Documents (*.pdf *.docx *.md *.markdown *.txt *.html *.htm *.py *.js *.ts *.java *.c *.cpp *.h *.rs *.go *.rb);;All files (*)</source>
+        <translation>Documentos (*.pdf *.docx *.md *.markdown *.txt *.html *.htm *.py *.js *.ts *.java *.c *.cpp *.h *.rs *.go *.rb);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="263"/>
+        <source>Add a folder</source>
+        <translation>Adicionar uma pasta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="278"/>
+        <source>Looking for files…</source>
+        <translation>Procurando arquivos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="284"/>
+        <source>Pausing after the current file…</source>
+        <translation>Pausando depois do arquivo atual…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="293"/>
+        <source>{done} of {total} files · {chunks} passages</source>
+        <translation>{done} de {total} arquivos · {chunks} trechos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="299"/>
+        <source>Paused. Resume to finish indexing.</source>
+        <translation>Pausada. Continue para terminar a indexação.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="300"/>
+        <source>Cancelled. The files indexed so far stay.</source>
+        <translation>Cancelada. Os arquivos indexados até aqui ficam.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="302"/>
+        <source>Done: {indexed} indexed, {unchanged} unchanged, {skipped} skipped, {removed} removed in {seconds:.1f} s.</source>
+        <translation>Pronto: {indexed} indexados, {unchanged} sem mudança, {skipped} ignorados, {removed} retirados em {seconds:.1f} s.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="314"/>
+        <source>Indexing {name} failed: {error}</source>
+        <translation>A indexação de {name} falhou: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/page.py" line="322"/>
+        <source>Install or import a chat model first (see the Models page): it writes the answer.</source>
+        <translation>Instale ou importe um modelo de chat primeiro (veja a página Modelos): é ele que escreve a resposta.</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadPanel</name>
+    <message>
+        <location filename="../../pages/download_panel.py" line="30"/>
+        <location filename="../../pages/download_panel.py" line="95"/>
+        <source>Download</source>
+        <translation>Baixar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="32"/>
+        <source>Download the selected model</source>
+        <translation>Baixar o modelo selecionado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="34"/>
+        <location filename="../../pages/download_panel.py" line="98"/>
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="36"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="37"/>
+        <source>Cancel the download</source>
+        <translation>Cancelar o download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="46"/>
+        <source>Download progress</source>
+        <translation>Progresso do download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="85"/>
+        <source>The download failed: {error}</source>
+        <translation>O download falhou: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="89"/>
+        <source>Installed</source>
+        <translation>Instalados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="91"/>
+        <source>This model is installed; see the Installed tab.</source>
+        <translation>Este modelo está instalado; veja a aba Instalados.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="94"/>
+        <source>Retry</source>
+        <translation>Tentar de novo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="95"/>
+        <source>Resume download</source>
+        <translation>Continuar o download</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="97"/>
+        <location filename="../../pages/download_panel.py" line="101"/>
+        <source>Offline mode is on (Settings)</source>
+        <translation>O modo offline está ligado (Configurações)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="98"/>
+        <source>Resume</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/download_panel.py" line="103"/>
         <source>Waiting for a free download slot…</source>
         <translation>Esperando uma vaga para baixar…</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="106"/>
+        <location filename="../../pages/download_panel.py" line="105"/>
         <source>Paused; the downloaded part is kept.</source>
         <translation>Pausado; a parte já baixada fica guardada.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="108"/>
+        <location filename="../../pages/download_panel.py" line="107"/>
         <source>Downloaded and verified.</source>
         <translation>Baixado e verificado.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="110"/>
+        <location filename="../../pages/download_panel.py" line="109"/>
         <source>Cancelled.</source>
         <translation>Cancelado.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="112"/>
+        <location filename="../../pages/download_panel.py" line="111"/>
         <source>Part of this download is already here; it continues where it stopped.</source>
         <translation>Parte deste download já está aqui; ele continua de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/download_panel.py" line="126"/>
+        <location filename="../../pages/download_panel.py" line="125"/>
         <source>{done} of {total} · {speed}/s · {eta} left</source>
         <translation>{done} de {total} · {speed}/s · faltam {eta}</translation>
     </message>
@@ -1001,186 +1152,411 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
 </context>
 <context>
+    <name>FileTable</name>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="16"/>
+        <source>Indexed</source>
+        <translation>Indexado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="17"/>
+        <source>Unchanged</source>
+        <translation>Sem mudança</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="18"/>
+        <source>Skipped</source>
+        <translation>Ignorado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="19"/>
+        <source>Failed</source>
+        <translation>Falhou</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="20"/>
+        <source>Removed</source>
+        <translation>Retirado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>File</source>
+        <translation>Arquivo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>Passages</source>
+        <translation>Trechos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="30"/>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="31"/>
+        <source>Files in the knowledge base</source>
+        <translation>Arquivos na base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/file_table.py" line="43"/>
+        <source>Select all files</source>
+        <translation>Selecionar todos os arquivos</translation>
+    </message>
+</context>
+<context>
+    <name>Footer</name>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="121"/>
+        <source>Open file…</source>
+        <translation>Abrir arquivo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="123"/>
+        <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
+        <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="124"/>
+        <source>Open a file to translate</source>
+        <translation>Abrir um arquivo para traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="126"/>
+        <source>Save translation…</source>
+        <translation>Salvar tradução…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="128"/>
+        <source>Save the translation as a file (Ctrl+S)</source>
+        <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="129"/>
+        <source>Save the translation</source>
+        <translation>Salvar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="133"/>
+        <source>Open file</source>
+        <translation>Arquivo aberto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="136"/>
+        <location filename="../../pages/translate/panes.py" line="137"/>
+        <source>Translate as you type</source>
+        <translation>Traduzir ao digitar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="142"/>
+        <source>Translation progress</source>
+        <translation>Progresso da tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="144"/>
+        <source>%v of %m sentences</source>
+        <translation>%v de %m frases</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="147"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="149"/>
+        <source>Cancel the translation</source>
+        <translation>Cancelar a tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="151"/>
+        <location filename="../../pages/translate/panes.py" line="154"/>
+        <source>Translate</source>
+        <translation>Traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="153"/>
+        <source>Translate now (Ctrl+Enter)</source>
+        <translation>Traduzir agora (Ctrl+Enter)</translation>
+    </message>
+</context>
+<context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="212"/>
+        <location filename="../../pages/models.py" line="211"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="214"/>
+        <location filename="../../pages/models.py" line="213"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="216"/>
+        <location filename="../../pages/models.py" line="215"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="217"/>
+        <location filename="../../pages/models.py" line="216"/>
         <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
         <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="226"/>
+        <location filename="../../pages/models.py" line="225"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="228"/>
+        <location filename="../../pages/models.py" line="227"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="229"/>
+        <location filename="../../pages/models.py" line="228"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="231"/>
+        <location filename="../../pages/models.py" line="230"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="233"/>
+        <location filename="../../pages/models.py" line="232"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/models.py" line="239"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/models.py" line="239"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/models.py" line="239"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/models.py" line="239"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/models.py" line="239"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="241"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="258"/>
+        <location filename="../../pages/models.py" line="257"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="273"/>
+        <location filename="../../pages/models.py" line="272"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="273"/>
+        <location filename="../../pages/models.py" line="272"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="305"/>
+        <location filename="../../pages/models.py" line="304"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="306"/>
+        <location filename="../../pages/models.py" line="305"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="311"/>
+        <location filename="../../pages/models.py" line="310"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313"/>
+        <location filename="../../pages/models.py" line="312"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="314"/>
+        <location filename="../../pages/models.py" line="313"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="318"/>
+        <location filename="../../pages/models.py" line="317"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="324"/>
+        <location filename="../../pages/models.py" line="323"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="327"/>
+        <location filename="../../pages/models.py" line="326"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="329"/>
+        <location filename="../../pages/models.py" line="328"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="334"/>
+        <location filename="../../pages/models.py" line="333"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="342"/>
+        <location filename="../../pages/models.py" line="341"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="345"/>
+        <location filename="../../pages/models.py" line="344"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="346"/>
+        <location filename="../../pages/models.py" line="345"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="347"/>
+        <location filename="../../pages/models.py" line="346"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="371"/>
+        <location filename="../../pages/models.py" line="370"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="372"/>
+        <location filename="../../pages/models.py" line="371"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="373"/>
+        <location filename="../../pages/models.py" line="372"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="379"/>
+        <location filename="../../pages/models.py" line="378"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
+    </message>
+</context>
+<context>
+    <name>KnowledgeBasePicker</name>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="36"/>
+        <source>Use knowledge base</source>
+        <translation>Usar base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="37"/>
+        <source>Answer from a knowledge base&apos;s documents, with numbered sources</source>
+        <translation>Responder a partir dos documentos de uma base de conhecimento, com fontes numeradas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="44"/>
+        <source>No knowledge base</source>
+        <translation>Sem base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="46"/>
+        <source>Use {name}</source>
+        <translation>Usar {name}</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageBar</name>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="22"/>
+        <source>Source language</source>
+        <translation>Idioma de origem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="23"/>
+        <source>The language of the text (Detect language: guess it from the text)</source>
+        <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="28"/>
+        <source>Swap languages (Ctrl+Shift+S)</source>
+        <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="29"/>
+        <source>Swap languages</source>
+        <translation>Inverter idiomas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="32"/>
+        <source>Target language</source>
+        <translation>Idioma de destino</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="32"/>
+        <source>The language to translate into</source>
+        <translation>O idioma para o qual traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="35"/>
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="40"/>
+        <source>Translation model</source>
+        <translation>Modelo de tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="41"/>
+        <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
+        <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="63"/>
+        <source>Automatic</source>
+        <translation>Automático</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="67"/>
+        <source>{model} (chat model)</source>
+        <translation>{model} (modelo de chat)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="90"/>
+        <location filename="../../pages/translate/language_bar.py" line="127"/>
+        <source>Detect language</source>
+        <translation>Detectar idioma</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/language_bar.py" line="126"/>
+        <source>Detect language: {language}</source>
+        <translation>Detectar idioma: {language}</translation>
     </message>
 </context>
 <context>
@@ -1196,129 +1572,134 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="92"/>
+        <location filename="../../main_window.py" line="95"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="93"/>
+        <location filename="../../main_window.py" line="96"/>
+        <source>Documents</source>
+        <translation>Documentos</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="97"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94"/>
+        <location filename="../../main_window.py" line="98"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="95"/>
+        <location filename="../../main_window.py" line="99"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="96"/>
+        <location filename="../../main_window.py" line="100"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="102"/>
+        <location filename="../../main_window.py" line="106"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="122"/>
-        <location filename="../../main_window.py" line="139"/>
-        <location filename="../../main_window.py" line="158"/>
+        <location filename="../../main_window.py" line="126"/>
+        <location filename="../../main_window.py" line="143"/>
+        <location filename="../../main_window.py" line="163"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="134"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130"/>
+        <location filename="../../main_window.py" line="134"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="131"/>
+        <location filename="../../main_window.py" line="135"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="132"/>
+        <location filename="../../main_window.py" line="136"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="132"/>
+        <location filename="../../main_window.py" line="136"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137"/>
+        <location filename="../../main_window.py" line="141"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="154"/>
+        <location filename="../../main_window.py" line="159"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170"/>
+        <location filename="../../main_window.py" line="175"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170"/>
+        <location filename="../../main_window.py" line="175"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="183"/>
+        <location filename="../../main_window.py" line="188"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187"/>
+        <location filename="../../main_window.py" line="192"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="193"/>
+        <location filename="../../main_window.py" line="198"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="278"/>
+        <location filename="../../main_window.py" line="283"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="278"/>
+        <location filename="../../main_window.py" line="283"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="279"/>
+        <location filename="../../main_window.py" line="284"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="295"/>
+        <location filename="../../main_window.py" line="300"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="297"/>
+        <location filename="../../main_window.py" line="302"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="298"/>
+        <location filename="../../main_window.py" line="303"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
@@ -1454,19 +1835,143 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="387"/>
+        <location filename="../../pages/models.py" line="386"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="391"/>
+        <location filename="../../pages/models.py" line="390"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="392"/>
+        <location filename="../../pages/models.py" line="391"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
+    </message>
+</context>
+<context>
+    <name>NewKnowledgeBaseDialog</name>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="17"/>
+        <source>Give the knowledge base a name.</source>
+        <translation>Dê um nome à base de conhecimento.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="19"/>
+        <source>Use letters, digits, spaces, dots, dashes or underscores (up to 64).</source>
+        <translation>Use letras, dígitos, espaços, pontos, hífens ou sublinhados (até 64).</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="22"/>
+        <source>A knowledge base with this name exists already.</source>
+        <translation>Já existe uma base de conhecimento com este nome.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="30"/>
+        <source>New knowledge base</source>
+        <translation>Nova base de conhecimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="34"/>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="36"/>
+        <source>Name</source>
+        <translation>Nome</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="35"/>
+        <source>for example: Manuals</source>
+        <translation>por exemplo: Manuais</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="38"/>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="42"/>
+        <source>Embedding model</source>
+        <translation>Modelo de embeddings</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="39"/>
+        <source>Automatic (a multilingual model first)</source>
+        <translation>Automático (um modelo multilíngue primeiro)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="43"/>
+        <source>The embedding model turns passages into vectors; it cannot be changed later. A multilingual model lets you ask in Portuguese about English documents and the reverse.</source>
+        <translation>O modelo de embeddings transforma os trechos em vetores; não pode ser trocado depois. Um modelo multilíngue permite perguntar em português sobre documentos em inglês e o contrário.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/new_kb_dialog.py" line="55"/>
+        <source>Create</source>
+        <translation>Criar</translation>
+    </message>
+</context>
+<context>
+    <name>Panes</name>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="66"/>
+        <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
+        <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="68"/>
+        <source>Text to translate</source>
+        <translation>Texto a traduzir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="74"/>
+        <source>Detected language</source>
+        <translation>Idioma detectado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="79"/>
+        <source>Document format</source>
+        <translation>Formato do documento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="80"/>
+        <source>How the text is read: Markdown and subtitles keep their structure</source>
+        <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="81"/>
+        <source>Plain text</source>
+        <translation>Texto simples</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="81"/>
+        <source>Markdown</source>
+        <translation>Markdown</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="81"/>
+        <source>SRT subtitles</source>
+        <translation>Legendas SRT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="82"/>
+        <source>WebVTT subtitles</source>
+        <translation>Legendas WebVTT</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="85"/>
+        <source>Clear the text</source>
+        <translation>Limpar o texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="97"/>
+        <location filename="../../pages/translate/panes.py" line="98"/>
+        <source>Translation</source>
+        <translation>Tradução</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="105"/>
+        <source>Model used and time taken</source>
+        <translation>Modelo usado e tempo gasto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/translate/panes.py" line="107"/>
+        <source>Copy the translation (Ctrl+Shift+C)</source>
+        <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
     </message>
 </context>
 <context>
@@ -1585,467 +2090,352 @@ Tempo total: {total:.0f} ms</translation>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="68"/>
+        <location filename="../../pages/settings.py" line="73"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="72"/>
+        <location filename="../../pages/settings.py" line="77"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73"/>
+        <location filename="../../pages/settings.py" line="78"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="76"/>
+        <location filename="../../pages/settings.py" line="81"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="78"/>
+        <location filename="../../pages/settings.py" line="83"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="79"/>
+        <location filename="../../pages/settings.py" line="84"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="81"/>
+        <location filename="../../pages/settings.py" line="86"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="88"/>
+        <location filename="../../pages/settings.py" line="93"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="90"/>
-        <location filename="../../pages/settings.py" line="91"/>
+        <location filename="../../pages/settings.py" line="95"/>
+        <location filename="../../pages/settings.py" line="96"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="97"/>
+        <location filename="../../pages/settings.py" line="102"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="98"/>
+        <location filename="../../pages/settings.py" line="103"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="101"/>
+        <location filename="../../pages/settings.py" line="108"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="102"/>
+        <location filename="../../pages/settings.py" line="109"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="108"/>
+        <location filename="../../pages/settings.py" line="115"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109"/>
-        <location filename="../../pages/settings.py" line="112"/>
+        <location filename="../../pages/settings.py" line="116"/>
+        <location filename="../../pages/settings.py" line="119"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="119"/>
+        <location filename="../../pages/settings.py" line="126"/>
         <source>Only if the server needs one</source>
         <translation>Só se o servidor exigir um</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="120"/>
+        <location filename="../../pages/settings.py" line="127"/>
         <source>Sent to this download server only: never to another server, not even across a redirect. For huggingface.co, HF_TOKEN or &apos;hf auth login&apos; work too.</source>
         <translation>Enviado somente a este servidor de download: nunca a outro servidor, nem mesmo num redirecionamento. Para o huggingface.co, HF_TOKEN ou &apos;hf auth login&apos; também funcionam.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="122"/>
+        <location filename="../../pages/settings.py" line="129"/>
         <source>Access token for the download server</source>
         <translation>Token de acesso do servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="125"/>
+        <location filename="../../pages/settings.py" line="132"/>
         <source>Access token</source>
         <translation>Token de acesso</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="128"/>
+        <location filename="../../pages/settings.py" line="137"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="130"/>
-        <location filename="../../pages/settings.py" line="137"/>
+        <location filename="../../pages/settings.py" line="139"/>
+        <location filename="../../pages/settings.py" line="146"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="131"/>
+        <location filename="../../pages/settings.py" line="140"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="131"/>
+        <location filename="../../pages/settings.py" line="140"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="132"/>
+        <location filename="../../pages/settings.py" line="141"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="139"/>
-        <location filename="../../pages/settings.py" line="145"/>
+        <location filename="../../pages/settings.py" line="148"/>
+        <location filename="../../pages/settings.py" line="154"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="146"/>
+        <location filename="../../pages/settings.py" line="155"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="151"/>
-        <location filename="../../pages/settings.py" line="156"/>
+        <location filename="../../pages/settings.py" line="162"/>
+        <location filename="../../pages/settings.py" line="167"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="158"/>
+        <location filename="../../pages/settings.py" line="169"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="161"/>
+        <location filename="../../pages/settings.py" line="172"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="162"/>
+        <location filename="../../pages/settings.py" line="173"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="167"/>
+        <location filename="../../pages/settings.py" line="178"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="168"/>
+        <location filename="../../pages/settings.py" line="179"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="178"/>
+        <location filename="../../pages/settings.py" line="187"/>
         <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="184"/>
+        <location filename="../../pages/settings.py" line="193"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="188"/>
+        <location filename="../../pages/settings.py" line="197"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="189"/>
+        <location filename="../../pages/settings.py" line="198"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="230"/>
+        <location filename="../../pages/settings.py" line="239"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>
 </context>
 <context>
+    <name>SingleView</name>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="22"/>
+        <source>Open image…</source>
+        <translation>Abrir imagem…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="23"/>
+        <source>Open an image file</source>
+        <translation>Abrir um arquivo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="26"/>
+        <source>Paste</source>
+        <translation>Colar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="27"/>
+        <source>Paste an image from the clipboard</source>
+        <translation>Colar uma imagem da área de transferência</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="28"/>
+        <source>Paste an image or an image file (Ctrl+V)</source>
+        <translation>Colar uma imagem ou um arquivo de imagem (Ctrl+V)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="39"/>
+        <source>Current image</source>
+        <translation>Imagem atual</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="44"/>
+        <source>Caption text</source>
+        <translation>Texto da legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="45"/>
+        <source>The caption appears here.</source>
+        <translation>A legenda aparece aqui.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="50"/>
+        <source>Caption error</source>
+        <translation>Erro na legenda</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="54"/>
+        <source>Caption</source>
+        <translation>Legendar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="56"/>
+        <source>Caption the image</source>
+        <translation>Legendar a imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="59"/>
+        <source>Copy</source>
+        <translation>Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/caption/single_view.py" line="60"/>
+        <source>Copy the caption</source>
+        <translation>Copiar a legenda</translation>
+    </message>
+</context>
+<context>
+    <name>SourcesView</name>
+    <message>
+        <location filename="../../pages/chat/grounding.py" line="61"/>
+        <location filename="../../pages/documents/sources_view.py" line="30"/>
+        <source>Sources</source>
+        <translation>Fontes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/sources_view.py" line="46"/>
+        <source>Open source {number}</source>
+        <translation>Abrir a fonte {number}</translation>
+    </message>
+</context>
+<context>
     <name>TranslatePage</name>
     <message>
-        <location filename="../../pages/translate/page.py" line="101"/>
+        <location filename="../../pages/translate/page.py" line="57"/>
         <source>Translation message</source>
         <translation>Mensagem da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="124"/>
-        <source>Source language</source>
-        <translation>Idioma de origem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="125"/>
-        <source>The language of the text (Detect language: guess it from the text)</source>
-        <translation>O idioma do texto (Detectar idioma: descobrir pelo texto)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="130"/>
-        <source>Swap languages (Ctrl+Shift+S)</source>
-        <translation>Inverter idiomas (Ctrl+Shift+S)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="131"/>
-        <source>Swap languages</source>
-        <translation>Inverter idiomas</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="137"/>
-        <source>Target language</source>
-        <translation>Idioma de destino</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="138"/>
-        <source>The language to translate into</source>
-        <translation>O idioma para o qual traduzir</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="142"/>
-        <source>Model</source>
-        <translation>Modelo</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="147"/>
-        <source>Translation model</source>
-        <translation>Modelo de tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="148"/>
-        <source>Automatic picks an installed translation model for the pair, through English when it must; a chat model translates too</source>
-        <translation>Automático escolhe um modelo de tradução instalado para o par, passando pelo inglês quando necessário; um modelo de chat também traduz</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="165"/>
-        <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
-        <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="167"/>
-        <source>Text to translate</source>
-        <translation>Texto a traduzir</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="174"/>
-        <source>Detected language</source>
-        <translation>Idioma detectado</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="232"/>
-        <source>Open file</source>
-        <translation>Arquivo aberto</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="179"/>
-        <source>Document format</source>
-        <translation>Formato do documento</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="180"/>
-        <source>How the text is read: Markdown and subtitles keep their structure</source>
-        <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="181"/>
-        <source>Plain text</source>
-        <translation>Texto simples</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="181"/>
-        <source>Markdown</source>
-        <translation>Markdown</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="181"/>
-        <source>SRT subtitles</source>
-        <translation>Legendas SRT</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="182"/>
-        <source>WebVTT subtitles</source>
-        <translation>Legendas WebVTT</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="186"/>
-        <source>Clear the text</source>
-        <translation>Limpar o texto</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="198"/>
-        <location filename="../../pages/translate/page.py" line="199"/>
-        <source>Translation</source>
-        <translation>Tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="206"/>
-        <source>Model used and time taken</source>
-        <translation>Modelo usado e tempo gasto</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="208"/>
-        <source>Copy the translation (Ctrl+Shift+C)</source>
-        <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="218"/>
-        <source>Open file…</source>
-        <translation>Abrir arquivo…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="220"/>
-        <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
-        <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="221"/>
-        <location filename="../../pages/translate/page.py" line="567"/>
+        <location filename="../../pages/translate/page.py" line="334"/>
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="224"/>
-        <source>Save translation…</source>
-        <translation>Salvar tradução…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="226"/>
-        <source>Save the translation as a file (Ctrl+S)</source>
-        <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="227"/>
-        <location filename="../../pages/translate/page.py" line="612"/>
+        <location filename="../../pages/translate/page.py" line="378"/>
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="235"/>
-        <location filename="../../pages/translate/page.py" line="236"/>
-        <source>Translate as you type</source>
-        <translation>Traduzir ao digitar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="242"/>
-        <source>Translation progress</source>
-        <translation>Progresso da tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="244"/>
-        <source>%v of %m sentences</source>
-        <translation>%v de %m frases</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="247"/>
-        <source>Cancel</source>
-        <translation>Cancelar</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="249"/>
-        <source>Cancel the translation</source>
-        <translation>Cancelar a tradução</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="252"/>
-        <location filename="../../pages/translate/page.py" line="255"/>
-        <source>Translate</source>
-        <translation>Traduzir</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="254"/>
-        <source>Translate now (Ctrl+Enter)</source>
-        <translation>Traduzir agora (Ctrl+Enter)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="289"/>
-        <source>Automatic</source>
-        <translation>Automático</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="293"/>
-        <source>{model} (chat model)</source>
-        <translation>{model} (modelo de chat)</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="323"/>
-        <location filename="../../pages/translate/page.py" line="406"/>
-        <location filename="../../pages/translate/page.py" line="531"/>
-        <source>Detect language</source>
-        <translation>Detectar idioma</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="366"/>
+        <location filename="../../pages/translate/page.py" line="171"/>
         <source>No translation model is installed. Get one (such as OPUS-MT or NLLB) on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;, or install a chat model to translate with it.</source>
         <translation>Nenhum modelo de tradução está instalado. Obtenha um (como OPUS-MT ou NLLB) na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;, ou instale um modelo de chat para traduzir com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="370"/>
+        <location filename="../../pages/translate/page.py" line="175"/>
         <source>No translation model is installed: translating with a chat model. Translation models (such as OPUS-MT) are faster; get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;.</source>
         <translation>Nenhum modelo de tradução está instalado: traduzindo com um modelo de chat. Modelos de tradução (como OPUS-MT) são mais rápidos; obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="379"/>
+        <location filename="../../pages/translate/page.py" line="184"/>
         <source>&lt;a href=&quot;models&quot;&gt;Open the Models page&lt;/a&gt;</source>
         <translation>&lt;a href=&quot;models&quot;&gt;Abrir a página Modelos&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="495"/>
+        <location filename="../../pages/translate/page.py" line="273"/>
         <source>Translating…</source>
         <translation>Traduzindo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="525"/>
+        <location filename="../../pages/translate/page.py" line="296"/>
         <source>Detected: {language} · {confidence:.0%} sure</source>
         <translation>Detectado: {language} · {confidence:.0%} de certeza</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="527"/>
-        <source>Detect language: {language}</source>
-        <translation>Detectar idioma: {language}</translation>
-    </message>
-    <message>
-        <location filename="../../pages/translate/page.py" line="540"/>
+        <location filename="../../pages/translate/page.py" line="309"/>
         <source>{models} · {route} · {count} sentences in {seconds} s</source>
         <translation>{models} · {route} · {count} frases em {seconds} s</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="547"/>
+        <location filename="../../pages/translate/page.py" line="316"/>
         <source>Translation cancelled</source>
         <translation>Tradução cancelada</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="566"/>
+        <location filename="../../pages/translate/page.py" line="333"/>
         <source>Text and subtitles (*.txt *.md *.markdown *.srt *.vtt);;All files (*)</source>
         <translation>Textos e legendas (*.txt *.md *.markdown *.srt *.vtt);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="576"/>
+        <location filename="../../pages/translate/page.py" line="343"/>
         <source>{name} is too large to translate here ({mb:.0f} MB); use candeia-cli translate for it</source>
         <translation>{name} é grande demais para traduzir aqui ({mb:.0f} MB); use candeia-cli translate para ele</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="581"/>
+        <location filename="../../pages/translate/page.py" line="348"/>
         <source>Cannot read {name}: {error}</source>
         <translation>Não foi possível ler {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="620"/>
+        <location filename="../../pages/translate/page.py" line="386"/>
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/page.py" line="623"/>
+        <location filename="../../pages/translate/page.py" line="389"/>
         <source>Saved {name}</source>
         <translation>{name} salvo</translation>
     </message>
@@ -2053,79 +2443,97 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../pages/welcome.py" line="26"/>
+        <location filename="../../pages/welcome.py" line="25"/>
         <source>Welcome to Candeia</source>
         <translation>Boas-vindas ao Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="29"/>
+        <location filename="../../pages/welcome.py" line="28"/>
         <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="41"/>
+        <location filename="../../pages/welcome.py" line="54"/>
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="101"/>
+        <location filename="../../pages/welcome.py" line="106"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="103"/>
+        <location filename="../../pages/welcome.py" line="108"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="104"/>
+        <location filename="../../pages/welcome.py" line="109"/>
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="108"/>
+        <location filename="../../pages/welcome.py" line="113"/>
         <source>Fits this computer: about {needed} of memory, {available} free</source>
         <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="114"/>
+        <location filename="../../pages/welcome.py" line="119"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="48"/>
+        <location filename="../../pages/welcome.py" line="61"/>
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="50"/>
+        <location filename="../../pages/welcome.py" line="63"/>
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="54"/>
+        <location filename="../../pages/welcome.py" line="67"/>
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="65"/>
+        <location filename="../../pages/welcome.py" line="80"/>
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="67"/>
+        <location filename="../../pages/welcome.py" line="82"/>
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="72"/>
+        <location filename="../../pages/welcome.py" line="87"/>
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="74"/>
+        <location filename="../../pages/welcome.py" line="89"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
+    </message>
+</context>
+<context>
+    <name>citations</name>
+    <message>
+        <location filename="../../pages/documents/citations.py" line="32"/>
+        <source>page {page}</source>
+        <translation>página {page}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/citations.py" line="48"/>
+        <source>{file} is no longer there; re-scan the knowledge base.</source>
+        <translation>{file} não está mais lá; reexamine a base de conhecimento.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/documents/citations.py" line="51"/>
+        <source>No application opens {file}.</source>
+        <translation>Nenhum aplicativo abre {file}.</translation>
     </message>
 </context>
 <context>
@@ -2258,22 +2666,22 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/models.py" line="49"/>
+        <location filename="../../pages/models.py" line="48"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="50"/>
+        <location filename="../../pages/models.py" line="49"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="51"/>
+        <location filename="../../pages/models.py" line="50"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="52"/>
+        <location filename="../../pages/models.py" line="51"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
     </message>

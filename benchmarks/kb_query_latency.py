@@ -1,0 +1,87 @@
+"""Retrieval latency of a knowledge base at 100k chunks (BM25, vectors, hybrid fusion), without the encoder.
+
+    python benchmarks/kb_query_latency.py [--chunks 100000] [--dims 384] [--queries 50]
+
+Builds a throwaway knowledge base with generated text (a 5,000-word vocabulary, Zipf-distributed so
+some words are common and most are rare) and random unit vectors, then times what a query costs
+after its embedding: the FTS5 BM25 search, the vector scan, reciprocal-rank fusion and reading the
+hits' rows. The query's embedding is timed apart (it depends on the model, not on the index size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engines.kb.index import KBIndex
+from engines.kb.retrieval import CANDIDATES, fts_query, fuse
+
+
+def build(path: Path, chunks: int, dims: int, rng: np.random.Generator) -> list[str]:
+    vocabulary = [f"w{i}x" for i in range(5000)]
+    weights = 1.0 / np.arange(1, len(vocabulary) + 1)
+    weights /= weights.sum()
+    index = KBIndex(path, create=True)
+    index.set_meta("dimensions", str(dims))
+    per_file = 1000
+    for start in range(0, chunks, per_file):
+        words = rng.choice(len(vocabulary), size=(per_file, 120), p=weights)
+        vectors = rng.standard_normal((per_file, dims)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        with index.transaction():
+            file_id = index.begin_file(f"/docs/file{start // per_file}.txt", 1, 1, "x")
+            rows = [(None, "", " ".join(vocabulary[w] for w in row)) for row in words]
+            index.add_chunks(file_id, 0, rows, vectors)
+            index.finish_file(file_id, per_file)
+    index.close()
+    return vocabulary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--dims", type=int, default=384)
+    parser.add_argument("--queries", type=int, default=50)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite"
+        started = time.perf_counter()
+        vocabulary = build(path, args.chunks, args.dims, rng)
+        print(f"built {args.chunks} chunks in {time.perf_counter() - started:.1f} s, "
+              f"{path.stat().st_size / 2**20:.0f} MB")
+        index = KBIndex(path)
+        started = time.perf_counter()
+        ids, matrix = index.vector_matrix()
+        print(f"vectors loaded once per open: {time.perf_counter() - started:.2f} s ({matrix.nbytes / 2**20:.0f} MB)")
+        timings: dict[str, list[float]] = {"bm25": [], "vector": [], "hybrid": []}
+        for _ in range(args.queries):
+            query = " ".join(vocabulary[int(i)] for i in rng.integers(50, 3000, size=5))
+            vector = rng.standard_normal(args.dims).astype(np.float32)
+            t0 = time.perf_counter()
+            keyword = index.keyword_search(fts_query(query), CANDIDATES)
+            t1 = time.perf_counter()
+            scores = matrix @ vector
+            best = np.argpartition(-scores, CANDIDATES - 1)[:CANDIDATES]
+            ranked = [(int(ids[i]), float(scores[i])) for i in best[np.argsort(-scores[best])]]
+            t2 = time.perf_counter()
+            fused = fuse([keyword, ranked])
+            index.chunk_rows([c for c, _ in fused[:10]])
+            t3 = time.perf_counter()
+            timings["bm25"].append(t1 - t0)
+            timings["vector"].append(t2 - t1)
+            timings["hybrid"].append(t3 - t0)
+        for name, values in timings.items():
+            print(f"{name:>7}: median {statistics.median(values) * 1000:.1f} ms, "
+                  f"p95 {sorted(values)[int(len(values) * 0.95) - 1] * 1000:.1f} ms")
+        index.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -204,7 +204,7 @@ def make_runner(name: str, threads: int, tokens: int) -> tuple[Any, float, float
         assert (cap.cross is None) == name.endswith("unsplit")
         assert (cap.draft is not None) == (name == "candeia-fp32"), "the draft is on for candeia-fp32 only"
         DRAFT_STATS[name] = cap.draft_stats
-        settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
+        settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_token_ids=())
 
         def run(batch: list[Any]) -> None:
             ids = cap.generate(cap.pixel_values(batch), settings)

@@ -43,12 +43,13 @@ def _timed(session: Any, log: list[float]) -> None:
 
 def split_times(folder: str, variant: str | None, batch: int, threads: int, tokens: int,
                 repeats: int) -> dict[str, float]:
-    from engines.caption.decoding import greedy
-    from engines.caption.onnx_engine import OnnxCaptioner, _DecodeState
+    from engines.caption.onnx_engine import OnnxCaptioner
     from engines.caption.types import CaptionOptions
+    from engines.seq2seq.binding import DecodeState
+    from engines.seq2seq.greedy import greedy
 
     cap = OnnxCaptioner(MODEL_DIR / folder, threads=threads, variant=variant, draft=False)
-    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
+    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_token_ids=())
     pixels = cap.pixel_values(images(batch))
     ort_steps: list[float] = []
     _timed(cap.rest, ort_steps)
@@ -58,7 +59,7 @@ def split_times(folder: str, variant: str | None, batch: int, threads: int, toke
         started = time.perf_counter()
         hidden = cap.encode(pixels)
         encoded = time.perf_counter()
-        state = _DecodeState(cap, hidden, 1)
+        state = DecodeState(cap.graphs, hidden)
         crossed = time.perf_counter()
         step_walls: list[float] = []
 
@@ -92,7 +93,7 @@ def speculative_times(batch: int, threads: int, tokens: int, repeats: int) -> di
 
     cap = OnnxCaptioner(MODEL_DIR / "onnx", threads=threads)
     assert cap.draft is not None, "no draft: is CANDEIA_CAPTION_DRAFT=0 set?"
-    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
+    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_token_ids=())
     pixels = cap.pixel_values(images(batch))
     logs: dict[str, list[float]] = {"cross": [], "verify": [], "draft": []}
     for key, session in (("cross", cap.cross), ("verify", cap.rest), ("draft", cap.draft)):

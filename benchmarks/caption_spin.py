@@ -59,7 +59,7 @@ def runner(precision: str, threads: int, tokens: int, spin: bool, stop: bool) ->
     cap.encoder = _session(cap.encoder._model_path, threads, spin, stop)
     cap.cross = _session(cap.cross._model_path, threads, spin, stop)
     cap.first = cap.rest = _session(cap.rest._model_path, threads, spin, stop)
-    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_tokens=())
+    settings = replace(cap.settings_for(CaptionOptions(max_new_tokens=tokens, num_beams=1)), eos_token_ids=())
     image = images(1)
 
     def run() -> None:

@@ -133,9 +133,9 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
         import engines.onnx.session
         from engines.onnx.derived import remove_derived
         from engines.paths import cache_dir
-        from engines.translate.decoding import greedy_search
+        from engines.seq2seq.greedy import greedy
+        from engines.seq2seq.settings import read_generation_settings
         from engines.translate.folder import locate_seq2seq
-        from engines.translate.generation import read_generation_settings
         from engines.translate.onnx_model import OnnxSeq2Seq
 
         folder = paths[("onnx8" if precision == "int8" else "onnx") + ("_ext" if "ext" in flags else "")]
@@ -157,7 +157,11 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
 
         def run(rows: list[list[int]]) -> Any:
             ids = np.array(rows, dtype=np.int64)
-            out = greedy_search(model.state(), ids, np.ones_like(ids), settings)
+            state = model.state(ids, np.ones_like(ids), 1)
+            try:
+                out = [row[1:] for row in greedy(state.step, len(rows), settings)]
+            finally:
+                state.release()
             assert all(len(r) == NEW_TOKENS for r in out), [len(r) for r in out]
             return out
     elif kind in ("transformers", "optimum"):

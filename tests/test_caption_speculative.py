@@ -11,10 +11,14 @@ import pytest
 from tiny_captioner import load_reference, random_images
 
 from engines.caption import draft as draft_module
-from engines.caption.decoding import DraftStats, GenerationSettings, IntArray, greedy, speculative_greedy
-from engines.caption.onnx_engine import OnnxCaptioner, _DecodeState
+from engines.caption.onnx_engine import OnnxCaptioner
 from engines.caption.types import CaptionOptions
 from engines.jobs import Cancelled, CancelToken
+from engines.seq2seq.binding import DecodeState
+from engines.seq2seq.greedy import greedy
+from engines.seq2seq.settings import GenerationSettings
+from engines.seq2seq.speculative import DraftStats, speculative_greedy
+from engines.seq2seq.types import IntArray
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
@@ -42,7 +46,7 @@ def _generate(reference: Any, pixels: np.ndarray, **kw: Any) -> list[list[int]]:
 class _Wrong:
     """A draft that is wrong on purpose: every `every`-th proposal (or all, every=1) is another token."""
 
-    def __init__(self, inner: _DecodeState, every: int) -> None:
+    def __init__(self, inner: DecodeState, every: int) -> None:
         self.inner, self.every, self.calls = inner, every, 0
 
     @property
@@ -62,7 +66,7 @@ class _Wrong:
 
 
 def _plain(model: OnnxCaptioner, pixels: np.ndarray, settings: GenerationSettings) -> list[list[int]]:
-    state = _DecodeState(model, model.encode(pixels), 1)
+    state = DecodeState(model.graphs, model.encode(pixels))
     try:
         return greedy(state.step, pixels.shape[0], settings)
     finally:
@@ -71,8 +75,8 @@ def _plain(model: OnnxCaptioner, pixels: np.ndarray, settings: GenerationSetting
 
 def _speculative(model: OnnxCaptioner, pixels: np.ndarray, settings: GenerationSettings, every: int = 0,
                  tokens: int = 4) -> tuple[list[list[int]], DraftStats]:
-    state = _DecodeState(model, model.encode(pixels), 1)
-    draft: Any = _DecodeState(model, state.hidden, 1, session=model.draft, share=state)
+    state = DecodeState(model.graphs, model.encode(pixels))
+    draft: Any = DecodeState(model.graphs, state.hidden, session=model.draft, share=state)
     if every:
         draft = _Wrong(draft, every)
     stats = DraftStats(tokens=tokens)
@@ -175,9 +179,9 @@ def test_several_tokens_per_run_give_the_logits_of_single_steps(model: OnnxCapti
     pixels = model.pixel_values(_images(3, seed=14))
     hidden = model.encode(pixels)
     tokens = np.random.default_rng(0).integers(1, 200, (3, 9), dtype=np.int64)
-    single = _DecodeState(model, hidden, 1)
+    single = DecodeState(model.graphs, hidden)
     steps = np.stack([single.step(tokens[:, i]) for i in range(9)], axis=1)
-    chunked = _DecodeState(model, hidden, 1)
+    chunked = DecodeState(model.graphs, hidden)
     got = np.concatenate([chunked.feed(tokens[:, :1]), chunked.feed(tokens[:, 1:5]), chunked.feed(tokens[:, 5:])],
                          axis=1)
     np.testing.assert_allclose(got, steps, rtol=1e-4, atol=1e-4)
@@ -189,8 +193,8 @@ def test_several_tokens_per_run_give_the_logits_of_single_steps(model: OnnxCapti
 def test_cancel_is_checked_while_drafting(model: OnnxCaptioner) -> None:
     pixels = model.pixel_values(_images(1))
     cancel = CancelToken()
-    state = _DecodeState(model, model.encode(pixels), 1)
-    draft = _DecodeState(model, state.hidden, 1, session=model.draft, share=state)
+    state = DecodeState(model.graphs, model.encode(pixels))
+    draft = DecodeState(model.graphs, state.hidden, session=model.draft, share=state)
     real = draft.feed
 
     def feed(tokens: IntArray) -> Any:

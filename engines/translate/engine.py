@@ -16,12 +16,23 @@ import numpy as np
 from engines.errors import CandeiaError, GenerationError
 from engines.jobs import CancelToken
 from engines.onnx.providers import DeviceReport
-from engines.translate.decoding import beam_search, greedy_search
+from engines.seq2seq.beam import beam_search
+from engines.seq2seq.binding import DecodeState
+from engines.seq2seq.greedy import greedy
+from engines.seq2seq.settings import GenerationSettings, read_generation_settings
+from engines.seq2seq.speculative import speculative_greedy
 from engines.translate.folder import Variant, locate_seq2seq
-from engines.translate.generation import GenerationSettings, read_generation_settings
 from engines.translate.languages import model_languages
 from engines.translate.onnx_model import OnnxSeq2Seq
 from engines.translate.tokenizer import Seq2SeqTokenizer, load_tokenizer
+
+
+def _trim(row: list[int], eos: tuple[int, ...]) -> list[int]:
+    """The generated ids up to and including the first end-of-sequence token (no padding after it)."""
+    for i, token in enumerate(row):
+        if token in eos:
+            return row[:i + 1]
+    return row
 
 
 class UnsupportedLanguageError(CandeiaError, ValueError):
@@ -54,13 +65,13 @@ class Seq2SeqEngine:
 
     def __init__(self, folder: str | Path, *, variant: Variant = "auto", threads: int | None = None,
                  providers: list[str] | None = None, pair: tuple[str, str] | None = None,
-                 spin: bool | None = None) -> None:
+                 spin: bool | None = None, draft: bool | None = None) -> None:
         started = time.perf_counter()
         self.files = locate_seq2seq(Path(folder), variant)
         self.tokenizer: Seq2SeqTokenizer = load_tokenizer(self.files.root, self.files.model_type, self.files.config)
         self.settings: GenerationSettings = read_generation_settings(
             self.files.config, self.files.generation, self.files.root / "generation_config.json")
-        self.model = OnnxSeq2Seq(self.files, threads, providers, spin)
+        self.model = OnnxSeq2Seq(self.files, threads, providers, spin, draft)
         self.languages = model_languages(self.files.root, self.files.model_type, self.tokenizer, pair)
         self.pad_id = self.settings.pad_token_id if self.settings.pad_token_id is not None else 0
         self.load_ms = (time.perf_counter() - started) * 1000.0
@@ -119,17 +130,34 @@ class Seq2SeqEngine:
         for row, ids in enumerate(batch):
             input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
-        state = self.model.state()
         try:
-            if settings.num_beams > 1:
-                return beam_search(state, input_ids, mask, settings, cancel, on_step)
-            return greedy_search(state, input_ids, mask, settings, cancel, on_step)
+            rows = self._decode(input_ids, mask, settings, cancel, on_step)
         except CandeiaError:
             raise
         except Exception as exc:
             if type(exc).__name__ == "Cancelled":
                 raise
             raise GenerationError(f"{self.name} failed while translating: {exc}") from exc
+        return [_trim(row[1:], settings.eos_token_ids) for row in rows]
+
+    DRAFT_MAX_BATCH = 4  # above this a verify run of batch x (k+1) rows costs more than it saves
+
+    def _decode(self, input_ids: np.ndarray, mask: np.ndarray, settings: GenerationSettings,
+                cancel: CancelToken | None, on_step: Callable[[int], None] | None) -> list[list[int]]:
+        batch = input_ids.shape[0]
+        state = self.model.state(input_ids, mask, settings.num_beams)
+        try:
+            if settings.num_beams > 1:
+                return beam_search(state.step, state.reorder, batch, settings, cancel, on_step)
+            if self.model.draft is None or batch > self.DRAFT_MAX_BATCH or on_step is not None:
+                return greedy(state.step, batch, settings, cancel, on_step)
+            draft = DecodeState(self.model.graphs, state.hidden, session=self.model.draft, share=state)
+            try:
+                return speculative_greedy(state, draft, batch, settings, cancel, self.model.draft_stats)
+            finally:
+                draft.release()
+        finally:
+            state.release()
 
     # -- text ------------------------------------------------------------------------------------
     def _fit(self, text: str, src: str | None, tgt: str | None, limit: int) -> list[list[int]]:
@@ -140,6 +168,24 @@ class Seq2SeqEngine:
             return [ids[: limit - 1] + ids[-1:]] if len(ids) > limit else [ids]
         half = len(words) // 2
         return self._fit(" ".join(words[:half]), src, tgt, limit) + self._fit(" ".join(words[half:]), src, tgt, limit)
+
+    def _units(self, sentences: Sequence[str], src: str | None, tgt: str | None) -> list[tuple[int, list[int]]]:
+        """(sentence index, token ids) of every part that fits the encoder; empty sentences have none."""
+        limit = int(self.files.config.get("max_position_embeddings", 512) or 512) - 2
+        units: list[tuple[int, list[int]]] = []
+        for i, sentence in enumerate(sentences):
+            if sentence.strip():
+                units += [(i, ids) for ids in self._fit(sentence.strip(), src, tgt, limit)]
+        return units
+
+    @staticmethod
+    def _capped(settings: GenerationSettings, batch: list[list[int]], o: DecodeOptions) -> GenerationSettings:
+        """At most twice the longest input plus 16 new tokens, unless the caller set max_new_tokens."""
+        if o.max_new_tokens is None:
+            cap = 2 * max(len(ids) for ids in batch) + 16
+            if cap < settings.total_length - 1:
+                return settings.with_options(max_new_tokens=cap)
+        return settings
 
     def translate_sentences(
         self,
@@ -159,44 +205,31 @@ class Seq2SeqEngine:
         """
         o = options or DecodeOptions()
         settings = self.settings_for(tgt, o)
-        limit = int(self.files.config.get("max_position_embeddings", 512) or 512) - 2
-        results = [""] * len(sentences)
-        units: list[tuple[int, list[int]]] = []  # (sentence index, token ids of one part)
-        for i, sentence in enumerate(sentences):
-            if sentence.strip():
-                units += [(i, ids) for ids in self._fit(sentence.strip(), src, tgt, limit)]
+        units = self._units(sentences, src, tgt)
         order = sorted(range(len(units)), key=lambda u: len(units[u][1]))  # similar lengths pad less
         parts: list[str] = [""] * len(units)
-        total = len(sentences)
-        pending = {i: 0 for i, _ in units}
+        pending: dict[int, int] = {}
         for i, _ in units:
-            pending[i] += 1
+            pending[i] = pending.get(i, 0) + 1
+        total = len(sentences)
         done = total - len(pending)
         if progress:
             progress(done, total)
         started = time.perf_counter()
-        step = max(1, o.batch_size)
-        for start in range(0, len(order), step):
+        for start in range(0, len(order), max(1, o.batch_size)):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            chunk = order[start:start + step]
+            chunk = order[start:start + max(1, o.batch_size)]
             batch = [units[u][1] for u in chunk]
-            batch_settings = settings
-            if o.max_new_tokens is None:
-                cap = 2 * max(len(ids) for ids in batch) + 16
-                if cap < settings.total_length - 1:
-                    batch_settings = settings.with_options(max_new_tokens=cap)
-            outputs = self.generate_ids(batch, batch_settings, cancel)
-            for u, ids in zip(chunk, outputs, strict=True):
+            for u, ids in zip(chunk, self.generate_ids(batch, self._capped(settings, batch, o), cancel), strict=True):
                 parts[u] = self.tokenizer.decode(ids)
                 if stats is not None:
                     stats.generated_tokens += len(ids)
-                index = units[u][0]
-                pending[index] -= 1
-                if pending[index] == 0:
-                    done += 1
+                pending[units[u][0]] -= 1
+                done += pending[units[u][0]] == 0
             if progress:
                 progress(done, total)
+        results = [""] * len(sentences)
         for u, (index, _) in enumerate(units):
             results[index] = f"{results[index]} {parts[u]}".strip() if results[index] else parts[u]
         if stats is not None:

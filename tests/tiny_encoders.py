@@ -22,6 +22,7 @@ def hub_offline() -> Iterator[None]:
     README): offline mode makes them read the folder only. The constant is read at import, so set both."""
     import huggingface_hub.constants as constants
     import tqdm
+    from huggingface_hub.utils import reset_sessions
 
     tqdm.tqdm.monitor_interval = 0  # no monitor thread left running after a progress bar
 
@@ -36,6 +37,9 @@ def hub_offline() -> Iterator[None]:
         else:
             os.environ["HF_HUB_OFFLINE"] = saved[0]
         constants.HF_HUB_OFFLINE = saved[1]
+        # A hub session made while offline keeps its offline adapter (huggingface_hub caches
+        # sessions), which would refuse every later download test's request: drop them.
+        reset_sessions()
 
 
 WORDS = sorted({w.strip(".,?!'").lower() for s in CORPUS for w in s.split()} - {""})

@@ -29,7 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from benchmarks.report import RESULTS_DIR, load_average, machine, markdown_table  # noqa: E402
+from benchmarks.report import (  # noqa: E402
+    RESULTS_DIR,
+    load_average,
+    machine,
+    markdown_table,
+    peak_rss_bytes,
+    rss_bytes,
+)
 
 FILE_BYTES = 1_000_000
 
@@ -49,17 +56,8 @@ def write_corpus(folder: Path, megabytes: int) -> None:
         (folder / f"part-{number:03d}.txt").write_text("\n\n".join(parts), encoding="utf-8")
 
 
-def _rss() -> int:
-    import psutil
-
-    return int(psutil.Process().memory_info().rss)
 
 
-def _peak() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def worker(encoder: Path, corpus: Path, home: Path) -> dict[str, Any]:
@@ -68,13 +66,13 @@ def worker(encoder: Path, corpus: Path, home: Path) -> dict[str, Any]:
 
     kb = create_kb("memory", embed_model=str(encoder))
     kb.search("warm up the encoder", k=1, mode="vector")
-    before = _rss()
+    before = rss_bytes()
     started = time.perf_counter()
     report = kb.add([corpus])
     seconds = time.perf_counter() - started
     kb.close()
     return {"files": len(report.files), "chunks": report.chunks, "seconds": seconds,
-            "peak_over_start_mb": (_peak() - before) / 1e6, "start_rss_mb": before / 1e6}
+            "peak_over_start_mb": (peak_rss_bytes() - before) / 1e6, "start_rss_mb": before / 1e6}
 
 
 def main() -> int:

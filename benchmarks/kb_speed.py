@@ -30,7 +30,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import RESULTS_DIR, load_average, machine, markdown_table  # noqa: E402
+from benchmarks.report import (  # noqa: E402
+    RESULTS_DIR,
+    load_average,
+    machine,
+    markdown_table,
+    peak_rss_bytes,
+)
 
 RUNNERS = ["candeia", "candeia-int8", "sentence-transformers", "fastembed"]
 BATCH = 32
@@ -49,11 +55,6 @@ def passages(count: int) -> list[str]:
     return [paragraphs[i % len(paragraphs)] for i in range(count)]
 
 
-def _peak_rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def _embedder(name: str, onnx: Path, checkpoint: Path, threads: int) -> Any:
@@ -97,7 +98,7 @@ def worker(name: str, onnx: Path, checkpoint: Path, threads: int, chunks: int, r
         times.append(time.perf_counter() - started)
     probe = first[:8] / np.linalg.norm(first[:8], axis=1, keepdims=True)
     return {"runner": name, "chunks_per_s": chunks / statistics.median(times), "seconds": times,
-            "peak_extra_mb": (_peak_rss() - loaded_rss) / 1e6, "probe": probe.tolist()}
+            "peak_extra_mb": (peak_rss_bytes() - loaded_rss) / 1e6, "probe": probe.tolist()}
 
 
 def run_child(name: str, args: argparse.Namespace, onnx: Path, checkpoint: Path) -> dict[str, Any]:

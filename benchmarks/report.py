@@ -75,3 +75,22 @@ def publish(name: str, headline: str, headers: list[str], rows: list[list[Any]],
     print(markdown_table(headers, rows))
     print(f"JSON: {write_json(name, payload, target)}")
     return 0
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now."""
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak RSS (VmHWM resets at exec; ru_maxrss would carry the parent's peak over)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024

@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchmarks.report import peak_rss_bytes, rss_bytes  # noqa: E402
+
 VOCAB = 58101
 SENTENCES = 16
 SRC_LEN = 24
@@ -43,20 +45,8 @@ RUNNERS = ["candeia-fp32-firstload", "candeia-fp32", "candeia-int8-firstload", "
            "ctranslate2-fp32", "ctranslate2-int8"]
 
 
-def _rss() -> int:
-    import psutil
-
-    return int(psutil.Process().memory_info().rss)
 
 
-def _peak() -> int:
-    """This process's peak RSS (VmHWM resets at exec; ru_maxrss would carry the parent's peak over)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    import resource
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
 def inputs() -> list[list[int]]:
@@ -144,7 +134,7 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
             engines.onnx.session.EMBEDDED_MIN_BYTES = 1 << 62
         if "firstload" in flags:  # this load writes the copy (later ones reuse it)
             remove_derived(folder, cache_dir())
-        base = _rss()
+        base = rss_bytes()
         started = time.perf_counter()
         files = locate_seq2seq(folder, "int8" if precision == "int8" else "fp32")
         model = OnnxSeq2Seq(files, threads, spin=spin)
@@ -168,7 +158,7 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
         import torch
 
         torch.set_num_threads(threads)
-        base = _rss()
+        base = rss_bytes()
         started = time.perf_counter()
         if kind == "transformers":
             from transformers import MarianMTModel
@@ -205,7 +195,7 @@ def setup(name: str, paths: dict[str, Path], threads: int) -> tuple[Any, int, in
         import ctranslate2
 
         folder = paths["ct2_8" if precision == "int8" else "ct2"]
-        base = _rss()
+        base = rss_bytes()
         started = time.perf_counter()
         model = ctranslate2.Translator(str(folder), device="cpu", compute_type="int8" if precision == "int8" else
                                        "float32", intra_threads=threads, inter_threads=1)
@@ -233,7 +223,7 @@ def worker(name: str, paths: dict[str, Path], threads: int) -> dict[str, Any]:
         "runner": name,
         "tok_s_batch1": NEW_TOKENS / t1,
         "tok_s_batch16": SENTENCES * NEW_TOKENS / t16,
-        "peak_mib": (_peak() - base) / 2**20,
+        "peak_mib": (peak_rss_bytes() - base) / 2**20,
         "model_mib": model_bytes / 2**20,
         "load_s": load_s,
     }

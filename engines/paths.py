@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
@@ -89,3 +90,17 @@ def downloads_dir() -> Path:
     path = data_dir() / "downloads"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def readable_file_size(path: Path, error: Callable[[Path, str], Exception], kind: str) -> int:
+    """The size of a file the user named, or `error(path, reason)` raised with a reason they can act on
+    (missing, unreadable, a folder); `kind` names what was expected ("an image", "a GGUF file")."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise error(path, "does not exist") from None
+    except OSError as exc:
+        raise error(path, f"cannot be read ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise error(path, f"is a folder, not {kind}")
+    return size

@@ -113,3 +113,58 @@ def tiny_captioner(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_model(root / "hf", init_range=0.5, eos_boost=2.0)
     export_onnx(root / "hf", root / "onnx")
     return root
+
+
+@pytest.fixture
+def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real-profile layout (no CANDEIA_HOME) confined to tmp_path: the data folder a relocation moves."""
+    from engines import paths
+
+    monkeypatch.delenv("CANDEIA_HOME")
+    monkeypatch.setenv("CANDEIA_CONFIG_HOME", str(tmp_path / "config"))
+    old = tmp_path / "old-data"
+    monkeypatch.setattr(paths, "default_data_dir", lambda: old)
+    return old
+
+
+@pytest.fixture(scope="session")
+def marian(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny Marian en-de: (ONNX folder, PyTorch checkpoint), built once per session."""
+    from tiny_seq2seq import build_marian, cached
+
+    return cached(tmp_path_factory.getbasetemp(), "marian", build_marian)
+
+
+@pytest.fixture(scope="session")
+def nllb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny NLLB: (ONNX folder, PyTorch checkpoint), built once per session."""
+    from tiny_seq2seq import build_nllb, cached
+
+    return cached(tmp_path_factory.getbasetemp(), "nllb", build_nllb)
+
+
+@pytest.fixture(scope="session")
+def encoder_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random BERT sentence encoder exported to ONNX (mean pooling, normalized), built once."""
+    from tiny_encoders import cached_encoder
+
+    return cached_encoder(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_captioner: Path) -> object:
+    """The tiny captioner's transformers model (PyTorch), the reference the ONNX captioner must equal."""
+    from tiny_captioner import load_reference
+
+    return load_reference(tiny_captioner)
+
+
+@pytest.fixture
+def online_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A loopback fake Hugging Face hub, with the offline switches of the environment cleared."""
+    from fake_hub import FakeHub
+
+    monkeypatch.delenv("CANDEIA_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with FakeHub() as server:
+        yield server

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tiny_captioner import load_reference, random_images
+from tiny_captioner import random_images
 
 from engines.caption.onnx_engine import OnnxCaptioner
 from engines.caption.types import CaptionOptions
@@ -21,11 +21,6 @@ torch = pytest.importorskip("torch")
 
 
 _images = random_images
-
-
-@pytest.fixture(scope="module")
-def reference(tiny_captioner: Path) -> Any:
-    return load_reference(tiny_captioner)
 
 
 @pytest.fixture(scope="module")

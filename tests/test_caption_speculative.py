@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tiny_captioner import load_reference, random_images
+from tiny_captioner import random_images
 
 from engines.caption import draft as draft_module
 from engines.caption.onnx_engine import OnnxCaptioner
@@ -25,11 +25,6 @@ pytest.importorskip("onnx")
 
 
 _images = random_images
-
-
-@pytest.fixture(scope="module")
-def reference(tiny_captioner: Path) -> Any:
-    return load_reference(tiny_captioner)
 
 
 @pytest.fixture(scope="module")

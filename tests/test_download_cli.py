@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -73,16 +74,33 @@ def start_download_until(env: dict[str, str], part: Path, at_least: int) -> subp
     return child
 
 
-def test_kill_9_half_way_then_restart_finishes_with_the_right_sha256(
-    card_hub: FakeHub, medium_gguf: Path, candeia_home: Path
-) -> None:
+@dataclass
+class Interrupted:
+    child: subprocess.Popen[str]
+    stderr: str
+    part: Path
+    size: int
+    env: dict[str, str]
+
+
+def interrupt_download(card_hub: FakeHub, medium_gguf: Path, candeia_home: Path, sig: int, at: float,
+                       timeout: float) -> Interrupted:
+    """Download the card slowly, send `sig` once the .part holds `at` of the file, and wait for the child."""
     size = medium_gguf.stat().st_size
     card_hub.faults.throttle = 2_000_000
     env = cli_env(candeia_home, card_hub)
     part = candeia_home / "downloads" / CARD / "qwen2.5-0.5b-instruct-q4_k_m.gguf.part"
-    child = start_download_until(env, part, size // 3)
-    child.send_signal(signal.SIGKILL)
-    child.communicate(timeout=10)
+    child = start_download_until(env, part, int(size * at))
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=timeout)
+    return Interrupted(child, err, part, size, env)
+
+
+def test_kill_9_half_way_then_restart_finishes_with_the_right_sha256(
+    card_hub: FakeHub, medium_gguf: Path, candeia_home: Path
+) -> None:
+    run = interrupt_download(card_hub, medium_gguf, candeia_home, signal.SIGKILL, at=1 / 3, timeout=10)
+    child, part, size, env = run.child, run.part, run.size, run.env
     assert child.returncode == -signal.SIGKILL
     kept = part.stat().st_size
     assert 0 < kept < size, "the kill must land half way"
@@ -153,13 +171,8 @@ def test_any_hub_gguf_by_reference(card_hub: FakeHub, candeia_home: Path, medium
 def test_ctrl_c_exits_non_zero_and_leaves_a_resumable_download(
     card_hub: FakeHub, medium_gguf: Path, candeia_home: Path
 ) -> None:
-    size = medium_gguf.stat().st_size
-    card_hub.faults.throttle = 2_000_000
-    env = cli_env(candeia_home, card_hub)
-    part = candeia_home / "downloads" / CARD / "qwen2.5-0.5b-instruct-q4_k_m.gguf.part"
-    child = start_download_until(env, part, size // 4)
-    child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=20)
+    run = interrupt_download(card_hub, medium_gguf, candeia_home, signal.SIGINT, at=1 / 4, timeout=20)
+    child, err, part, size, env = run.child, run.stderr, run.part, run.size, run.env
     assert child.returncode == 130
     assert "run 'candeia-cli models download" in err and "again to resume" in err and "Traceback" not in err
     kept = part.stat().st_size

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,9 @@ FAST = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2, stall_timeout=0.5
 
 
 @pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    monkeypatch.delenv("CANDEIA_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+def hub(online_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
     monkeypatch.setenv("HF_TOKEN", "hf_fake_token_for_tests")
-    with FakeHub() as server:
-        yield server
+    return online_hub
 
 
 def downloader(hub: FakeHub, policy: RetryPolicy = FAST) -> Downloader:

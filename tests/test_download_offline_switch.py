@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fake_hub import FakeHub, make_blob
 
@@ -27,13 +25,10 @@ REPO = "org/two"
 
 
 @pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    monkeypatch.delenv("CANDEIA_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    with FakeHub() as server:
-        server.add_file(REPO, "first.onnx", make_blob(200_000, seed=1))
-        server.add_file(REPO, "second.onnx", make_blob(200_000, seed=2))
-        yield server
+def hub(online_hub: FakeHub) -> FakeHub:
+    online_hub.add_file(REPO, "first.onnx", make_blob(200_000, seed=1))
+    online_hub.add_file(REPO, "second.onnx", make_blob(200_000, seed=2))
+    return online_hub
 
 
 def _request() -> DownloadRequest:

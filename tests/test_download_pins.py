@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from fake_hub import FakeHub, make_blob
@@ -21,11 +20,8 @@ FAST = RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.1, stall_timeout=0.5
 
 
 @pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    monkeypatch.delenv("CANDEIA_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    with FakeHub() as server:
-        yield server
+def hub(online_hub: FakeHub) -> FakeHub:
+    return online_hub
 
 
 @pytest.fixture

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_encoders import cached_encoder
 
 from engines.cli.main import main
 from engines.encoders.onnx_encoder import OnnxTextEncoder
 from engines.host.embed import HostedEmbedder
-
-
-@pytest.fixture(scope="module")
-def encoder_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cached_encoder(tmp_path_factory.getbasetemp())
 
 
 def test_embed_json_matches_the_core(encoder_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,16 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from tiny_encoders import cached_encoder
 
 from engines.cli.main import main
 from engines.kb.api import open_kb
 from tests_support import PROJECT_ROOT
-
-
-@pytest.fixture(scope="module")
-def encoder_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cached_encoder(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture()

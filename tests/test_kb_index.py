@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from tiny_encoders import cached_encoder
 
 from engines.jobs import CancelToken
 from engines.kb.api import IndexProgress, KnowledgeBaseError, create_kb, list_kbs, open_kb, remove_kb
@@ -27,11 +26,6 @@ Run the setup program; the zebra installer asks no questions.
 
 Open the Chat page and pick a model.
 """
-
-
-@pytest.fixture(scope="module")
-def encoder_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cached_encoder(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture()

@@ -15,16 +15,6 @@ from engines.store.model_store import ModelStore
 from engines.store.relocate import RelocateError, move_data_dir
 
 
-@pytest.fixture
-def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real-profile layout (no CANDEIA_HOME) confined to tmp_path."""
-    monkeypatch.delenv("CANDEIA_HOME")
-    monkeypatch.setenv("CANDEIA_CONFIG_HOME", str(tmp_path / "config"))
-    old = tmp_path / "old-data"
-    monkeypatch.setattr(paths, "default_data_dir", lambda: old)
-    return old
-
-
 def test_move_keeps_models_settings_and_caches(profile: Path, tmp_path: Path, tiny_gguf: Path) -> None:
     store = ModelStore()
     owned = store.add(tiny_gguf, copy=True, model_id="owned")

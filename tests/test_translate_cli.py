@@ -13,7 +13,6 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("optimum.exporters.onnx")
 
-from tiny_seq2seq import build_marian, build_nllb, cached
 
 from engines.cards.catalog import CATALOG_ENV
 from engines.cli.main import main
@@ -25,16 +24,6 @@ from engines.translate.engine import DecodeOptions, Seq2SeqEngine
 from engines.translate.llm import LlmTranslator, build_messages
 
 FAST = DecodeOptions(num_beams=1, max_new_tokens=8)
-
-
-@pytest.fixture(scope="session")
-def marian(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return cached(tmp_path_factory.getbasetemp(), "marian", build_marian)
-
-
-@pytest.fixture(scope="session")
-def nllb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return cached(tmp_path_factory.getbasetemp(), "nllb", build_nllb)
 
 
 def _retag(src: Path, dst: Path, source_lang: str, target_lang: str) -> Path:

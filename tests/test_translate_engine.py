@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("optimum.exporters.onnx")
 
-from tiny_seq2seq import build_m2m100, build_marian, build_nllb, cached, quantize_folder
+from tiny_seq2seq import build_m2m100, cached, quantize_folder
 
 from engines.errors import InvalidModelFileError
 from engines.translate.engine import DecodeOptions, Seq2SeqEngine, UnsupportedLanguageError
@@ -25,16 +25,6 @@ TEXTS = [
     "Numbers like 12 and 345 appear too.",
     "Ships",
 ]
-
-
-@pytest.fixture(scope="session")
-def marian(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return cached(tmp_path_factory.getbasetemp(), "marian", build_marian)
-
-
-@pytest.fixture(scope="session")
-def nllb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return cached(tmp_path_factory.getbasetemp(), "nllb", build_nllb)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from engines.errors import CandeiaError
+from engines.paths import readable_file_size
 
 PIL_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 SUPPORTED_SUFFIXES = frozenset(
@@ -39,14 +40,7 @@ class ImageFileError(CandeiaError, ValueError):
 def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode `path` into an RGB image (fully loaded, file closed)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ImageFileError(path, "does not exist") from None
-    except OSError as exc:
-        raise ImageFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if path.is_dir():
-        raise ImageFileError(path, "is a folder, not an image")
+    size = readable_file_size(path, ImageFileError, "an image")
     if size == 0:
         raise ImageFileError(path, "is empty (0 bytes)")
     try:

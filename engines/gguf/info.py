@@ -18,6 +18,7 @@ from typing import Any
 
 from engines.errors import InvalidModelFileError
 from engines.gguf.parse import ArrayValue, ParseError, TensorEntry, gguf_constants, parse_gguf
+from engines.paths import readable_file_size
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -240,15 +241,7 @@ def read_gguf(path: str | Path) -> GGUFInfo:
 
 
 def _file_size(path: Path) -> int:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InvalidModelFileError(path, "does not exist") from None
-    except OSError as exc:
-        raise InvalidModelFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
-    if path.is_dir():
-        raise InvalidModelFileError(path, "is a folder, not a GGUF file")
-    return size
+    return readable_file_size(path, InvalidModelFileError, "a GGUF file")
 
 
 def _architecture(path: Path, fields: dict[str, Any]) -> str:

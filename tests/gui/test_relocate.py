@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
 from engines import paths
 from engines.store.model_store import ModelStore
-
-
-@pytest.fixture
-def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("CANDEIA_HOME")
-    monkeypatch.setenv("CANDEIA_CONFIG_HOME", str(tmp_path / "config"))
-    old = tmp_path / "old-data"
-    monkeypatch.setattr(paths, "default_data_dir", lambda: old)
-    return old
 
 
 def open_window(qtbot: QtBot) -> MainWindow:

@@ -287,6 +287,11 @@ def main() -> int:
                     store.create("Trip to Lisbon")
                     store.create("Summer recipes")
                     store.close()
+                from engines.settings import load_settings, save_settings
+
+                settings = load_settings()
+                settings.ui_language = language  # card names and descriptions follow the setting, as in the app
+                save_settings(settings)
                 i18n.install(app, language)
                 theme.apply(app, mode)
                 window = MainWindow()

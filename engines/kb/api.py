@@ -146,8 +146,15 @@ class KnowledgeBase:
         """The embedding model this knowledge base was made with, loaded on first use."""
         if self._encoder is None:
             from engines.encoders.open import open_encoder
+            from engines.errors import ModelNotFoundError
 
-            self._encoder = open_encoder(self._index.get_meta("embed_model"), threads=self.threads)
+            model = self._index.get_meta("embed_model")
+            try:
+                self._encoder = open_encoder(model, threads=self.threads)
+            except ModelNotFoundError:
+                raise ModelNotFoundError(
+                    f"the embedding model this knowledge base was made with, '{model}', is no longer installed: "
+                    "install it again, or make a new knowledge base with another model") from None
         return self._encoder
 
     def add(self, paths: Sequence[Path], progress: IndexProgressCallback | None = None,

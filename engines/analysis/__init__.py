@@ -1,0 +1,1 @@
+"""Text analysis: sentiment, classification, zero-shot labels, entities and extractive answers."""

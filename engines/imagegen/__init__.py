@@ -1,0 +1,1 @@
+"""Image generation: text-to-image and image-to-image with Stable Diffusion-class models."""

@@ -1,0 +1,1 @@
+"""Remote engines: OpenAI-compatible endpoints on another computer, used like a local model."""

@@ -1,0 +1,1 @@
+"""A local OpenAI-compatible HTTP server over the engine hosts."""

@@ -68,6 +68,7 @@ class IndexProgress:
     files_total: int
     current: str  # the file being read, "" at the end
     chunks_done: int
+    finished: FileOutcome | None = None  # set once per file, as soon as that file is committed (or skipped)
 
 
 IndexProgressCallback = Callable[[IndexProgress], None]

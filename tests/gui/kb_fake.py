@@ -65,6 +65,7 @@ class FakeBackend:
                 return report
             progress(IndexProgress(done, len(found), str(file), report.chunks))
             report.files.append(self._index_file(name, file))
+            progress(IndexProgress(done + 1, len(found), str(file), report.chunks, report.files[-1]))
             if done == 0 and self.gate is not None:
                 self.reached_gate.set()
                 self.gate.wait(10)

@@ -1,11 +1,8 @@
 """Search: BM25 over FTS5, cosine over the vectors, a weighted fusion of the two, an optional reranker.
 
 Keyword search is an OR of the query's words (stop words dropped), so a chunk needs no exact phrase
-to be found, and BM25 ranks the ones with the rarer words first. Words of letters longer than five
-are cut to their first five letters and searched as prefixes ("irrigação" finds "irrigar",
-"telescópio" finds "telescope"): truncation stemming, which works about as well as a stemmer for
-European languages (McNamee et al., 2009) and needs none per language; numbers and identifiers
-stay exact.
+to be found, and BM25 ranks the ones with the rarer words first. Words are stemmed by truncation on
+both sides (stems.py: "irrigação" finds "irrigar", "telescópio" finds "telescope").
 
 Fusion is a convex combination of the two lists' scores (Bruch et al., 2023): BM25 divided by the
 query's best BM25 score, cosine scaled from the worst to the best of its candidates, weighted 0.7
@@ -17,14 +14,13 @@ checked on the other).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 
 from engines.kb.api import Hit, KnowledgeBase, KnowledgeBaseError, SearchMode
+from engines.kb.stems import stem_tokens
 
 CANDIDATES = 50  # per list, before fusion (and what the reranker sees at most)
-STEM = 5  # letters kept of a longer word, searched as a prefix
 KEYWORD_WEIGHT = 0.7  # BM25's share of the fused score; the vectors get the rest
 WORD = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS = frozenset("""
@@ -34,23 +30,13 @@ que se ao aos à às como qual quais quando onde quem eu meu minha ser está sã
 """.split())
 
 
-def _fold(word: str) -> str:
-    """Accents off, as the FTS5 tokenizer (`remove_diacritics 2`) stores its terms."""
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-
-
-def _term(word: str) -> str:
-    if word.isalpha() and len(word) > STEM:
-        return f'"{_fold(word)[:STEM]}"*'
-    return f'"{word}"'
-
-
 def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression: the query's words, quoted (no FTS syntax from users), long words as
-    prefixes, OR-ed."""
+    """An FTS5 MATCH expression for the stemmed index: the query's words, stemmed and quoted (no FTS
+    syntax from users; an identifier such as `reorder_margin` becomes the phrase of its parts), OR-ed."""
     words = [w.lower() for w in WORD.findall(text)]
     kept = [w for w in words if w not in STOP_WORDS] or words
-    return " OR ".join(dict.fromkeys(_term(w) for w in kept))
+    terms = (" ".join(stem_tokens(w)) for w in kept)
+    return " OR ".join(dict.fromkeys(f'"{t}"' for t in terms if t))
 
 
 def keyword_ranks(kb: KnowledgeBase, query: str, limit: int) -> list[tuple[int, float]]:

@@ -6,7 +6,8 @@ Builds a throwaway knowledge base with generated text (a 5,000-word vocabulary o
 with five endings each, so that the keyword search's five-letter stems each stand for several words;
 Zipf-distributed so some words are common and most are rare) and random unit vectors, then times what
 a query costs after its embedding: the FTS5 BM25 search over the stemmed index (and, for comparison,
-over the plain words), the vector scan, the fusion and reading the hits' rows. The query's embedding is timed apart (it depends on the model, not on the index size).
+over the plain words), the vector scan, the fusion and reading the hits' rows. The query's embedding
+is timed apart (it depends on the model, not on the index size).
 """
 
 from __future__ import annotations

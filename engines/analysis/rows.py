@@ -78,7 +78,7 @@ def _csv_rows(handle: TextIO, columns: Columns, name: str) -> Iterator[Row]:
         return
     except csv.Error as exc:
         raise UsageError(f"{name}: the header line cannot be read ({exc})") from None
-    text_at = _column(header, columns.text, name, default=0 if "text" not in header else header.index("text"))
+    text_at = _column(header, columns.text, name, default=0 if "text" not in header else header.index("text")) or 0
     question_at = _column(header, columns.question, name, default=None)
     index = 0
     while True:

@@ -18,7 +18,7 @@ from typing import Any
 
 from engines.analysis.records import CSV_COLUMNS, csv_fields, record
 from engines.analysis.results import AnalysisResult
-from engines.atomic import atomic_write_json
+from engines.atomic import atomic_write_json, atomic_write_text
 from engines.errors import UsageError
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl")
@@ -41,6 +41,14 @@ def encode(rows: list[Done], as_csv: bool) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     for done in rows:
         writer.writerow(csv_fields(done.index, done.text, done.result, done.note))
+    return buffer.getvalue()
+
+
+def csv_header(as_csv: bool) -> str:
+    if not as_csv:
+        return ""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(CSV_COLUMNS)
     return buffer.getvalue()
 
 
@@ -79,12 +87,7 @@ class ResultFile:
 
     def _start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        header = ""
-        if self.as_csv:
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerow(CSV_COLUMNS)
-            header = buffer.getvalue()
-        data = header.encode("utf-8")
+        data = csv_header(self.as_csv).encode("utf-8")
         with self.path.open("wb") as handle:
             handle.write(data)
             handle.flush()
@@ -111,3 +114,11 @@ class ResultFile:
     def _commit(self) -> None:
         atomic_write_json(self.mark, {"job": self._job, "rows_done": self.rows_done, "bytes": self._bytes,
                                       "complete": self.complete})
+
+
+def export(path: Path, rows: list[Done]) -> None:
+    """Write finished results (the Analyze page's Export) as CSV or JSONL, by the file's suffix."""
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise UsageError(f"{path.name}: export to a .csv or .jsonl file")
+    as_csv = path.suffix.lower() == ".csv"
+    atomic_write_text(path, csv_header(as_csv) + encode(rows, as_csv))

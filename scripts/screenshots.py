@@ -86,6 +86,21 @@ SAMPLE_ANSWER = ("Gull Rock shows one white flash every ten seconds [1], and the
                  "every sixty seconds when visibility falls below two miles [2].")
 
 
+SAMPLE_REVIEWS = [
+    ("The battery lasts two days and the screen is gorgeous.", (("praise", 0.94), ("question", 0.04),
+                                                                ("complaint", 0.02)), None),
+    ("Arrived with a cracked case and support never answered.", (("complaint", 0.97), ("question", 0.02),
+                                                                 ("praise", 0.01)), None),
+    ("Does it work with the older charger?", (("question", 0.91), ("complaint", 0.06), ("praise", 0.03)), None),
+    ("Great value, my whole family uses it now.", (("praise", 0.89), ("question", 0.06), ("complaint", 0.05)),
+     None),
+    ("Stopped charging after a week. " * 40, (("complaint", 0.88), ("question", 0.07), ("praise", 0.05)),
+     "text cut by 212 tokens to fit the model's context"),
+    ("Is there a version in blue?", (("question", 0.95), ("praise", 0.03), ("complaint", 0.02)), None),
+    ("Fast delivery, works as described.", (("praise", 0.92), ("complaint", 0.05), ("question", 0.03)), None),
+]
+
+
 def settle(app: object, seconds: float = 0.3) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -222,11 +237,42 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         page.ask.question.setText("How does Gull Rock signal to ships?")
         page.ask.finish(Answer(SAMPLE_ANSWER, hits))
 
+    def analyze() -> None:
+        from engines.analysis.output import Done
+        from engines.analysis.results import Classification, LabelScore
+
+        page = window.analyze_page
+        window.show_page("analyze")
+        page.labels.setText("praise, complaint, question")
+        page.results.clear()
+        rows = [Done(i, text, Classification(tuple(LabelScore(label, score) for label, score in labels)), note)
+                for i, (text, labels, note) in enumerate(SAMPLE_REVIEWS)]
+        page.results.append(rows)
+        page.chart.set_counts(page.results.counts)
+        page.table.resizeColumnToContents(0)
+        page.table.selectRow(0)
+        page._on_finished(len(rows))
+        page._set_running(False)
+
+    def analyze_entities() -> None:
+        from engines.analysis.output import Done
+        from engines.analysis.results import Entities, Entity
+
+        page = window.analyze_page
+        text = "Ana Souza flew from Lisbon to São Paulo to meet the Candeia team at Petrobras."
+        found = [Entity(group, 0.98, text[a:b], a, b) for group, a, b in
+                 (("PER", 0, 9), ("LOC", 20, 26), ("LOC", 30, 39), ("ORG", 53, 60), ("ORG", 69, 78))]
+        page.results.clear()
+        page.results.append([Done(0, text, Entities(tuple(found)), None)])
+        page.chart.set_counts(page.results.counts)
+        page.table.selectRow(0)
+
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),
         "translate-none": lambda: window.show_page("translate"),
         "caption-empty": lambda: window.show_page("caption"),
         "documents-empty": lambda: window.show_page("documents"),
+        "analyze-empty": lambda: window.show_page("analyze"),
     } if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,
@@ -240,6 +286,8 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "caption": caption_image,
         "caption-batch": caption_batch,
         "documents": documents,
+        "analyze": analyze,
+        "analyze-entities": analyze_entities,
     }
     for name, action in shots.items():
         action()

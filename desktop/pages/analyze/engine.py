@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject
 
+from desktop.model_slot import ModelSlot
 from desktop.page_worker import Callback, PageWorker, Run
 from desktop.workers import Job
 from engines.analysis.results import AnalysisOptions, AnalysisTask, Analyzer
@@ -34,22 +35,11 @@ class AnalyzeEngine(QObject):
                  model_bytes: Callable[[str], int] | None = None, opener: Opener = open_analyzer) -> None:
         super().__init__(parent)
         self._threads = threads
-        self._owner = owner
-        self._model_bytes = model_bytes or (lambda model: 0)
         self._opener = opener
         self.worker = PageWorker("analyze", self)
+        self._slot = ModelSlot(SLOT, self.worker, self._close, owner, model_bytes)
         self._analyzer: Analyzer | None = None  # touched only on the worker's thread (or after it stopped)
         self._key: tuple[str, str] | None = None
-
-    def _release(self) -> None:
-        owner = self._owner
-
-        def free() -> None:
-            self._close()
-            if owner is not None:
-                owner.memory_freed()
-
-        self.worker.then("free analyzer", free)
 
     def _open(self, task: AnalysisTask, model: str) -> Analyzer:
         if self._analyzer is not None and self._key == (task, model):
@@ -74,8 +64,7 @@ class AnalyzeEngine(QObject):
             job.cancel.raise_if_cancelled()
             return analyze_stream(analyzer, rows(), options, batch=BATCH, cancel=job.cancel, on_batch=job.report)
 
-        if self._owner is not None:
-            self._owner.claim(SLOT, model, self._model_bytes(model), self._release)
+        self._slot.claim(model)
         return self.worker.run(job, on_progress=on_progress, on_result=on_result, on_error=on_error,
                                on_done=on_done)
 
@@ -83,7 +72,4 @@ class AnalyzeEngine(QObject):
         self.worker.cancel()
 
     def shutdown(self) -> None:
-        self.worker.shutdown()
-        self._close()
-        if self._owner is not None:
-            self._owner.released(SLOT)
+        self._slot.shutdown()

@@ -33,14 +33,8 @@ class HostedLabeler:
     def __init__(self, info: GGUFInfo, options: LoadOptions, *, probe: bool) -> None:
         self.name = info.path.stem
         started = time.perf_counter()
-        self._host = spare.take(f"label:{info.path.name}")
-        try:
-            loaded = self._host.call("load", kind="label", path=str(info.path),
-                                     options=dataclasses.asdict(options), probe=probe)
-        except BaseException:
-            self._host.kill("closing")
-            self._host.wait_ended(5.0)
-            raise
+        self._host, loaded = spare.take_loaded(f"label:{info.path.name}", kind="label", path=str(info.path),
+                                               options=dataclasses.asdict(options), probe=probe)
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self.context_size: int = int(loaded["context_size"])
         self.device: str = loaded["device"]

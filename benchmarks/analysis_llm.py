@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import load_average, markdown_table, peak_rss_bytes, rss_bytes, write_json  # noqa: E402
+from benchmarks.report import load_average, markdown_table, peak_rss_bytes, write_json  # noqa: E402
 
 QWEN = Path("/work/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
 LABELS = ("positive", "negative")
@@ -116,6 +116,13 @@ def write_rows(path: Path, count: int) -> None:
             writer.writerow([i, f"review {i}: " + ("good value, works well " if i % 2 else "broke quickly ") * 4])
 
 
+def rss_now() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def memory_child(source: Path, out: Path) -> None:
     """In a child process: stream `source` through analyze into `out`; print the RSS figures as JSON."""
     from engines.analysis.output import ResultFile
@@ -133,7 +140,7 @@ def memory_child(source: Path, out: Path) -> None:
             pass
 
     result = ResultFile(out, {"bench": str(source)})
-    before = rss_bytes()
+    before = rss_now()
     started = time.perf_counter()
     count = analyze_stream(Instant(), read_rows(source, Columns()), AnalysisOptions(), on_batch=result.write)
     print(json.dumps({"rows": count, "seconds": time.perf_counter() - started, "before": before,

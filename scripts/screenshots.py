@@ -124,6 +124,16 @@ The weather is nice today.
 """
 
 
+def fake_ner(tmp: Path) -> Path:
+    """An installed-looking NER folder, so the Analyze page lists a model for entities (never loaded here)."""
+    folder = tmp / "bert-ner"
+    if not folder.exists():
+        folder.mkdir()
+        (folder / "model.onnx").write_bytes(b"\x08\x07")
+        (folder / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    return folder
+
+
 def tiny_translator(tmp: Path) -> Path | None:
     """A tiny random Marian export that says it translates en→pt (needs the dev extra: torch, optimum)."""
     try:
@@ -243,7 +253,13 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
 
         page = window.analyze_page
         window.show_page("analyze")
+        page.task.setCurrentIndex(page.task.findData("zero-shot"))
         page.labels.setText("praise, complaint, question")
+        reviews = prefix.parent / "reviews.csv"
+        reviews.write_text("id,review\n" + "".join(f'{i},"{text}"\n' for i, (text, _, _) in enumerate(SAMPLE_REVIEWS)),
+                           encoding="utf-8")
+        page.set_source(reviews)
+        page.column.setCurrentIndex(page.column.findData("review"))
         page.results.clear()
         rows = [Done(i, text, Classification(tuple(LabelScore(label, score) for label, score in labels)), note)
                 for i, (text, labels, note) in enumerate(SAMPLE_REVIEWS)]
@@ -259,13 +275,18 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         from engines.analysis.results import Entities, Entity
 
         page = window.analyze_page
+        page.task.setCurrentIndex(page.task.findData("entities"))
+        page.set_source(None)
         text = "Ana Souza flew from Lisbon to São Paulo to meet the Candeia team at Petrobras."
-        found = [Entity(group, 0.98, text[a:b], a, b) for group, a, b in
-                 (("PER", 0, 9), ("LOC", 20, 26), ("LOC", 30, 39), ("ORG", 53, 60), ("ORG", 69, 78))]
+        page.text.setPlainText(text)
+        words = (("PER", "Ana Souza"), ("LOC", "Lisbon"), ("LOC", "São Paulo"), ("ORG", "Candeia"),
+                 ("ORG", "Petrobras"))
+        found = [Entity(group, 0.98, word, text.index(word), text.index(word) + len(word)) for group, word in words]
         page.results.clear()
         page.results.append([Done(0, text, Entities(tuple(found)), None)])
         page.chart.set_counts(page.results.counts)
         page.table.selectRow(0)
+        page._on_finished(1)
 
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),
@@ -322,6 +343,7 @@ def main() -> int:
                     model = ModelStore().add(model_file, name="Tiny Chat 0.1B")
                     if captioner is not None:
                         ModelStore().add(captioner, name="Tiny Captioner")
+                    ModelStore().add(fake_ner(tmp), name="BERT NER base", tasks=["token-classification"])
                     if translator is not None:
                         ModelStore().add(translator, name="OPUS-MT tiny en→pt", tasks=["translate"])
                     store = ConversationStore()

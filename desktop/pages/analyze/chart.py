@@ -49,7 +49,7 @@ class LabelChart(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         metrics = painter.fontMetrics()
-        label_width = min(self.width() // 3, max(metrics.horizontalAdvance(label) for label, _ in self.bars) + 8)
+        label_width = min(self.width() // 3, max(metrics.horizontalAdvance(label) for label, _ in self.bars) + 16)
         count_width = metrics.horizontalAdvance(str(max(count for _, count in self.bars))) + 8
         room = max(1, self.width() - label_width - count_width - 4)
         top = max(count for _, count in self.bars)

@@ -106,5 +106,5 @@ def test_progress_cancel_and_wrong_model(sequence_model: Path, tmp_path: Path) -
     with pytest.raises(Cancelled):
         classifier.analyze(_items(TEXTS), AnalysisOptions(), cancel=token)
     assert classifier.analyze([], AnalysisOptions()) == []
-    with pytest.raises(InvalidModelFileError, match="tokenizer.json"):
+    with pytest.raises(InvalidModelFileError, match=r"tokenizer\.json"):
         SequenceClassifier(tmp_path)

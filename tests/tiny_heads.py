@@ -41,7 +41,8 @@ def _model(kind: str, head: str, vocab: int, labels: list[str], pad: int, *, hid
     names = {"bert": "Bert", "distilbert": "DistilBert", "xlmr": "XLMRoberta"}[kind]
     suffix = {"sequence": "ForSequenceClassification", "token": "ForTokenClassification",
               "qa": "ForQuestionAnswering"}[head]
-    label_args: dict[str, Any] = {"id2label": dict(enumerate(labels)), "label2id": {v: i for i, v in enumerate(labels)}}
+    label_args: dict[str, Any] = {} if head == "qa" else {
+        "id2label": dict(enumerate(labels)), "label2id": {v: i for i, v in enumerate(labels)}}
     if kind == "distilbert":
         config: Any = tf.DistilBertConfig(vocab_size=vocab, dim=hidden, n_layers=layers, n_heads=heads,
                                           hidden_dim=hidden * 4, max_position_embeddings=512, **label_args)

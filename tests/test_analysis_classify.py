@@ -97,10 +97,10 @@ def test_zero_shot_needs_labels_and_a_template_slot(sequence_model: Path) -> Non
 def test_progress_cancel_and_wrong_model(sequence_model: Path, tmp_path: Path) -> None:
     from engines.jobs import Cancelled, CancelToken
 
-    classifier = SequenceClassifier(sequence_model, threads=1, batch_size=3)
+    classifier = SequenceClassifier(sequence_model, threads=1, batch_size=1)
     seen: list[tuple[int, int]] = []
     classifier.analyze(_items(TEXTS), AnalysisOptions(), progress=lambda d, t: seen.append((d, t)))
-    assert seen == [(3, 7), (6, 7), (7, 7)]
+    assert seen == [(4, 7), (7, 7)]  # chunks of 4 batches
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):

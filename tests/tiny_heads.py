@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tiny_encoders import _bert_tokenizer, _xlmr_tokenizer, hub_offline
+from tiny_encoders import _bert_tokenizer, _xlmr_tokenizer, cached_build, hub_offline
 
 MAX_LENGTH = 64  # the tokenizers' model_max_length: long texts need windows after a few sentences
 TASKS = {"sequence": "text-classification", "token": "token-classification", "qa": "question-answering"}
@@ -97,18 +97,7 @@ def variant(folder: Path, name: str, **config: Any) -> Path:
 
 def cached(base: Path, key: str, build: Callable[[Path], Path]) -> Path:
     """`build(root)` once per test session (fixtures in several modules share pytest's base temp dir)."""
-    from filelock import FileLock
-
-    root = base / "analysis-cache" / key
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(root) + ".lock"):
-        done = root / ".done"
-        if not done.exists():
-            root.mkdir(exist_ok=True)
-            with hub_offline():
-                folder = build(root)
-            done.write_text(str(folder), encoding="utf-8")
-        return Path(done.read_text(encoding="utf-8"))
+    return cached_build(base / "analysis-cache" / key, build)
 
 
 def labels_config(labels: list[str], **extra: Any) -> dict[str, Any]:

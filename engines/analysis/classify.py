@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.analysis.head import FloatArray, HeadConfig, HeadModel, in_chunks, sigmoid, softmax
+from engines.analysis.head import FloatArray, HeadAnalyzer, HeadConfig, in_chunks, sigmoid, softmax
 from engines.analysis.results import (
     AnalysisItem,
     AnalysisOptions,
@@ -45,13 +45,11 @@ def ranked(scores: FloatArray, id2label: dict[int, str]) -> tuple[LabelScore, ..
     return tuple(labels)
 
 
-class SequenceClassifier:
+class SequenceClassifier(HeadAnalyzer):
     def __init__(self, folder: Path, *, task: AnalysisTask = "classify", name: str | None = None,
                  threads: int | None = None, variant: Variant = "auto", batch_size: int = 32) -> None:
+        super().__init__(folder, name=name, threads=threads, variant=variant, batch_size=batch_size)
         self.task: AnalysisTask = task
-        self.name = name or folder.name
-        self.batch_size = batch_size
-        self.model = HeadModel(folder, ["logits"], threads=threads, variant=variant)
 
     @property
     def labels(self) -> list[str]:
@@ -69,6 +67,3 @@ class SequenceClassifier:
                     for w, out in zip(windows, outputs, strict=True)]
 
         return in_chunks(items, work, batch_size=self.batch_size, cancel=cancel, progress=progress)
-
-    def close(self) -> None:
-        self.model.close()

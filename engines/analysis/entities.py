@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from engines.analysis.entity_groups import Aggregation, Token, continuation, entities_of, merge_overlapping
-from engines.analysis.head import FloatArray, HeadModel, in_chunks, softmax
+from engines.analysis.head import FloatArray, HeadAnalyzer, in_chunks, softmax
 from engines.analysis.results import AnalysisItem, AnalysisOptions, AnalysisResult, AnalysisTask, Entities
-from engines.encoders.session import Variant
 from engines.jobs import CancelToken, ProgressCallback
 
 
@@ -26,14 +25,11 @@ def windows_note(count: int) -> str:
     return f"read in {count} overlapping windows"
 
 
-class EntityRecognizer:
+class EntityRecognizer(HeadAnalyzer):
     task: AnalysisTask = "entities"
 
-    def __init__(self, folder: Path, *, name: str | None = None, threads: int | None = None,
-                 variant: Variant = "auto", batch_size: int = 32) -> None:
-        self.name = name or folder.name
-        self.batch_size = batch_size
-        self.model = HeadModel(folder, ["logits"], threads=threads, variant=variant)
+    def __init__(self, folder: Path, **kwargs: Any) -> None:
+        super().__init__(folder, **kwargs)
         tokenizer = self.model.tokenizer
         self.stride = tokenizer.max_length // 4
         self.prefix = tokenizer.subword_prefix
@@ -71,6 +67,3 @@ class EntityRecognizer:
                 word, subword = text[start:end], False
             tokens.append(Token(word, scores[index], start, end, subword))
         return entities_of(tokens, self.model.config.id2label, aggregation, self.model.tokenizer.tokens_to_string)
-
-    def close(self) -> None:
-        self.model.close()

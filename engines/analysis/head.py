@@ -25,6 +25,9 @@ FloatArray = npt.NDArray[np.float32]
 T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_BATCH = 32
+# items per length-sorted chunk, in batches: sorting over a few batches' worth pads far less than
+# batch by batch in the caller's order, and progress still comes every few batches
+CHUNK_BATCHES = 4
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,27 @@ class HeadModel:
         self.session.close()
 
 
+class HeadAnalyzer:
+    """What the ONNX analyzers share: a name, a batch size, a head whose graph has `OUTPUTS`."""
+
+    OUTPUTS: tuple[str, ...] = ("logits",)
+
+    def __init__(self, folder: Path, *, name: str | None = None, threads: int | None = None,
+                 variant: Variant = "auto", batch_size: int = DEFAULT_BATCH) -> None:
+        self.name = name or folder.name
+        self.batch_size = batch_size
+        self.model = HeadModel(folder, self.OUTPUTS, threads=threads, variant=variant)
+
+    def close(self) -> None:
+        self.model.close()
+
+
 def in_chunks(items: Sequence[T], work: Callable[[Sequence[T]], list[R]], *, batch_size: int = DEFAULT_BATCH,
               cancel: CancelToken | None = None, progress: ProgressCallback | None = None) -> list[R]:
-    """`work` over `items` a batch at a time, with a cancel check and a progress report after each."""
+    """`work` over `items` a chunk (CHUNK_BATCHES batches) at a time, with a cancel check and a progress
+    report after each."""
     results: list[R] = []
-    for part in _parts(items, batch_size):
+    for part in _parts(items, batch_size * CHUNK_BATCHES):
         if cancel is not None:
             cancel.raise_if_cancelled()
         results.extend(work(part))

@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from engines.analysis.entities import windows_note
-from engines.analysis.head import HeadModel, in_chunks
+from engines.analysis.head import HeadAnalyzer, in_chunks
 from engines.analysis.results import AnalysisItem, AnalysisOptions, AnalysisResult, AnalysisTask, Answer
 from engines.analysis.spans import select_spans
-from engines.encoders.session import Variant
 from engines.errors import UsageError
 from engines.jobs import CancelToken, ProgressCallback
 
@@ -63,14 +62,12 @@ def _span_chars(window: Any, s: int, e: int) -> tuple[int, int]:
         return window.offsets[s][0], window.offsets[e][1]
 
 
-class QuestionAnswerer:
+class QuestionAnswerer(HeadAnalyzer):
     task: AnalysisTask = "qa"
+    OUTPUTS = ("start_logits", "end_logits")
 
-    def __init__(self, folder: Path, *, name: str | None = None, threads: int | None = None,
-                 variant: Variant = "auto", batch_size: int = 32) -> None:
-        self.name = name or folder.name
-        self.batch_size = batch_size
-        self.model = HeadModel(folder, ["start_logits", "end_logits"], threads=threads, variant=variant)
+    def __init__(self, folder: Path, **kwargs: Any) -> None:
+        super().__init__(folder, **kwargs)
         self.cls_id = self.model.tokenizer.token_id("[CLS]")
         if self.cls_id is None:
             self.cls_id = self.model.tokenizer.token_id("<s>")
@@ -121,6 +118,3 @@ class QuestionAnswerer:
             return Answer("", 0.0, 0, 0, note or "no answer found")
         best = answers[0]
         return Answer(best["answer"], best["score"], best["start"], best["end"], note)
-
-    def close(self) -> None:
-        self.model.close()

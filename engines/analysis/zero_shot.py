@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from engines.analysis.classify import truncated_note
-from engines.analysis.head import FloatArray, HeadConfig, HeadModel, in_chunks
+from engines.analysis.head import FloatArray, HeadAnalyzer, HeadConfig, in_chunks
 from engines.analysis.results import (
     AnalysisItem,
     AnalysisOptions,
@@ -24,7 +25,6 @@ from engines.analysis.results import (
     Classification,
     LabelScore,
 )
-from engines.encoders.session import Variant
 from engines.errors import InvalidModelFileError, UsageError
 from engines.jobs import CancelToken, ProgressCallback
 
@@ -53,14 +53,11 @@ def label_scores(logits: FloatArray, entail: int, multi_label: bool) -> FloatArr
     return np.asarray(entail_logits / entail_logits.sum(), dtype=np.float32)
 
 
-class ZeroShotClassifier:
+class ZeroShotClassifier(HeadAnalyzer):
     task: AnalysisTask = "zero-shot"
 
-    def __init__(self, folder: Path, *, name: str | None = None, threads: int | None = None,
-                 variant: Variant = "auto", batch_size: int = 32) -> None:
-        self.name = name or folder.name
-        self.batch_size = batch_size
-        self.model = HeadModel(folder, ["logits"], threads=threads, variant=variant)
+    def __init__(self, folder: Path, **kwargs: Any) -> None:
+        super().__init__(folder, **kwargs)
         if self.model.config.num_labels < 2:
             raise InvalidModelFileError(folder, "is not an NLI model (its head has one output)")
         self.entail = entailment_id(self.model.config)
@@ -90,6 +87,3 @@ class ZeroShotClassifier:
             return results
 
         return in_chunks(items, work, batch_size=per_run, cancel=cancel, progress=progress)
-
-    def close(self) -> None:
-        self.model.close()

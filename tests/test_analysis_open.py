@@ -60,3 +60,22 @@ def test_gguf_goes_to_the_chat_model_analyzer(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setitem(sys.modules, "engines.analysis.llm", fake)
     assert open_analyzer("classify", str(model), threads=3) == "llm"  # type: ignore[comparison-overlap]
     assert calls == [("classify", model.resolve(), 3)]
+
+
+def test_models_convert_analysis_checkpoint(tmp_path_factory: pytest.TempPathFactory,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from engines.analysis.results import Entities
+    from engines.cli.main import main
+
+    checkpoint = cached(tmp_path_factory.getbasetemp(), "bert-token", lambda root: build_head(root, "bert", "token"))
+    assert main(["models", "convert", str(checkpoint), "--task", "analysis", "--int8", "--id", "ner", "--json"]) == 0
+    entry = json.loads(capsys.readouterr().out)
+    assert entry["tasks"] == ["entities"] and (Path(entry["path"]) / "model_quantized.onnx").is_file()
+    text = [AnalysisItem("Hello world, this is a test in Lisbon.")]
+    ours = open_analyzer("entities", "ner", threads=1).analyze(text, AnalysisOptions())
+    direct = open_analyzer("entities", str(checkpoint), threads=1).analyze(text, AnalysisOptions())
+    assert isinstance(ours[0], Entities) and ours == direct  # the same export, registered under its id
+    assert main(["models", "convert", str(checkpoint), "--task", "caption"]) == 1  # a BERT is no captioner
+    assert "vision-encoder-decoder" in capsys.readouterr().err

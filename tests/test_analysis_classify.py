@@ -108,3 +108,12 @@ def test_progress_cancel_and_wrong_model(sequence_model: Path, tmp_path: Path) -
     assert classifier.analyze([], AnalysisOptions()) == []
     with pytest.raises(InvalidModelFileError, match=r"tokenizer\.json"):
         SequenceClassifier(tmp_path)
+
+
+def test_notes_parse_back_for_translation() -> None:
+    from engines.analysis.notes import NO_ANSWER, parse_note, truncated_note, windows_note
+
+    assert parse_note(truncated_note(512)) == ("truncated", 512)
+    assert parse_note(windows_note(3)) == ("windows", 3)
+    assert parse_note(NO_ANSWER) == ("no-answer", 0)
+    assert parse_note(None) is None and parse_note("something else") is None

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engines.analysis.head import FloatArray, HeadAnalyzer, HeadConfig, in_chunks, sigmoid, softmax
+from engines.analysis.notes import truncated_note
 from engines.analysis.results import (
     AnalysisItem,
     AnalysisOptions,
@@ -25,10 +26,6 @@ from engines.analysis.results import (
 )
 from engines.encoders.session import Variant
 from engines.jobs import CancelToken, ProgressCallback
-
-
-def truncated_note(tokens: int) -> str:
-    return f"truncated to {tokens} tokens"
 
 
 def scores_for(logits: FloatArray, config: HeadConfig, multi_label: bool = False) -> FloatArray:

@@ -17,12 +17,9 @@ from typing import Any
 
 from engines.analysis.entity_groups import Aggregation, Token, continuation, entities_of, merge_overlapping
 from engines.analysis.head import FloatArray, HeadAnalyzer, in_chunks, softmax
+from engines.analysis.notes import windows_note
 from engines.analysis.results import AnalysisItem, AnalysisOptions, AnalysisResult, AnalysisTask, Entities
 from engines.jobs import CancelToken, ProgressCallback
-
-
-def windows_note(count: int) -> str:
-    return f"read in {count} overlapping windows"
 
 
 class EntityRecognizer(HeadAnalyzer):

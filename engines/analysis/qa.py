@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from engines.analysis.entities import windows_note
 from engines.analysis.head import HeadAnalyzer, in_chunks
+from engines.analysis.notes import NO_ANSWER, windows_note
 from engines.analysis.results import AnalysisItem, AnalysisOptions, AnalysisResult, AnalysisTask, Answer
 from engines.analysis.spans import select_spans
 from engines.errors import UsageError
@@ -115,6 +115,6 @@ class QuestionAnswerer(HeadAnalyzer):
         answers.sort(key=lambda a: a["score"], reverse=True)
         note = windows_note(len(windows)) if len(windows) > 1 else None
         if not answers:
-            return Answer("", 0.0, 0, 0, note or "no answer found")
+            return Answer("", 0.0, 0, 0, note or NO_ANSWER)
         best = answers[0]
         return Answer(best["answer"], best["score"], best["start"], best["end"], note)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from engines.analysis.classify import truncated_note
 from engines.analysis.head import FloatArray, HeadAnalyzer, HeadConfig, in_chunks
+from engines.analysis.notes import truncated_note
 from engines.analysis.results import (
     AnalysisItem,
     AnalysisOptions,

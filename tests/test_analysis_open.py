@@ -79,3 +79,24 @@ def test_models_convert_analysis_checkpoint(tmp_path_factory: pytest.TempPathFac
     assert isinstance(ours[0], Entities) and ours == direct  # the same export, registered under its id
     assert main(["models", "convert", str(checkpoint), "--task", "caption"]) == 1  # a BERT is no captioner
     assert "vision-encoder-decoder" in capsys.readouterr().err
+
+
+def test_int8_is_derived_once_for_an_fp32_folder(sequence_model: Path, tmp_path: Path) -> None:
+    from engines.analysis.int8 import CACHE
+    from engines.paths import cache_dir
+
+    folder = tmp_path / "fp32-only"
+    shutil.copytree(sequence_model, folder)
+    texts = [AnalysisItem(t) for t in ("Good morning", "The weather is nice today.", "Where is the station?")]
+    full = open_analyzer("sentiment", str(folder), threads=1).analyze(texts, AnalysisOptions())
+    int8 = open_analyzer("sentiment", str(folder), threads=1, variant="quantized")
+    assert isinstance(int8, SequenceClassifier)
+    graph = int8.model.session.graph
+    assert graph.name == "model_quantized.onnx" and graph.is_relative_to(cache_dir() / CACHE)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in sequence_model.iterdir())  # untouched
+    ours = int8.analyze(texts, AnalysisOptions())
+    for a, b in zip(full, ours, strict=True):  # int8 keeps the labels of the scaled-up random head
+        assert isinstance(a, Classification) and isinstance(b, Classification)
+        assert a.labels[0].label == b.labels[0].label
+    again = open_analyzer("sentiment", str(folder), threads=1, variant="quantized")
+    assert again.model.session.graph == graph  # type: ignore[attr-defined]  # made once, then reused

@@ -7,6 +7,7 @@ each window's outputs come back in the caller's order, cut to its own tokens whe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +16,13 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from engines.encoders.session import EncoderSession, Variant
+from engines.encoders.session import EncoderSession, Variant, find_graph
 from engines.encoders.tokenize import EncoderTokenizer
 from engines.errors import InvalidModelFileError
 from engines.jobs import CancelToken, ProgressCallback
 from engines.onnx.folder import read_json
 
+log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float32]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,12 +72,25 @@ class HeadModel:
                  variant: Variant = "auto", max_length: int | None = None) -> None:
         self.folder = folder
         self.tokenizer = EncoderTokenizer(folder, max_length)
-        self.session = EncoderSession(folder, threads, variant)
+        self.session = EncoderSession(self._graph(folder, variant), threads, variant)
         missing = [name for name in outputs if name not in self.session.output_names]
         if missing:
             raise InvalidModelFileError(self.session.graph, f"has no {', '.join(missing)} output: it is not a model "
                                         f"for this task (its outputs are {self.session.output_names})")
         self.config = read_head_config(folder)
+
+    @staticmethod
+    def _graph(folder: Path, variant: Variant) -> Path:
+        """`quantized` on a folder without an int8 graph: one derived in the cache (int8.py); fp32 when
+        that fails (logged)."""
+        if variant != "quantized":
+            return folder
+        from engines.analysis.int8 import int8_graph
+
+        graph = int8_graph(folder)
+        if graph is None:
+            log.warning("no int8 graph could be made for %s; running the fp32 one", folder)
+        return graph or find_graph(folder, "full")
 
     def run(self, encodings: Sequence[Any], *, per_token: bool, batch_size: int = DEFAULT_BATCH,
             cancel: CancelToken | None = None) -> list[dict[str, FloatArray]]:

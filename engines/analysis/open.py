@@ -44,7 +44,8 @@ def open_onnx_analyzer(task: AnalysisTask, folder: Path, *, name: str | None = N
     return QuestionAnswerer(folder, name=name, threads=threads, variant=variant)
 
 
-def open_analyzer(task: AnalysisTask, ref: str, *, threads: int | None = None) -> Analyzer:
+def open_analyzer(task: AnalysisTask, ref: str, *, threads: int | None = None, variant: Variant = "auto") -> Analyzer:
+    """`variant` for an ONNX folder: "quantized" runs its int8 graph, derived once when it has none."""
     from engines.store.models import resolve_model
 
     if task not in ANALYSIS_TASKS:
@@ -59,6 +60,7 @@ def open_analyzer(task: AnalysisTask, ref: str, *, threads: int | None = None) -
         analyzer: Analyzer = open_llm_analyzer(task, path, threads=threads)
         return analyzer
     if path.is_dir() or path.suffix.lower() == ".onnx":
-        folder, variant = model_folder(path)
-        return open_onnx_analyzer(task, folder, name=resolved.label, threads=threads, variant=variant)
+        folder, chosen = model_folder(path)
+        return open_onnx_analyzer(task, folder, name=resolved.label, threads=threads,
+                                  variant=variant if path.is_dir() else chosen)
     raise InvalidModelFileError(path, "is not an analysis model (an ONNX folder or a .gguf chat model)")

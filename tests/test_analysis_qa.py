@@ -53,3 +53,9 @@ def test_bad_questions_and_settings(qa_model: Path) -> None:
         answerer.analyze([AnalysisItem("c", "q?")], AnalysisOptions(extra={"max_answer_len": "many"}))
     with pytest.raises(UsageError, match="doc_stride"):
         answerer.analyze([AnalysisItem("c", "q?")], AnalysisOptions(extra={"doc_stride": "999"}))
+
+
+def test_question_longer_than_the_model_says_so(qa_model: Path) -> None:
+    answerer = QuestionAnswerer(qa_model, threads=1)
+    with pytest.raises(UsageError, match="does not fit the model's 64 tokens"):
+        answerer.analyze([AnalysisItem("A short context.", "where " * 80 + "?")], AnalysisOptions())

@@ -57,7 +57,8 @@ class SequenceClassifier(HeadAnalyzer):
                 progress: ProgressCallback | None = None) -> list[AnalysisResult]:
         def work(part: Sequence[AnalysisItem]) -> list[AnalysisResult]:
             windows = self.model.tokenizer.windows([item.text for item in part])
-            outputs = self.model.run([w[0] for w in windows], per_token=False, batch_size=self.batch_size)
+            outputs = self.model.run([w[0] for w in windows], per_token=False, batch_size=self.batch_size,
+                                     cancel=cancel)
             note = truncated_note(self.model.tokenizer.max_length)
             return [Classification(ranked(scores_for(out["logits"], self.model.config, options.multi_label),
                                           self.model.config.id2label), note if len(w) > 1 else None)

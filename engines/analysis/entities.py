@@ -39,7 +39,7 @@ class EntityRecognizer(HeadAnalyzer):
             texts = [item.text for item in part]
             windows = self.model.tokenizer.windows(texts, stride=self.stride)
             flat = [w for text_windows in windows for w in text_windows]
-            outputs = iter(self.model.run(flat, per_token=True, batch_size=self.batch_size))
+            outputs = iter(self.model.run(flat, per_token=True, batch_size=self.batch_size, cancel=cancel))
             results: list[AnalysisResult] = []
             for text, text_windows in zip(texts, windows, strict=True):
                 found = [e for w in text_windows

@@ -85,7 +85,7 @@ class QuestionAnswerer(HeadAnalyzer):
                                                    [item.text for item in part], max_length=settings.max_seq_len,
                                                    strategy="only_second", stride=settings.doc_stride)
             flat = [w for item_windows in windows for w in item_windows]
-            outputs = iter(self.model.run(flat, per_token=True, batch_size=self.batch_size))
+            outputs = iter(self.model.run(flat, per_token=True, batch_size=self.batch_size, cancel=cancel))
             return [self._answer(item.text, ws, [next(outputs) for _ in ws], settings)
                     for item, ws in zip(part, windows, strict=True)]
 

@@ -74,7 +74,8 @@ class ZeroShotClassifier(HeadAnalyzer):
         def work(part: Sequence[AnalysisItem]) -> list[AnalysisResult]:
             premises = [item.text for item in part for _ in labels]
             windows = self.model.tokenizer.windows(premises, hypotheses * len(part), strategy="only_first")
-            outputs = self.model.run([w[0] for w in windows], per_token=False, batch_size=self.batch_size)
+            outputs = self.model.run([w[0] for w in windows], per_token=False, batch_size=self.batch_size,
+                                     cancel=cancel)
             logits = np.stack([out["logits"] for out in outputs]).reshape(len(part), len(labels), -1)
             results: list[AnalysisResult] = []
             for row in range(len(part)):

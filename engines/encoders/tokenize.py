@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from engines.errors import InvalidModelFileError
+from engines.errors import InvalidModelFileError, UsageError
 from engines.onnx.folder import read_json
 
 IntArray = npt.NDArray[np.int64]
@@ -72,9 +72,13 @@ class EncoderTokenizer:
         (transformers' return_overflowing_tokens) cover the rest, each overlapping the one before by
         `stride` tokens. Offsets of every window are character offsets into the input itself."""
         inputs: list[Any] = list(zip(texts, pairs, strict=True)) if pairs is not None else list(texts)
-        self._tok.enable_truncation(max_length or self.max_length, stride=stride, strategy=strategy)
+        limit = max_length or self.max_length
+        self._tok.enable_truncation(limit, stride=stride, strategy=strategy)
         try:
             encodings = self._tok.encode_batch(inputs, add_special_tokens=True)
+        except Exception as exc:  # the Rust library's error: a part that may not be cut is too long alone
+            raise UsageError(f"the text does not fit the model's {limit} tokens with its question or label "
+                             f"({exc})") from None
         finally:
             self._tok.enable_truncation(self.max_length)
         return [[e, *e.overflowing] for e in encodings]

@@ -95,7 +95,7 @@ SAMPLE_REVIEWS = [
     ("Great value, my whole family uses it now.", (("praise", 0.89), ("question", 0.06), ("complaint", 0.05)),
      None),
     ("Stopped charging after a week. " * 40, (("complaint", 0.88), ("question", 0.07), ("praise", 0.05)),
-     "text cut by 212 tokens to fit the model's context"),
+     "truncated to 1978 tokens"),
     ("Is there a version in blue?", (("question", 0.95), ("praise", 0.03), ("complaint", 0.02)), None),
     ("Fast delivery, works as described.", (("praise", 0.92), ("complaint", 0.05), ("question", 0.03)), None),
 ]

@@ -14,6 +14,7 @@ from engines.analysis.llm import prompts
 from engines.analysis.llm.analyzer import LLMAnalyzer, normalised
 from engines.analysis.llm.grammar import check_schema, gbnf_literal, label_grammar
 from engines.analysis.llm.hosted import HostedLabeler, open_labeler
+from engines.analysis.notes import parse_note
 from engines.analysis.results import AnalysisItem, AnalysisOptions, Classification
 from engines.errors import CandeiaError
 from engines.jobs import CancelToken
@@ -96,7 +97,9 @@ def test_a_text_longer_than_the_context_is_cut_with_a_note(labeler: HostedLabele
     long_text = "the world " * 3000  # about 6,000 tokens for a 2,048-token context
     result = _check(LLMAnalyzer("zero-shot", labeler).analyze(
         [AnalysisItem(long_text)], AnalysisOptions(labels=("good", "water")))[0], ("good", "water"))
-    assert result.note is not None and "cut by" in result.note
+    assert result.note is not None and parse_note(result.note) is not None
+    kind, kept = parse_note(result.note) or ("", 0)
+    assert kind == "truncated" and 1500 < kept < 2048
 
 
 def test_cancel_stops_between_texts(labeler: HostedLabeler) -> None:

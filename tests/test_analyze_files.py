@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engines.analysis import choose
+from engines.analysis import open as analysis_open
 from engines.analysis.output import Done, ResultFile
 from engines.analysis.results import (
     AnalysisItem,
@@ -57,7 +57,7 @@ class FakeAnalyzer:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAnalyzer:
     analyzer = FakeAnalyzer()
-    monkeypatch.setattr(choose, "open_any_analyzer", lambda *a, **k: analyzer)
+    monkeypatch.setattr(analysis_open, "open_analyzer", lambda *a, **k: analyzer)
     return analyzer
 
 
@@ -143,14 +143,14 @@ def test_an_interrupted_run_resumes_after_its_last_committed_row(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     source, out = _numbered_csv(tmp_path / "in.csv", 100), tmp_path / "out.jsonl"
     stopping = FakeAnalyzer(stop_after=3)
-    monkeypatch.setattr(choose, "open_any_analyzer", lambda *a, **k: stopping)
+    monkeypatch.setattr(analysis_open, "open_analyzer", lambda *a, **k: stopping)
     args = ["analyze", "sentiment", "-m", "fake", "-i", str(source), "-o", str(out), "--batch", "10"]
     assert main(args) == 130  # Ctrl-C in the fourth batch
     assert len(out.read_text(encoding="utf-8").splitlines()) == 30
     with out.open("ab") as handle:  # a kill in the middle of writing a batch leaves half a line
         handle.write(b'{"row": 30, "text": "good te')
     resumed = FakeAnalyzer()
-    monkeypatch.setattr(choose, "open_any_analyzer", lambda *a, **k: resumed)
+    monkeypatch.setattr(analysis_open, "open_analyzer", lambda *a, **k: resumed)
     assert main(args) == 0
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["row"] for line in lines] == list(range(100)) and resumed.calls == 7

@@ -48,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per text")
     parser.add_argument("-o", "--output", type=Path, help="write a .csv or .jsonl file (resumable)")
     parser.add_argument("--batch", type=int, default=32, help="texts per batch (default 32)")
+    parser.add_argument("--int8", action="store_true",
+                        help="ONNX models: run the int8 graph (derived once when the folder has none)")
     parser.add_argument("--threads", type=int)
     parser.set_defaults(handler=run)
 
@@ -79,12 +81,13 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engines.analysis.choose import open_any_analyzer
+    from engines.analysis.open import open_analyzer
     from engines.cli.analyze_run import AnalyzeRun
 
     check(args)
     options = options_from(args)
-    analyzer = open_any_analyzer(args.task, args.model, threads=args.threads)
+    analyzer = open_analyzer(args.task, args.model, threads=args.threads,
+                             variant="quantized" if args.int8 else "auto")
     try:
         failed = AnalyzeRun(args, analyzer, options).run()
     finally:

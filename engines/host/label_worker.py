@@ -70,16 +70,18 @@ class GGUFLabeler:
         tokens: list[int] = self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
         return tokens
 
-    def prompt(self, prefix: str, text: str, suffix: str, add_special: bool, max_tokens: int) -> tuple[list[int], int]:
-        """The prompt's tokens and how many of the text's tokens were cut to fit the context."""
+    def prompt(self, prefix: str, text: str, suffix: str, add_special: bool,
+               max_tokens: int) -> tuple[list[int], int, int]:
+        """The prompt's tokens, and how many of the text's tokens it keeps of how many (fewer when the
+        text is cut to fit the context)."""
         head = self.tokens(prefix, add_bos=add_special)
         body = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False) if text else []
         tail = self.tokens(suffix, add_bos=False)
         room = self.context - max_tokens - RESERVE - len(head) - len(tail)
         if room < 1:
             raise CandeiaError(f"the instructions alone fill this model's context of {self.context} tokens")
-        cut = max(0, len(body) - room)
-        return head + body[: len(body) - cut] + tail, cut
+        kept = min(len(body), room)
+        return head + body[:kept] + tail, kept, len(body)
 
     def _grammar(self, source: str | None, schema: str | None) -> Any:
         if schema:
@@ -104,7 +106,7 @@ class GGUFLabeler:
 
     def label(self, message: dict[str, Any], cancel: CancelToken | None) -> dict[str, Any]:
         max_tokens = int(message.get("max_tokens", 32))
-        tokens, cut = self.prompt(message.get("prefix", ""), message.get("text", ""), message.get("suffix", ""),
+        tokens, kept, total = self.prompt(message.get("prefix", ""), message.get("text", ""), message.get("suffix", ""),
                                   bool(message.get("add_special", True)), max_tokens)
         grammar = self._grammar(message.get("grammar"), message.get("json_schema"))
         started = time.perf_counter()
@@ -112,7 +114,8 @@ class GGUFLabeler:
         decode_ms = (time.perf_counter() - started) * 1000.0
         choices = [str(c) for c in message.get("choices", ())]
         scores = self._score_choices(tokens, first, choices) if choices and first is not None else []
-        return {"text": text, "logprobs": scores, "token_logprobs": chosen, "truncated_tokens": cut,
+        return {"text": text, "logprobs": scores, "token_logprobs": chosen, "kept_tokens": kept,
+                "text_tokens": total,
                 "prompt_tokens": len(tokens), "decode_ms": decode_ms}
 
     def _decode(self, tokens: list[int], grammar: Any, max_tokens: int,

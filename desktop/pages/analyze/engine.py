@@ -25,9 +25,9 @@ Opener = Callable[[AnalysisTask, str, int | None], Analyzer]
 
 
 def open_analyzer(task: AnalysisTask, model: str, threads: int | None) -> Analyzer:
-    from engines.analysis.choose import open_any_analyzer
+    from engines.analysis.open import open_analyzer as open_model
 
-    return open_any_analyzer(task, model, threads=threads)
+    return open_model(task, model, threads=threads)
 
 
 class AnalyzeEngine(QObject):

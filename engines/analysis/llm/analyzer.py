@@ -17,6 +17,7 @@ from pathlib import Path
 from engines.analysis.llm import prompts
 from engines.analysis.llm.grammar import check_schema, label_grammar
 from engines.analysis.llm.hosted import HostedLabeler, Labelled, open_labeler
+from engines.analysis.notes import truncated_note
 from engines.analysis.results import (
     AnalysisItem,
     AnalysisOptions,
@@ -40,9 +41,8 @@ def normalised(logprobs: Sequence[float]) -> list[float]:
 
 
 def truncation_note(labelled: Labelled) -> str | None:
-    if not labelled.truncated_tokens:
-        return None
-    return f"text cut by {labelled.truncated_tokens} tokens to fit the model's context"
+    """The ONNX heads' note (engines/analysis/notes.py), so a UI translates both alike."""
+    return truncated_note(labelled.kept_tokens) if labelled.kept_tokens < labelled.text_tokens else None
 
 
 class LLMAnalyzer:

@@ -25,7 +25,8 @@ class Labelled:
     text: str  # what the model wrote under the grammar
     logprobs: tuple[float, ...]  # log P(choice) for each choice asked about
     token_logprobs: tuple[float, ...]  # each written token's log-probability
-    truncated_tokens: int  # how many of the text's tokens were cut to fit
+    kept_tokens: int  # the text's tokens in the prompt...
+    text_tokens: int  # ...of these: fewer when the text was cut to fit the context
     decode_ms: float
 
 
@@ -50,7 +51,7 @@ class HostedLabeler:
             "label", prefix=prefix, text=text, suffix=suffix, add_special=add_special, grammar=grammar,
             json_schema=json_schema, choices=list(choices), max_tokens=max_tokens)
         return Labelled(reply["text"], tuple(reply["logprobs"]), tuple(reply["token_logprobs"]),
-                        int(reply["truncated_tokens"]), float(reply["decode_ms"]))
+                        int(reply["kept_tokens"]), int(reply["text_tokens"]), float(reply["decode_ms"]))
 
     def close(self) -> None:
         self._host.close()

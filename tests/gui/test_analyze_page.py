@@ -103,7 +103,7 @@ def test_a_csv_fills_the_table_and_the_chart(qtbot: QtBot, page: AnalyzePage, tm
     assert page.results.counts == {"praise": 30, "complaint": 10}
     assert [label for label, _ in page.chart.bars] == ["praise", "complaint"]
     assert page.results.data(page.results.index(40, 4)) == "empty text"
-    assert "42 rows analysed" in page.status.text() and "2 with notes" in page.status.text()
+    assert "Rows analysed: 42" in page.status.text() and "with notes: 2" in page.status.text()
     page.table.selectRow(1)
     assert "praise" in page.details.toPlainText()
     out = tmp_path / "out.jsonl"
@@ -145,3 +145,11 @@ def _onnx_folder(tmp_path: Path) -> Path:
     (folder / "model.onnx").write_bytes(b"\x08\x07")
     (folder / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
     return folder
+
+
+def test_notes_are_shown_in_the_page_language_form() -> None:
+    from desktop.pages.analyze.notes import note_text
+
+    assert note_text("truncated to 512 tokens; empty text") == "cut to fit the model (tokens kept: 512); empty text"
+    assert note_text("malformed row: 3 fields, the header has 2") == "row could not be read"
+    assert note_text("something new") == "something new" and note_text(None) == ""

@@ -32,7 +32,7 @@ class LabelChart(QWidget):
         self.bars = top_counts(counts)
         total = sum(counts.values())
         self.setAccessibleDescription(", ".join(f"{label}: {count}" for label, count in self.bars))
-        self.setToolTip(self.tr("{count} labels").format(count=total) if total else "")
+        self.setToolTip(self.tr("Labels counted: {count}").format(count=total) if total else "")
         self.updateGeometry()
         self.update()
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
+from desktop.pages.analyze.notes import note_text
 from engines.analysis.output import Done
+from engines.analysis.records import notes
 from engines.analysis.results import Answer, Classification, Entities
 
 COLORS = ("#f6c85f", "#9dd866", "#6fb1e6", "#f4a6c0", "#c3a6f4", "#8fd3c7")
@@ -51,5 +53,6 @@ def details_html(done: Done) -> str:
     if isinstance(result, Classification):
         rows = "".join(f"<tr><td>{escape(s.label)}</td><td align='right'>{s.score:.3f}</td></tr>"
                        for s in result.labels)
-    note = f"<p><i>{escape(done.note)}</i></p>" if done.note else ""
+    shown = note_text(notes(done.note, result.note if result is not None else None))
+    note = f"<p><i>{escape(shown)}</i></p>" if shown else ""
     return f"<p>{escape(text[:5000])}</p><table cellspacing='6'>{rows}</table>{note}"

@@ -279,20 +279,20 @@ class AnalyzePage(QWidget):
     def _on_batch(self, batch: list[Done]) -> None:
         self.results.append(batch)
         self.chart.set_counts(self.results.counts)
-        self.status.setText(self.tr("{count} rows analysed…").format(count=len(self.results.rows)))
+        self.status.setText(self.tr("Rows analysed: {count}…").format(count=len(self.results.rows)))
         if len(self.results.rows) == len(batch):
             self.table.selectRow(0)
 
     def _on_finished(self, count: int) -> None:
         noted = sum(1 for done in self.results.rows if done.note or (done.result and done.result.note))
-        text = self.tr("{count} rows analysed").format(count=count)
+        text = self.tr("Rows analysed: {count}").format(count=count)
         if noted:
-            text += " · " + self.tr("{count} with notes").format(count=noted)
+            text += " · " + self.tr("with notes: {count}").format(count=noted)
         self.status.setText(text)
 
     def _on_error(self, error: object) -> None:
         if isinstance(error, Cancelled):
-            self.status.setText(self.tr("Stopped after {count} rows").format(count=len(self.results.rows)))
+            self.status.setText(self.tr("Stopped. Rows analysed: {count}").format(count=len(self.results.rows)))
         elif isinstance(error, CandeiaError):
             self.status.setText(str(error))
         else:
@@ -322,8 +322,8 @@ class AnalyzePage(QWidget):
         except (OSError, CandeiaError) as exc:
             self.status.setText(self.tr("Could not export: {reason}").format(reason=exc))
             return
-        self.status.setText(self.tr("Exported {count} rows to {name}").format(count=len(self.results.rows),
-                                                                               name=path.name))
+        self.status.setText(self.tr("Exported to {name} (rows: {count})").format(count=len(self.results.rows),
+                                                                                  name=path.name))
 
     def shutdown(self) -> None:
         self.engine.shutdown()

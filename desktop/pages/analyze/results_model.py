@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from desktop.pages.analyze.notes import note_text
 from engines.analysis.output import Done
 from engines.analysis.records import headline, notes
 
@@ -50,7 +51,7 @@ class ResultsModel(QAbstractTableModel):
             return label
         if column == 3:
             return "" if score is None else f"{score:.3f}"
-        return notes(done.note, done.result.note if done.result else None) or ""
+        return note_text(notes(done.note, done.result.note if done.result else None))
 
     def append(self, batch: list[Done]) -> None:
         if not batch:

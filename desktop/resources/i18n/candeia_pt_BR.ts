@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
+    <name>AnalyzeNotes</name>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="27"/>
+        <source>cut to fit the model (tokens kept: {count})</source>
+        <translation>cortado para caber no modelo (tokens mantidos: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="30"/>
+        <source>read in parts (windows: {count})</source>
+        <translation>lido em partes (janelas: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="31"/>
+        <source>no answer found</source>
+        <translation>nenhuma resposta encontrada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="33"/>
+        <source>empty text</source>
+        <translation>texto vazio</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="35"/>
+        <source>empty question</source>
+        <translation>pergunta vazia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="37"/>
+        <source>row could not be read</source>
+        <translation>não foi possível ler a linha</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="39"/>
+        <source>text cut (characters kept: {count})</source>
+        <translation>texto cortado (caracteres mantidos: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="42"/>
+        <source>failed: {reason}</source>
+        <translation>falhou: {reason}</translation>
+    </message>
+</context>
+<context>
     <name>AnalyzePage</name>
     <message>
         <location filename="../../pages/analyze/page.py" line="60"/>
@@ -171,23 +214,28 @@
     </message>
     <message>
         <location filename="../../pages/analyze/page.py" line="282"/>
-        <source>{count} rows analysed…</source>
-        <translation>{count} linhas analisadas…</translation>
+        <source>Rows analysed: {count}…</source>
+        <translation>Linhas analisadas: {count}…</translation>
     </message>
     <message>
         <location filename="../../pages/analyze/page.py" line="288"/>
-        <source>{count} rows analysed</source>
-        <translation>{count} linhas analisadas</translation>
+        <source>Rows analysed: {count}</source>
+        <translation>Linhas analisadas: {count}</translation>
     </message>
     <message>
         <location filename="../../pages/analyze/page.py" line="290"/>
-        <source>{count} with notes</source>
-        <translation>{count} com observações</translation>
+        <source>with notes: {count}</source>
+        <translation>com observações: {count}</translation>
     </message>
     <message>
         <location filename="../../pages/analyze/page.py" line="295"/>
-        <source>Stopped after {count} rows</source>
-        <translation>Parado após {count} linhas</translation>
+        <source>Stopped. Rows analysed: {count}</source>
+        <translation>Parado. Linhas analisadas: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="325"/>
+        <source>Exported to {name} (rows: {count})</source>
+        <translation>Exportado para {name} (linhas: {count})</translation>
     </message>
     <message>
         <location filename="../../pages/analyze/page.py" line="314"/>
@@ -203,11 +251,6 @@
         <location filename="../../pages/analyze/page.py" line="323"/>
         <source>Could not export: {reason}</source>
         <translation>Não foi possível exportar: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../pages/analyze/page.py" line="325"/>
-        <source>Exported {count} rows to {name}</source>
-        <translation>{count} linhas exportadas para {name}</translation>
     </message>
 </context>
 <context>
@@ -1708,8 +1751,8 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
     <message>
         <location filename="../../pages/analyze/chart.py" line="35"/>
-        <source>{count} labels</source>
-        <translation>{count} rótulos</translation>
+        <source>Labels counted: {count}</source>
+        <translation>Rótulos contados: {count}</translation>
     </message>
 </context>
 <context>
@@ -2204,22 +2247,22 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../pages/analyze/results_model.py" line="24"/>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
         <source>Text</source>
         <translation>Texto</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/results_model.py" line="24"/>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/results_model.py" line="24"/>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
         <source>Score</source>
         <translation>Pontuação</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/results_model.py" line="24"/>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
         <source>Note</source>
         <translation>Observação</translation>
     </message>

@@ -189,3 +189,12 @@ def test_done_rows_keep_their_order_in_csv_output(tmp_path: Path) -> None:
     out.write([Done(0, "a", None, "empty text"), Done(1, "b", None, None)])
     assert out.path.read_text(encoding="utf-8").splitlines()[0] == "row,text,label,score,details,note"
     assert out.rows_done == 2
+
+
+def test_a_run_killed_while_starting_starts_again(tmp_path: Path) -> None:
+    first = ResultFile(tmp_path / "o.csv", {"job": 3})
+    first.path.write_bytes(b"ro")  # killed while the header was being written
+    again = ResultFile(tmp_path / "o.csv", {"job": 3})
+    assert again.rows_done == 0 and again.path.read_text(encoding="utf-8") == "row,text,label,score,details,note\n"
+    first.path.unlink()  # killed after the mark, before the file: a fresh start, not a refusal
+    assert ResultFile(tmp_path / "o.csv", {"job": 3}).path.exists()

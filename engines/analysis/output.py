@@ -82,18 +82,21 @@ class ResultFile:
                              "options); delete it or choose another name")
         self.rows_done, self._bytes = int(mark["rows_done"]), int(mark["bytes"])
         self.complete = bool(mark.get("complete"))
+        if self.rows_done == 0 and self.path.stat().st_size < self._bytes:  # killed while writing the header
+            self._start()
+            return
         with self.path.open("r+b") as handle:  # cut a batch that was being written when the run stopped
             handle.truncate(self._bytes)
 
     def _start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = csv_header(self.as_csv).encode("utf-8")
+        self._bytes = len(data)
+        self._commit()  # the mark first: a run killed before OUT is whole starts again, never stalls
         with self.path.open("wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        self._bytes = len(data)
-        self._commit()
 
     def write(self, rows: list[Done]) -> None:
         if not rows:

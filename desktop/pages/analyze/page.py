@@ -9,7 +9,7 @@ table, the label chart and, for the selected row, the highlighted text.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt
@@ -237,12 +237,14 @@ class AnalyzePage(QWidget):
         self.clear_file.setVisible(path is not None)
         self.text.setEnabled(path is None)
 
-    def rows(self) -> Iterator[Row]:
+    def rows(self) -> Callable[[], Iterator[Row]]:
+        """The rows to analyse, read on the worker: what they need is taken from the widgets here."""
         question = self.question.text().strip() if self.current_task() == "qa" else None
         columns = Columns(text=self.column.currentData(), fixed_question=question)
-        if self.source is not None:
-            return read_rows(self.source, columns)
-        return iter([make_row(0, self.text.toPlainText(), None, columns)])
+        source, text = self.source, self.text.toPlainText()
+        if source is not None:
+            return lambda: read_rows(source, columns)
+        return lambda: iter([make_row(0, text, None, columns)])
 
     def options(self) -> AnalysisOptions:
         labels = tuple(label.strip() for label in self.labels.text().split(",") if label.strip())
@@ -272,7 +274,7 @@ class AnalyzePage(QWidget):
         self.details.clear()
         self.status.setText(self.tr("Loading the model…"))
         self._set_running(True)
-        self.engine.analyze(self.current_task(), str(self.model.currentData()), self.rows, self.options(),
+        self.engine.analyze(self.current_task(), str(self.model.currentData()), self.rows(), self.options(),
                             on_progress=self._on_batch, on_result=self._on_finished, on_error=self._on_error,
                             on_done=lambda: self._set_running(False))
 

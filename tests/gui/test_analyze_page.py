@@ -86,7 +86,8 @@ def test_chat_models_are_offered_for_labels_and_the_fields_follow_the_task(page:
     assert page.labels.isVisible() and not page.question.isVisible()  # a chat model takes labels
     page.task.setCurrentIndex(page.task.findData("qa"))
     assert page.model.count() == 0 and page.no_model.isVisible() and page.question.isVisible()
-    page.run_button.click()
+    assert not page.run_button.isEnabled()
+    page.analyze()
     assert page.status.text() == "Pick a model first."
 
 

@@ -173,7 +173,7 @@ class AnalyzePage(QWidget):
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
         self.details.setAccessibleName(self.tr("Selected row"))
-        self.details.setPlaceholderText(self.tr("Select a row to see its text, its labels or entities"))
+        self.details.setPlaceholderText(self.tr("Select a row to see its details"))
         column.addWidget(self.details, 1)
         splitter.addWidget(self.table)
         splitter.addWidget(side)
@@ -301,7 +301,7 @@ class AnalyzePage(QWidget):
             self.status.setText(error_text(error))
 
     def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
+        self.run_button.setEnabled(not running and self.model.count() > 0)
         self.stop_button.setEnabled(running)
         self.export_button.setEnabled(not running and bool(self.results.rows))
         self.progress.setVisible(running)

@@ -163,11 +163,6 @@
         <translation>Linha selecionada</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="176"/>
-        <source>Select a row to see its text, its labels or entities</source>
-        <translation>Selecione uma linha para ver o texto, os rótulos ou as entidades</translation>
-    </message>
-    <message>
         <location filename="../../pages/analyze/page.py" line="195"/>
         <source>chat model</source>
         <translation>modelo de chat</translation>
@@ -188,67 +183,72 @@
         <translation>Textos (*.csv *.jsonl *.txt)</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="255"/>
+        <location filename="../../pages/analyze/page.py" line="257"/>
         <source>Pick a model first.</source>
         <translation>Escolha um modelo primeiro.</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="257"/>
+        <location filename="../../pages/analyze/page.py" line="259"/>
         <source>Paste a text or open a CSV file first.</source>
         <translation>Cole um texto ou abra um arquivo CSV primeiro.</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="259"/>
+        <location filename="../../pages/analyze/page.py" line="261"/>
         <source>Type the labels to choose from, separated by commas.</source>
         <translation>Digite os rótulos possíveis, separados por vírgulas.</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="261"/>
+        <location filename="../../pages/analyze/page.py" line="263"/>
         <source>Type the question to answer.</source>
         <translation>Digite a pergunta a responder.</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="273"/>
+        <location filename="../../pages/analyze/page.py" line="275"/>
         <source>Loading the model…</source>
         <translation>Carregando o modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="282"/>
+        <location filename="../../pages/analyze/page.py" line="284"/>
         <source>Rows analysed: {count}…</source>
         <translation>Linhas analisadas: {count}…</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="288"/>
+        <location filename="../../pages/analyze/page.py" line="290"/>
         <source>Rows analysed: {count}</source>
         <translation>Linhas analisadas: {count}</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="290"/>
+        <location filename="../../pages/analyze/page.py" line="292"/>
         <source>with notes: {count}</source>
         <translation>com observações: {count}</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="295"/>
+        <location filename="../../pages/analyze/page.py" line="297"/>
         <source>Stopped. Rows analysed: {count}</source>
         <translation>Parado. Linhas analisadas: {count}</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="325"/>
+        <location filename="../../pages/analyze/page.py" line="327"/>
         <source>Exported to {name} (rows: {count})</source>
         <translation>Exportado para {name} (linhas: {count})</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="314"/>
+        <location filename="../../pages/analyze/page.py" line="316"/>
         <source>Export the results</source>
         <translation>Exportar os resultados</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="315"/>
+        <location filename="../../pages/analyze/page.py" line="176"/>
+        <source>Select a row to see its details</source>
+        <translation>Selecione uma linha para ver os detalhes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="317"/>
         <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../../pages/analyze/page.py" line="323"/>
+        <location filename="../../pages/analyze/page.py" line="325"/>
         <source>Could not export: {reason}</source>
         <translation>Não foi possível exportar: {reason}</translation>
     </message>

@@ -34,14 +34,8 @@ class HostedChatEngine:
         self.info = info
         self.options = options
         started = time.perf_counter()
-        self._host = spare.take(info.path.name)
-        try:
-            loaded = self._host.call("load", kind="chat", path=str(info.path), options=dataclasses.asdict(options),
-                                     probe=probe)
-        except BaseException:
-            self._host.kill("closing")
-            self._host.wait_ended(5.0)
-            raise
+        self._host, loaded = spare.take_loaded(info.path.name, kind="chat", path=str(info.path),
+                                               options=dataclasses.asdict(options), probe=probe)
         self.load_ms = (time.perf_counter() - started) * 1000.0  # spawn and load, as the user waits for it
         self.context_size: int = loaded["context_size"]
         self.device: str = loaded["device"]

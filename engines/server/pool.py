@@ -74,6 +74,8 @@ class ModelPool:
                 entry.used_at = time.monotonic()
 
     def _get(self, model_id: str, kind: str) -> Loaded:
+        installed = self._store().get(model_id)  # also refuses a model removed since it loaded
+        _check_kind(installed, kind)
         with self._lock:
             lock = self._locks.setdefault(model_id, threading.Lock())
         with lock:  # two clients asking for the same model load it once
@@ -84,7 +86,6 @@ class ModelPool:
                     return entry
             if entry is not None:
                 self.unload(model_id)
-            installed = self._store().get(model_id)
             model = self._open(installed, kind)
             entry = Loaded(model, kind, active=1)
             with self._lock:
@@ -99,18 +100,14 @@ class ModelPool:
 
     def _open(self, installed: InstalledModel, kind: str) -> Any:
         if kind == "chat":
-            if not is_chat_model(installed):
-                raise InvalidModelFileError(installed.file, "is not a chat model (an embedding model goes to /v1/embeddings)")
             from engines.host.open_model import load_options_from, open_chat_model
             from engines.settings import load_settings
 
             options = load_options_from(load_settings(), context_size=self._context_size)
-            return open_chat_model(installed.id, options, parallel=self.parallel)
-        if not is_embedding_model(installed):
-            raise InvalidModelFileError(installed.file, "is a chat model, not an embedding model")
+            return open_chat_model(installed.id, options, store=self._store(), parallel=self.parallel)
         from engines.encoders.open import open_encoder
 
-        return open_encoder(installed.id)
+        return open_encoder(installed.path)  # the path: this pool's store may not be the default one
 
     def _release(self, model_id: str) -> None:
         """The app's memory budget wants this model back: unload it once no request uses it."""
@@ -151,3 +148,9 @@ class ModelPool:
         for model_id in self.loaded_ids():
             self.unload(model_id)
 
+
+def _check_kind(installed: InstalledModel, kind: str) -> None:
+    if kind == "chat" and not is_chat_model(installed):
+        raise InvalidModelFileError(installed.file, "is not a chat model (an embedding model goes to /v1/embeddings)")
+    if kind == "embed" and not is_embedding_model(installed):
+        raise InvalidModelFileError(installed.file, "is a chat model, not an embedding model")

@@ -128,7 +128,8 @@ def test_embeddings_as_floats_and_base64(server: LocalServer) -> None:
 
 
 def test_a_json_schema_reply_parses_and_follows_the_schema(server: LocalServer) -> None:
-    schema = {"type": "object", "properties": {"colour": {"enum": ["red", "green", "blue"]}, "ripe": {"type": "boolean"}},
+    schema = {"type": "object",
+              "properties": {"colour": {"enum": ["red", "green", "blue"]}, "ripe": {"type": "boolean"}},
               "required": ["colour", "ripe"], "additionalProperties": False}
     reply = client(server).chat.completions.create(
         model="tiny", messages=[{"role": "user", "content": "Describe the apple as JSON"}], max_tokens=200,
@@ -212,7 +213,7 @@ def test_fifty_clients_ten_leaving_mid_stream_leak_no_slot(server: LocalServer) 
             stream = client(server).chat.completions.create(
                 model="tiny", messages=[{"role": "user", "content": f"client {index}"}], max_tokens=24,
                 temperature=0.8, seed=index, stream=True)
-            for number, chunk in enumerate(stream):
+            for number, _chunk in enumerate(stream):
                 if index % 5 == 0 and number == 2:  # 10 of 50 hang up mid-reply
                     stream.close()
                     results.append("left")

@@ -23,7 +23,7 @@ from typing import Any
 from engines.errors import EngineClosedError, GenerationError
 from engines.jobs import CancelToken
 from engines.llama.decoder import Sampler
-from engines.llama.events import ChatEvent, Finished
+from engines.llama.events import ChatEvent
 from engines.llama.generation import Counts, ReplyText, finish
 from engines.llama.sampling import SamplingOptions
 

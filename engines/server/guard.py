@@ -91,7 +91,8 @@ class Guard:
             raise forbidden("this server answers only requests addressed to its own IP address or localhost")
         origin = headers.get("origin")
         if origin is not None and origin not in self.policy.allowed_origins:
-            raise forbidden(f"requests from web pages ({origin}) are refused; allow the origin in the server's settings")
+            raise forbidden(f"requests from web pages ({origin}) are refused; "
+                            "allow the origin in the server's settings")
         if scope.get("method") == "OPTIONS":
             raise ApiError(405, "preflight requests are not served", code="method_not_allowed")
         if not token_matches(headers.get("authorization", ""), self.policy.token):

@@ -138,16 +138,19 @@ def run(model: Path, threads: int, tokens: int, rounds: int, llama_server: Path 
     try:
         concurrent(server.port, {**body, "max_tokens": 8}, TOKEN, 4)  # warm-up: the model loads here
         chat_path(chat, 8)
+        print("warmed up", file=sys.stderr)
         with server.pool.use("bench", "chat") as engine:
             host_pid = engine.pid
         memory.append(resident(host_pid))
-        for _ in range(rounds):
+        for index in range(rounds):
             samples["chat"].append(chat_path(chat, tokens))
             samples["server-1"].append(concurrent(server.port, body, TOKEN, 1))
             samples["server-4"].append(concurrent(server.port, body, TOKEN, 4))
             if other is not None:
                 samples["llama-server-4"].append(concurrent(server.port + 1, {**body, "model": "x"}, None, 4))
             memory.append(resident(host_pid))
+            print(f"round {index + 1}: " + ", ".join(f"{name} {rows[-1]['aggregate_tps']:.1f} tok/s"
+                                                    for name, rows in samples.items() if rows), file=sys.stderr)
     finally:
         chat.close()
         server.stop()

@@ -328,7 +328,8 @@ class MainWindow(QMainWindow):
         server = self.ctx.server
         if server.running and server.lan:
             self.server_label.setText(self.tr("Server on (network)"))
-            self.server_label.setToolTip(self.tr("Other computers on your network can reach {url}").format(url=server.url))
+            tip = self.tr("Other computers on your network can reach {url}")
+            self.server_label.setToolTip(tip.format(url=server.url))
         elif server.running:
             self.server_label.setText(self.tr("Server on"))
             self.server_label.setToolTip(server.url)

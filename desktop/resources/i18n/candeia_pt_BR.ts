@@ -1721,7 +1721,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
         <translation>Outros computadores da sua rede podem acessar {url}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="333"/>
+        <location filename="../../main_window.py" line="334"/>
         <source>Server on</source>
         <translation>Servidor ligado</translation>
     </message>

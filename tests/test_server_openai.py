@@ -235,3 +235,32 @@ def test_fifty_clients_ten_leaving_mid_stream_leak_no_slot(server: LocalServer) 
     assert busy_slots(server) == 0
     after = client(server).chat.completions.create(model="tiny", messages=USER, max_tokens=3, temperature=0)
     assert after.usage is not None and after.usage.completion_tokens == 3
+
+
+def test_a_client_that_leaves_while_waiting_for_a_slot_does_not_end_the_model(server: LocalServer) -> None:
+    """All 4 slots busy; a 5th client gives up while it waits. Its cancel is honoured at once (the
+    host's Stop grace would otherwise end the model for everyone) and the 4 replies go on."""
+    with server.pool.use("tiny", "chat") as engine:
+        pid = engine.pid
+    long = {"model": "tiny", "messages": USER, "max_tokens": 1800, "temperature": 0.8, "stream": True}
+    streams = [client(server).chat.completions.create(**long, seed=i) for i in range(4)]  # type: ignore[call-overload]
+    try:
+        for stream in streams:
+            next(iter(stream))
+        deadline = time.monotonic() + 30
+        while busy_slots(server) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert busy_slots(server) == 4
+        waiting = client(server).chat.completions.create(**long)  # type: ignore[call-overload]
+        next(iter(waiting))  # the role chunk: the request is in, waiting for a slot
+        waiting.close()
+        time.sleep(4.0)  # past the host's Stop grace
+        with server.pool.use("tiny", "chat") as engine:
+            assert engine.pid == pid and not engine.closed
+    finally:
+        for stream in streams:
+            stream.close()
+    deadline = time.monotonic() + 10
+    while busy_slots(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert busy_slots(server) == 0

@@ -112,3 +112,33 @@ def test_serve_refuses_a_network_address_without_lan(candeia_home: Path) -> None
                             capture_output=True, text=True, timeout=CLI_TIMEOUT_S, cwd=PROJECT_ROOT,
                             env=dict(os.environ), stdin=subprocess.DEVNULL)
     assert result.returncode == 2 and "--lan" in result.stderr.strip().splitlines()[-1]  # a usage error, as others
+
+
+def test_an_allowed_web_page_gets_its_preflight_and_answers(tmp_path: Path) -> None:
+    import http.client
+
+    from engines.server.run import LocalServer
+
+    page = "http://localhost:3000"
+    server = LocalServer(ServeOptions(port=0, token="t" * 40, allowed_origins=(page,)),
+                         store=lambda: ModelStore(tmp_path / "models.json"))
+    server.start()
+
+    def ask(method: str, origin: str, token: str | None = None) -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        headers = {"Origin": origin, **({"Authorization": f"Bearer {token}"} if token else {})}
+        connection.request(method, "/v1/models", headers=headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response
+
+    try:
+        preflight = ask("OPTIONS", page)
+        assert preflight.status == 204 and preflight.getheader("access-control-allow-origin") == page
+        answered = ask("GET", page, "t" * 40)
+        assert answered.status == 200 and answered.getheader("access-control-allow-origin") == page
+        assert ask("GET", page).status == 401  # an allowed page still needs the token
+        assert ask("OPTIONS", "https://evil.example").status == 403
+    finally:
+        server.stop()

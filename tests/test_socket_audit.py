@@ -66,6 +66,8 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("kb", "status", "notes")),
         Command(("kb", "list")),
         Command(("kb", "remove", "notes")),
+        # the server: offline mode does not stop it, and its only socket is the one listening on loopback
+        Command(("serve", "--port", "0", "--check")),
         # the only command that goes online, and only to the configured (loopback) endpoint
         Command(("models", "download", download, "--id", "fetched", "-q"), offline_code=1),
         Command(("models", "verify", "fetched"), offline_code=1),  # offline: nothing was downloaded to verify

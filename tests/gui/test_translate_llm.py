@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 import engines.host.open_model
@@ -21,6 +20,9 @@ from engines.host.chat import HostedChatEngine
 from engines.store.model_store import InstalledModel, ModelStore
 from engines.testing import write_tiny_llama
 from engines.translate import TranslationResult
+
+from . import pages
+from .pages import shown_page
 
 
 @pytest.fixture
@@ -48,13 +50,8 @@ def two_chat_models(installed_model: InstalledModel, tmp_path: Path) -> tuple[In
 def ctx_page(qtbot: QtBot, two_chat_models: tuple[InstalledModel, InstalledModel]
              ) -> Iterator[tuple[AppContext, TranslatePage]]:
     ctx = AppContext()
-    page = TranslatePage(ctx)
-    qtbot.addWidget(page)
-    page.show()
-    yield ctx, page
-    page.shutdown()
-    ctx.shutdown()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, TranslatePage(ctx)) as page:
+        yield ctx, page
 
 
 def pick(page: TranslatePage, ref: str) -> None:
@@ -66,15 +63,7 @@ def pick(page: TranslatePage, ref: str) -> None:
 
 
 def translate_now(qtbot: QtBot, page: TranslatePage, text: str) -> TranslationResult:
-    page.auto_check.setChecked(False)
-    page.select_languages("en", "pt")
-    page.source_edit.setPlainText(text)
-    with qtbot.waitSignal(page.translated, timeout=30_000) as blocker:
-        page.translate_button.click()
-    qtbot.waitUntil(lambda: page.run is None)
-    result = blocker.args[0]
-    assert isinstance(result, TranslationResult)
-    return result
+    return pages.translate_now(qtbot, page, text, ("en", "pt"))
 
 
 def idle(qtbot: QtBot, page: TranslatePage) -> None:

@@ -11,14 +11,10 @@ from fake_hub import FakeHub
 
 from engines.cards import load_card
 from engines.download.refresh_pins import main
-from tests_support import REAL_COMMIT, REAL_SHA, card_toml_head
+from tests_support import REAL_SHA, card_toml_head
 
 OLD_SHA = REAL_SHA
-CARD = card_toml_head("pin-me", "Pin me") + f"""
-# Pins: from the fake hub.
-[source]
-repo = "org/pin-me"
-revision = "{REAL_COMMIT}"
+CARD = card_toml_head("pin-me", "Pin me", "org/pin-me", note="# Pins: from the fake hub.") + f"""
 
 [[source.files]]
 path = "model.gguf"

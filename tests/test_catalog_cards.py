@@ -15,10 +15,7 @@ from engines.errors import CardError
 from tests_support import REAL_COMMIT, REAL_SHA, card_toml_head
 
 CARDS = load_catalog()
-CARD = card_toml_head("x-model", "X") + f"""
-[source]
-repo = "org/x"
-revision = "{REAL_COMMIT}"
+CARD = card_toml_head("x-model", "X", "org/x") + f"""
 [[source.files]]
 path = "x.gguf"
 size = 1024

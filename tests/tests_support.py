@@ -54,8 +54,9 @@ def repin_card_file(text: str, *, size: int, sha256: str, revision: str) -> str:
     return re.sub(r'^sha256 = ".*"$', f'sha256 = "{sha256}"', text, flags=re.M)
 
 
-def card_toml_head(card_id: str, name: str) -> str:
-    """The start of a card's TOML as a maintainer writes it: a chat model on llama.cpp, Apache-2.0."""
+def card_toml_head(card_id: str, name: str, repo: str, note: str = "") -> str:
+    """A card's TOML as a maintainer writes it up to its files: a chat model on llama.cpp, Apache-2.0, from
+    `repo` at REAL_COMMIT; `note`: a comment line above the source table."""
     return f"""id = "{card_id}"
 name = "{name}"
 tasks = ["chat"]
@@ -65,4 +66,8 @@ engine = "llama.cpp"
 id = "Apache-2.0"
 commercial_use = "yes"
 url = "https://www.apache.org/licenses/LICENSE-2.0"
+{note}
+[source]
+repo = "{repo}"
+revision = "{REAL_COMMIT}"
 """

@@ -28,6 +28,7 @@ from desktop.appcontext import AppContext
 from desktop.pages.analyze import AnalyzePage
 from desktop.pages.caption import CaptionPage
 from desktop.pages.chat import ChatPage
+from desktop.pages.common import boxed
 from desktop.pages.documents import DocumentsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.settings import SettingsPage
@@ -113,10 +114,7 @@ class MainWindow(QMainWindow):
 
     def _build_frame(self) -> None:
         """The sidebar of pages beside the stack that shows the current one."""
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
+        central, row = boxed(QWidget(), QHBoxLayout, spacing=0)
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName(self.tr("Pages"))

@@ -12,23 +12,10 @@ from engines.cards import ModelCard, load_card, load_catalog
 from engines.cards.hashes import looks_made_up
 from engines.download import DownloadRequest
 from engines.errors import CardError
+from tests_support import REAL_COMMIT, REAL_SHA, card_toml_head
 
 CARDS = load_catalog()
-REAL_SHA = "74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db"  # qwen2.5-0.5b q4_k_m's
-REAL_COMMIT = "9217f5db79a29953eb74d5343926648285ec7e67"
-
-CARD = f"""
-id = "x-model"
-name = "X"
-tasks = ["chat"]
-engine = "llama.cpp"
-[licence]
-id = "Apache-2.0"
-commercial_use = "yes"
-url = "https://www.apache.org/licenses/LICENSE-2.0"
-[source]
-repo = "org/x"
-revision = "{REAL_COMMIT}"
+CARD = card_toml_head("x-model", "X", "org/x") + f"""
 [[source.files]]
 path = "x.gguf"
 size = 1024

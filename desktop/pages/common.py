@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from desktop import theme
+
+_Box = TypeVar("_Box", bound=QBoxLayout)
+_Widget = TypeVar("_Widget", bound=QWidget)
 
 
 def format_size(size: int | None) -> str:
@@ -36,3 +44,31 @@ def page_layout(widget: QWidget, margins: int = 24) -> QVBoxLayout:
     layout.setContentsMargins(margins, margins, margins, margins)
     layout.setSpacing(12)
     return layout
+
+
+def boxed(widget: _Widget, layout: Callable[[QWidget], _Box], margins: tuple[int, int, int, int] = (0, 0, 0, 0),
+          spacing: int | None = None) -> tuple[_Widget, _Box]:
+    """`widget` with a row or column layout of these margins (left, top, right, bottom) and spacing
+    (None: the style's)."""
+    box = layout(widget)
+    box.setContentsMargins(*margins)
+    if spacing is not None:
+        box.setSpacing(spacing)
+    return widget, box
+
+
+def card_frame(margins: tuple[int, int, int, int]) -> tuple[QFrame, QVBoxLayout]:
+    """A framed group of widgets (the theme's "card"), with its column."""
+    frame = QFrame()
+    frame.setObjectName("card")
+    return boxed(frame, QVBoxLayout, margins)
+
+
+def tool_button(icon_name: str, tip: str, *, checkable: bool = False, role: str = "text") -> QToolButton:
+    """An icon button whose tooltip is its accessible name too; `role`: the theme colour of its icon."""
+    button = QToolButton()
+    theme.set_icon(button, icon_name, role)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.setCheckable(checkable)
+    return button

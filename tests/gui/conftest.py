@@ -96,3 +96,10 @@ def configure(chat: ChatPage, **values: Any) -> None:
 
 def wait_reply(qtbot: QtBot, chat: ChatPage, timeout: int = 30_000) -> None:
     qtbot.waitUntil(lambda: chat.reply is None, timeout=timeout)
+
+
+def ask(qtbot: QtBot, chat: ChatPage, text: str, **values: Any) -> None:
+    """Send `text` with these sampling values (see `configure`) and wait for the whole reply."""
+    configure(chat, **values)
+    chat.send(text)
+    wait_reply(qtbot, chat)

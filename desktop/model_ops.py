@@ -1,14 +1,21 @@
-"""Model file operations run on the file workers: import one file, scan a folder, verify, delete."""
+"""Model operations run on the file workers: import one file, scan a folder, verify, delete, add or remove a
+remote endpoint."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.appcontext import AppContext
 from desktop.workers import Task
+from engines.download.offline import is_offline
+from engines.errors import UsageError
 from engines.jobs import CancelToken
+from engines.remote.client import OpenAIClient
 from engines.store.model_store import InstalledModel
+from engines.store.remotes import RemoteEndpoint
+from engines.store.remotes import add_remote as add_remote_endpoint
 from engines.store.scan import existing_known_folders, scan
 from engines.store.verify import verify_model as core_verify
 
@@ -66,5 +73,46 @@ def delete_model(ctx: AppContext, model_id: str) -> Task:
         return store.remove(model_id)
 
     task = ctx.files.start("delete", job)
+    task.succeeded.connect(lambda _: ctx.models_changed.emit())
+    return task
+
+
+@dataclass(frozen=True)
+class RemoteForm:
+    """What the "Add remote…" dialog asks for."""
+
+    name: str
+    url: str
+    key_env: str | None = None
+    key: str | None = None
+    confirmed: bool = False
+    ca_file: str | None = None
+
+
+def add_remote(ctx: AppContext, form: RemoteForm) -> Task:
+    """Read the endpoint's models through the guard (off the UI thread) and register it."""
+    settings = ctx.settings
+
+    def job(cancel: CancelToken) -> RemoteEndpoint:
+        api_key = form.key or (os.environ.get(form.key_env) if form.key_env else None)
+        if form.key_env and not api_key:
+            raise UsageError(f"the environment variable {form.key_env} is not set")
+        client = OpenAIClient(form.url, api_key=api_key, offline=is_offline(settings), confirmed=form.confirmed,
+                              ca_file=form.ca_file)
+        return add_remote_endpoint(ctx.remotes, form.name, form.url, client, key_env=form.key_env, key=form.key,
+                                   confirmed=form.confirmed, ca_file=form.ca_file)
+
+    task = ctx.files.start("add remote", job)
+    task.succeeded.connect(lambda _: ctx.models_changed.emit())
+    return task
+
+
+def remove_remote(ctx: AppContext, name: str) -> Task:
+    remotes = ctx.remotes
+
+    def job(cancel: CancelToken) -> RemoteEndpoint:
+        return remotes.remove(name)
+
+    task = ctx.files.start("remove remote", job)
     task.succeeded.connect(lambda _: ctx.models_changed.emit())
     return task

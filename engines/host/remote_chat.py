@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engines.download.offline import is_offline
-from engines.errors import EngineClosedError, GenerationError, UsageError
+from engines.errors import CandeiaError, EngineClosedError, GenerationError
 from engines.gguf.info import GGUFInfo
 from engines.jobs import CancelToken
 from engines.llama.engine import ChatEvent, Finished, LoadOptions, TextDelta, last_finished
@@ -40,7 +40,7 @@ def client_for(endpoint: RemoteEndpoint, settings: Settings) -> OpenAIClient:
     if endpoint.key_env:
         key = os.environ.get(endpoint.key_env) or None
         if key is None:
-            raise UsageError(f"the environment variable {endpoint.key_env}, which holds the API key of "
+            raise CandeiaError(f"the environment variable {endpoint.key_env}, which holds the API key of "
                              f"{endpoint.name}, is not set")
     elif endpoint.stored_key:
         key = load_key(endpoint.name)

@@ -215,8 +215,8 @@ class InstalledPane(QWidget):
 
     def add_remote_dialog(self) -> AddRemoteDialog:
         dialog = AddRemoteDialog(self.ctx, self)
-        dialog.accepted.connect(lambda: self._report(self.tr("Added {count} models of {name}.").format(
-            count=len(dialog.added.models), name=dialog.added.name) if dialog.added else ""))
+        dialog.accepted.connect(lambda: self._report(self.tr("Added {name}; its models run on that computer.").format(
+            name=dialog.added.name) if dialog.added else ""))
         dialog.open()
         return dialog
 

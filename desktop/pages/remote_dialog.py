@@ -34,6 +34,7 @@ class AddRemoteDialog(QDialog):
         self.ctx = ctx
         self.added: RemoteEndpoint | None = None
         self.setWindowTitle(self.tr("Add a model on another computer"))
+        self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         intro = QLabel(self.tr("Use the models of an OpenAI-compatible server on another computer (llama-server, "
                                "Ollama, vLLM, LM Studio or another Candeia). Its replies are computed there."))

@@ -2,6 +2,110 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
+    <name>AddRemoteDialog</name>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="36"/>
+        <source>Add a model on another computer</source>
+        <translation>Adicionar um modelo de outro computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="39"/>
+        <source>Use the models of an OpenAI-compatible server on another computer (llama-server, Ollama, vLLM, LM Studio or another Candeia). Its replies are computed there.</source>
+        <translation>Use os modelos de um servidor compatível com a OpenAI em outro computador (llama-server, Ollama, vLLM, LM Studio ou outro Candeia). As respostas são calculadas lá.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="45"/>
+        <source>e.g. desktop-pc</source>
+        <translation>ex.: pc-da-sala</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="49"/>
+        <source>No API key</source>
+        <translation>Sem chave de API</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="50"/>
+        <source>Key in an environment variable</source>
+        <translation>Chave em uma variável de ambiente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="51"/>
+        <source>Key (kept in the system keyring)</source>
+        <translation>Chave (guardada no chaveiro do sistema)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="55"/>
+        <source>Only for a server with its own certificate</source>
+        <translation>Só para um servidor com certificado próprio</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="56"/>
+        <source>Browse…</source>
+        <translation>Procurar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="61"/>
+        <source>Name</source>
+        <translation>Nome</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="62"/>
+        <source>Address</source>
+        <translation>Endereço</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="63"/>
+        <source>API key</source>
+        <translation>Chave de API</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="65"/>
+        <location filename="../../pages/remote_dialog.py" line="89"/>
+        <source>CA certificate</source>
+        <translation>Certificado da CA</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="67"/>
+        <source>Allow it in offline mode although it is outside this computer and the local network</source>
+        <translation>Permitir no modo offline, embora esteja fora deste computador e da rede local</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="75"/>
+        <source>Add</source>
+        <translation>Adicionar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="85"/>
+        <source>Variable name, e.g. BIGBOX_API_KEY</source>
+        <translation>Nome da variável, ex.: BIGBOX_API_KEY</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="86"/>
+        <source>The API key</source>
+        <translation>A chave de API</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="90"/>
+        <source>Certificates (*.pem *.crt);;All files (*)</source>
+        <translation>Certificados (*.pem *.crt);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="105"/>
+        <source>Give the server a name and its address.</source>
+        <translation>Dê um nome ao servidor e informe o endereço.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="108"/>
+        <source>Asking {url} for its models…</source>
+        <translation>Perguntando a {url} quais modelos ele tem…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="119"/>
+        <source>Could not add it: {error}</source>
+        <translation>Não foi possível adicionar: {error}</translation>
+    </message>
+</context>
+<context>
     <name>AskPanel</name>
     <message>
         <location filename="../../pages/documents/ask_panel.py" line="44"/>
@@ -471,128 +575,128 @@
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="63"/>
+        <location filename="../../pages/models.py" line="40"/>
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="64"/>
+        <location filename="../../pages/models.py" line="41"/>
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="68"/>
+        <location filename="../../pages/models.py" line="45"/>
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="70"/>
+        <location filename="../../pages/models.py" line="47"/>
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71"/>
+        <location filename="../../pages/models.py" line="48"/>
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="72"/>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="49"/>
+        <location filename="../../pages/models.py" line="163"/>
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="74"/>
+        <location filename="../../pages/models.py" line="51"/>
         <source>Only models whose memory estimate fits the free memory</source>
         <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="76"/>
+        <location filename="../../pages/models.py" line="53"/>
         <source>Commercial use allowed</source>
         <translation>Uso comercial permitido</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="77"/>
+        <location filename="../../pages/models.py" line="54"/>
         <source>Only models whose licence allows commercial use without conditions</source>
         <translation>Só modelos cuja licença permite uso comercial sem condições</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="185"/>
+        <location filename="../../pages/models.py" line="162"/>
         <source>Memory needed: measuring this computer…</source>
         <translation>Memória necessária: medindo este computador…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="163"/>
         <source>Tight fit: close other apps first</source>
         <translation>Cabe no limite: feche outros apps antes</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="164"/>
         <source>Does not fit this computer&apos;s free memory</source>
         <translation>Não cabe na memória livre deste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="164"/>
         <source>Fit unknown</source>
         <translation>Não se sabe se cabe</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="188"/>
+        <location filename="../../pages/models.py" line="165"/>
         <source>RAM {ram} + VRAM {vram}</source>
         <translation>RAM {ram} + VRAM {vram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="189"/>
+        <location filename="../../pages/models.py" line="166"/>
         <source>RAM {ram}</source>
         <translation>RAM {ram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="190"/>
+        <location filename="../../pages/models.py" line="167"/>
         <source>Memory needed: {memory} at {context} tokens of context</source>
         <translation>Memória necessária: {memory} com {context} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="196"/>
+        <location filename="../../pages/models.py" line="173"/>
         <source>fits with a {tokens}-token context</source>
         <translation>cabe com um contexto de {tokens} tokens</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="198"/>
+        <location filename="../../pages/models.py" line="175"/>
         <source>fits with {layers} layers on the GPU</source>
         <translation>cabe com {layers} camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192"/>
+        <location filename="../../pages/models.py" line="169"/>
         <source>{available} free</source>
         <translation>{available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="87"/>
+        <location filename="../../pages/models.py" line="64"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="156"/>
+        <location filename="../../pages/models.py" line="133"/>
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="166"/>
+        <location filename="../../pages/models.py" line="143"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="168"/>
+        <location filename="../../pages/models.py" line="145"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="169"/>
+        <location filename="../../pages/models.py" line="146"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180"/>
+        <location filename="../../pages/models.py" line="157"/>
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -1287,182 +1391,218 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="211"/>
+        <location filename="../../pages/installed_pane.py" line="50"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="213"/>
+        <location filename="../../pages/installed_pane.py" line="52"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="215"/>
+        <location filename="../../pages/installed_pane.py" line="54"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="216"/>
+        <location filename="../../pages/installed_pane.py" line="55"/>
         <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
         <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="225"/>
+        <location filename="../../pages/installed_pane.py" line="58"/>
+        <source>Add remote…</source>
+        <translation>Adicionar remoto…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="59"/>
+        <source>Use the models of a server on another computer (llama-server, Ollama, vLLM, LM Studio, another Candeia)</source>
+        <translation>Use os modelos de um servidor em outro computador (llama-server, Ollama, vLLM, LM Studio, outro Candeia)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="67"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="227"/>
+        <location filename="../../pages/installed_pane.py" line="69"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="228"/>
+        <location filename="../../pages/installed_pane.py" line="70"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="230"/>
+        <location filename="../../pages/installed_pane.py" line="72"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="232"/>
+        <location filename="../../pages/installed_pane.py" line="74"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="81"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="81"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="81"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="81"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="81"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257"/>
+        <location filename="../../pages/installed_pane.py" line="99"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="272"/>
+        <location filename="../../pages/installed_pane.py" line="121"/>
+        <source>Runs on {url}</source>
+        <translation>Roda em {url}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="132"/>
+        <source>runs on another computer</source>
+        <translation>roda em outro computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="133"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="272"/>
+        <location filename="../../pages/installed_pane.py" line="133"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="304"/>
+        <location filename="../../pages/installed_pane.py" line="155"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="305"/>
+        <location filename="../../pages/installed_pane.py" line="156"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="310"/>
+        <location filename="../../pages/installed_pane.py" line="161"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="312"/>
+        <location filename="../../pages/installed_pane.py" line="163"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313"/>
+        <location filename="../../pages/installed_pane.py" line="164"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="317"/>
+        <location filename="../../pages/installed_pane.py" line="168"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="323"/>
+        <location filename="../../pages/installed_pane.py" line="174"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="326"/>
+        <location filename="../../pages/installed_pane.py" line="177"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="328"/>
+        <location filename="../../pages/installed_pane.py" line="179"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="333"/>
+        <location filename="../../pages/installed_pane.py" line="184"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="341"/>
+        <location filename="../../pages/installed_pane.py" line="192"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="344"/>
+        <location filename="../../pages/installed_pane.py" line="195"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="345"/>
+        <location filename="../../pages/installed_pane.py" line="196"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="346"/>
+        <location filename="../../pages/installed_pane.py" line="197"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="370"/>
+        <location filename="../../pages/installed_pane.py" line="218"/>
+        <source>Added {name}; its models run on that computer.</source>
+        <translation>{name} adicionado; seus modelos rodam naquele computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="226"/>
+        <source>Remove the server {name} and all of its models from Candeia? Nothing changes on that computer.</source>
+        <translation>Remover o servidor {name} e todos os seus modelos do Candeia? Nada muda naquele computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="228"/>
+        <source>Remove server</source>
+        <translation>Remover servidor</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="244"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="371"/>
+        <location filename="../../pages/installed_pane.py" line="245"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="372"/>
+        <location filename="../../pages/installed_pane.py" line="246"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="378"/>
+        <location filename="../../pages/installed_pane.py" line="233"/>
+        <location filename="../../pages/installed_pane.py" line="252"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -1792,42 +1932,47 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelSession</name>
     <message>
-        <location filename="../../session.py" line="52"/>
+        <location filename="../../session.py" line="51"/>
         <source>The model process crashed ({cause}).</source>
         <translation>O processo do modelo travou ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="54"/>
+        <location filename="../../session.py" line="53"/>
         <source>The model process ran out of memory.</source>
         <translation>O processo do modelo ficou sem memória.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="56"/>
+        <location filename="../../session.py" line="55"/>
         <source>The model process was killed ({cause}); the computer may have run out of memory.</source>
         <translation>O processo do modelo foi encerrado à força ({cause}); o computador pode ter ficado sem memória.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="60"/>
+        <location filename="../../session.py" line="59"/>
+        <source>The connection to {server} was lost mid-reply ({cause}); what arrived is kept.</source>
+        <translation>A conexão com {server} caiu no meio da resposta ({cause}); o que chegou foi mantido.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="63"/>
         <source>The model process stopped responding and was ended.</source>
         <translation>O processo do modelo parou de responder e foi encerrado.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="61"/>
+        <location filename="../../session.py" line="64"/>
         <source>The model process ended unexpectedly ({cause}).</source>
         <translation>O processo do modelo terminou inesperadamente ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="68"/>
+        <location filename="../../session.py" line="71"/>
         <source>Candeia now loads it without repacked CPU weights and on the CPU only.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU e só na CPU.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="71"/>
+        <location filename="../../session.py" line="74"/>
         <source>Candeia now loads it without llama.cpp&apos;s repacked CPU weights.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU do llama.cpp.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="73"/>
+        <location filename="../../session.py" line="76"/>
         <source>{file} crashed llama.cpp ({cause}) with its default settings on this computer.</source>
         <translation>{file} derrubou o llama.cpp ({cause}) com as configurações padrão neste computador.</translation>
     </message>
@@ -1835,17 +1980,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="386"/>
+        <location filename="../../pages/models.py" line="183"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="390"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="391"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -2666,22 +2811,22 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/models.py" line="48"/>
+        <location filename="../../pages/installed_pane.py" line="34"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="49"/>
+        <location filename="../../pages/installed_pane.py" line="35"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="50"/>
+        <location filename="../../pages/installed_pane.py" line="36"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="51"/>
+        <location filename="../../pages/installed_pane.py" line="37"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
     </message>

@@ -8,6 +8,7 @@ request (path, headers, body) so tests can check what was sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -189,3 +190,78 @@ def loopback_only_fixture(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "create_connection", create_connection)
     return attempts
+
+
+class CuttingProxy:
+    """A loopback TCP proxy in front of a real server that, when `cut_after` is set, closes the next
+    connection once that many server-sent events have passed (a network that drops mid-reply)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.cut_after: int | None = None
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._accept = threading.Thread(target=self._serve, daemon=True, name="cutting-proxy")
+        self._accept.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            cut, self.cut_after = self.cut_after, None
+            for source, sink, limit in ((client, upstream, None), (upstream, client, cut)):
+                thread = threading.Thread(target=self._pipe, args=(source, sink, limit, (client, upstream)),
+                                          daemon=True, name="cutting-proxy-pipe")
+                thread.start()
+                self._threads.append(thread)
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, limit: int | None,
+              both: tuple[socket.socket, socket.socket]) -> None:
+        """Copy bytes; with `limit`, stop just before the event after the first `limit` ones."""
+        events = 0
+        try:
+            while not self._stop.is_set():
+                data = source.recv(65536)
+                if not data:
+                    break
+                if limit is not None:
+                    at = _nth(data, b"data:", limit - events)
+                    events += data.count(b"data:")
+                    if at is not None:
+                        sink.sendall(data[:at])
+                        break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in both:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._accept.join(5)
+        for thread in self._threads:
+            thread.join(5)
+
+
+def _nth(data: bytes, marker: bytes, n: int) -> int | None:
+    """Where the (n+1)-th `marker` starts in `data` (n already-counted ones skipped), or None."""
+    at = -1
+    for _ in range(max(0, n) + 1):
+        at = data.find(marker, at + 1)
+        if at < 0:
+            return None
+    return at

@@ -29,6 +29,7 @@ COMMANDS = {
     "kb": "knowledge bases: index your documents and ask them",
     "models": "the catalog, downloads, and installed models",
     "hardware": "CPU, memory, GPUs and accelerators Candeia can use",
+    "serve": "serve installed models to other programs (OpenAI-compatible API)",
     "translate": "translate text, Markdown or subtitles",
 }
 
@@ -63,6 +64,10 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import hardware_cmd
 
         return hardware_cmd
+    if name == "serve":
+        from engines.cli import serve_cmd
+
+        return serve_cmd
     if name == "translate":
         from engines.cli import translate_cmd
 

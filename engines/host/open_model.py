@@ -46,11 +46,13 @@ def open_chat_model(
     *,
     store: ModelStore | None = None,
     remotes: RemoteStore | None = None,
+    parallel: int = 0,
 ) -> OpenedChat:
     """Resolve, validate and load a GGUF chat model in an engine host of its own. The first load of a
     file on this computer also checks it with a batched decode, and falls back to safe settings if
-    llama.cpp crashes (engines/host/repair.py); `repair` then says what changed. A remote model
-    (`NAME/MODEL_ID` of an endpoint the user added) opens without sending anything."""
+    llama.cpp crashes (engines/host/repair.py); `repair` then says what changed. `parallel` > 0 loads it
+    for serving that many replies at once (engines/llama/served.py). A remote model (`NAME/MODEL_ID` of
+    an endpoint the user added) opens without sending anything."""
     store = store or ModelStore()
     remote = open_remote(ref, options, store, remotes or RemoteStore())
     if remote is not None:
@@ -59,7 +61,7 @@ def open_chat_model(
     require_model(info, "chat model")
 
     def start(chosen: LoadOptions, probe: bool) -> HostedChatEngine:
-        return HostedChatEngine(info, chosen, probe=probe)
+        return HostedChatEngine(info, chosen, probe=probe, parallel=parallel)
 
     engine, repair = load_with_repair(resolved.path, options or load_options_from(load_settings()), start)
     engine.repair = repair

@@ -173,3 +173,19 @@ def test_a_local_model_id_wins_over_a_remote_name(fake_server: FakeServer, tiny_
     assert isinstance(open_remote("box", None, store, RemoteStore()), RemoteChatModel)
     store.add(tiny_gguf, model_id="box")
     assert open_remote("box", None, store, RemoteStore()) is None
+
+
+def test_offline_mode_turned_on_later_is_obeyed(loopback_only: list[object], monkeypatch: pytest.MonkeyPatch) -> None:
+    from engines.llama.engine import LoadOptions
+    from engines.remote.client import OpenAIClient
+    from engines.remote.guard import RemoteRefusedError
+    from engines.store.remotes import RemoteEndpoint, RemoteModel
+
+    endpoint = RemoteEndpoint(name="far", url="http://203.0.113.5:8080/v1", models=[RemoteModel(id="m")])
+    offline = [False]
+    model = RemoteChatModel(endpoint, endpoint.models[0], OpenAIClient(endpoint.url), LoadOptions(),
+                            offline=lambda: offline[0])
+    offline[0] = True  # switched on after the model was opened
+    with pytest.raises(RemoteRefusedError):
+        model.chat([Message(role="user", content="hi")])
+    assert loopback_only == []

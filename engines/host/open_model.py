@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engines.download.offline import is_offline
 from engines.gguf.info import require_model
 from engines.host.chat import HostedChatEngine
 from engines.host.remote_chat import RemoteChatModel, client_for
@@ -80,4 +81,5 @@ def open_remote(ref: str, options: LoadOptions | None, store: ModelStore,
         return None
     settings = load_settings()
     endpoint, model = found
-    return RemoteChatModel(endpoint, model, client_for(endpoint, settings), options or load_options_from(settings))
+    return RemoteChatModel(endpoint, model, client_for(endpoint, settings), options or load_options_from(settings),
+                           offline=lambda: is_offline(load_settings()))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +55,9 @@ class RemoteChatModel:
     repair = None  # nothing to repair: no llama.cpp runs here
 
     def __init__(self, endpoint: RemoteEndpoint, model: RemoteModel, client: OpenAIClient,
-                 options: LoadOptions) -> None:
+                 options: LoadOptions, offline: Callable[[], bool] | None = None) -> None:
         self.endpoint = endpoint
+        self._offline = offline  # read before each request: offline mode may be turned on while it is open
         self.model_id = model.id
         self.client = client
         self.options = options
@@ -140,6 +141,8 @@ class RemoteChatModel:
         started = time.perf_counter()
         first: float | None = None
         shown: list[str] = []
+        if self._offline is not None:
+            self.client.offline = self._offline()
         self._active.add(cancel)
         try:
             for event in self.client.stream_chat(self.body(messages, sampling), cancel):

@@ -4,6 +4,7 @@ remote endpoint."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,15 +27,16 @@ class ScanResult:
     skipped: list[str] = field(default_factory=list)  # "path: reason"
 
 
-def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
-    store = ctx.store
-
-    def job(cancel: CancelToken) -> InstalledModel:
-        return store.add(path, copy=copy)
-
-    task = ctx.files.start("import", job)
+def _changing(ctx: AppContext, name: str, job: Callable[[CancelToken], object]) -> Task:
+    """Run `job` on the file workers; the model lists refresh when it succeeds."""
+    task = ctx.files.start(name, job)
     task.succeeded.connect(lambda _: ctx.models_changed.emit())
     return task
+
+
+def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
+    store = ctx.store
+    return _changing(ctx, "import", lambda cancel: store.add(path, copy=copy))
 
 
 def other_apps_folders() -> list[Path]:
@@ -51,9 +53,7 @@ def scan_folder(ctx: AppContext, folder: Path | list[Path]) -> Task:
         report = scan(roots, store)
         return ScanResult(list(report.added), [f"{path.name}: {reason}" for path, reason in report.skipped])
 
-    task = ctx.files.start("scan", job)
-    task.succeeded.connect(lambda _: ctx.models_changed.emit())
-    return task
+    return _changing(ctx, "scan", job)
 
 
 def verify_model(ctx: AppContext, model: InstalledModel) -> Task:
@@ -68,13 +68,7 @@ def verify_model(ctx: AppContext, model: InstalledModel) -> Task:
 
 def delete_model(ctx: AppContext, model_id: str) -> Task:
     store = ctx.store
-
-    def job(cancel: CancelToken) -> InstalledModel:
-        return store.remove(model_id)
-
-    task = ctx.files.start("delete", job)
-    task.succeeded.connect(lambda _: ctx.models_changed.emit())
-    return task
+    return _changing(ctx, "delete", lambda cancel: store.remove(model_id))
 
 
 @dataclass(frozen=True)
@@ -102,17 +96,9 @@ def add_remote(ctx: AppContext, form: RemoteForm) -> Task:
         return add_remote_endpoint(ctx.remotes, form.name, form.url, client, key_env=form.key_env, key=form.key,
                                    confirmed=form.confirmed, ca_file=form.ca_file)
 
-    task = ctx.files.start("add remote", job)
-    task.succeeded.connect(lambda _: ctx.models_changed.emit())
-    return task
+    return _changing(ctx, "add remote", job)
 
 
 def remove_remote(ctx: AppContext, name: str) -> Task:
     remotes = ctx.remotes
-
-    def job(cancel: CancelToken) -> RemoteEndpoint:
-        return remotes.remove(name)
-
-    task = ctx.files.start("remove remote", job)
-    task.succeeded.connect(lambda _: ctx.models_changed.emit())
-    return task
+    return _changing(ctx, "remove remote", lambda cancel: remotes.remove(name))

@@ -4,7 +4,6 @@ removal, chat with a dropped stream and Retry, translation through the remote mo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,8 @@ SHOTS = os.environ.get("CANDEIA_SCREENSHOTS")  # a folder: the screenshot test s
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
-    window.deleteLater()
-    QCoreApplication.processEvents()
+def window(bare_window: MainWindow) -> MainWindow:
+    return bare_window
 
 
 def add_through_dialog(qtbot: QtBot, pane: InstalledPane, url: str, name: str = "box") -> AddRemoteDialog:

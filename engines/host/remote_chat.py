@@ -172,6 +172,8 @@ class RemoteChatModel:
         return GenerationStats(
             prompt_tokens=prompt, evaluated_prompt_tokens=int(timings.get("prompt_n", prompt)),
             generated_tokens=generated, ttft_ms=ttft,
-            tokens_per_s=float(timings.get("predicted_per_second") or (generated / seconds if generated else 0.0)),
+            # as the local engine counts it: the tokens after the first, over the time after the first
+            tokens_per_s=float(timings.get("predicted_per_second") or
+                               ((generated - 1) / seconds if generated > 1 else 0.0)),
             prompt_tokens_per_s=float(timings.get("prompt_per_second") or 0.0), load_ms=0.0, total_ms=total,
             stop_reason=_STOP_REASONS.get(end.finish_reason, end.finish_reason))

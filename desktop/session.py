@@ -25,6 +25,7 @@ from engines.chat.session import Reply as Reply
 from engines.errors import CandeiaError, EngineCrashedError
 from engines.host import spare
 from engines.host.open_model import OpenedChat, open_chat_model
+from engines.host.remote_chat import RemoteChatModel
 from engines.host.repair import Repair
 from engines.jobs import CancelToken
 from engines.llama.engine import LoadOptions, TextDelta
@@ -63,6 +64,13 @@ def crash_text(error: EngineCrashedError) -> str:
         return QCoreApplication.translate("ModelSession", "The model process stopped responding and was ended.")
     return QCoreApplication.translate(
         "ModelSession", "The model process ended unexpectedly ({cause}).").format(cause=cause)
+
+
+def device_text(engine: OpenedChat) -> str:
+    """Where the model runs, for the status bar: the engine's device, or the other computer's name."""
+    if isinstance(engine, RemoteChatModel):
+        return QCoreApplication.translate("ModelSession", "on {server}").format(server=engine.endpoint.name)
+    return engine.device
 
 
 def repair_text(repair: Repair) -> str:
@@ -139,7 +147,7 @@ class ModelSession(QObject):
                 return None
             holder.swap(engine)
             return LoadedModel(ref, name or engine.info.name or engine.info.path.stem, engine.context_size,
-                               engine.load_ms, engine.device, options, engine.repair)
+                               engine.load_ms, device_text(engine), options, engine.repair)
 
         self.model = None
         task = self._runner.start("load", job)
@@ -241,8 +249,8 @@ class ModelSession(QObject):
         old = self._holder.swap(fresh)
         if old is not None:
             old.close()
-        revived = LoadedModel(model.ref, model.name, fresh.context_size, fresh.load_ms, fresh.device, model.options,
-                              fresh.repair)
+        revived = LoadedModel(model.ref, model.name, fresh.context_size, fresh.load_ms, device_text(fresh),
+                              model.options, fresh.repair)
         self.model = revived
         self.loaded.emit(revived)
         return self._holder.chat

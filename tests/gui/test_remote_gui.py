@@ -90,7 +90,7 @@ def test_chat_drop_keeps_the_partial_reply_and_retry_answers(qtbot: QtBot, windo
     wait_reply(qtbot, chat)
     [_, again] = chat.store.messages(chat.conv.id)  # type: ignore[union-attr]
     assert again.content == "echo: Hello there friend" and "interrupted" not in (again.stats or {})
-    assert window.device_label.text() == "remote (box)"
+    assert window.device_label.text() == "on box"
 
 
 def test_translate_page_uses_the_remote_model(qtbot: QtBot, window: MainWindow, fake_server: FakeServer) -> None:

@@ -1932,47 +1932,52 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelSession</name>
     <message>
-        <location filename="../../session.py" line="51"/>
+        <location filename="../../session.py" line="52"/>
         <source>The model process crashed ({cause}).</source>
         <translation>O processo do modelo travou ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="53"/>
+        <location filename="../../session.py" line="54"/>
         <source>The model process ran out of memory.</source>
         <translation>O processo do modelo ficou sem memória.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="55"/>
+        <location filename="../../session.py" line="56"/>
         <source>The model process was killed ({cause}); the computer may have run out of memory.</source>
         <translation>O processo do modelo foi encerrado à força ({cause}); o computador pode ter ficado sem memória.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="59"/>
+        <location filename="../../session.py" line="60"/>
         <source>The connection to {server} was lost mid-reply ({cause}); what arrived is kept.</source>
         <translation>A conexão com {server} caiu no meio da resposta ({cause}); o que chegou foi mantido.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="63"/>
+        <location filename="../../session.py" line="64"/>
         <source>The model process stopped responding and was ended.</source>
         <translation>O processo do modelo parou de responder e foi encerrado.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="64"/>
+        <location filename="../../session.py" line="65"/>
         <source>The model process ended unexpectedly ({cause}).</source>
         <translation>O processo do modelo terminou inesperadamente ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="71"/>
+        <location filename="../../session.py" line="72"/>
+        <source>on {server}</source>
+        <translation>em {server}</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="79"/>
         <source>Candeia now loads it without repacked CPU weights and on the CPU only.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU e só na CPU.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="74"/>
+        <location filename="../../session.py" line="82"/>
         <source>Candeia now loads it without llama.cpp&apos;s repacked CPU weights.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU do llama.cpp.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="76"/>
+        <location filename="../../session.py" line="84"/>
         <source>{file} crashed llama.cpp ({cause}) with its default settings on this computer.</source>
         <translation>{file} derrubou o llama.cpp ({cause}) com as configurações padrão neste computador.</translation>
     </message>

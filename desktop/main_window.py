@@ -141,6 +141,11 @@ class MainWindow(QMainWindow):
             label.setAccessibleName(name)
             bar.addPermanentWidget(label)
         bar.addWidget(QLabel(f"Candeia {__version__}"))
+        self.server_label = QLabel()  # shown while the local server runs; says so loudly when it is on the network
+        self.server_label.setAccessibleName(self.tr("Local server"))
+        self.server_label.hide()
+        bar.addPermanentWidget(self.server_label)
+        self.ctx.server.changed.connect(self._on_server)
         session = self.ctx.session
         session.loading.connect(lambda ref: self.model_label.setText(self.tr("Loading {model}…").format(model=ref)))
         session.loaded.connect(self._on_loaded)
@@ -318,6 +323,17 @@ class MainWindow(QMainWindow):
             QProcess.startDetached(sys.executable, arguments)
             QCoreApplication.quit()
         self.close()
+
+    def _on_server(self) -> None:
+        server = self.ctx.server
+        if server.running and server.lan:
+            self.server_label.setText(self.tr("Server on (network)"))
+            tip = self.tr("Other computers on your network can reach {url}")
+            self.server_label.setToolTip(tip.format(url=server.url))
+        elif server.running:
+            self.server_label.setText(self.tr("Server on"))
+            self.server_label.setToolTip(server.url)
+        self.server_label.setVisible(server.running)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

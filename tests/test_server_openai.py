@@ -128,7 +128,8 @@ def test_embeddings_as_floats_and_base64(server: LocalServer) -> None:
 
 
 def test_a_json_schema_reply_parses_and_follows_the_schema(server: LocalServer) -> None:
-    schema = {"type": "object", "properties": {"colour": {"enum": ["red", "green", "blue"]}, "ripe": {"type": "boolean"}},
+    schema = {"type": "object",
+              "properties": {"colour": {"enum": ["red", "green", "blue"]}, "ripe": {"type": "boolean"}},
               "required": ["colour", "ripe"], "additionalProperties": False}
     reply = client(server).chat.completions.create(
         model="tiny", messages=[{"role": "user", "content": "Describe the apple as JSON"}], max_tokens=200,
@@ -212,7 +213,7 @@ def test_fifty_clients_ten_leaving_mid_stream_leak_no_slot(server: LocalServer) 
             stream = client(server).chat.completions.create(
                 model="tiny", messages=[{"role": "user", "content": f"client {index}"}], max_tokens=24,
                 temperature=0.8, seed=index, stream=True)
-            for number, chunk in enumerate(stream):
+            for number, _chunk in enumerate(stream):
                 if index % 5 == 0 and number == 2:  # 10 of 50 hang up mid-reply
                     stream.close()
                     results.append("left")
@@ -234,3 +235,32 @@ def test_fifty_clients_ten_leaving_mid_stream_leak_no_slot(server: LocalServer) 
     assert busy_slots(server) == 0
     after = client(server).chat.completions.create(model="tiny", messages=USER, max_tokens=3, temperature=0)
     assert after.usage is not None and after.usage.completion_tokens == 3
+
+
+def test_a_client_that_leaves_while_waiting_for_a_slot_does_not_end_the_model(server: LocalServer) -> None:
+    """All 4 slots busy; a 5th client gives up while it waits. Its cancel is honoured at once (the
+    host's Stop grace would otherwise end the model for everyone) and the 4 replies go on."""
+    with server.pool.use("tiny", "chat") as engine:
+        pid = engine.pid
+    long = {"model": "tiny", "messages": USER, "max_tokens": 1800, "temperature": 0.8, "stream": True}
+    streams = [client(server).chat.completions.create(**long, seed=i) for i in range(4)]  # type: ignore[call-overload]
+    try:
+        for stream in streams:
+            next(iter(stream))
+        deadline = time.monotonic() + 30
+        while busy_slots(server) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert busy_slots(server) == 4
+        waiting = client(server).chat.completions.create(**long)  # type: ignore[call-overload]
+        next(iter(waiting))  # the role chunk: the request is in, waiting for a slot
+        waiting.close()
+        time.sleep(4.0)  # past the host's Stop grace
+        with server.pool.use("tiny", "chat") as engine:
+            assert engine.pid == pid and not engine.closed
+    finally:
+        for stream in streams:
+            stream.close()
+    deadline = time.monotonic() + 10
+    while busy_slots(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert busy_slots(server) == 0

@@ -30,6 +30,7 @@ def register(commands: Any) -> None:
                         help=f"replies one model writes at once (default {DEFAULT_PARALLEL})")
     parser.add_argument("--idle-unload", type=float, default=DEFAULT_IDLE_UNLOAD_S, metavar="S",
                         help=f"unload a model unused for S seconds (default {DEFAULT_IDLE_UNLOAD_S:.0f})")
+    parser.add_argument("--threads", type=int, help="CPU threads per model (default: Settings)")
     parser.add_argument("--ctx", type=int, help="context size of each parallel reply (default: Settings)")
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                         help="a web page origin allowed to call the server (e.g. http://localhost:3000)")
@@ -46,10 +47,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.ctx is not None and args.ctx < 64:
         raise UsageError("--ctx must be at least 64")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError("--threads must be at least 1")
     token = new_token() if args.new_token else load_or_create_token()
     options = ServeOptions(host=args.host, port=args.port, lan=args.lan, parallel=args.parallel,
                            idle_unload_s=args.idle_unload, allowed_origins=tuple(args.allow_origin),
-                           context_size=args.ctx, token=token)
+                           context_size=args.ctx, threads=args.threads, token=token)
     server = LocalServer(options)
     url = server.start()
     try:

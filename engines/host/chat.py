@@ -83,7 +83,8 @@ class HostedChatEngine:
 
     def stream_chat_tokens(self, tokens: Sequence[int], sampling: SamplingOptions | None = None,
                            cancel: CancelToken | None = None, json_schema: str | None = None) -> Iterator[ChatEvent]:
-        """`json_schema` (a JSON Schema, as text) constrains the reply to JSON that matches it; only a model loaded for serving takes one."""
+        """`json_schema` (a JSON Schema, as text) constrains the reply to JSON that matches it; only a model
+        loaded for serving takes one."""
         sampling = sampling or SamplingOptions()
         stops = tuple(sampling.stop) + self.template.stop_strings
         return self._stream(list(tokens), sampling, stops, cancel, strip_leading=True, json_schema=json_schema)
@@ -92,7 +93,8 @@ class HostedChatEngine:
                           cancel: CancelToken | None = None, json_schema: str | None = None) -> Iterator[ChatEvent]:
         sampling = sampling or SamplingOptions()
         tokens = self.tokenize(prompt) if isinstance(prompt, str) else list(prompt)
-        return self._stream(tokens, sampling, tuple(sampling.stop), cancel, strip_leading=False, json_schema=json_schema)
+        return self._stream(tokens, sampling, tuple(sampling.stop), cancel, strip_leading=False,
+                            json_schema=json_schema)
 
     def chat(self, messages: Sequence[Message], sampling: SamplingOptions | None = None,
              cancel: CancelToken | None = None) -> Finished:

@@ -23,7 +23,7 @@ from typing import Any
 from engines.errors import EngineClosedError, GenerationError
 from engines.jobs import CancelToken
 from engines.llama.decoder import Sampler
-from engines.llama.events import ChatEvent, Finished
+from engines.llama.events import ChatEvent
 from engines.llama.generation import Counts, ReplyText, finish
 from engines.llama.sampling import SamplingOptions
 
@@ -166,6 +166,11 @@ class BatchScheduler:
         return sampler
 
     def _drop_cancelled(self) -> None:
+        """Cancelled replies end now, waiting ones too: the client's Stop grace (3 s) must never run out
+        while every slot is busy, or the whole host would be ended for one client that left."""
+        for request in [r for r in self._waiting if r.cancel.cancelled]:
+            self._waiting.remove(request)
+            self._reply_cancelled(request)
         for slot in list(self._slots.values()):
             if slot.request.cancel.cancelled:
                 self._end(slot, "cancelled")

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.responses import Response
+
 from engines.server.errors import ApiError, forbidden, unauthorized
 
 Scope = MutableMapping[str, Any]
@@ -73,12 +75,18 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         origin = headers.get("origin")
+        cors = {"access-control-allow-origin": origin, "vary": "Origin"} if origin else {}
+        if scope.get("method") == "OPTIONS" and origin and self._passes_host_and_origin(headers):
+            # a browser's preflight for an allowed page: it carries no token, and gets no data
+            preflight = {**cors, "access-control-allow-methods": "GET, POST",
+                         "access-control-allow-headers": "authorization, content-type", "access-control-max-age": "600"}
+            await Response(status_code=204, headers=preflight)(scope, receive, send)
+            return
         try:
             self._check(scope, headers)
         except ApiError as refused:
             await refused.response()(scope, receive, send)
             return
-        cors = {"access-control-allow-origin": origin, "vary": "Origin"} if origin else {}
         try:
             body = await self._read_body(receive, headers)
         except ApiError as refused:
@@ -86,12 +94,17 @@ class Guard:
             return
         await self.app(scope, _replay(body, receive), _with_headers(send, cors))
 
+    def _passes_host_and_origin(self, headers: dict[str, str]) -> bool:
+        return (host_allowed(headers.get("host", ""), lan=self.policy.lan)
+                and headers.get("origin") in self.policy.allowed_origins)
+
     def _check(self, scope: Scope, headers: dict[str, str]) -> None:
         if not host_allowed(headers.get("host", ""), lan=self.policy.lan):
             raise forbidden("this server answers only requests addressed to its own IP address or localhost")
         origin = headers.get("origin")
         if origin is not None and origin not in self.policy.allowed_origins:
-            raise forbidden(f"requests from web pages ({origin}) are refused; allow the origin in the server's settings")
+            raise forbidden(f"requests from web pages ({origin}) are refused; "
+                            "allow the origin in the server's settings")
         if scope.get("method") == "OPTIONS":
             raise ApiError(405, "preflight requests are not served", code="method_not_allowed")
         if not token_matches(headers.get("authorization", ""), self.policy.token):

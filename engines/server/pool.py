@@ -43,12 +43,14 @@ def is_chat_model(model: InstalledModel) -> bool:
 
 class ModelPool:
     def __init__(self, *, parallel: int, idle_unload_s: float, owner: ModelOwner | None = None,
-                 store: Callable[[], ModelStore] = ModelStore, context_size: int | None = None) -> None:
+                 store: Callable[[], ModelStore] = ModelStore, context_size: int | None = None,
+                 threads: int | None = None) -> None:
         self.parallel = max(1, parallel)
         self.idle_unload_s = idle_unload_s
         self._owner = owner
         self._store = store
         self._context_size = context_size
+        self._threads = threads
         self._loaded: dict[str, Loaded] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -103,7 +105,7 @@ class ModelPool:
             from engines.host.open_model import load_options_from, open_chat_model
             from engines.settings import load_settings
 
-            options = load_options_from(load_settings(), context_size=self._context_size)
+            options = load_options_from(load_settings(), context_size=self._context_size, threads=self._threads)
             return open_chat_model(installed.id, options, store=self._store(), parallel=self.parallel)
         from engines.encoders.open import open_encoder
 

@@ -29,6 +29,7 @@ class _Sampled(_Body):
     seed: int | None = None
     n: int = Field(default=1, ge=1, le=1)
     stream_options: dict[str, Any] | None = None
+    ignore_eos: bool = False  # llama-server's extension: write max_tokens whatever the model says (benchmarks)
 
     @property
     def include_usage(self) -> bool:
@@ -38,7 +39,8 @@ class _Sampled(_Body):
         stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
         if len(stops) > MAX_STOPS:
             raise ApiError(400, f"at most {MAX_STOPS} stop strings are accepted", param="stop")
-        values: dict[str, Any] = {"repeat_penalty": 1.0, "stop": tuple(s for s in stops if s),
+        values: dict[str, Any] = {"repeat_penalty": 1.0, "ignore_eos": self.ignore_eos,
+                                  "stop": tuple(s for s in stops if s),
                                   "max_tokens": self.max_tokens if self.max_tokens is not None else default_max}
         if self.temperature is not None:
             values["temperature"] = self.temperature

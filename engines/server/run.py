@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +40,7 @@ class ServeOptions:
     idle_unload_s: float = DEFAULT_IDLE_UNLOAD_S
     allowed_origins: tuple[str, ...] = ()
     context_size: int | None = None  # per parallel slot; None: the Settings' context size
+    threads: int | None = None  # None: the Settings' threads
     token: str = ""
 
     def bind_host(self) -> str:
@@ -74,7 +77,7 @@ class LocalServer:
         self.host = options.bind_host()
         self.token = options.token or load_or_create_token()
         self.pool = ModelPool(parallel=options.parallel, idle_unload_s=options.idle_unload_s, owner=owner,
-                              store=store, context_size=options.context_size)
+                              store=store, context_size=options.context_size, threads=options.threads)
         policy = GuardPolicy(token=self.token, lan=options.lan, allowed_origins=frozenset(options.allowed_origins))
         config = uvicorn.Config(build_app(self.pool, policy), host=self.host, port=options.port, log_level="warning",
                                 access_log=False, lifespan="off", ws="none", http="h11",
@@ -91,23 +94,37 @@ class LocalServer:
 
     def start(self) -> str:
         """Listen on a thread of its own; returns the base URL once the socket is open."""
-        self._thread = threading.Thread(target=self._server.run, name="candeia-server", daemon=True)
+        try:
+            listening = self._bind()
+        except OSError as exc:
+            self.pool.close()
+            raise UsageError(f"the server could not listen on {self.host}:{self.options.port}: "
+                             f"{exc.strerror or exc} (is the port taken?)") from None
+        self.port = int(listening.getsockname()[1])
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [listening]},
+                                        name="candeia-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.pool.close()
-                raise UsageError(f"the server could not listen on {self.host}:{self.options.port} "
-                                 "(is the port taken?)")
+                self.stop()
+                raise UsageError(f"the server could not start on {self.host}:{self.port}")
             time.sleep(0.02)
-        self.port = self._bound_port()
         return self.url
 
-    def _bound_port(self) -> int:
-        for server in getattr(self._server, "servers", []):
-            for sock in server.sockets:
-                return int(sock.getsockname()[1])
-        return self.options.port
+    def _bind(self) -> socket.socket:
+        """The listening socket, bound here so that a taken port is an error the caller can show."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        listening = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if sys.platform != "win32":  # on Windows SO_REUSEADDR would let two servers share the port
+                listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listening.bind((self.host, self.options.port))
+            listening.listen(128)
+        except OSError:
+            listening.close()
+            raise
+        return listening
 
     def wait(self) -> None:
         """Block until the server stops (Ctrl+C in the CLI)."""

@@ -1748,8 +1748,8 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
     <message>
         <location filename="../../main_window.py" line="130"/>
-        <location filename="../../main_window.py" line="147"/>
-        <location filename="../../main_window.py" line="167"/>
+        <location filename="../../main_window.py" line="152"/>
+        <location filename="../../main_window.py" line="172"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
@@ -1780,70 +1780,90 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
     <message>
         <location filename="../../main_window.py" line="145"/>
+        <source>Local server</source>
+        <translation>Servidor local</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="150"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163"/>
+        <location filename="../../main_window.py" line="168"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="179"/>
+        <location filename="../../main_window.py" line="184"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="179"/>
+        <location filename="../../main_window.py" line="184"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="192"/>
+        <location filename="../../main_window.py" line="197"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="196"/>
+        <location filename="../../main_window.py" line="201"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="202"/>
+        <location filename="../../main_window.py" line="207"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287"/>
+        <location filename="../../main_window.py" line="292"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287"/>
+        <location filename="../../main_window.py" line="292"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="288"/>
+        <location filename="../../main_window.py" line="293"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="304"/>
+        <location filename="../../main_window.py" line="309"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="306"/>
+        <location filename="../../main_window.py" line="311"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="307"/>
+        <location filename="../../main_window.py" line="312"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
 Nada foi perdido: o Candeia continua usando {folder}.</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="330"/>
+        <source>Server on (network)</source>
+        <translation>Servidor ligado (rede)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="331"/>
+        <source>Other computers on your network can reach {url}</source>
+        <translation>Outros computadores da sua rede podem acessar {url}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="334"/>
+        <source>Server on</source>
+        <translation>Servidor ligado</translation>
     </message>
 </context>
 <context>
@@ -2233,199 +2253,260 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>ServerSection</name>
+    <message>
+        <location filename="../../pages/server_settings.py" line="13"/>
+        <source>Local server</source>
+        <translation>Servidor local</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="17"/>
+        <source>Serve models to other programs (OpenAI-compatible API)</source>
+        <translation>Servir modelos para outros programas (API compatível com a OpenAI)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="18"/>
+        <source>Editors, scripts and other apps on this computer can use your installed models. Every request needs the token below.</source>
+        <translation>Editores, scripts e outros aplicativos deste computador podem usar seus modelos instalados. Cada pedido precisa do token abaixo.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="21"/>
+        <source>Allow other computers on the network</source>
+        <translation>Permitir outros computadores da rede</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="23"/>
+        <source>Anyone on your network who has the token can use your models. Turn this on only on a network you trust.</source>
+        <translation>Qualquer pessoa na sua rede que tenha o token pode usar seus modelos. Ative isto só numa rede em que você confia.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="31"/>
+        <location filename="../../pages/server_settings.py" line="32"/>
+        <source>Port</source>
+        <translation>Porta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="35"/>
+        <location filename="../../pages/server_settings.py" line="36"/>
+        <source>Address</source>
+        <translation>Endereço</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="39"/>
+        <location filename="../../pages/server_settings.py" line="40"/>
+        <source>Token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="71"/>
+        <source>The server could not start: {error}</source>
+        <translation>O servidor não pôde iniciar: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="73"/>
+        <source>Running. Point an OpenAI client at the address, with the token as its API key.</source>
+        <translation>Em execução. Aponte um cliente da OpenAI para o endereço, com o token como chave de API.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="76"/>
+        <source>Off.</source>
+        <translation>Desligado.</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="65"/>
+        <location filename="../../pages/settings.py" line="66"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73"/>
+        <location filename="../../pages/settings.py" line="77"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="77"/>
+        <location filename="../../pages/settings.py" line="81"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="78"/>
+        <location filename="../../pages/settings.py" line="82"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="81"/>
+        <location filename="../../pages/settings.py" line="85"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="83"/>
+        <location filename="../../pages/settings.py" line="87"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="84"/>
+        <location filename="../../pages/settings.py" line="88"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="86"/>
+        <location filename="../../pages/settings.py" line="90"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="93"/>
+        <location filename="../../pages/settings.py" line="97"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="95"/>
-        <location filename="../../pages/settings.py" line="96"/>
+        <location filename="../../pages/settings.py" line="99"/>
+        <location filename="../../pages/settings.py" line="100"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="102"/>
+        <location filename="../../pages/settings.py" line="106"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="103"/>
+        <location filename="../../pages/settings.py" line="107"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="108"/>
+        <location filename="../../pages/settings.py" line="112"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109"/>
+        <location filename="../../pages/settings.py" line="113"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="115"/>
+        <location filename="../../pages/settings.py" line="119"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="116"/>
-        <location filename="../../pages/settings.py" line="119"/>
+        <location filename="../../pages/settings.py" line="120"/>
+        <location filename="../../pages/settings.py" line="123"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="126"/>
+        <location filename="../../pages/settings.py" line="130"/>
         <source>Only if the server needs one</source>
         <translation>Só se o servidor exigir um</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="127"/>
+        <location filename="../../pages/settings.py" line="131"/>
         <source>Sent to this download server only: never to another server, not even across a redirect. For huggingface.co, HF_TOKEN or &apos;hf auth login&apos; work too.</source>
         <translation>Enviado somente a este servidor de download: nunca a outro servidor, nem mesmo num redirecionamento. Para o huggingface.co, HF_TOKEN ou &apos;hf auth login&apos; também funcionam.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="129"/>
+        <location filename="../../pages/settings.py" line="133"/>
         <source>Access token for the download server</source>
         <translation>Token de acesso do servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="132"/>
+        <location filename="../../pages/settings.py" line="136"/>
         <source>Access token</source>
         <translation>Token de acesso</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="137"/>
+        <location filename="../../pages/settings.py" line="141"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="139"/>
-        <location filename="../../pages/settings.py" line="146"/>
+        <location filename="../../pages/settings.py" line="143"/>
+        <location filename="../../pages/settings.py" line="150"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="140"/>
+        <location filename="../../pages/settings.py" line="144"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="140"/>
+        <location filename="../../pages/settings.py" line="144"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="141"/>
+        <location filename="../../pages/settings.py" line="145"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="148"/>
-        <location filename="../../pages/settings.py" line="154"/>
+        <location filename="../../pages/settings.py" line="152"/>
+        <location filename="../../pages/settings.py" line="158"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="155"/>
+        <location filename="../../pages/settings.py" line="159"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="162"/>
-        <location filename="../../pages/settings.py" line="167"/>
+        <location filename="../../pages/settings.py" line="166"/>
+        <location filename="../../pages/settings.py" line="171"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="169"/>
+        <location filename="../../pages/settings.py" line="173"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="172"/>
+        <location filename="../../pages/settings.py" line="176"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="173"/>
+        <location filename="../../pages/settings.py" line="177"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="178"/>
+        <location filename="../../pages/settings.py" line="182"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="179"/>
+        <location filename="../../pages/settings.py" line="183"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="187"/>
+        <location filename="../../pages/settings.py" line="191"/>
         <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="193"/>
+        <location filename="../../pages/settings.py" line="197"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="197"/>
+        <location filename="../../pages/settings.py" line="201"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="198"/>
+        <location filename="../../pages/settings.py" line="202"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="239"/>
+        <location filename="../../pages/settings.py" line="243"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop import theme
 from desktop.appcontext import AppContext
+from desktop.pages.analyze import AnalyzePage
 from desktop.pages.caption import CaptionPage
 from desktop.pages.chat import ChatPage
 from desktop.pages.documents import DocumentsPage
@@ -40,7 +41,7 @@ from engines.paths import data_dir
 from engines.store.relocate import iter_move_data_dir
 from engines.translate import TranslationResult
 
-PAGES = ("chat", "documents", "translate", "caption", "models", "settings")
+PAGES = ("chat", "documents", "translate", "caption", "analyze", "models", "settings")
 MEMORY_POLL_MS = 2000
 FALLBACK_SHOWN_MS = 15_000  # how long the status bar says that a chosen device could not start
 # Background threads (a download's hashing loop, a model's metadata check) run Python too, and the
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.documents.knowledge_bases_changed.connect(self.chat.kb_picker.set_names)
         self.models = ModelsPage(self.ctx)
         self.translate_page = TranslatePage(self.ctx)
+        self.analyze_page = AnalyzePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         self.settings_page.move_requested.connect(self.relocate)
         pages: dict[str, tuple[str, QWidget]] = {
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
             "documents": (self.tr("Documents"), self.documents),
             "translate": (self.tr("Translate"), self.translate_page),
             "caption": (self.tr("Caption"), self.caption),
+            "analyze": (self.tr("Analyze"), self.analyze_page),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
         }
@@ -351,6 +354,7 @@ class MainWindow(QMainWindow):
         self.caption.shutdown()
         self.documents.shutdown()
         self.translate_page.shutdown()
+        self.analyze_page.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
         self.ctx.shutdown()

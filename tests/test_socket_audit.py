@@ -58,6 +58,7 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("translate", "-m", "tiny", "--from", "en", "--to", "pt", "Hello")),  # with a chat model
         Command(("caption", "-m", captioner, image, "--max-tokens", "4")),
         Command(("embed", "-m", encoder, "Hello")),
+        Command(("analyze", "sentiment", "-m", "tiny", "Hello")),  # a chat model as a classifier, in a host
         Command(("kb", "create", "notes", "-m", encoder)),
         Command(("kb", "add", "notes", docs)),
         Command(("kb", "search", "notes", "harbour boats")),

@@ -84,7 +84,7 @@ class Host:
                 token = self._cancels.get(int(message.get("target", -1)))
                 if token is not None:
                     token.cancel()
-            elif op in ("generate", "caption"):
+            elif op in ("generate", "caption", "label"):
                 token = self._cancels[ident] = CancelToken()
                 threading.Thread(target=self._guarded, args=(ident, op, message, token), daemon=True).start()
             else:
@@ -117,6 +117,8 @@ class Host:
             result = self._load_embed(message, options)
         elif message.get("kind") == "serve":
             result = self._load_serve(message, options)
+        elif message.get("kind") == "label":
+            result = self._load_label(message, options)
         else:
             result = self._load_chat(message, options, faults)
         result["device"] = _device(options.gpu_layers)
@@ -184,6 +186,20 @@ class Host:
     def _op_embed(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> list[list[float]]:
         vectors: list[list[float]] = self._loaded("embed").embed(list(message["texts"]))
         return vectors
+
+    def _load_label(self, message: wire.Message, options: Any) -> dict[str, Any]:
+        from engines.gguf.info import read_gguf
+        from engines.host.label_worker import GGUFLabeler
+
+        labeler = GGUFLabeler(read_gguf(message["path"]), options)
+        self._engine, self._kind = labeler, "label"
+        if message.get("probe"):
+            labeler.probe(probe_tokens(lambda text: labeler.tokens(text), labeler.context), PROBE_GENERATE)
+        return {"load_ms": labeler.load_ms, "context_size": labeler.context, "bos": labeler.bos, "eos": labeler.eos}
+
+    def _op_label(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
+        result: dict[str, Any] = self._loaded("label").label(message, cancel)
+        return result
 
     def _loaded(self, *kinds: str) -> Any:
         if self._engine is None or self._kind not in kinds:

@@ -22,6 +22,7 @@ from engines.errors import CandeiaError, UsageError
 # Each command and its one-line help, shown by `candeia-cli --help` without importing the command
 # (tests/test_cli.py checks these match the help each module registers).
 COMMANDS = {
+    "analyze": "label texts: sentiment, topics, entities, answers",
     "caption": "caption images or folders of images",
     "chat": "chat with a GGUF model",
     "embed": "turn texts into embedding vectors",
@@ -36,6 +37,10 @@ COMMANDS = {
 
 def command_module(name: str) -> ModuleType:
     """Import one command's module. Plain imports, so PyInstaller's analysis still finds every one."""
+    if name == "analyze":
+        from engines.cli import analyze_cmd
+
+        return analyze_cmd
     if name == "caption":
         from engines.cli import caption_cmd
 

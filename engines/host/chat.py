@@ -35,14 +35,9 @@ class HostedChatEngine:
         self.info = info
         self.options = options
         started = time.perf_counter()
-        self._host = spare.take(info.path.name)
-        try:
-            loaded = self._host.call("load", kind="serve" if parallel > 0 else "chat", path=str(info.path),
-                                     options=dataclasses.asdict(options), probe=probe, parallel=parallel)
-        except BaseException:
-            self._host.kill("closing")
-            self._host.wait_ended(5.0)
-            raise
+        self._host, loaded = spare.take_loaded(info.path.name, kind="serve" if parallel > 0 else "chat",
+                                               path=str(info.path), options=dataclasses.asdict(options),
+                                               probe=probe, parallel=parallel)
         self.load_ms = (time.perf_counter() - started) * 1000.0  # spawn and load, as the user waits for it
         self.context_size: int = loaded["context_size"]
         self.device: str = loaded["device"]

@@ -106,6 +106,258 @@
     </message>
 </context>
 <context>
+    <name>AnalyzeNotes</name>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="27"/>
+        <source>cut to fit the model (tokens kept: {count})</source>
+        <translation>cortado para caber no modelo (tokens mantidos: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="30"/>
+        <source>read in parts (windows: {count})</source>
+        <translation>lido em partes (janelas: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="31"/>
+        <source>no answer found</source>
+        <translation>nenhuma resposta encontrada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="33"/>
+        <source>empty text</source>
+        <translation>texto vazio</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="35"/>
+        <source>empty question</source>
+        <translation>pergunta vazia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="37"/>
+        <source>row could not be read</source>
+        <translation>não foi possível ler a linha</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="39"/>
+        <source>text cut (characters kept: {count})</source>
+        <translation>texto cortado (caracteres mantidos: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="42"/>
+        <source>failed: {reason}</source>
+        <translation>falhou: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>AnalyzePage</name>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="60"/>
+        <location filename="../../pages/analyze/page.py" line="138"/>
+        <source>Analyze</source>
+        <translation>Analisar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="72"/>
+        <source>Sentiment</source>
+        <translation>Sentimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="72"/>
+        <source>Classify (topics)</source>
+        <translation>Classificar (temas)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="73"/>
+        <source>Zero-shot labels</source>
+        <translation>Rótulos livres (zero-shot)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="73"/>
+        <source>Entities (names, places)</source>
+        <translation>Entidades (nomes, lugares)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="74"/>
+        <source>Question answering</source>
+        <translation>Responder perguntas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="81"/>
+        <location filename="../../pages/analyze/page.py" line="96"/>
+        <source>Task</source>
+        <translation>Tarefa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="83"/>
+        <location filename="../../pages/analyze/page.py" line="98"/>
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="86"/>
+        <source>Labels, separated by commas: praise, complaint, question</source>
+        <translation>Rótulos, separados por vírgulas: elogio, reclamação, dúvida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="87"/>
+        <location filename="../../pages/analyze/page.py" line="95"/>
+        <location filename="../../pages/analyze/page.py" line="170"/>
+        <source>Labels</source>
+        <translation>Rótulos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="88"/>
+        <source>Several labels per text</source>
+        <translation>Vários rótulos por texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="90"/>
+        <source>The question to answer from each text</source>
+        <translation>A pergunta a responder com cada texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="91"/>
+        <location filename="../../pages/analyze/page.py" line="95"/>
+        <source>Question</source>
+        <translation>Pergunta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="115"/>
+        <source>Paste a text here, or open a CSV file with one text per row</source>
+        <translation>Cole um texto aqui ou abra um arquivo CSV com um texto por linha</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="116"/>
+        <source>Text to analyse</source>
+        <translation>Texto a analisar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="119"/>
+        <source>Open CSV…</source>
+        <translation>Abrir CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="125"/>
+        <source>Text column</source>
+        <translation>Coluna do texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="126"/>
+        <source>Use the pasted text</source>
+        <translation>Usar o texto colado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="141"/>
+        <source>Stop</source>
+        <translation>Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="143"/>
+        <source>Export…</source>
+        <translation>Exportar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="165"/>
+        <source>Results</source>
+        <translation>Resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="175"/>
+        <source>Selected row</source>
+        <translation>Linha selecionada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="195"/>
+        <source>chat model</source>
+        <translation>modelo de chat</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="201"/>
+        <source>No model for this task is installed. Sentiment, classify and zero-shot work with any chat model; entities and question answering need an analysis model from the Models page.</source>
+        <translation>Nenhum modelo para esta tarefa está instalado. Sentimento, classificação e zero-shot funcionam com qualquer modelo de chat; entidades e respostas a perguntas precisam de um modelo de análise da página Modelos.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="221"/>
+        <source>Open a file of texts</source>
+        <translation>Abrir um arquivo de textos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="222"/>
+        <source>Texts (*.csv *.jsonl *.txt)</source>
+        <translation>Textos (*.csv *.jsonl *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="257"/>
+        <source>Pick a model first.</source>
+        <translation>Escolha um modelo primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="259"/>
+        <source>Paste a text or open a CSV file first.</source>
+        <translation>Cole um texto ou abra um arquivo CSV primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="261"/>
+        <source>Type the labels to choose from, separated by commas.</source>
+        <translation>Digite os rótulos possíveis, separados por vírgulas.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="263"/>
+        <source>Type the question to answer.</source>
+        <translation>Digite a pergunta a responder.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="275"/>
+        <source>Loading the model…</source>
+        <translation>Carregando o modelo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="284"/>
+        <source>Rows analysed: {count}…</source>
+        <translation>Linhas analisadas: {count}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="290"/>
+        <source>Rows analysed: {count}</source>
+        <translation>Linhas analisadas: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="292"/>
+        <source>with notes: {count}</source>
+        <translation>com observações: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="297"/>
+        <source>Stopped. Rows analysed: {count}</source>
+        <translation>Parado. Linhas analisadas: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="327"/>
+        <source>Exported to {name} (rows: {count})</source>
+        <translation>Exportado para {name} (linhas: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="316"/>
+        <source>Export the results</source>
+        <translation>Exportar os resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="176"/>
+        <source>Select a row to see its details</source>
+        <translation>Selecione uma linha para ver os detalhes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="317"/>
+        <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
+        <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="325"/>
+        <source>Could not export: {reason}</source>
+        <translation>Não foi possível exportar: {reason}</translation>
+    </message>
+</context>
+<context>
     <name>AskPanel</name>
     <message>
         <location filename="../../pages/documents/ask_panel.py" line="44"/>
@@ -1631,6 +1883,19 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
 </context>
 <context>
+    <name>LabelChart</name>
+    <message>
+        <location filename="../../pages/analyze/chart.py" line="29"/>
+        <source>Label distribution</source>
+        <translation>Distribuição dos rótulos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/chart.py" line="35"/>
+        <source>Labels counted: {count}</source>
+        <translation>Rótulos contados: {count}</translation>
+    </message>
+</context>
+<context>
     <name>LanguageBar</name>
     <message>
         <location filename="../../pages/translate/language_bar.py" line="22"/>
@@ -1702,166 +1967,171 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="69"/>
+        <location filename="../../main_window.py" line="70"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119"/>
+        <location filename="../../main_window.py" line="122"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="83"/>
+        <location filename="../../main_window.py" line="85"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="84"/>
+        <location filename="../../main_window.py" line="86"/>
         <source>Documents</source>
         <translation>Documentos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="85"/>
+        <location filename="../../main_window.py" line="87"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86"/>
+        <location filename="../../main_window.py" line="88"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87"/>
+        <location filename="../../main_window.py" line="89"/>
+        <source>Analyze</source>
+        <translation>Analisar</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="90"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="88"/>
+        <location filename="../../main_window.py" line="91"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94"/>
+        <location filename="../../main_window.py" line="97"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130"/>
-        <location filename="../../main_window.py" line="152"/>
-        <location filename="../../main_window.py" line="172"/>
+        <location filename="../../main_window.py" line="133"/>
+        <location filename="../../main_window.py" line="155"/>
+        <location filename="../../main_window.py" line="175"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138"/>
+        <location filename="../../main_window.py" line="141"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138"/>
+        <location filename="../../main_window.py" line="141"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139"/>
+        <location filename="../../main_window.py" line="142"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140"/>
+        <location filename="../../main_window.py" line="143"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140"/>
+        <location filename="../../main_window.py" line="143"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145"/>
+        <location filename="../../main_window.py" line="148"/>
         <source>Local server</source>
         <translation>Servidor local</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150"/>
+        <location filename="../../main_window.py" line="153"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168"/>
+        <location filename="../../main_window.py" line="171"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="184"/>
+        <location filename="../../main_window.py" line="187"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="184"/>
+        <location filename="../../main_window.py" line="187"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197"/>
+        <location filename="../../main_window.py" line="200"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="201"/>
+        <location filename="../../main_window.py" line="204"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="207"/>
+        <location filename="../../main_window.py" line="210"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="292"/>
+        <location filename="../../main_window.py" line="295"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="292"/>
+        <location filename="../../main_window.py" line="295"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="293"/>
+        <location filename="../../main_window.py" line="296"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="309"/>
+        <location filename="../../main_window.py" line="312"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="311"/>
+        <location filename="../../main_window.py" line="314"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="312"/>
+        <location filename="../../main_window.py" line="315"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
 Nada foi perdido: o Candeia continua usando {folder}.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="330"/>
+        <location filename="../../main_window.py" line="333"/>
         <source>Server on (network)</source>
         <translation>Servidor ligado (rede)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="331"/>
+        <location filename="../../main_window.py" line="334"/>
         <source>Other computers on your network can reach {url}</source>
         <translation>Outros computadores da sua rede podem acessar {url}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="334"/>
+        <location filename="../../main_window.py" line="337"/>
         <source>Server on</source>
         <translation>Servidor ligado</translation>
     </message>
@@ -2142,6 +2412,29 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/translate/panes.py" line="107"/>
         <source>Copy the translation (Ctrl+Shift+C)</source>
         <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Text</source>
+        <translation>Texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Result</source>
+        <translation>Resultado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Score</source>
+        <translation>Pontuação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Note</source>
+        <translation>Observação</translation>
     </message>
 </context>
 <context>

@@ -6,25 +6,17 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
-from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
-from engines.store.model_store import ModelStore
+from engines.store.model_store import InstalledModel
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tiny_gguf: Path) -> Iterator[MainWindow]:
-    ModelStore().add(tiny_gguf, model_id="tiny")
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
-    window.deleteLater()
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def free_port() -> int:
@@ -33,7 +25,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def listed_models(port: int, token: str) -> tuple[int, dict[str, object]]:
+def listed_models(port: int, token: str) -> tuple[int, dict[str, Any]]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request("GET", "/v1/models", headers={"Authorization": f"Bearer {token}"})
@@ -43,7 +35,8 @@ def listed_models(port: int, token: str) -> tuple[int, dict[str, object]]:
         connection.close()
 
 
-def test_the_switch_serves_on_loopback_and_the_status_bar_shows_it(qtbot: QtBot, window: MainWindow) -> None:
+def test_the_switch_serves_on_loopback_and_the_status_bar_shows_it(window: MainWindow,
+                                                                  installed_model: InstalledModel) -> None:
     section = window.settings_page.server
     port = free_port()
     section.port.setValue(port)
@@ -53,7 +46,7 @@ def test_the_switch_serves_on_loopback_and_the_status_bar_shows_it(qtbot: QtBot,
     assert section.url.text() == f"http://127.0.0.1:{port}/v1" and section.token.text().startswith("cdk-")
     assert window.server_label.isVisibleTo(window) and window.server_label.text() == "Server on"
     status, body = listed_models(port, section.token.text())
-    assert status == 200 and [m["id"] for m in body["data"]] == ["tiny"]  # type: ignore[index]
+    assert status == 200 and [m["id"] for m in body["data"]] == [installed_model.id]
     assert listed_models(port, "not-the-token")[0] == 401
     section.enabled.setChecked(False)
     assert not window.ctx.server.running and section.url.text() == "" and section.token.text() == ""

@@ -68,6 +68,8 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("kb", "remove", "notes")),
         # the server: offline mode does not stop it, and its only socket is the one listening on loopback
         Command(("serve", "--port", "0", "--check")),
+        # a remote endpoint on loopback where nothing listens: refused there, one line, exit 1
+        Command(("models", "add-remote", "box", "--url", "http://127.0.0.1:9/v1"), online_code=1, offline_code=1),
         # the only command that goes online, and only to the configured (loopback) endpoint
         Command(("models", "download", download, "--id", "fetched", "-q"), offline_code=1),
         Command(("models", "verify", "fetched"), offline_code=1),  # offline: nothing was downloaded to verify

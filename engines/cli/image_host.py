@@ -4,7 +4,7 @@ Started as `python -m engines.cli.image_host` (or the frozen `candeia-cli --imag
 the main loop and the error replies are the engine host's (engines/cli/engine_host.py); only the
 requests differ. stable-diffusion.cpp links its own ggml, so this process never imports llama.cpp.
 Images travel as base64 PNG, the init image included: the host never opens a user's file, the app
-has validated and decoded it already (engines/security/images.py).
+has validated and decoded it already (engines/images/decode.py).
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ def _decode(data: str) -> Image.Image:
 
 def _init_png(settings: ImageSettings) -> str:
     """The init image, validated as captioning validates images, resized to the output size, as PNG."""
-    from engines.security.images import load_image
+    from engines.images.decode import load_image
 
     assert settings.init_image is not None
     image = load_image(settings.init_image).resize((settings.width, settings.height), Image.Resampling.LANCZOS)

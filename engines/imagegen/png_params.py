@@ -246,9 +246,9 @@ def text_chunks(path: Path) -> dict[str, str]:
         with Image.open(path) as image:
             # info, not .text: .text decodes the pixels to find chunks after the image data
             found = {k: v for k, v in image.info.items() if isinstance(k, str) and isinstance(v, str)}
-            if PARAMETERS_KEY not in found and image.format in ("JPEG", "WEBP"):
-                if (comment := _exif_comment(image)) is not None:
-                    found[PARAMETERS_KEY] = comment
+            exif = PARAMETERS_KEY not in found and image.format in ("JPEG", "WEBP")
+            if exif and (comment := _exif_comment(image)) is not None:
+                found[PARAMETERS_KEY] = comment
             return found
     except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError):
         return {}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engines.caption.images import ImageFileError, find_images, load_image, to_rgb
+from engines.images.decode import ImageFileError, find_images, load_image, to_rgb
 from engines.caption.preprocess import ImagePreprocessor
 
 RNG = np.random.default_rng(7)

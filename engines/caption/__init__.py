@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engines.caption.api import open_captioner
 from engines.caption.batch import BatchOptions, caption_paths
-from engines.caption.images import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
+from engines.images.decode import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
 from engines.caption.types import Captioner, CaptionOptions, CaptionResult, CaptionStyle
 
 __all__ = [

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from PIL import Image
 
-from engines.caption.images import ImageFileError, find_images, load_image
+from engines.images.decode import ImageFileError, find_images, load_image
 from engines.caption.types import Captioner, CaptionOptions, CaptionResult
 from engines.errors import CandeiaError, EngineCrashedError, UsageError
 from engines.jobs import CancelToken, ProgressCallback

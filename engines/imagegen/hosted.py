@@ -21,7 +21,7 @@ from engines.errors import EngineCrashedError
 from engines.host.process import HostProcess, result_of
 from engines.imagegen.check import check_memory, check_settings
 from engines.imagegen.engine import Generated, StepCallback
-from engines.imagegen.samplers import sampler
+from engines.imagegen.samplers import SCHEDULER, sampler
 from engines.imagegen.settings import ImageSettings
 from engines.imagegen.weights import ImageModelInfo, read_image_model
 from engines.jobs import Cancelled, CancelToken
@@ -72,11 +72,10 @@ class HostedImageEngine:
         cancel = cancel or CancelToken()
         cancel.raise_if_cancelled()
         host = self._host if self._host is not None and self._host.alive else self._start()
-        chosen = sampler(settings.sampler)
         fields = {k: getattr(settings, k) for k in ("prompt", "negative_prompt", "width", "height", "steps",
                                                    "guidance", "seed", "batch_count", "strength")}
         started = time.perf_counter()
-        call = host.start("generate", settings=fields, method=chosen.method, scheduler=chosen.scheduler,
+        call = host.start("generate", settings=fields, method=sampler(settings.sampler), scheduler=SCHEDULER,
                           init_image=init)
         progress = _Progress(settings, on_step)
         try:

@@ -19,8 +19,8 @@ SD15_UNET: dict[str, Any] = {
     "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
 }
 # SD-Turbo / SD 2.1: OpenCLIP ViT-H text encoder (1024 wide, 23 layers as SD 2.x uses it), linear projections
-SD21_UNET: dict[str, Any] = dict(SD15_UNET, sample_size=96, cross_attention_dim=1024, attention_head_dim=[5, 10, 20, 20],
-                                 use_linear_projection=True)
+SD21_UNET: dict[str, Any] = dict(SD15_UNET, sample_size=96, cross_attention_dim=1024,
+                                 attention_head_dim=[5, 10, 20, 20], use_linear_projection=True)
 SD_VAE: dict[str, Any] = {
     "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 2, "sample_size": 512,
     "block_out_channels": [128, 256, 512, 512],

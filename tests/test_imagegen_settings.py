@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from engines.errors import UsageError
-from engines.imagegen.check import ImageTooLargeError, activation_bytes, check_memory, check_settings, needed_bytes
+from engines.cards.image_fit import activation_bytes, needed_bytes
+from engines.imagegen.check import ImageTooLargeError, check_memory, check_settings
 from engines.imagegen.output import output_paths
 from engines.imagegen.samplers import sampler
 from engines.imagegen.settings import ImageSettings
@@ -47,9 +48,9 @@ def test_samplers_by_id_or_by_automatic1111_label() -> None:
 def test_memory_grows_with_size_and_a_size_too_large_is_refused_with_numbers() -> None:
     info = ImageModelInfo(path=Path("m.safetensors"), family="sd1", format="safetensors", weight_bytes=2 * GB,
                           parameter_count=1_066_000_000)
-    small, large = activation_bytes("sd1", 512, 512), activation_bytes("sd1", 2048, 2048)
+    small, large = activation_bytes(512, 512), activation_bytes(2048, 2048)
     assert 1 * GB < small < 3 * GB and large > 10 * small
-    assert needed_bytes(info.weight_bytes, "sd1", 512, 512) > 2 * GB + small
+    assert needed_bytes(info.weight_bytes, 512, 512) > 2 * GB + small
     check_memory(info, BASE, available=8 * GB)
     with pytest.raises(ImageTooLargeError, match=r"2048x2048 needs about .* and 8\.6 GB is free; choose a smaller"):
         check_memory(info, replace(BASE, width=2048, height=2048), available=8 * GB)
@@ -62,3 +63,17 @@ def test_output_names(tmp_path: Path) -> None:
     assert len(set(first)) == 2 and all(p.parent == tmp_path and p.suffix == ".png" for p in first)
     first[0].write_bytes(b"x")
     assert output_paths(1, None, tmp_path)[0] != first[0]  # never overwrites an earlier image
+
+
+def test_the_catalog_says_whether_an_image_model_fits_at_its_size() -> None:
+    from engines.cards import load_catalog
+    from engines.cards.fit import card_estimate
+    from engines.hardware.machine import Hardware
+
+    def hardware(free: int) -> Hardware:
+        return Hardware("Test", "x86_64", "cpu", 8, 4, ["avx2"], free * 2, free, [], [], True, None)
+
+    turbo = next(c for c in load_catalog() if c.id == "sd-turbo-q8_0")
+    roomy, small = card_estimate(turbo, 4096, hardware(16 * GB)), card_estimate(turbo, 4096, hardware(3 * GB))
+    assert roomy.verdict == "fits" and small.verdict == "won't fit"
+    assert roomy.weights == turbo.size and roomy.needed > turbo.size + GB and "512x512 image" in roomy.detail

@@ -7,10 +7,10 @@ import struct
 from pathlib import Path
 
 import pytest
-from tiny_gguf import write_tiny_llama
 
 from engines.errors import InvalidModelFileError
 from engines.imagegen.weights import read_image_model
+from tiny_gguf import write_tiny_llama
 
 UNET_ATTN = "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight"
 UNET_ATTN_XL = "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight"
@@ -89,8 +89,9 @@ def test_a_diffusers_folder_needs_its_three_parts(tmp_path: Path) -> None:
         (folder / part).mkdir(parents=True)
     write_safetensors(folder / "unet" / "diffusion_pytorch_model.safetensors",
                       {"down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight": (320, 1024)})
-    write_safetensors(folder / "vae" / "diffusion_pytorch_model.safetensors", {"decoder.conv_in.weight": (512, 4, 3, 3)})
-    with pytest.raises(InvalidModelFileError, match="text_encoder/model.safetensors is missing"):
+    write_safetensors(folder / "vae" / "diffusion_pytorch_model.safetensors",
+                      {"decoder.conv_in.weight": (512, 4, 3, 3)})
+    with pytest.raises(InvalidModelFileError, match=r"text_encoder/model\.safetensors is missing"):
         read_image_model(folder)
     (folder / "text_encoder").mkdir()
     write_safetensors(folder / "text_encoder" / "model.safetensors", {"text_model.final_layer_norm.weight": (1024,)})

@@ -9,6 +9,7 @@ same way, after its cause is raised as an EngineCrashedError.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import random
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from engines.errors import EngineCrashedError
+from engines.errors import EngineCrashedError, ModelLoadError
 from engines.host.process import HostProcess, result_of
 from engines.imagegen.check import check_memory, check_settings
 from engines.imagegen.engine import Generated, StepCallback
@@ -46,6 +47,8 @@ class HostedImageEngine:
 
         resolved = resolve_model(str(ref))
         info = read_image_model(resolved.path)  # refused here, before any native code sees the file
+        if importlib.util.find_spec("stable_diffusion_cpp") is None:
+            raise ModelLoadError("image generation needs stable-diffusion.cpp: pip install 'candeia[image]'")
         return cls(info, resolved.label, threads=threads)
 
     def _start(self) -> HostProcess:
@@ -145,7 +148,8 @@ class _Progress:
 
 def _decode(data: str) -> Image.Image:
     with Image.open(io.BytesIO(base64.b64decode(data)), formats=["PNG"]) as opened:
-        return opened.convert("RGB")
+        image: Image.Image = opened.convert("RGB")
+    return image
 
 
 def _init_png(settings: ImageSettings) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engines.errors import UsageError
 from engines.cards.image_fit import activation_bytes, needed_bytes
+from engines.errors import UsageError
 from engines.imagegen.check import ImageTooLargeError, check_memory, check_settings
 from engines.imagegen.output import output_paths
 from engines.imagegen.samplers import sampler

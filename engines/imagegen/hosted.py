@@ -134,6 +134,8 @@ class _Progress:
         if self.on_step is None or "step" not in message:
             return
         step = int(str(message["step"]))
+        if step < 1:  # stable-diffusion.cpp announces step 0 before the first one runs
+            return
         if "total" in message:
             total = int(str(message["total"]))
             if total != self.per_image:  # img2img runs fewer steps than asked (steps x strength)

@@ -1,0 +1,149 @@
+"""Image generation speed: Candeia's engine (stable-diffusion.cpp in an image host) against sd-cli and diffusers.
+
+    python -m benchmarks.imagegen_speed --model FOLDER_OR_FILE [--size 512] [--steps 1 20] [--threads 2]
+        [--sd-cli build/sd-cpp/bin/sd-cli] [--diffusers] [--guidance 1]
+
+With no --model, a random-weight SD 1.5 (real shapes, tests/sd_random.py) is built under build/. Speed does
+not depend on the weights' values. Per setting, one generation each (after a warm-up generation for the
+in-process engines), timed from the request to the image:
+- candeia: HostedImageEngine.generate (host already loaded), peak resident memory of the host (VmHWM);
+- sd-cli: stable-diffusion.cpp's own CLI, same file, same settings: the time it reports for generating
+  (its load excluded, as ours is), peak memory from the kernel's accounting of the child;
+- diffusers (--diffusers): StableDiffusionPipeline on CPU, fp32 (diffusers on CPU does not run f16), same
+  scheduler (Euler ancestral), a fresh process so its peak is its own.
+Guidance 1 by default: one UNet pass per step, as SD-Turbo runs (guidance > 1 doubles every engine's work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .report import load_average, publish
+
+ROOT = Path(__file__).resolve().parents[1]
+PROMPT = "a lighthouse on a cliff at dusk, oil painting"
+_DIFFUSERS_CHILD = r"""
+import json, sys, time, torch
+from diffusers import StableDiffusionPipeline, EulerAncestralDiscreteScheduler, UNet2DConditionModel, AutoencoderKL
+from transformers import CLIPTextModel
+folder, size, steps, guidance, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+torch.set_num_threads(threads)
+unet = UNet2DConditionModel.from_pretrained(folder + "/unet", torch_dtype=torch.float32)
+vae = AutoencoderKL.from_pretrained(folder + "/vae", torch_dtype=torch.float32)
+text = CLIPTextModel.from_pretrained(folder + "/text_encoder", torch_dtype=torch.float32)
+pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=None, unet=unet,
+    scheduler=EulerAncestralDiscreteScheduler(), safety_checker=None, feature_extractor=None,
+    requires_safety_checker=False)
+ids = torch.zeros((1, 77), dtype=torch.long)
+with torch.no_grad():
+    embeds = text(ids)[0]
+    run = lambda n: pipe(prompt_embeds=embeds, negative_prompt_embeds=embeds, height=size, width=size,
+                         num_inference_steps=n, guidance_scale=guidance, output_type="pil")
+    run(1)
+    start = time.perf_counter(); run(steps); seconds = time.perf_counter() - start
+import resource
+print(json.dumps({"seconds": seconds, "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def host_peak(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def run_candeia(model: Path, size: int, steps: int, guidance: float, threads: int) -> dict[str, Any]:
+    from engines.imagegen.hosted import HostedImageEngine
+    from engines.imagegen.settings import ImageSettings
+
+    settings = ImageSettings(prompt=PROMPT, width=size, height=size, steps=steps, guidance=guidance, seed=42)
+    with HostedImageEngine.open(model, threads=threads) as engine:
+        engine.generate(ImageSettings(prompt=PROMPT, width=64, height=64, steps=1, guidance=guidance, seed=1))
+        start = time.perf_counter()
+        engine.generate(settings)
+        seconds = time.perf_counter() - start
+        assert engine._host is not None
+        return {"seconds": seconds, "peak": host_peak(engine._host.pid), "load_ms": engine.load_ms}
+
+
+def run_cli(cli: Path, model: Path, size: int, steps: int, guidance: float, threads: int, out: Path) -> dict[str, Any]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([str(cli), "-m", str(model), "-p", PROMPT, "-W", str(size), "-H", str(size),
+                           "--steps", str(steps), "--cfg-scale", str(guidance), "--sampling-method", "euler_a",
+                           "--seed", "42", "-t", str(threads), "-o", str(out)],
+                          capture_output=True, text=True, timeout=7200, check=True)
+    wall = time.perf_counter() - started
+    log = done.stdout + done.stderr
+    # sd-cli reports its own generation time (after loading): "generate_image completed in 12.34s"
+    found = re.findall(r"generate_image completed in ([0-9.]+)\s*s", log)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": float(found[-1]) if found else wall, "wall": wall,
+            "peak": peak * 1024 if peak > before else None}
+
+
+def run_diffusers(model: Path, size: int, steps: int, guidance: float, threads: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _DIFFUSERS_CHILD, str(model), str(size), str(steps), str(guidance),
+                           str(threads)], capture_output=True, text=True, timeout=7200, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def default_model() -> Path:
+    folder = ROOT / "build" / "sd15-random"
+    if not (folder / "unet").exists():
+        sys.path.insert(0, str(ROOT / "tests"))
+        from sd_random import build_random_sd
+
+        build_random_sd(folder, "sd1")
+        (folder / ".done").write_text("ok", encoding="utf-8")  # tests/sd_fixtures.py reuses it
+    return folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--steps", type=int, nargs="+", default=[1, 20])
+    parser.add_argument("--guidance", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sd-cli", type=Path, default=ROOT / "build" / "sd-cpp" / "bin" / "sd-cli")
+    parser.add_argument("--diffusers", action="store_true", help="also time diffusers (PyTorch, CPU, fp32)")
+    args = parser.parse_args()
+    model = args.model or default_model()
+    rows: list[list[Any]] = []
+    results: list[dict[str, Any]] = []
+    for steps in args.steps:
+        ours = run_candeia(model, args.size, steps, args.guidance, args.threads)
+        cli = (run_cli(args.sd_cli, model, args.size, steps, args.guidance, args.threads, ROOT / "build" / "cli.png")
+               if args.sd_cli.exists() else None)
+        ref = run_diffusers(model, args.size, steps, args.guidance, args.threads) if args.diffusers else None
+        results.append({"steps": steps, "candeia": ours, "sd_cli": cli, "diffusers": ref})
+        rows.append([f"{args.size}x{args.size}", steps, f"{ours['seconds']:.1f}", _mib(ours["peak"]),
+                     f"{cli['seconds']:.1f}" if cli else "-", f"{cli['seconds'] / ours['seconds']:.2f}" if cli else "-",
+                     f"{ref['seconds']:.1f}" if ref else "-", f"{ref['seconds'] / ours['seconds']:.2f}" if ref else "-",
+                     _mib(ref["peak"]) if ref else "-"])
+    headline = (f"imagegen speed, {model.name}, {args.threads} threads, guidance {args.guidance:g}, "
+                f"load average {load_average()}")
+    headers = ["size", "steps", "candeia s/image", "candeia peak MiB", "sd-cli s", "sd-cli/candeia",
+               "diffusers s", "diffusers/candeia", "diffusers peak MiB"]
+    payload = {"model": str(model), "threads": args.threads, "guidance": args.guidance, "results": results,
+               "load_average": load_average()}
+    return publish("imagegen_speed", headline, headers, rows, payload)
+
+
+def _mib(value: int | None) -> str:
+    return f"{value / 2**20:.0f}" if value else "-"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,15 +12,12 @@ from __future__ import annotations
 import base64
 import io
 import math
-import os
-import sys
 import time
 from typing import Any
 
-from engines.cli.engine_host import Host, apply_memory_limit
+from engines.cli.engine_host import Host, run_host
 from engines.errors import ModelLoadError
 from engines.host import wire
-from engines.host.launch import EXIT_OOM
 from engines.jobs import CancelToken
 
 PREVIEW_METHOD = "proj"  # a linear projection of the latent: costs nothing next to a step
@@ -81,15 +78,7 @@ class ImageHost(Host):
 
 
 def main() -> int:
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # native code that prints to stdout now writes to stderr, never into the channel
-    apply_memory_limit()
-    host = ImageHost(sys.stdin.buffer, replies)
-    try:
-        host.serve()
-    except MemoryError:
-        os._exit(EXIT_OOM)
-    os._exit(0)
+    return run_host(ImageHost)
 
 
 if __name__ == "__main__":

@@ -471,128 +471,128 @@
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="63"/>
+        <location filename="../../pages/models.py" line="64"/>
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="64"/>
+        <location filename="../../pages/models.py" line="65"/>
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="68"/>
+        <location filename="../../pages/models.py" line="69"/>
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="70"/>
+        <location filename="../../pages/models.py" line="71"/>
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71"/>
+        <location filename="../../pages/models.py" line="72"/>
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="72"/>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="73"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="74"/>
+        <location filename="../../pages/models.py" line="75"/>
         <source>Only models whose memory estimate fits the free memory</source>
         <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="76"/>
+        <location filename="../../pages/models.py" line="77"/>
         <source>Commercial use allowed</source>
         <translation>Uso comercial permitido</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="77"/>
+        <location filename="../../pages/models.py" line="78"/>
         <source>Only models whose licence allows commercial use without conditions</source>
         <translation>Só modelos cuja licença permite uso comercial sem condições</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="185"/>
+        <location filename="../../pages/models.py" line="186"/>
         <source>Memory needed: measuring this computer…</source>
         <translation>Memória necessária: medindo este computador…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Tight fit: close other apps first</source>
         <translation>Cabe no limite: feche outros apps antes</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>Does not fit this computer&apos;s free memory</source>
         <translation>Não cabe na memória livre deste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>Fit unknown</source>
         <translation>Não se sabe se cabe</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="188"/>
+        <location filename="../../pages/models.py" line="189"/>
         <source>RAM {ram} + VRAM {vram}</source>
         <translation>RAM {ram} + VRAM {vram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="189"/>
+        <location filename="../../pages/models.py" line="190"/>
         <source>RAM {ram}</source>
         <translation>RAM {ram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="190"/>
+        <location filename="../../pages/models.py" line="191"/>
         <source>Memory needed: {memory} at {context} tokens of context</source>
         <translation>Memória necessária: {memory} com {context} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="196"/>
+        <location filename="../../pages/models.py" line="197"/>
         <source>fits with a {tokens}-token context</source>
         <translation>cabe com um contexto de {tokens} tokens</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="198"/>
+        <location filename="../../pages/models.py" line="199"/>
         <source>fits with {layers} layers on the GPU</source>
         <translation>cabe com {layers} camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192"/>
+        <location filename="../../pages/models.py" line="193"/>
         <source>{available} free</source>
         <translation>{available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="87"/>
+        <location filename="../../pages/models.py" line="88"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="156"/>
+        <location filename="../../pages/models.py" line="157"/>
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="166"/>
+        <location filename="../../pages/models.py" line="167"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="168"/>
+        <location filename="../../pages/models.py" line="169"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="169"/>
+        <location filename="../../pages/models.py" line="170"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180"/>
+        <location filename="../../pages/models.py" line="181"/>
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -1287,182 +1287,182 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="211"/>
+        <location filename="../../pages/models.py" line="212"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="213"/>
+        <location filename="../../pages/models.py" line="214"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="215"/>
+        <location filename="../../pages/models.py" line="216"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="216"/>
+        <location filename="../../pages/models.py" line="217"/>
         <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
         <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="225"/>
+        <location filename="../../pages/models.py" line="226"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="227"/>
+        <location filename="../../pages/models.py" line="228"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="228"/>
+        <location filename="../../pages/models.py" line="229"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="230"/>
+        <location filename="../../pages/models.py" line="231"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="232"/>
+        <location filename="../../pages/models.py" line="233"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/models.py" line="240"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/models.py" line="241"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257"/>
+        <location filename="../../pages/models.py" line="258"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="272"/>
+        <location filename="../../pages/models.py" line="273"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="272"/>
+        <location filename="../../pages/models.py" line="273"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="304"/>
+        <location filename="../../pages/models.py" line="305"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="305"/>
+        <location filename="../../pages/models.py" line="306"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="310"/>
+        <location filename="../../pages/models.py" line="311"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="312"/>
+        <location filename="../../pages/models.py" line="313"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313"/>
+        <location filename="../../pages/models.py" line="314"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="317"/>
+        <location filename="../../pages/models.py" line="318"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="323"/>
+        <location filename="../../pages/models.py" line="324"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="326"/>
+        <location filename="../../pages/models.py" line="327"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="328"/>
+        <location filename="../../pages/models.py" line="329"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="333"/>
+        <location filename="../../pages/models.py" line="334"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="341"/>
+        <location filename="../../pages/models.py" line="342"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="344"/>
+        <location filename="../../pages/models.py" line="345"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="345"/>
+        <location filename="../../pages/models.py" line="346"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="346"/>
+        <location filename="../../pages/models.py" line="347"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="370"/>
+        <location filename="../../pages/models.py" line="371"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="371"/>
+        <location filename="../../pages/models.py" line="372"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="372"/>
+        <location filename="../../pages/models.py" line="373"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="378"/>
+        <location filename="../../pages/models.py" line="379"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -1835,17 +1835,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="386"/>
+        <location filename="../../pages/models.py" line="387"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="390"/>
+        <location filename="../../pages/models.py" line="391"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="391"/>
+        <location filename="../../pages/models.py" line="392"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -2684,6 +2684,11 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/models.py" line="51"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
+    </message>
+    <message>
+        <location filename="../../pages/models.py" line="52"/>
+        <source>Images</source>
+        <translation>Imagens</translation>
     </message>
 </context>
 <context>

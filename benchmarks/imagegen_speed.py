@@ -17,6 +17,7 @@ Guidance 1 by default: one UNet pass per step, as SD-Turbo runs (guidance > 1 do
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import resource
@@ -34,7 +35,8 @@ _DIFFUSERS_CHILD = r"""
 import json, sys, time, torch
 from diffusers import StableDiffusionPipeline, EulerAncestralDiscreteScheduler, UNet2DConditionModel, AutoencoderKL
 from transformers import CLIPTextModel
-folder, size, steps, guidance, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+folder, size, steps, guidance, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), \
+    int(sys.argv[5])
 torch.set_num_threads(threads)
 unet = UNet2DConditionModel.from_pretrained(folder + "/unet", torch_dtype=torch.float32)
 vae = AutoencoderKL.from_pretrained(folder + "/vae", torch_dtype=torch.float32)
@@ -102,9 +104,7 @@ def default_model() -> Path:
     folder = ROOT / "build" / "sd15-random"
     if not (folder / "unet").exists():
         sys.path.insert(0, str(ROOT / "tests"))
-        from sd_random import build_random_sd
-
-        build_random_sd(folder, "sd1")
+        importlib.import_module("sd_random").build_random_sd(folder, "sd1")
         (folder / ".done").write_text("ok", encoding="utf-8")  # tests/sd_fixtures.py reuses it
     return folder
 
@@ -113,7 +113,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--steps", type=int, nargs="+", default=[1, 20])
+    parser.add_argument("--steps", type=int, nargs="+", default=[1, 20],
+                        help="on a slow machine: 1 2, and the table adds 20 steps as 1-step + 19 x (2-step - 1-step)")
     parser.add_argument("--guidance", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sd-cli", type=Path, default=ROOT / "build" / "sd-cpp" / "bin" / "sd-cli")
@@ -128,10 +129,9 @@ def main() -> int:
                if args.sd_cli.exists() else None)
         ref = run_diffusers(model, args.size, steps, args.guidance, args.threads) if args.diffusers else None
         results.append({"steps": steps, "candeia": ours, "sd_cli": cli, "diffusers": ref})
-        rows.append([f"{args.size}x{args.size}", steps, f"{ours['seconds']:.1f}", _mib(ours["peak"]),
-                     f"{cli['seconds']:.1f}" if cli else "-", f"{cli['seconds'] / ours['seconds']:.2f}" if cli else "-",
-                     f"{ref['seconds']:.1f}" if ref else "-", f"{ref['seconds'] / ours['seconds']:.2f}" if ref else "-",
-                     _mib(ref["peak"]) if ref else "-"])
+        rows.append(_row(f"{args.size}x{args.size}", steps, ours["seconds"], cli["seconds"] if cli else None,
+                         ref["seconds"] if ref else None, ours["peak"], ref["peak"] if ref else None))
+    rows += _extrapolated(results, args.size)
     headline = (f"imagegen speed, {model.name}, {args.threads} threads, guidance {args.guidance:g}, "
                 f"load average {load_average()}")
     headers = ["size", "steps", "candeia s/image", "candeia peak MiB", "sd-cli s", "sd-cli/candeia",
@@ -139,6 +139,30 @@ def main() -> int:
     payload = {"model": str(model), "threads": args.threads, "guidance": args.guidance, "results": results,
                "load_average": load_average()}
     return publish("imagegen_speed", headline, headers, rows, payload)
+
+
+def _extrapolated(results: list[dict[str, Any]], size: int) -> list[list[Any]]:
+    """20 steps from a 1-step and a 2-step run: the step is the only part that repeats."""
+    by_steps = {r["steps"]: r for r in results}
+    if 20 in by_steps or not {1, 2} <= set(by_steps):
+        return []
+
+    def twenty(engine: str) -> float | None:
+        one, two = by_steps[1][engine], by_steps[2][engine]
+        return one["seconds"] + 19 * (two["seconds"] - one["seconds"]) if one and two else None
+
+    ours, cli, ref = twenty("candeia"), twenty("sd_cli"), twenty("diffusers")
+    assert ours is not None
+    return [_row(f"{size}x{size}", "20 (from 1 and 2)", ours, cli, ref, None, None)]
+
+
+def _row(size: str, steps: object, ours: float, cli: float | None, ref: float | None, peak: int | None,
+         ref_peak: int | None) -> list[Any]:
+    def num(value: float | None, digits: int = 1) -> str:
+        return f"{value:.{digits}f}" if value else "-"
+
+    return [size, steps, num(ours), _mib(peak), num(cli), num(cli and cli / ours, 2), num(ref),
+            num(ref and ref / ours, 2), _mib(ref_peak)]
 
 
 def _mib(value: int | None) -> str:

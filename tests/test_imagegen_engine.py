@@ -114,7 +114,15 @@ def _generate_in_thread(engine: HostedImageEngine, settings: ImageSettings, canc
     return outcome
 
 
-def test_cancel_stops_within_a_step_and_the_next_generation_works(engine: HostedImageEngine) -> None:
+@pytest.fixture
+def own_engine(sd15: Path) -> Iterator[HostedImageEngine]:
+    """An engine of the test's own: its host is replaced during the test, so the threads end with it."""
+    with HostedImageEngine.open(sd15, threads=2) as opened:
+        yield opened
+
+
+def test_cancel_stops_within_a_step_and_the_next_generation_works(own_engine: HostedImageEngine) -> None:
+    engine = own_engine
     cancel, first_step = CancelToken(), threading.Event()
     outcome = _generate_in_thread(engine, replace(SMALL, steps=60), cancel, first_step)
     assert first_step.wait(300)
@@ -128,7 +136,8 @@ def test_cancel_stops_within_a_step_and_the_next_generation_works(engine: Hosted
     assert engine.generate(SMALL)[0].image.size == (64, 64)  # a new host loaded the model again
 
 
-def test_kill_9_of_the_host_is_a_clear_error_and_the_next_generation_works(engine: HostedImageEngine) -> None:
+def test_kill_9_of_the_host_is_a_clear_error_and_the_next_generation_works(own_engine: HostedImageEngine) -> None:
+    engine = own_engine
     first_step = threading.Event()
     outcome = _generate_in_thread(engine, replace(SMALL, steps=60), CancelToken(), first_step)
     assert first_step.wait(300)

@@ -103,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engines.cli.engine_host import main as host_main
 
         return host_main()
+    if args_list == ["--image-host"]:  # a frozen build's image host process (engines/cli/image_host.py)
+        from engines.cli.image_host import main as image_host_main
+
+        return image_host_main()
     command = chosen_command(args_list)
     parser = build_parser([command] if command else [])
     args = parser.parse_args(args_list)

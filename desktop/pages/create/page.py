@@ -213,8 +213,8 @@ class CreatePage(QWidget):
             return
         self.panel.refresh(select=made.paths[-1])
         self._show_preview(QImage(str(made.paths[-1])))
-        self.status.setText(self.tr("{count} image(s) in {seconds:.1f} s on {device}; seed {seed}").format(
-            count=len(made.paths), seconds=made.seconds, device=made.device, seed=made.settings[0].seed))
+        self.status.setText(self.tr("%n image(s) in {seconds:.1f} s on {device}; seed {seed}", "", len(made.paths))
+                            .format(seconds=made.seconds, device=made.device, seed=made.settings[0].seed))
 
     def _on_failed(self, error: object) -> None:
         if isinstance(error, Cancelled):

@@ -256,12 +256,19 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
             settings = ImageSettings(prompt=prompt, negative_prompt="blurry, text", steps=1, guidance=0.0, seed=seed)
             newest = page.gallery.save(sample_art(sky, sun, hills), settings, "sd-turbo")
         page.model.addItem("SD-Turbo", "sd-turbo")  # staged: no real image model in the throwaway data folder
+        page.model.setCurrentIndex(0)
+        page.model.setEnabled(True)
         page.no_model.hide()
         page.panel.refresh(select=newest)
         page.use_settings_of(newest)
+        page.status.setText(page.tr("Made in {seconds:.1f} s on {device}; seed {seed}").format(
+            seconds=1.9, device="CPU", seed=SAMPLE_ART[-1][1]))
         page._show_preview(QImage(str(newest)))
         page._update_buttons()
-        settle(app, 1.5)  # thumbnails are made on the file pool
+        deadline = time.monotonic() + 20  # thumbnails are made on the file pool
+        while time.monotonic() < deadline and not all(page.panel.model.has_thumbnail(i.path)
+                                                       for i in page.gallery.items()):
+            settle(app, 0.1)
 
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
+from desktop.model_claim import ModelClaim
 from desktop.page_worker import Callback, PageWorker, Run
 from desktop.workers import Job
 from engines.imagegen.engine import ImageEngine
@@ -54,25 +55,10 @@ class CreateEngine(QObject):
         super().__init__(parent)
         self.gallery = gallery
         self._threads = threads
-        self._owner = owner
-        self._model_bytes = model_bytes or (lambda model: 0)
         self.worker = PageWorker("create", self)
+        self._claim = ModelClaim(SLOT, self.worker, self._close, owner, model_bytes)
         self._engine: ImageEngine | None = None  # touched only on the worker's thread (or after it stopped)
         self._model: str | None = None
-
-    def _claim(self, model: str) -> None:
-        if self._owner is not None:
-            self._owner.claim(SLOT, model, self._model_bytes(model), self._release)
-
-    def _release(self) -> None:
-        owner = self._owner
-
-        def free() -> None:
-            self._close()
-            if owner is not None:
-                owner.memory_freed()
-
-        self.worker.then("free image model", free)
 
     def _open(self, model: str) -> ImageEngine:
         if self._engine is not None and self._model == model:
@@ -104,7 +90,7 @@ class CreateEngine(QObject):
             paths = [self.gallery.save(item.image, item.settings, engine.model_id) for item in made]
             return Made(paths, [item.settings for item in made], sum(item.seconds for item in made), engine.device)
 
-        self._claim(model)
+        self._claim.claim(model)
         return self.worker.run(job, slot="generate", on_progress=on_progress, on_result=on_result,
                                on_error=on_error, on_done=on_done)
 
@@ -114,5 +100,4 @@ class CreateEngine(QObject):
     def shutdown(self) -> None:
         self.worker.shutdown()
         self._close()
-        if self._owner is not None:
-            self._owner.released(SLOT)
+        self._claim.released()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.theme import set_icon
 from engines.imagegen.check import MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE, SIDE_STEP
 from engines.imagegen.png_params import sampler_label
 from engines.imagegen.samplers import SAMPLERS
@@ -58,7 +60,7 @@ class SettingsForm(QWidget):
         self.negative.setPlaceholderText(self.tr("What the image should not have (optional)"))
         self.negative.setFixedHeight(48)
         form.addRow(self.tr("&Negative:"), self.negative)
-        form.addRow(self.tr("Si&ze:"), self._build_size())
+        self._add_row(form, self.tr("Si&ze:"), self._build_size(), self.width_box)
         self.steps = _spin(1, MAX_STEPS, 1, self.tr("Steps"))
         form.addRow(self.tr("S&teps:"), self.steps)
         self.guidance = QDoubleSpinBox()
@@ -72,11 +74,18 @@ class SettingsForm(QWidget):
         for name in SAMPLERS:
             self.sampler.addItem(sampler_label(name), name)
         form.addRow(self.tr("Sa&mpler:"), self.sampler)
-        form.addRow(self.tr("S&eed:"), self._build_seed())
+        self._add_row(form, self.tr("S&eed:"), self._build_seed(), self.seed)
         self.batch = _spin(1, MAX_BATCH, 1, self.tr("Number of images"))
         form.addRow(self.tr("&Images:"), self.batch)
-        form.addRow(self.tr("&From image:"), self._build_init())
+        self._add_row(form, self.tr("&From image:"), self._build_init(), self.init_path)
+        form.addRow(self.tr("St&rength:"), self.strength)
         self.apply(ImageSettings(prompt=""))
+
+    @staticmethod
+    def _add_row(form: QFormLayout, text: str, row: QHBoxLayout, buddy: QWidget) -> None:
+        label = QLabel(text)  # a row of several widgets: the label's shortcut goes to the first
+        label.setBuddy(buddy)
+        form.addRow(label, row)
 
     def _build_size(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -96,19 +105,14 @@ class SettingsForm(QWidget):
         self.seed.setPlaceholderText(self.tr("Random"))
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"-1|\d{0,10}"), self.seed))
         self.seed.setToolTip(self.tr("The same seed, settings and model make the same image; empty picks one."))
+        self.seed.setClearButtonEnabled(True)  # cleared: a new random seed each time
         self.dice = QToolButton()
-        self.dice.setText("🎲")
+        set_icon(self.dice, "regenerate")
         self.dice.setAccessibleName(self.tr("Pick a random seed"))
         self.dice.setToolTip(self.tr("Pick a random seed"))
         self.dice.clicked.connect(lambda: self.seed.setText(str(random.randint(0, MAX_SEED))))
-        self.random_seed = QToolButton()
-        self.random_seed.setText("✕")
-        self.random_seed.setAccessibleName(self.tr("A new random seed each time"))
-        self.random_seed.setToolTip(self.tr("A new random seed each time"))
-        self.random_seed.clicked.connect(self.seed.clear)
         row.addWidget(self.seed, 1)
         row.addWidget(self.dice)
-        row.addWidget(self.random_seed)
         return row
 
     def _build_init(self) -> QHBoxLayout:
@@ -125,10 +129,9 @@ class SettingsForm(QWidget):
         self.strength.setSingleStep(0.05)
         self.strength.setDecimals(2)
         self.strength.setAccessibleName(self.tr("Strength: how far from the image to go"))
-        self.strength.setToolTip(self.tr("Strength: 0 keeps the image, 1 ignores it"))
+        self.strength.setToolTip(self.tr("0 keeps the image, 1 ignores it"))
         row.addWidget(self.init_path, 1)
         row.addWidget(self.choose_init)
-        row.addWidget(self.strength)
         return row
 
     def _init_changed(self) -> None:

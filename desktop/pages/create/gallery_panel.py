@@ -8,6 +8,7 @@ from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
+from desktop import theme
 from desktop.pages.common import error_sentence, heading
 from desktop.pages.create.gallery_view import GalleryModel, GalleryView
 from desktop.workers import TaskRunner
@@ -32,8 +33,13 @@ class GalleryPanel(QWidget):
         self.count = QLabel()
         self.count.setObjectName("muted")
         top.addWidget(self.count)
+        self.add_button = QPushButton(self.tr("A&dd images…"))
+        self.add_button.setToolTip(self.tr("Add images from elsewhere (or drop them on the page)"))
+        self.add_button.clicked.connect(self.import_requested)
+        top.addWidget(self.add_button)
         column.addLayout(top)
         self.model = GalleryModel(self)
+        self.model.placeholder = theme.icon("caption", theme.current().muted)  # until the thumbnail is made
         self.model.thumbnail_wanted.connect(self._make_thumbnail)
         self.view = GalleryView(self.model)
         self.view.open_requested.connect(self.open_requested)
@@ -50,10 +56,6 @@ class GalleryPanel(QWidget):
         self.save_button = self._button(row, self.tr("Save &as…"), self.save_as)
         self.delete_button = self._button(row, self.tr("&Delete"), self.delete)
         row.addStretch(1)
-        self.add_button = QPushButton(self.tr("A&dd images…"))
-        self.add_button.setToolTip(self.tr("Add images from elsewhere (or drop them on the page)"))
-        self.add_button.clicked.connect(self.import_requested)
-        row.addWidget(self.add_button)
         return row
 
     def _button(self, row: QHBoxLayout, text: str, action: object) -> QPushButton:
@@ -73,7 +75,7 @@ class GalleryPanel(QWidget):
         current = select or self.view.current_path()
         items = self.gallery.items()
         self.model.set_items(items)
-        self.count.setText(self.tr("%n image(s)", "", len(items)))
+        self.count.setText(self.tr("Images: {count}").format(count=len(items)))
         row = self.model.row_of(current) if current is not None else -1
         if row >= 0:
             self.view.setCurrentIndex(self.model.index(row))

@@ -71,6 +71,9 @@ class GalleryModel(QAbstractListModel):
                 index = self.index(row)
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
+    def has_thumbnail(self, path: Path) -> bool:
+        return path in self._icons
+
     def path_at(self, row: int) -> Path | None:
         return self._items[row].path if 0 <= row < len(self._items) else None
 

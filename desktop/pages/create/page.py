@@ -213,8 +213,14 @@ class CreatePage(QWidget):
             return
         self.panel.refresh(select=made.paths[-1])
         self._show_preview(QImage(str(made.paths[-1])))
-        self.status.setText(self.tr("%n image(s) in {seconds:.1f} s on {device}; seed {seed}", "", len(made.paths))
-                            .format(seconds=made.seconds, device=made.device, seed=made.settings[0].seed))
+        first, last = made.settings[0].seed, made.settings[-1].seed
+        if len(made.paths) == 1:
+            text = self.tr("Made in {seconds:.1f} s on {device}; seed {seed}").format(
+                seconds=made.seconds, device=made.device, seed=first)
+        else:
+            text = self.tr("Made {count} images in {seconds:.1f} s on {device}; seeds {first} to {last}").format(
+                count=len(made.paths), seconds=made.seconds, device=made.device, first=first, last=last)
+        self.status.setText(text)
 
     def _on_failed(self, error: object) -> None:
         if isinstance(error, Cancelled):

@@ -938,56 +938,58 @@
         <source>Step {step} of {total}</source>
         <translation>Passo {step} de {total}</translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../pages/create/page.py" line="216"/>
-        <source>%n image(s) in {seconds:.1f} s on {device}; seed {seed}</source>
-        <translation>
-            <numerusform>%n imagem em {seconds:.1f} s em {device}; semente {seed}</numerusform>
-            <numerusform>%n imagens em {seconds:.1f} s em {device}; semente {seed}</numerusform>
-        </translation>
+    <message>
+        <location filename="../../pages/create/page.py" line="218"/>
+        <source>Made in {seconds:.1f} s on {device}; seed {seed}</source>
+        <translation>Feita em {seconds:.1f} s em {device}; semente {seed}</translation>
     </message>
     <message>
         <location filename="../../pages/create/page.py" line="221"/>
+        <source>Made {count} images in {seconds:.1f} s on {device}; seeds {first} to {last}</source>
+        <translation>{count} imagens feitas em {seconds:.1f} s em {device}; sementes {first} a {last}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="227"/>
         <source>Stopped.</source>
         <translation>Parado.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="239"/>
+        <location filename="../../pages/create/page.py" line="245"/>
         <source>Error: {error}</source>
         <translation>Erro: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="264"/>
+        <location filename="../../pages/create/page.py" line="270"/>
         <source>{name} does not say how it was made.</source>
         <translation>{name} não diz como foi feita.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="267"/>
+        <location filename="../../pages/create/page.py" line="273"/>
         <source>Settings of {name} are in the form.</source>
         <translation>As configurações de {name} estão no formulário.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="269"/>
+        <location filename="../../pages/create/page.py" line="275"/>
         <source>It was made with {model}, which is not installed.</source>
         <translation>Foi feita com {model}, que não está instalado.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="294"/>
+        <location filename="../../pages/create/page.py" line="300"/>
         <source>Added to the gallery: {name}</source>
         <translation>Adicionada à galeria: {name}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="299"/>
+        <location filename="../../pages/create/page.py" line="305"/>
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="303"/>
+        <location filename="../../pages/create/page.py" line="309"/>
         <source>Add images to the gallery</source>
         <translation>Adicionar imagens à galeria</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="309"/>
+        <location filename="../../pages/create/page.py" line="315"/>
         <source>Choose the image to start from</source>
         <translation>Escolha a imagem de partida</translation>
     </message>
@@ -1423,80 +1425,77 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="30"/>
+        <location filename="../../pages/create/gallery_panel.py" line="31"/>
         <source>Gallery</source>
         <translation>Galeria</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="47"/>
+        <location filename="../../pages/create/gallery_panel.py" line="53"/>
         <source>&amp;Open</source>
         <translation>&amp;Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="48"/>
+        <location filename="../../pages/create/gallery_panel.py" line="54"/>
         <source>&amp;Use these settings again</source>
-        <translation>&amp;Usar estas configurações de novo</translation>
+        <translation>&amp;Reusar as configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="49"/>
+        <location filename="../../pages/create/gallery_panel.py" line="55"/>
         <source>&amp;Copy</source>
         <translation>&amp;Copiar</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="50"/>
+        <location filename="../../pages/create/gallery_panel.py" line="56"/>
         <source>Save &amp;as…</source>
         <translation>Salvar &amp;como…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="51"/>
+        <location filename="../../pages/create/gallery_panel.py" line="57"/>
         <source>&amp;Delete</source>
         <translation>E&amp;xcluir</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="53"/>
+        <location filename="../../pages/create/gallery_panel.py" line="78"/>
+        <source>Images: {count}</source>
+        <translation>Imagens: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="36"/>
         <source>A&amp;dd images…</source>
         <translation>A&amp;dicionar imagens…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="54"/>
+        <location filename="../../pages/create/gallery_panel.py" line="37"/>
         <source>Add images from elsewhere (or drop them on the page)</source>
         <translation>Adicionar imagens de outro lugar (ou soltá-las na página)</translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../pages/create/gallery_panel.py" line="76"/>
-        <source>%n image(s)</source>
-        <translation>
-            <numerusform>%n imagem</numerusform>
-            <numerusform>%n imagens</numerusform>
-        </translation>
-    </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="97"/>
+        <location filename="../../pages/create/gallery_panel.py" line="99"/>
         <source>{name} cannot be read.</source>
         <translation>{name} não pode ser lida.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="103"/>
+        <location filename="../../pages/create/gallery_panel.py" line="105"/>
         <source>Save the image as</source>
         <translation>Salvar a imagem como</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="104"/>
+        <location filename="../../pages/create/gallery_panel.py" line="106"/>
         <source>PNG images (*.png)</source>
         <translation>Imagens PNG (*.png)</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="110"/>
+        <location filename="../../pages/create/gallery_panel.py" line="112"/>
         <source>Cannot save {name}: {error}</source>
         <translation>Não foi possível salvar {name}: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="115"/>
+        <location filename="../../pages/create/gallery_panel.py" line="117"/>
         <source>Delete the image?</source>
         <translation>Excluir a imagem?</translation>
     </message>
     <message>
-        <location filename="../../pages/create/gallery_panel.py" line="116"/>
+        <location filename="../../pages/create/gallery_panel.py" line="118"/>
         <source>Delete {name} from the gallery? This cannot be undone.</source>
         <translation>Excluir {name} da galeria? Isso não pode ser desfeito.</translation>
     </message>
@@ -1504,7 +1503,7 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>GalleryView</name>
     <message>
-        <location filename="../../pages/create/gallery_view.py" line="98"/>
+        <location filename="../../pages/create/gallery_view.py" line="101"/>
         <source>Gallery of images made</source>
         <translation>Galeria das imagens feitas</translation>
     </message>
@@ -1524,7 +1523,7 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     <message>
         <location filename="../../pages/create/viewer.py" line="49"/>
         <source>&amp;Use these settings again</source>
-        <translation>&amp;Usar estas configurações de novo</translation>
+        <translation>&amp;Reusar as configurações</translation>
     </message>
     <message>
         <location filename="../../pages/create/viewer.py" line="50"/>
@@ -2358,151 +2357,150 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsForm</name>
     <message>
-        <location filename="../../pages/create/form.py" line="52"/>
+        <location filename="../../pages/create/form.py" line="54"/>
         <source>Prompt</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="53"/>
+        <location filename="../../pages/create/form.py" line="55"/>
         <source>Describe the image: a lighthouse at dusk, oil painting…</source>
         <translation>Descreva a imagem: um farol ao entardecer, pintura a óleo…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="55"/>
+        <location filename="../../pages/create/form.py" line="57"/>
         <source>&amp;Prompt:</source>
         <translation>&amp;Prompt:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="57"/>
+        <location filename="../../pages/create/form.py" line="59"/>
         <source>Negative prompt</source>
         <translation>Prompt negativo</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="58"/>
+        <location filename="../../pages/create/form.py" line="60"/>
         <source>What the image should not have (optional)</source>
         <translation>O que a imagem não deve ter (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="60"/>
+        <location filename="../../pages/create/form.py" line="62"/>
         <source>&amp;Negative:</source>
         <translation>&amp;Negativo:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="61"/>
+        <location filename="../../pages/create/form.py" line="63"/>
         <source>Si&amp;ze:</source>
         <translation>&amp;Tamanho:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="62"/>
+        <location filename="../../pages/create/form.py" line="64"/>
         <source>Steps</source>
         <translation>Passos</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="63"/>
+        <location filename="../../pages/create/form.py" line="65"/>
         <source>S&amp;teps:</source>
         <translation>Pa&amp;ssos:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="68"/>
+        <location filename="../../pages/create/form.py" line="70"/>
         <source>Guidance (CFG scale)</source>
         <translation>Orientação (escala CFG)</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="69"/>
+        <location filename="../../pages/create/form.py" line="71"/>
         <source>&amp;Guidance:</source>
         <translation>&amp;Orientação:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="71"/>
+        <location filename="../../pages/create/form.py" line="73"/>
         <source>Sampler</source>
         <translation>Amostrador</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="74"/>
+        <location filename="../../pages/create/form.py" line="76"/>
         <source>Sa&amp;mpler:</source>
         <translation>A&amp;mostrador:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="75"/>
+        <location filename="../../pages/create/form.py" line="77"/>
         <source>S&amp;eed:</source>
         <translation>S&amp;emente:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="76"/>
+        <location filename="../../pages/create/form.py" line="78"/>
         <source>Number of images</source>
         <translation>Número de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="77"/>
+        <location filename="../../pages/create/form.py" line="79"/>
         <source>&amp;Images:</source>
         <translation>&amp;Imagens:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="78"/>
+        <location filename="../../pages/create/form.py" line="80"/>
         <source>&amp;From image:</source>
         <translation>&amp;A partir da imagem:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="83"/>
+        <location filename="../../pages/create/form.py" line="81"/>
+        <source>St&amp;rength:</source>
+        <translation>Intensi&amp;dade:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="92"/>
         <source>Width in pixels</source>
         <translation>Largura em pixels</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="84"/>
+        <location filename="../../pages/create/form.py" line="93"/>
         <source>Height in pixels</source>
         <translation>Altura em pixels</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="95"/>
+        <location filename="../../pages/create/form.py" line="104"/>
         <source>Seed</source>
         <translation>Semente</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="96"/>
+        <location filename="../../pages/create/form.py" line="105"/>
         <source>Random</source>
         <translation>Aleatória</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="98"/>
+        <location filename="../../pages/create/form.py" line="107"/>
         <source>The same seed, settings and model make the same image; empty picks one.</source>
         <translation>A mesma semente, configurações e modelo fazem a mesma imagem; vazia sorteia uma.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="101"/>
-        <location filename="../../pages/create/form.py" line="102"/>
+        <location filename="../../pages/create/form.py" line="111"/>
+        <location filename="../../pages/create/form.py" line="112"/>
         <source>Pick a random seed</source>
         <translation>Sortear uma semente</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="106"/>
-        <location filename="../../pages/create/form.py" line="107"/>
-        <source>A new random seed each time</source>
-        <translation>Uma semente aleatória nova a cada vez</translation>
+        <location filename="../../pages/create/form.py" line="132"/>
+        <source>0 keeps the image, 1 ignores it</source>
+        <translation>0 mantém a imagem, 1 a ignora</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="117"/>
+        <location filename="../../pages/create/form.py" line="121"/>
         <source>Image to start from</source>
         <translation>Imagem de partida</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="118"/>
+        <location filename="../../pages/create/form.py" line="122"/>
         <source>None: make an image from the prompt alone</source>
         <translation>Nenhuma: fazer a imagem só a partir do prompt</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="121"/>
+        <location filename="../../pages/create/form.py" line="125"/>
         <source>Choose…</source>
         <translation>Escolher…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="127"/>
+        <location filename="../../pages/create/form.py" line="131"/>
         <source>Strength: how far from the image to go</source>
         <translation>Intensidade: quanto se afastar da imagem</translation>
-    </message>
-    <message>
-        <location filename="../../pages/create/form.py" line="128"/>
-        <source>Strength: 0 keeps the image, 1 ignores it</source>
-        <translation>Intensidade: 0 mantém a imagem, 1 a ignora</translation>
     </message>
 </context>
 <context>

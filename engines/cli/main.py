@@ -25,6 +25,7 @@ COMMANDS = {
     "caption": "caption images or folders of images",
     "chat": "chat with a GGUF model",
     "embed": "turn texts into embedding vectors",
+    "imagine": "make images from a prompt with a Stable Diffusion model",
     "info": "show a model's metadata without loading it",
     "kb": "knowledge bases: index your documents and ask them",
     "models": "the catalog, downloads, and installed models",
@@ -47,6 +48,10 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import embed_cmd
 
         return embed_cmd
+    if name == "imagine":
+        from engines.cli import imagine_cmd
+
+        return imagine_cmd
     if name == "kb":
         from engines.cli import kb_cmd
 

@@ -1,13 +1,9 @@
-"""Settings a generation can run with, and whether it fits in memory, checked before the host is asked.
-
-Memory: stable-diffusion.cpp holds the weights as stored (f16 or quantized; f32 files stay f32) plus
-one compute buffer at a time (text encoder, UNet, then VAE decoder). The VAE decoder's is the largest
-and grows with the pixel count; the UNet's self-attention grows with its square. The constants are
-stable-diffusion.cpp's own reported buffer sizes for SD 1.x at 512x512 (docs/image-generation.md).
-"""
+"""Settings a generation can run with, and whether it fits in memory, checked before the host is asked
+(the memory model is the catalog's, engines/cards/image_fit.py)."""
 
 from __future__ import annotations
 
+from engines.cards.image_fit import needed_bytes
 from engines.errors import CandeiaError, UsageError
 from engines.imagegen.samplers import sampler
 from engines.imagegen.settings import ImageSettings
@@ -18,13 +14,6 @@ MIN_SIDE, MAX_SIDE, SIDE_STEP = 64, 2048, 64
 MAX_STEPS = 150
 MAX_BATCH = 16
 MAX_GUIDANCE = 30.0
-MIB = 1 << 20
-RUNTIME = 300 * MIB  # the host process: Python, Pillow, stable-diffusion.cpp and its tables
-REF_PIXELS = 512 * 512
-# compute buffers at 512x512 (SDXL's native 1024x1024 is 4x the pixels): VAE linear, UNet attention quadratic
-VAE_AT_REF = {"sd1": 1664 * MIB, "sd2": 1664 * MIB, "sdxl": 1664 * MIB}
-UNET_LINEAR_AT_REF = {"sd1": 160 * MIB, "sd2": 160 * MIB, "sdxl": 130 * MIB}
-UNET_SQUARE_AT_REF = {"sd1": 400 * MIB, "sd2": 400 * MIB, "sdxl": 60 * MIB}  # SDXL has no attention at 64x64
 COMFORT = 0.9
 
 
@@ -51,18 +40,6 @@ def check_settings(settings: ImageSettings) -> None:
     sampler(settings.sampler)
 
 
-def activation_bytes(family: str, width: int, height: int) -> int:
-    """The largest compute buffer stable-diffusion.cpp allocates for one image of this size."""
-    share = width * height / REF_PIXELS
-    unet = UNET_LINEAR_AT_REF[family] * share + UNET_SQUARE_AT_REF[family] * share * share
-    return int(max(unet, VAE_AT_REF[family] * share))
-
-
-def needed_bytes(weight_bytes: int, family: str, width: int, height: int) -> int:
-    """Weights + the largest compute buffer + the process itself: what "will it fit" compares with free RAM."""
-    return weight_bytes + activation_bytes(family, width, height) + RUNTIME
-
-
 def check_memory(info: ImageModelInfo, settings: ImageSettings, available: int | None = None) -> None:
     """ImageTooLargeError before a generation that cannot fit (the host would be killed half way)."""
     if available is None:
@@ -71,7 +48,7 @@ def check_memory(info: ImageModelInfo, settings: ImageSettings, available: int |
         available = memory()[1]
     if available is None:
         return
-    needed = needed_bytes(info.weight_bytes, info.family, settings.width, settings.height)
+    needed = needed_bytes(info.weight_bytes, settings.width, settings.height)
     if needed > available * COMFORT:
         raise ImageTooLargeError(
             f"{settings.width}x{settings.height} needs about {human_size(needed)} of memory with this model, "

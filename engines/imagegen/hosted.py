@@ -9,6 +9,7 @@ same way, after its cause is raised as an EngineCrashedError.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import random
 import time
@@ -17,11 +18,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from engines.errors import EngineCrashedError
+from engines.errors import EngineCrashedError, ModelLoadError
 from engines.host.process import HostProcess, result_of
 from engines.imagegen.check import check_memory, check_settings
 from engines.imagegen.engine import Generated, StepCallback
-from engines.imagegen.samplers import sampler
+from engines.imagegen.samplers import SCHEDULER, sampler
 from engines.imagegen.settings import ImageSettings
 from engines.imagegen.weights import ImageModelInfo, read_image_model
 from engines.jobs import Cancelled, CancelToken
@@ -46,6 +47,8 @@ class HostedImageEngine:
 
         resolved = resolve_model(str(ref))
         info = read_image_model(resolved.path)  # refused here, before any native code sees the file
+        if importlib.util.find_spec("stable_diffusion_cpp") is None:
+            raise ModelLoadError("image generation needs stable-diffusion.cpp: pip install 'candeia[image]'")
         return cls(info, resolved.label, threads=threads)
 
     def _start(self) -> HostProcess:
@@ -72,11 +75,10 @@ class HostedImageEngine:
         cancel = cancel or CancelToken()
         cancel.raise_if_cancelled()
         host = self._host if self._host is not None and self._host.alive else self._start()
-        chosen = sampler(settings.sampler)
         fields = {k: getattr(settings, k) for k in ("prompt", "negative_prompt", "width", "height", "steps",
                                                    "guidance", "seed", "batch_count", "strength")}
         started = time.perf_counter()
-        call = host.start("generate", settings=fields, method=chosen.method, scheduler=chosen.scheduler,
+        call = host.start("generate", settings=fields, method=sampler(settings.sampler), scheduler=SCHEDULER,
                           init_image=init)
         progress = _Progress(settings, on_step)
         try:
@@ -146,7 +148,8 @@ class _Progress:
 
 def _decode(data: str) -> Image.Image:
     with Image.open(io.BytesIO(base64.b64decode(data)), formats=["PNG"]) as opened:
-        return opened.convert("RGB")
+        image: Image.Image = opened.convert("RGB")
+    return image
 
 
 def _init_png(settings: ImageSettings) -> str:

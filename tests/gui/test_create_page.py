@@ -110,6 +110,25 @@ def test_defaults_come_from_the_models_card(page: CreatePage) -> None:
     assert settings.seed == -1, "an empty seed is a random one"
 
 
+@pytest.mark.parametrize(("card_id", "expected"), [
+    ("sd-turbo-q8_0", (1, 0.0, "euler_a", 512)),  # the catalog's cards: SD-Turbo is 1 step without guidance
+    ("stable-diffusion-v1-5", (25, 7.0, "euler_a", 512)),
+    (None, (20, 7.0, "euler_a", 512)),  # a file the user brought: the SD 1.x classics
+])
+def test_defaults_of_the_catalogs_image_cards(qtbot: QtBot, fake: FakeImageEngine, monkeypatch: pytest.MonkeyPatch,
+                                              card_id: str | None, expected: tuple[object, ...]) -> None:
+    ctx = AppContext()
+    monkeypatch.setattr(ctx, "installed", lambda: [MODEL.model_copy(update={"card_id": card_id})])
+    page = CreatePage(ctx)
+    qtbot.addWidget(page)
+    try:
+        s = page.form.settings()
+        assert (s.steps, s.guidance, s.sampler, s.width) == expected
+    finally:
+        page.shutdown()
+        ctx.shutdown()
+
+
 def test_generate_saves_to_the_gallery_with_settings_and_shows_progress(qtbot: QtBot, page: CreatePage,
                                                                         fake: FakeImageEngine) -> None:
     steps: list[tuple[int, int]] = []
@@ -245,4 +264,27 @@ def test_no_model_keeps_the_gallery_usable(qtbot: QtBot, monkeypatch: pytest.Mon
         assert page.panel.model.rowCount() == 1 and page.panel.count.text() == "Images: 1"
     finally:
         page.shutdown()
+        ctx.shutdown()
+
+
+def test_the_page_speaks_portuguese(qtbot: QtBot, fake: FakeImageEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import i18n
+
+    app = QApplication.instance()
+    assert app is not None
+    ctx = AppContext()
+    monkeypatch.setattr(ctx, "installed", lambda: [])
+    try:
+        assert i18n.install(app, "pt_BR") == "pt_BR"
+        page = CreatePage(ctx)
+        qtbot.addWidget(page)
+        assert page.generate_button.text() == "&Gerar"
+        assert page.panel.reuse_button.text() == "&Reusar as configurações"
+        assert page.no_model.text().startswith("Nenhum modelo de imagem está instalado.")
+        assert page.panel.count.text().startswith("Imagens: ")
+        page.shutdown()
+    finally:
+        i18n.install(app, "en")
         ctx.shutdown()

@@ -32,6 +32,7 @@ from desktop.pages.create.engine import CreateEngine, Made, Step
 from desktop.pages.create.form import SettingsForm
 from desktop.pages.create.gallery_panel import GalleryPanel
 from desktop.pages.create.viewer import ImageViewer
+from engines.imagegen.defaults import CLASSIC
 from engines.imagegen.gallery import Gallery
 from engines.imagegen.png_params import read_parameters
 from engines.images.decode import SUPPORTED_SUFFIXES
@@ -165,11 +166,12 @@ class CreatePage(QWidget):
         return next((m for m in self.ctx.installed() if m.id == model_id), None) if model_id else None
 
     def recommended(self, model: InstalledModel) -> dict[str, Any]:
-        """Steps, guidance, sampler and size from the model's card (nothing for a model without one)."""
-        card = self.ctx.card(model.card_id)
-        if card is None:
-            return {}
-        return {key: getattr(card.recommended, key, None) for key in ("steps", "guidance", "sampler", "image_size")}
+        """Steps, guidance, sampler and size from the model's card; SD 1.x classics for a model without one."""
+        found: dict[str, Any] = dict(CLASSIC)
+        if (card := self.ctx.card(model.card_id)) is not None:
+            found.update({key: value for key in ("steps", "guidance", "sampler", "image_size")
+                          if (value := getattr(card.recommended, key, None)) is not None})
+        return found
 
     def _model_changed(self) -> None:
         model = self.current_model()

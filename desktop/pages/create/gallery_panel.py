@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPu
 
 from desktop import theme
 from desktop.pages.common import error_sentence, heading
-from desktop.pages.create.gallery_view import GalleryModel, GalleryView
+from desktop.pages.create.gallery_view import ICON, GalleryModel, GalleryView
 from desktop.workers import TaskRunner
 from engines.imagegen.gallery import Gallery
 
@@ -39,7 +39,7 @@ class GalleryPanel(QWidget):
         top.addWidget(self.add_button)
         column.addLayout(top)
         self.model = GalleryModel(self)
-        self.model.placeholder = theme.icon("caption", theme.current().muted)  # until the thumbnail is made
+        self.model.set_placeholder(theme.icon("caption", theme.current().muted), ICON)
         self.model.thumbnail_wanted.connect(self._make_thumbnail)
         self.view = GalleryView(self.model)
         self.view.open_requested.connect(self.open_requested)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from engines.imagegen.gallery import THUMBNAIL_SIZE, GalleryItem
@@ -19,6 +19,7 @@ from engines.imagegen.gallery import THUMBNAIL_SIZE, GalleryItem
 PathRole = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
 GRID = 168  # pixels per cell: the icon and its margins
+ICON = min(THUMBNAIL_SIZE, GRID - 16)
 
 
 class GalleryModel(QAbstractListModel):
@@ -74,6 +75,17 @@ class GalleryModel(QAbstractListModel):
     def has_thumbnail(self, path: Path) -> bool:
         return path in self._icons
 
+    def set_placeholder(self, symbol: QIcon, side: int) -> None:
+        """The icon a cell shows until its thumbnail is made: `symbol` small, centred in a full-size square
+        (a smaller icon would fix the cells' size and crop the thumbnails that follow)."""
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        small = side // 3
+        symbol.paint(painter, QRect((side - small) // 2, (side - small) // 2, small, small))
+        painter.end()
+        self.placeholder = QIcon(pixmap)
+
     def path_at(self, row: int) -> Path | None:
         return self._items[row].path if 0 <= row < len(self._items) else None
 
@@ -93,8 +105,7 @@ class GalleryView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
-        side = min(THUMBNAIL_SIZE, GRID - 16)
-        self.setIconSize(QSize(side, side))
+        self.setIconSize(QSize(ICON, ICON))
         self.setGridSize(QSize(GRID, GRID))
         self.setSpacing(4)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -15,10 +15,12 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QPi
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QVBoxLayout,
@@ -107,7 +109,8 @@ class CreatePage(QWidget):
         row.addWidget(self.model, 1)
         return row
 
-    def _build_left(self) -> QWidget:
+    def _build_left(self) -> QScrollArea:
+        """The form, the buttons, the status and the preview; it scrolls when the window is short."""
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 8, 0)
@@ -138,10 +141,16 @@ class CreatePage(QWidget):
         self.preview = QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.preview.setMinimumHeight(160)
+        self.preview.setMinimumHeight(120)
         self.preview.setAccessibleName(self.tr("Preview"))
         column.addWidget(self.preview, 1)
-        return left
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + 16)
+        return scroll
 
     # -- models ---------------------------------------------------------------------------------
     def refresh_models(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 import sys
 import time
@@ -66,11 +67,12 @@ class ImageHost(Host):
             if frames:
                 self.send({"id": ident, "preview": png_b64(frames[0]), "step": int(step)})
 
+        # eta inf: each sampler's own default (1 for the ancestral ones), as sd-cli and AUTOMATIC1111 use
         init = image_from_b64(message["init_image"]) if message.get("init_image") else None
         images = engine.generate_image(
             prompt=s["prompt"], negative_prompt=s["negative_prompt"], width=s["width"], height=s["height"],
             cfg_scale=s["guidance"], sample_method=message["method"], scheduler=message["scheduler"],
-            sample_steps=s["steps"], seed=s["seed"], batch_count=s["batch_count"], init_image=init,
+            sample_steps=s["steps"], eta=math.inf, seed=s["seed"], batch_count=s["batch_count"], init_image=init,
             strength=s["strength"], progress_callback=on_progress,
             preview_method=PREVIEW_METHOD if preview else "none", preview_callback=on_preview if preview else None)
         if not images:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engines.errors import CandeiaError
+from engines.images.decode import ImageFileError
 
 
 def format_size(size: int | None) -> str:
@@ -36,3 +41,12 @@ def page_layout(widget: QWidget, margins: int = 24) -> QVBoxLayout:
     layout.setContentsMargins(margins, margins, margins, margins)
     layout.setSpacing(12)
     return layout
+
+
+def error_sentence(error: object) -> str:
+    """One line for an error a page shows: the file and why for an image, the message for our own errors."""
+    if isinstance(error, ImageFileError):
+        return f"{Path(error.path).name} {error.reason}"
+    if isinstance(error, CandeiaError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.model_claim import ModelClaim
 from desktop.page_worker import Callback, PageWorker, Run
 from desktop.workers import Job
 from engines.caption import BatchOptions, Captioner, CaptionOptions, CaptionResult, caption_paths, load_image
@@ -43,31 +44,14 @@ class CaptionEngine(QObject):
         super().__init__(parent)
         self._store = store
         self._threads = threads
-        self._owner = owner
-        self._model_bytes = model_bytes or (lambda model: 0)
         self.worker = PageWorker("caption", self)
+        self._claim = ModelClaim(SLOT, self.worker, self._close, owner, model_bytes)
         self._captioner: Captioner | None = None  # touched only on the runner's thread (or after it stopped)
         self._model: tuple[str, str, int] | None = None  # the model and the device settings it was opened with
 
     @property
     def busy(self) -> bool:
         return self.worker.busy
-
-    def _claim(self, model: str) -> None:
-        """Before a job: the owner may free other models (or, later, ask for this one back)."""
-        if self._owner is not None:
-            self._owner.claim(SLOT, model, self._model_bytes(model), self._release)
-
-    def _release(self) -> None:
-        """The owner needs the memory: close the captioner on the worker, after the job in flight."""
-        owner = self._owner
-
-        def free() -> None:
-            self._close()
-            if owner is not None:
-                owner.memory_freed()
-
-        self.worker.then("free captioner", free)
 
     def _open(self, model: str) -> Captioner:
         from engines.settings import load_settings
@@ -106,7 +90,7 @@ class CaptionEngine(QObject):
             caption = captioner.caption_images([picture], options, job.cancel)[0]
             return caption, time.perf_counter() - started
 
-        self._claim(model)
+        self._claim.claim(model)
         return self.worker.run(job, slot="single", on_result=on_result, on_error=on_error, on_done=on_done)
 
     def caption_batch(self, model: str, inputs: list[Path], options: CaptionOptions, batch: BatchOptions, *,
@@ -124,7 +108,7 @@ class CaptionEngine(QObject):
             for count, result in enumerate(caption_paths(captioner, images, sized, batch, cancel=job.cancel), 1):
                 yield BatchProgress(result, count, total)
 
-        self._claim(model)
+        self._claim.claim(model)
         return self.worker.run(job, slot="batch", on_progress=on_progress, on_result=on_result, on_error=on_error,
                                on_done=on_done)
 
@@ -134,5 +118,4 @@ class CaptionEngine(QObject):
     def shutdown(self) -> None:
         self.worker.shutdown()
         self._close()
-        if self._owner is not None:
-            self._owner.released(SLOT)
+        self._claim.released()

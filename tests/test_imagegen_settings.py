@@ -10,7 +10,7 @@ import pytest
 from engines.cards.image_fit import activation_bytes, needed_bytes
 from engines.errors import UsageError
 from engines.imagegen.check import ImageTooLargeError, check_memory, check_settings
-from engines.imagegen.output import output_paths
+from engines.imagegen.output import output_paths, save_images
 from engines.imagegen.samplers import sampler
 from engines.imagegen.settings import ImageSettings
 from engines.imagegen.weights import ImageModelInfo
@@ -56,13 +56,24 @@ def test_memory_grows_with_size_and_a_size_too_large_is_refused_with_numbers() -
         check_memory(info, replace(BASE, width=2048, height=2048), available=8 * GB)
 
 
-def test_output_names(tmp_path: Path) -> None:
+def test_the_cli_writes_to_the_path_given_or_into_the_gallery(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from engines.imagegen.engine import Generated
+    from engines.imagegen.gallery import Gallery
+    from engines.imagegen.png_params import read_parameters
+
     assert output_paths(1, tmp_path / "cat.png") == [tmp_path / "cat.png"]
     assert output_paths(2, tmp_path / "cat.png") == [tmp_path / "cat-1.png", tmp_path / "cat-2.png"]
-    first = output_paths(2, None, tmp_path)
-    assert len(set(first)) == 2 and all(p.parent == tmp_path and p.suffix == ".png" for p in first)
-    first[0].write_bytes(b"x")
-    assert output_paths(1, None, tmp_path)[0] != first[0]  # never overwrites an earlier image
+    made = [Generated(Image.new("RGB", (64, 64), (9, 9, 9)), replace(BASE, seed=s, width=64, height=64), 1.0)
+            for s in (7, 8)]
+    named = save_images(made, "tiny-sd", tmp_path / "out" / "cat.png")
+    assert [p.path.name for p in named] == ["cat-1.png", "cat-2.png"]
+    again = read_parameters(named[1].path)
+    assert again is not None and again.settings == made[1].settings and again.model_id == "tiny-sd"
+    gallery = Gallery(tmp_path / "gallery", tmp_path / "thumbs")
+    kept = save_images(made, "tiny-sd", None, gallery)
+    assert {item.path for item in gallery.items()} == {k.path for k in kept} and len(kept) == 2
 
 
 def test_the_catalog_says_whether_an_image_model_fits_at_its_size() -> None:

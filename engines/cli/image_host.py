@@ -10,17 +10,48 @@ has validated and decoded it already (engines/images/decode.py).
 from __future__ import annotations
 
 import base64
+import collections
+import ctypes
 import io
 import math
+import os
+import sys
 import time
 from typing import Any
 
 from engines.cli.engine_host import Host, run_host
 from engines.errors import ModelLoadError
 from engines.host import wire
+from engines.host.launch import EXIT_OOM
 from engines.jobs import CancelToken
 
 PREVIEW_METHOD = "proj"  # a linear projection of the latent: costs nothing next to a step
+SD_LOG_WARN = 2
+# stable-diffusion.cpp returns no image (rather than aborting) when a compute buffer cannot be allocated
+_OUT_OF_MEMORY = ("failed to allocate", "alloc failed", "out of memory", "cannot allocate")
+_log_tail: collections.deque[str] = collections.deque(maxlen=40)
+_log_callback: Any = None  # kept alive: stable-diffusion.cpp holds a pointer to it
+
+
+def capture_log() -> None:
+    """stable-diffusion.cpp's log: the last lines kept to tell out-of-memory from other failures, warnings
+    and errors to stderr (the app's log keeps a host's last lines)."""
+    global _log_callback
+    from stable_diffusion_cpp import stable_diffusion_cpp as sd_cpp
+
+    @sd_cpp.sd_log_callback  # type: ignore[untyped-decorator]
+    def on_log(level: int, text: bytes, data: Any) -> None:
+        line = text.decode("utf-8", errors="replace")
+        _log_tail.append(line)
+        if level >= SD_LOG_WARN:
+            sys.stderr.write(line)
+
+    _log_callback = on_log
+    sd_cpp.sd_set_log_callback(on_log, ctypes.c_void_p(0))
+
+
+def ran_out_of_memory() -> bool:
+    return any(marker in line.lower() for line in _log_tail for marker in _OUT_OF_MEMORY)
 
 
 def png_b64(image: Any) -> str:
@@ -40,6 +71,7 @@ class ImageHost(Host):
     def _op_load(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
         from stable_diffusion_cpp import StableDiffusion
 
+        capture_log()
         started = time.perf_counter()
         threads = int(message.get("threads") or -1)
         try:
@@ -64,14 +96,21 @@ class ImageHost(Host):
             if frames:
                 self.send({"id": ident, "preview": png_b64(frames[0]), "step": int(step)})
 
-        # eta inf: each sampler's own default (1 for the ancestral ones), as sd-cli and AUTOMATIC1111 use
         init = image_from_b64(message["init_image"]) if message.get("init_image") else None
-        images = engine.generate_image(
-            prompt=s["prompt"], negative_prompt=s["negative_prompt"], width=s["width"], height=s["height"],
-            cfg_scale=s["guidance"], sample_method=message["method"], scheduler=message["scheduler"],
-            sample_steps=s["steps"], eta=math.inf, seed=s["seed"], batch_count=s["batch_count"], init_image=init,
-            strength=s["strength"], progress_callback=on_progress,
-            preview_method=PREVIEW_METHOD if preview else "none", preview_callback=on_preview if preview else None)
+        _log_tail.clear()
+        try:
+            # eta inf: each sampler's own default (1 for the ancestral ones), as sd-cli and AUTOMATIC1111 use
+            images = engine.generate_image(
+                prompt=s["prompt"], negative_prompt=s["negative_prompt"], width=s["width"], height=s["height"],
+                cfg_scale=s["guidance"], sample_method=message["method"], scheduler=message["scheduler"],
+                sample_steps=s["steps"], eta=math.inf, seed=s["seed"], batch_count=s["batch_count"],
+                init_image=init, strength=s["strength"], progress_callback=on_progress,
+                preview_method=PREVIEW_METHOD if preview else "none",
+                preview_callback=on_preview if preview else None)
+        except ValueError:  # the binding's "NULL pointer access": no image came back
+            images = []
+        if not images and ran_out_of_memory():
+            os._exit(EXIT_OOM)  # as every host reports it: the client says "ran out of memory", the app stays up
         if not images:
             raise ModelLoadError("stable-diffusion.cpp made no image (see the log for its messages)")
         return {"images": [png_b64(image) for image in images]}

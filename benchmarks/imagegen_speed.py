@@ -126,10 +126,12 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     for steps in args.steps:
         ours = run_candeia(model, args.size, steps, args.guidance, args.threads)
+        print(json.dumps({"steps": steps, "candeia": ours}), flush=True)
         cli = (run_cli(args.sd_cli, model, args.size, steps, args.guidance, args.threads, ROOT / "build" / "cli.png")
                if args.sd_cli.exists() else None)
         ref = run_diffusers(model, args.size, steps, args.guidance, args.threads) if args.diffusers else None
         results.append({"steps": steps, "candeia": ours, "sd_cli": cli, "diffusers": ref})
+        print(json.dumps(results[-1]), flush=True)  # a partial run still leaves its numbers
         rows.append(_row(f"{args.size}x{args.size}", steps, ours["seconds"], cli["seconds"] if cli else None,
                          ref["seconds"] if ref else None, ours["peak"], ref["peak"] if ref else None))
     rows += _extrapolated(results, args.size)

@@ -2,8 +2,8 @@
 
 stable-diffusion.cpp holds the weights as stored (f16 or quantized; f32 files stay f32) plus one compute
 buffer at a time (text encoder, UNet, then VAE decoder). The VAE decoder's is the largest at SD sizes and
-grows with the pixel count; the UNet's self-attention grows with its square. The constants are
-stable-diffusion.cpp's own reported buffer sizes for SD 1.x/2.x at 512x512 (docs/image-generation.md).
+grows with the pixel count; the UNet's self-attention grows with its square. The constants are estimates
+for SD 1.x/2.x at 512x512; at 256x256 the estimate was 8% above a measured peak (docs/image-generation.md).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.downloads import DownloadCenter
+from desktop.server_control import ServerControl
 from desktop.session import ModelSession
 from desktop.workers import TaskRunner
 from engines.cards import ModelCard, load_catalog
@@ -37,6 +38,7 @@ class AppContext(QObject):
         # Decides which models stay loaded (chat, LLM translation, captioning) within a memory budget.
         self.models = ModelOwner(on_change=self.loaded_models_changed.emit)
         self.session = ModelSession(self)
+        self.server = ServerControl(self.models, self)
         self.session.loading.connect(self._chat_loading)
         self.session.used.connect(lambda: self.models.touch("chat"))
         self.session.unloaded.connect(self._chat_unloaded)
@@ -129,6 +131,7 @@ class AppContext(QObject):
         if self._closed:
             return
         self._closed = True
+        self.server.stop()
         self.session.shutdown()
         self.downloads.shutdown()
         self.files.shutdown()

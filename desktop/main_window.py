@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop import theme
 from desktop.appcontext import AppContext
+from desktop.pages.analyze import AnalyzePage
 from desktop.pages.caption import CaptionPage
 from desktop.pages.chat import ChatPage
 from desktop.pages.create.page import CreatePage
@@ -41,7 +42,7 @@ from engines.paths import data_dir
 from engines.store.relocate import iter_move_data_dir
 from engines.translate import TranslationResult
 
-PAGES = ("chat", "documents", "translate", "caption", "create", "models", "settings")
+PAGES = ("chat", "documents", "translate", "caption", "create", "analyze", "models", "settings")
 MEMORY_POLL_MS = 2000
 FALLBACK_SHOWN_MS = 15_000  # how long the status bar says that a chosen device could not start
 # Background threads (a download's hashing loop, a model's metadata check) run Python too, and the
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.create_page = CreatePage(self.ctx)
         self.models = ModelsPage(self.ctx)
         self.translate_page = TranslatePage(self.ctx)
+        self.analyze_page = AnalyzePage(self.ctx)
         self.settings_page = SettingsPage(self.ctx, self.apply_theme)
         self.settings_page.move_requested.connect(self.relocate)
         pages: dict[str, tuple[str, QWidget]] = {
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
             "translate": (self.tr("Translate"), self.translate_page),
             "caption": (self.tr("Caption"), self.caption),
             "create": (self.tr("Create"), self.create_page),
+            "analyze": (self.tr("Analyze"), self.analyze_page),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
         }
@@ -144,6 +147,11 @@ class MainWindow(QMainWindow):
             label.setAccessibleName(name)
             bar.addPermanentWidget(label)
         bar.addWidget(QLabel(f"Candeia {__version__}"))
+        self.server_label = QLabel()  # shown while the local server runs; says so loudly when it is on the network
+        self.server_label.setAccessibleName(self.tr("Local server"))
+        self.server_label.hide()
+        bar.addPermanentWidget(self.server_label)
+        self.ctx.server.changed.connect(self._on_server)
         session = self.ctx.session
         session.loading.connect(lambda ref: self.model_label.setText(self.tr("Loading {model}…").format(model=ref)))
         session.loaded.connect(self._on_loaded)
@@ -322,6 +330,17 @@ class MainWindow(QMainWindow):
             QCoreApplication.quit()
         self.close()
 
+    def _on_server(self) -> None:
+        server = self.ctx.server
+        if server.running and server.lan:
+            self.server_label.setText(self.tr("Server on (network)"))
+            tip = self.tr("Other computers on your network can reach {url}")
+            self.server_label.setToolTip(tip.format(url=server.url))
+        elif server.running:
+            self.server_label.setText(self.tr("Server on"))
+            self.server_label.setToolTip(server.url)
+        self.server_label.setVisible(server.running)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -339,6 +358,7 @@ class MainWindow(QMainWindow):
         self.documents.shutdown()
         self.create_page.shutdown()
         self.translate_page.shutdown()
+        self.analyze_page.shutdown()
         self.ctx.session.shutdown()
         QCoreApplication.processEvents()  # deliver the stopped reply so it is saved before the store closes
         self.ctx.shutdown()

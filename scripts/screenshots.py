@@ -109,6 +109,21 @@ SAMPLE_ANSWER = ("Gull Rock shows one white flash every ten seconds [1], and the
                  "every sixty seconds when visibility falls below two miles [2].")
 
 
+SAMPLE_REVIEWS = [
+    ("The battery lasts two days and the screen is gorgeous.", (("praise", 0.94), ("question", 0.04),
+                                                                ("complaint", 0.02)), None),
+    ("Arrived with a cracked case and support never answered.", (("complaint", 0.97), ("question", 0.02),
+                                                                 ("praise", 0.01)), None),
+    ("Does it work with the older charger?", (("question", 0.91), ("complaint", 0.06), ("praise", 0.03)), None),
+    ("Great value, my whole family uses it now.", (("praise", 0.89), ("question", 0.06), ("complaint", 0.05)),
+     None),
+    ("Stopped charging after a week. " * 40, (("complaint", 0.88), ("question", 0.07), ("praise", 0.05)),
+     "truncated to 1978 tokens"),
+    ("Is there a version in blue?", (("question", 0.95), ("praise", 0.03), ("complaint", 0.02)), None),
+    ("Fast delivery, works as described.", (("praise", 0.92), ("complaint", 0.05), ("question", 0.03)), None),
+]
+
+
 def settle(app: object, seconds: float = 0.3) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -130,6 +145,16 @@ Good morning and good night.
 Where is the station?
 The weather is nice today.
 """
+
+
+def fake_ner(tmp: Path) -> Path:
+    """An installed-looking NER folder, so the Analyze page lists a model for entities (never loaded here)."""
+    folder = tmp / "bert-ner"
+    if not folder.exists():
+        folder.mkdir()
+        (folder / "model.onnx").write_bytes(b"\x08\x07")
+        (folder / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    return folder
 
 
 def tiny_translator(tmp: Path) -> Path | None:
@@ -269,6 +294,46 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         while time.monotonic() < deadline and not all(page.panel.model.has_thumbnail(i.path)
                                                        for i in page.gallery.items()):
             settle(app, 0.1)
+    def analyze() -> None:
+        from engines.analysis.output import Done
+        from engines.analysis.results import Classification, LabelScore
+
+        page = window.analyze_page
+        window.show_page("analyze")
+        page.task.setCurrentIndex(page.task.findData("zero-shot"))
+        page.labels.setText("praise, complaint, question")
+        reviews = prefix.parent / "reviews.csv"
+        reviews.write_text("id,review\n" + "".join(f'{i},"{text}"\n' for i, (text, _, _) in enumerate(SAMPLE_REVIEWS)),
+                           encoding="utf-8")
+        page.set_source(reviews)
+        page.column.setCurrentIndex(page.column.findData("review"))
+        page.results.clear()
+        rows = [Done(i, text, Classification(tuple(LabelScore(label, score) for label, score in labels)), note)
+                for i, (text, labels, note) in enumerate(SAMPLE_REVIEWS)]
+        page.results.append(rows)
+        page.chart.set_counts(page.results.counts)
+        page.table.resizeColumnToContents(0)
+        page.table.selectRow(0)
+        page._on_finished(len(rows))
+        page._set_running(False)
+
+    def analyze_entities() -> None:
+        from engines.analysis.output import Done
+        from engines.analysis.results import Entities, Entity
+
+        page = window.analyze_page
+        page.task.setCurrentIndex(page.task.findData("entities"))
+        page.set_source(None)
+        text = "Ana Souza flew from Lisbon to São Paulo to meet the Candeia team at Petrobras."
+        page.text.setPlainText(text)
+        words = (("PER", "Ana Souza"), ("LOC", "Lisbon"), ("LOC", "São Paulo"), ("ORG", "Candeia"),
+                 ("ORG", "Petrobras"))
+        found = [Entity(group, 0.98, word, text.index(word), text.index(word) + len(word)) for group, word in words]
+        page.results.clear()
+        page.results.append([Done(0, text, Entities(tuple(found)), None)])
+        page.chart.set_counts(page.results.counts)
+        page.table.selectRow(0)
+        page._on_finished(1)
 
     shots: dict[str, Callable[[], None]] = {
         "welcome": lambda: window.show_page("chat"),
@@ -276,6 +341,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "caption-empty": lambda: window.show_page("caption"),
         "documents-empty": lambda: window.show_page("documents"),
         "create-empty": lambda: window.show_page("create"),
+        "analyze-empty": lambda: window.show_page("analyze"),
     } if empty else {
         "chat": open_chat,
         "chat-panels": open_panels,
@@ -290,6 +356,8 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "caption-batch": caption_batch,
         "documents": documents,
         "create": create,
+        "analyze": analyze,
+        "analyze-entities": analyze_entities,
     }
     for name, action in shots.items():
         action()
@@ -324,6 +392,7 @@ def main() -> int:
                     model = ModelStore().add(model_file, name="Tiny Chat 0.1B")
                     if captioner is not None:
                         ModelStore().add(captioner, name="Tiny Captioner")
+                    ModelStore().add(fake_ner(tmp), name="BERT NER base", tasks=["token-classification"])
                     if translator is not None:
                         ModelStore().add(translator, name="OPUS-MT tiny en→pt", tasks=["translate"])
                     store = ConversationStore()

@@ -68,9 +68,9 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[LoadOptions, bool]]:
     seen: list[tuple[LoadOptions, bool]] = []
     original = HostedChatEngine.__init__
 
-    def counting(self: HostedChatEngine, info: object, options: LoadOptions, *, probe: bool) -> None:
+    def counting(self: HostedChatEngine, info: object, options: LoadOptions, *, probe: bool, **more: int) -> None:
         seen.append((options, probe))
-        original(self, info, options, probe=probe)  # type: ignore[arg-type]
+        original(self, info, options, probe=probe, **more)  # type: ignore[arg-type]
 
     monkeypatch.setattr(HostedChatEngine, "__init__", counting)
     return seen

@@ -66,6 +66,7 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("imagine", "-m", str(models["sd"]), "--size", "64x64", "--steps", "1", "--seed", "1",
                  "-o", str(models["docs"].parent / "lighthouse.png"), "a lighthouse"),  # runs in an image host
                 online_code=IMAGINE_CODE, offline_code=IMAGINE_CODE),
+        Command(("analyze", "sentiment", "-m", "tiny", "Hello")),  # a chat model as a classifier, in a host
         Command(("kb", "create", "notes", "-m", encoder)),
         Command(("kb", "add", "notes", docs)),
         Command(("kb", "search", "notes", "harbour boats")),
@@ -73,6 +74,8 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("kb", "status", "notes")),
         Command(("kb", "list")),
         Command(("kb", "remove", "notes")),
+        # the server: offline mode does not stop it, and its only socket is the one listening on loopback
+        Command(("serve", "--port", "0", "--check")),
         # the only command that goes online, and only to the configured (loopback) endpoint
         Command(("models", "download", download, "--id", "fetched", "-q"), offline_code=1),
         Command(("models", "verify", "fetched"), offline_code=1),  # offline: nothing was downloaded to verify

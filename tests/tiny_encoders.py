@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,16 +100,21 @@ def build_encoder(root: Path, kind: str = "bert", *, pooling: str = "mean", norm
 
 def cached_encoder(base: Path, kind: str = "bert", pooling: str = "mean", normalize: bool = True) -> Path:
     """build_encoder once per test session (fixtures in several modules share pytest's base temp dir)."""
+    return cached_build(base / "encoder-cache" / f"{kind}-{pooling}-{int(normalize)}",
+                        lambda root: build_encoder(root, kind, pooling=pooling, normalize=normalize))
+
+
+def cached_build(root: Path, build: Callable[[Path], Path]) -> Path:
+    """`build(root)` once per test session, offline, under a file lock (pytest-xdist workers share it)."""
     from filelock import FileLock
 
-    root = base / "encoder-cache" / f"{kind}-{pooling}-{int(normalize)}"
     root.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root) + ".lock"):
         done = root / ".done"
         if not done.exists():
             root.mkdir(exist_ok=True)
             with hub_offline():
-                folder = build_encoder(root, kind, pooling=pooling, normalize=normalize)
+                folder = build(root)
             done.write_text(str(folder), encoding="utf-8")
         return Path(done.read_text(encoding="utf-8"))
 

@@ -1,4 +1,4 @@
-"""Settings: performance, model defaults, privacy and network, appearance and language.
+"""Settings: performance, model defaults, privacy and network, the local server, appearance and language.
 
 Changes are saved as they are made; language applies after a restart, theme at once.
 """
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.appcontext import AppContext
 from desktop.i18n import language_names
 from desktop.pages.common import heading
+from desktop.pages.server_settings import ServerSection
 from engines.download.endpoint import hub_endpoint
 from engines.download.tokens import endpoint_key, saved_token
 from engines.hardware import machine as hardware
@@ -65,6 +66,9 @@ class SettingsPage(QScrollArea):
         layout.addWidget(heading(self.tr("Settings")))
         for build in (self._build_performance, self._build_network, self._build_appearance, self._build_data_folder):
             build(layout, ctx.settings)
+            if build == self._build_network:
+                self.server = ServerSection(ctx.server)
+                layout.addWidget(self.server)
         layout.addStretch(1)
         self.setWidget(body)
 

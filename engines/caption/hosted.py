@@ -32,14 +32,8 @@ class HostedVisionCaptioner(VisionChatTraits):
         self.info = info
         self.options = options
         started = time.perf_counter()
-        self._host = spare.take(f"vision:{info.path.name}")
-        try:
-            loaded = self._host.call("load", kind="vision", path=str(info.path), mmproj=str(mmproj),
-                                     options=dataclasses.asdict(options), probe=probe)
-        except BaseException:
-            self._host.kill("closing")
-            self._host.wait_ended(5.0)
-            raise
+        self._host, loaded = spare.take_loaded(f"vision:{info.path.name}", kind="vision", path=str(info.path),
+                                               mmproj=str(mmproj), options=dataclasses.asdict(options), probe=probe)
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self.handler_name: str = loaded["handler"]
         self.device: str = loaded["device"]

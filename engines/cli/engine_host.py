@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from engines.errors import CandeiaError, EngineClosedError
+from engines.errors import CandeiaError, EngineClosedError, UsageError
 from engines.host import wire
 from engines.host.faults import Faults
 from engines.host.launch import EXIT_OOM, MEMORY_LIMIT_ENV
@@ -85,7 +85,7 @@ class Host:
                 token = self._cancels.get(int(message.get("target", -1)))
                 if token is not None:
                     token.cancel()
-            elif op in ("generate", "caption"):
+            elif op in ("generate", "caption", "label"):
                 token = self._cancels[ident] = CancelToken()
                 threading.Thread(target=self._guarded, args=(ident, op, message, token), daemon=True).start()
             else:
@@ -116,6 +116,10 @@ class Host:
             result = self._load_vision(message, options)
         elif message.get("kind") == "embed":
             result = self._load_embed(message, options)
+        elif message.get("kind") == "label":
+            result = self._load_label(message, options)
+        elif message.get("kind") == "serve":
+            result = self._load_serve(message, options)
         else:
             result = self._load_chat(message, options, faults)
         result["device"] = _device(options.gpu_layers)
@@ -164,19 +168,54 @@ class Host:
         self._engine, self._kind = embedder, "embed"
         return {"load_ms": embedder.load_ms, "dimensions": embedder.dimensions, "pooling": embedder.pooling}
 
+    def _load_serve(self, message: wire.Message, options: Any) -> dict[str, Any]:
+        from engines.gguf.info import read_gguf
+        from engines.llama.served import ServedModel
+
+        served = ServedModel(read_gguf(message["path"]), options, int(message.get("parallel", 1)))
+        self._engine, self._kind = served, "serve"
+        if message.get("probe"):  # the batched kernels run once before any client's reply (repair.py)
+            from engines.llama.sampling import SamplingOptions
+
+            probe = SamplingOptions(temperature=0.0, max_tokens=PROBE_GENERATE, ignore_eos=True, repeat_penalty=1.0)
+            for _ in served.scheduler.stream(probe_tokens(served.tokenize, served.slot_context), probe, (),
+                                             CancelToken(), strip_leading=False):
+                pass
+        return {"context_size": served.slot_context, "load_ms": served.load_ms, "bos": served.template.bos_token,
+                "eos": served.template.eos_token, "huge_page_bytes": 0, "parallel": served.parallel}
+
     def _op_embed(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> list[list[float]]:
         vectors: list[list[float]] = self._loaded("embed").embed(list(message["texts"]))
         return vectors
 
-    def _loaded(self, kind: str) -> Any:
-        if self._engine is None or self._kind != kind:
+    def _load_label(self, message: wire.Message, options: Any) -> dict[str, Any]:
+        from engines.gguf.info import read_gguf
+        from engines.host.label_worker import GGUFLabeler
+
+        labeler = GGUFLabeler(read_gguf(message["path"]), options)
+        self._engine, self._kind = labeler, "label"
+        if message.get("probe"):
+            labeler.probe(probe_tokens(lambda text: labeler.tokens(text), labeler.context), PROBE_GENERATE)
+        return {"load_ms": labeler.load_ms, "context_size": labeler.context, "bos": labeler.bos, "eos": labeler.eos}
+
+    def _op_label(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
+        result: dict[str, Any] = self._loaded("label").label(message, cancel)
+        return result
+
+    def _loaded(self, *kinds: str) -> Any:
+        if self._engine is None or self._kind not in kinds:
             raise EngineClosedError("no model is loaded in this engine host")
         return self._engine
 
     def _op_tokenize(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> list[int]:
-        engine = self._loaded("chat")
+        engine = self._loaded("chat", "serve")
         tokens: list[int] = engine.tokenize(message["text"], add_special=bool(message.get("add_special", True)))
         return tokens
+
+    def _op_slots(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> int:
+        """How many replies hold a slot now (tests and the server's status)."""
+        busy: int = self._loaded("serve").scheduler.busy_slots
+        return busy
 
     def _op_reset(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> None:
         self._loaded("chat").reset_cache()
@@ -185,11 +224,18 @@ class Host:
         from engines.llama.engine import Finished, TextDelta
         from engines.llama.sampling import SamplingOptions
 
-        engine = self._loaded("chat")
+        engine = self._loaded("chat", "serve")
         sampling = SamplingOptions.model_validate(message["sampling"])
         finished: Finished | None = None
-        for event in engine.stream_tokens(message["tokens"], sampling, message.get("stops", ()), cancel,
-                                          strip_leading=bool(message.get("strip_leading"))):
+        strip = bool(message.get("strip_leading"))
+        if self._kind == "serve":
+            events = engine.scheduler.stream(message["tokens"], sampling, message.get("stops", ()),
+                                             cancel or CancelToken(), strip_leading=strip,
+                                             grammar=_grammar(message.get("json_schema")))
+        else:
+            events = engine.stream_tokens(message["tokens"], sampling, message.get("stops", ()), cancel,
+                                          strip_leading=strip)
+        for event in events:
             if isinstance(event, TextDelta):
                 self.send({"id": ident, "text": event.text})
             else:
@@ -206,6 +252,18 @@ class Host:
         raw["style"] = CaptionStyle(raw.get("style", "short"))
         caption: str = captioner.caption_uri(message["image"], CaptionOptions(**raw), cancel or CancelToken())
         return caption
+
+
+def _grammar(json_schema: str | None) -> str | None:
+    """A JSON Schema as a llama.cpp grammar (GBNF), with llama-cpp-python's converter."""
+    if not json_schema:
+        return None
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    try:
+        return str(json_schema_to_gbnf(json_schema))
+    except Exception as exc:  # the converter raises bare errors for schemas it cannot express
+        raise UsageError(f"the JSON schema cannot be turned into a grammar ({exc})") from None
 
 
 def _device(gpu_layers: int) -> str:

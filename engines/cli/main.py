@@ -22,6 +22,7 @@ from engines.errors import CandeiaError, UsageError
 # Each command and its one-line help, shown by `candeia-cli --help` without importing the command
 # (tests/test_cli.py checks these match the help each module registers).
 COMMANDS = {
+    "analyze": "label texts: sentiment, topics, entities, answers",
     "caption": "caption images or folders of images",
     "chat": "chat with a GGUF model",
     "embed": "turn texts into embedding vectors",
@@ -30,12 +31,17 @@ COMMANDS = {
     "kb": "knowledge bases: index your documents and ask them",
     "models": "the catalog, downloads, and installed models",
     "hardware": "CPU, memory, GPUs and accelerators Candeia can use",
+    "serve": "serve installed models to other programs (OpenAI-compatible API)",
     "translate": "translate text, Markdown or subtitles",
 }
 
 
 def command_module(name: str) -> ModuleType:
     """Import one command's module. Plain imports, so PyInstaller's analysis still finds every one."""
+    if name == "analyze":
+        from engines.cli import analyze_cmd
+
+        return analyze_cmd
     if name == "caption":
         from engines.cli import caption_cmd
 
@@ -68,6 +74,10 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import hardware_cmd
 
         return hardware_cmd
+    if name == "serve":
+        from engines.cli import serve_cmd
+
+        return serve_cmd
     if name == "translate":
         from engines.cli import translate_cmd
 

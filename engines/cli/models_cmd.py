@@ -45,7 +45,8 @@ def register(commands: Any) -> None:
     convert = actions.add_parser(
         "convert", help="export a local transformers checkpoint to ONNX and register it (needs the convert extra)")
     convert.add_argument("path", help="checkpoint folder (config.json + .safetensors + tokenizer files)")
-    convert.add_argument("--task", choices=["translate", "caption"], default="translate")
+    convert.add_argument("--task", choices=["translate", "caption", "analysis"], default="translate",
+                         help="analysis: a classification, token-classification (NER) or question-answering model")
     convert.add_argument("--int8", action="store_true", help="also write int8 graphs (dynamic quantization)")
     convert.add_argument("--out", help="output folder (default: inside Candeia's data folder)")
     convert.add_argument("--id", dest="model_id", help="id to register it under")

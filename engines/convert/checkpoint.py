@@ -14,17 +14,26 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from engines.errors import CandeiaError, InvalidModelFileError
 from engines.paths import models_dir
 from engines.store.model_store import InstalledModel, ModelStore, slugify
 
+if TYPE_CHECKING:
+    from engines.analysis.results import AnalysisTask
+
 log = logging.getLogger(__name__)
 
-ConvertTask = Literal["translate", "caption"]
+ConvertTask = Literal["translate", "caption", "analysis"]
 _OPTIMUM_TASKS = {"translate": "text2text-generation-with-past", "caption": "image-to-text-with-past"}
-_MODEL_TYPES = {"translate": ("marian", "m2m_100", "nllb", "nllb-moe"), "caption": ("vision-encoder-decoder",)}
+_MODEL_TYPES = {"translate": ("marian", "m2m_100", "nllb", "nllb-moe"), "caption": ("vision-encoder-decoder",),
+                "analysis": ("bert", "distilbert", "roberta", "xlm-roberta", "camembert", "deberta", "deberta-v2",
+                             "electra", "mobilebert", "albert")}
+# text analysis: the head named in config.json's architectures -> optimum's task, the analysis tasks it serves
+_ANALYSIS_HEADS = {"ForSequenceClassification": ("text-classification", ["sentiment", "classify", "zero-shot"]),
+                   "ForTokenClassification": ("token-classification", ["entities"]),
+                   "ForQuestionAnswering": ("question-answering", ["qa"])}
 INSTALL_HINT = "pip install 'candeia[convert]'"
 
 
@@ -56,6 +65,16 @@ def _check_checkpoint(src: Path, task: ConvertTask) -> dict[str, Any]:
                 src, "holds only pickle weights (.bin/.pt), which Candeia never loads; save it with safetensors")
         raise InvalidModelFileError(src, "holds no .safetensors weights")
     return dict(config)
+
+
+def _analysis_head(src: Path, config: dict[str, Any]) -> tuple[str, list[str]]:
+    """optimum's task and the analysis tasks for a checkpoint's head (BertForTokenClassification, ...)."""
+    for architecture in config.get("architectures") or []:
+        for suffix, found in _ANALYSIS_HEADS.items():
+            if str(architecture).endswith(suffix):
+                return found
+    heads = ", ".join(_ANALYSIS_HEADS)
+    raise InvalidModelFileError(src, f"has no analysis head in config.json's architectures (one of {heads})")
 
 
 def _optimum_export() -> Callable[..., Any]:
@@ -160,7 +179,8 @@ def convert_checkpoint(
 ) -> InstalledModel:
     """Export `src` to ONNX (and int8 if asked), check that Candeia loads it, and register it."""
     source = Path(src).expanduser().resolve()
-    _check_checkpoint(source, task)
+    config = _check_checkpoint(source, task)
+    optimum_task, tasks = _analysis_head(source, config) if task == "analysis" else (_OPTIMUM_TASKS[task], [str(task)])
     main_export = _optimum_export()
     store = store or ModelStore()
     new_id = model_id or slugify(f"{source.name}-onnx")
@@ -171,7 +191,7 @@ def convert_checkpoint(
     say = log or (lambda _msg: None)
     say(f"exporting {source} to {target}")
     try:
-        main_export(str(source), output=str(target), task=_OPTIMUM_TASKS[task], do_validation=False,
+        main_export(str(source), output=str(target), task=optimum_task, do_validation=False,
                     library_name="transformers")
     except Exception as exc:
         shutil.rmtree(target, ignore_errors=True)
@@ -185,7 +205,11 @@ def convert_checkpoint(
         from engines.translate.engine import Seq2SeqEngine
 
         Seq2SeqEngine(target)  # fails now, with a clear message, rather than at first use
-    entry = store.add(target, name=f"{source.name} (ONNX{' + int8' if int8 else ''})", model_id=new_id, tasks=[task])
+    elif task == "analysis":
+        from engines.analysis.open import open_onnx_analyzer
+
+        open_onnx_analyzer(cast("AnalysisTask", tasks[0]), target, threads=1).close()
+    entry = store.add(target, name=f"{source.name} (ONNX{' + int8' if int8 else ''})", model_id=new_id, tasks=tasks)
     if owned:
         entry = store.update(entry.id, linked=False)
     return entry

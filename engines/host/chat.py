@@ -30,18 +30,14 @@ POLL_S = 0.05  # how often a waiting stream looks at its cancel token
 class HostedChatEngine:
     """A loaded GGUF chat model in its own process. All methods may be called from any thread."""
 
-    def __init__(self, info: GGUFInfo, options: LoadOptions, *, probe: bool) -> None:
+    def __init__(self, info: GGUFInfo, options: LoadOptions, *, probe: bool, parallel: int = 0) -> None:
+        """`parallel` > 0 loads the model for serving: that many replies at once (engines/llama/batching.py)."""
         self.info = info
         self.options = options
         started = time.perf_counter()
-        self._host = spare.take(info.path.name)
-        try:
-            loaded = self._host.call("load", kind="chat", path=str(info.path), options=dataclasses.asdict(options),
-                                     probe=probe)
-        except BaseException:
-            self._host.kill("closing")
-            self._host.wait_ended(5.0)
-            raise
+        self._host, loaded = spare.take_loaded(info.path.name, kind="serve" if parallel > 0 else "chat",
+                                               path=str(info.path), options=dataclasses.asdict(options),
+                                               probe=probe, parallel=parallel)
         self.load_ms = (time.perf_counter() - started) * 1000.0  # spawn and load, as the user waits for it
         self.context_size: int = loaded["context_size"]
         self.device: str = loaded["device"]
@@ -81,20 +77,28 @@ class HostedChatEngine:
         return self.stream_chat_tokens(self.chat_prompt_tokens(messages), sampling, cancel)
 
     def stream_chat_tokens(self, tokens: Sequence[int], sampling: SamplingOptions | None = None,
-                           cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
+                           cancel: CancelToken | None = None, json_schema: str | None = None) -> Iterator[ChatEvent]:
+        """`json_schema` (a JSON Schema, as text) constrains the reply to JSON that matches it; only a model
+        loaded for serving takes one."""
         sampling = sampling or SamplingOptions()
         stops = tuple(sampling.stop) + self.template.stop_strings
-        return self._stream(list(tokens), sampling, stops, cancel, strip_leading=True)
+        return self._stream(list(tokens), sampling, stops, cancel, strip_leading=True, json_schema=json_schema)
 
     def stream_completion(self, prompt: str | Sequence[int], sampling: SamplingOptions | None = None,
-                          cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
+                          cancel: CancelToken | None = None, json_schema: str | None = None) -> Iterator[ChatEvent]:
         sampling = sampling or SamplingOptions()
         tokens = self.tokenize(prompt) if isinstance(prompt, str) else list(prompt)
-        return self._stream(tokens, sampling, tuple(sampling.stop), cancel, strip_leading=False)
+        return self._stream(tokens, sampling, tuple(sampling.stop), cancel, strip_leading=False,
+                            json_schema=json_schema)
 
     def chat(self, messages: Sequence[Message], sampling: SamplingOptions | None = None,
              cancel: CancelToken | None = None) -> Finished:
         return last_finished(self.stream_chat(messages, sampling, cancel))
+
+    def busy_slots(self) -> int:
+        """Replies holding a slot of a model loaded for serving."""
+        busy: int = self._call("slots")
+        return busy
 
     def reset_cache(self) -> None:
         self._call("reset")
@@ -121,13 +125,14 @@ class HostedChatEngine:
         return self._host.call(op, **fields)
 
     def _stream(self, tokens: list[int], sampling: SamplingOptions, stops: tuple[str, ...],
-                cancel: CancelToken | None, strip_leading: bool) -> Iterator[ChatEvent]:
+                cancel: CancelToken | None, strip_leading: bool, json_schema: str | None = None) -> Iterator[ChatEvent]:
         check_prompt(tokens, self.context_size)
         if not self._host.alive and self.death is None:
             raise EngineClosedError("the model has been unloaded")
         cancel = cancel or CancelToken()
         call = self._host.start("generate", tokens=tokens, sampling=sampling.model_dump(mode="json"),
-                                stops=list(stops), strip_leading=strip_leading)
+                                stops=list(stops), strip_leading=strip_leading,
+                                **({"json_schema": json_schema} if json_schema else {}))
         self._active.add(cancel)
         return self._drain(call, cancel, len(tokens))
 

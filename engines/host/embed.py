@@ -30,13 +30,8 @@ class HostedEmbedder:
         self.name = path.stem
         options = LoadOptions(context_size=max(64, context_size), threads=threads, gpu_layers=gpu_layers)
         started = time.perf_counter()
-        self._host = spare.take(f"embed:{path.name}")
-        try:
-            loaded = self._host.call("load", kind="embed", path=str(path), options=dataclasses.asdict(options))
-        except BaseException:
-            self._host.kill("closing")
-            self._host.wait_ended(5.0)
-            raise
+        self._host, loaded = spare.take_loaded(f"embed:{path.name}", kind="embed", path=str(path),
+                                               options=dataclasses.asdict(options))
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self.dimensions: int = int(loaded["dimensions"])
         self.device: str = loaded["device"]

@@ -41,16 +41,18 @@ def open_chat_model(
     options: LoadOptions | None = None,
     *,
     store: ModelStore | None = None,
+    parallel: int = 0,
 ) -> HostedChatEngine:
     """Resolve, validate and load a GGUF chat model in an engine host of its own. The first load of a
     file on this computer also checks it with a batched decode, and falls back to safe settings if
-    llama.cpp crashes (engines/host/repair.py); `repair` then says what changed."""
+    llama.cpp crashes (engines/host/repair.py); `repair` then says what changed. `parallel` > 0 loads it
+    for serving that many replies at once (engines/llama/served.py)."""
     store = store or ModelStore()
     resolved, info = inspect_gguf(ref, store)
     require_model(info, "chat model")
 
     def start(chosen: LoadOptions, probe: bool) -> HostedChatEngine:
-        return HostedChatEngine(info, chosen, probe=probe)
+        return HostedChatEngine(info, chosen, probe=probe, parallel=parallel)
 
     engine, repair = load_with_repair(resolved.path, options or load_options_from(load_settings()), start)
     engine.repair = repair

@@ -9,6 +9,7 @@ it needs them. A spare is used only if the environment it started with is still 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from engines.host.launch import host_env
 from engines.host.process import HostProcess
@@ -51,6 +52,18 @@ def take(label: str) -> HostProcess:
         host = HostProcess(label)
     _refill()
     return host
+
+
+def take_loaded(label: str, **load: Any) -> tuple[HostProcess, Any]:
+    """A host with a model in it: `take`, then the `load` request with these fields. A load that fails
+    (an error, a crash, the caller interrupted) ends that host before the error goes on."""
+    host = take(label)
+    try:
+        return host, host.call("load", **load)
+    except BaseException:
+        host.kill("closing")
+        host.wait_ended(5.0)
+        raise
 
 
 def _refill() -> None:

@@ -31,15 +31,18 @@ PENALTY_WINDOW = 64  # tokens the repetition penalty looks back over, as llama.c
 class Sampler:
     """A native sampler chain, or none for plain greedy decoding (argmax); free it with close()."""
 
-    def __init__(self, decoder: NativeDecoder, options: SamplingOptions, seed: int) -> None:
+    def __init__(self, decoder: NativeDecoder | Any, options: SamplingOptions, seed: int, first: Any = None) -> None:
+        """`decoder` needs `lib` and `n_vocab`; `first` (a native sampler, e.g. a grammar) runs before the rest."""
         lib = decoder.lib
         self._lib = lib
         self.chain: Any = None
-        self.greedy = options.temperature <= 0.0 and options.repeat_penalty == 1.0
+        self.greedy = options.temperature <= 0.0 and options.repeat_penalty == 1.0 and first is None
         if self.greedy:
             return  # nothing changes the logits: NativeDecoder.sample takes their argmax
         self.chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
         add = lib.llama_sampler_chain_add
+        if first is not None:
+            add(self.chain, first)
         if options.repeat_penalty != 1.0:
             add(self.chain, lib.llama_sampler_init_penalties(
                 decoder.n_vocab, PENALTY_WINDOW, options.repeat_penalty, 0.0, 0.0))

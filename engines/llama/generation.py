@@ -67,7 +67,7 @@ class ReplyText:
 
 
 @dataclass
-class _Counts:
+class Counts:
     evaluated: int = 0
     generated: int = 0
     sampled: int = 0
@@ -76,7 +76,7 @@ class _Counts:
 
 
 def _decode(native: NativeDecoder, tokens: list[int], sampling: SamplingOptions, cancel: CancelToken,
-            text: ReplyText, counts: _Counts, room: int) -> str:
+            text: ReplyText, counts: Counts, room: int) -> str:
     """Prefill and sample until a reason to stop; returns the reason."""
     seed = sampling.seed if sampling.seed is not None else random.randrange(2**32)
     sampler = Sampler(native, sampling, seed)
@@ -113,19 +113,25 @@ def generate(native: NativeDecoder, tokens: Sequence[int], sampling: SamplingOpt
     started = time.perf_counter()
     prompt = list(tokens)
     text = ReplyText(stops, strip_leading, emit)
-    counts = _Counts()
+    counts = Counts()
     if sampling.max_tokens == 0:
         reason = "length"
     elif cancel.cancelled:
         reason = "cancelled"
     else:
         reason = _decode(native, prompt, sampling, cancel, text, counts, context_size - len(prompt))
+    emit(finish(text, counts, started, len(prompt), reason, load_ms))
+
+
+def finish(text: ReplyText, counts: Counts, started: float, prompt_tokens: int, reason: str,
+           load_ms: float) -> Finished:
+    """The reply's last event: what is held back goes out, and the whole text with its statistics."""
     whole = text.finish()
     ended = time.perf_counter()
     ttft = (counts.first_at if counts.sampled else ended) - started
     decode_span = counts.last_at - counts.first_at
     stats = GenerationStats(
-        prompt_tokens=len(prompt),
+        prompt_tokens=prompt_tokens,
         evaluated_prompt_tokens=counts.evaluated,
         generated_tokens=counts.generated,
         ttft_ms=ttft * 1000.0,
@@ -135,4 +141,4 @@ def generate(native: NativeDecoder, tokens: Sequence[int], sampling: SamplingOpt
         total_ms=(ended - started) * 1000.0,
         stop_reason=reason,
     )
-    emit(Finished(whole, stats))
+    return Finished(whole, stats)

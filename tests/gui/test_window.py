@@ -147,7 +147,7 @@ def test_controls_have_accessible_names(main_window: MainWindow) -> None:
             if not widget.accessibleName():
                 unnamed.append(f"{type(widget).__name__} in {type(widget.parent()).__name__}")
     for button in main_window.findChildren(QAbstractButton):
-        if type(button.parent()).__name__ in ("QTabBar", "QTableWidget", "QLineEdit"):
+        if type(button.parent()).__name__ in ("QTabBar", "QTableWidget", "QTableView", "QLineEdit"):
             continue  # Qt's own: tab arrows, the table's corner, a line edit's clear button
         if not (button.text() or button.accessibleName()):
             unnamed.append(f"{type(button).__name__} {button.objectName()!r} in {type(button.parent()).__name__}")
@@ -162,7 +162,8 @@ def test_portuguese_translation_loads(qtbot: QtBot, installed_model: InstalledMo
         window = MainWindow()
         qtbot.addWidget(window)
         labels = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-        assert labels == ["Conversa", "Documentos", "Traduzir", "Legendar", "Criar", "Modelos", "Configurações"]
+        assert labels == ["Conversa", "Documentos", "Traduzir", "Legendar", "Criar", "Analisar", "Modelos",
+                          "Configurações"]
         assert window.chat.composer.button.text() == "Enviar"
         close(window)
     finally:

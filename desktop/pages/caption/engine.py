@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.model_claim import ModelClaim
+from desktop.model_slot import ModelSlot
 from desktop.page_worker import Callback, PageWorker, Run
 from desktop.workers import Job
 from engines.caption import BatchOptions, Captioner, CaptionOptions, CaptionResult, caption_paths, load_image
@@ -45,7 +45,7 @@ class CaptionEngine(QObject):
         self._store = store
         self._threads = threads
         self.worker = PageWorker("caption", self)
-        self._claim = ModelClaim(SLOT, self.worker, self._close, owner, model_bytes)
+        self._slot = ModelSlot(SLOT, self.worker, self._close, owner, model_bytes)
         self._captioner: Captioner | None = None  # touched only on the runner's thread (or after it stopped)
         self._model: tuple[str, str, int] | None = None  # the model and the device settings it was opened with
 
@@ -90,7 +90,7 @@ class CaptionEngine(QObject):
             caption = captioner.caption_images([picture], options, job.cancel)[0]
             return caption, time.perf_counter() - started
 
-        self._claim.claim(model)
+        self._slot.claim(model)
         return self.worker.run(job, slot="single", on_result=on_result, on_error=on_error, on_done=on_done)
 
     def caption_batch(self, model: str, inputs: list[Path], options: CaptionOptions, batch: BatchOptions, *,
@@ -108,7 +108,7 @@ class CaptionEngine(QObject):
             for count, result in enumerate(caption_paths(captioner, images, sized, batch, cancel=job.cancel), 1):
                 yield BatchProgress(result, count, total)
 
-        self._claim.claim(model)
+        self._slot.claim(model)
         return self.worker.run(job, slot="batch", on_progress=on_progress, on_result=on_result, on_error=on_error,
                                on_done=on_done)
 
@@ -116,6 +116,4 @@ class CaptionEngine(QObject):
         self.worker.cancel()
 
     def shutdown(self) -> None:
-        self.worker.shutdown()
-        self._close()
-        self._claim.released()
+        self._slot.shutdown()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from desktop.model_claim import ModelClaim
+from desktop.model_slot import ModelSlot
 from desktop.page_worker import Callback, PageWorker, Run
 from desktop.workers import Job
 from engines.imagegen.engine import ImageEngine
@@ -56,7 +56,7 @@ class CreateEngine(QObject):
         self.gallery = gallery
         self._threads = threads
         self.worker = PageWorker("create", self)
-        self._claim = ModelClaim(SLOT, self.worker, self._close, owner, model_bytes)
+        self._slot = ModelSlot(SLOT, self.worker, self._close, owner, model_bytes)
         self._engine: ImageEngine | None = None  # touched only on the worker's thread (or after it stopped)
         self._model: str | None = None
 
@@ -90,7 +90,7 @@ class CreateEngine(QObject):
             paths = [self.gallery.save(item.image, item.settings, engine.model_id) for item in made]
             return Made(paths, [item.settings for item in made], sum(item.seconds for item in made), engine.device)
 
-        self._claim.claim(model)
+        self._slot.claim(model)
         return self.worker.run(job, slot="generate", on_progress=on_progress, on_result=on_result,
                                on_error=on_error, on_done=on_done)
 
@@ -98,6 +98,4 @@ class CreateEngine(QObject):
         self.worker.cancel()
 
     def shutdown(self) -> None:
-        self.worker.shutdown()
-        self._close()
-        self._claim.released()
+        self._slot.shutdown()

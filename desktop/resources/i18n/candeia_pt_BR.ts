@@ -2,6 +2,258 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
+    <name>AnalyzeNotes</name>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="27"/>
+        <source>cut to fit the model (tokens kept: {count})</source>
+        <translation>cortado para caber no modelo (tokens mantidos: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="30"/>
+        <source>read in parts (windows: {count})</source>
+        <translation>lido em partes (janelas: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="31"/>
+        <source>no answer found</source>
+        <translation>nenhuma resposta encontrada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="33"/>
+        <source>empty text</source>
+        <translation>texto vazio</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="35"/>
+        <source>empty question</source>
+        <translation>pergunta vazia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="37"/>
+        <source>row could not be read</source>
+        <translation>não foi possível ler a linha</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="39"/>
+        <source>text cut (characters kept: {count})</source>
+        <translation>texto cortado (caracteres mantidos: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/notes.py" line="42"/>
+        <source>failed: {reason}</source>
+        <translation>falhou: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>AnalyzePage</name>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="60"/>
+        <location filename="../../pages/analyze/page.py" line="138"/>
+        <source>Analyze</source>
+        <translation>Analisar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="72"/>
+        <source>Sentiment</source>
+        <translation>Sentimento</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="72"/>
+        <source>Classify (topics)</source>
+        <translation>Classificar (temas)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="73"/>
+        <source>Zero-shot labels</source>
+        <translation>Rótulos livres (zero-shot)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="73"/>
+        <source>Entities (names, places)</source>
+        <translation>Entidades (nomes, lugares)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="74"/>
+        <source>Question answering</source>
+        <translation>Responder perguntas</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="81"/>
+        <location filename="../../pages/analyze/page.py" line="96"/>
+        <source>Task</source>
+        <translation>Tarefa</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="83"/>
+        <location filename="../../pages/analyze/page.py" line="98"/>
+        <source>Model</source>
+        <translation>Modelo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="86"/>
+        <source>Labels, separated by commas: praise, complaint, question</source>
+        <translation>Rótulos, separados por vírgulas: elogio, reclamação, dúvida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="87"/>
+        <location filename="../../pages/analyze/page.py" line="95"/>
+        <location filename="../../pages/analyze/page.py" line="170"/>
+        <source>Labels</source>
+        <translation>Rótulos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="88"/>
+        <source>Several labels per text</source>
+        <translation>Vários rótulos por texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="90"/>
+        <source>The question to answer from each text</source>
+        <translation>A pergunta a responder com cada texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="91"/>
+        <location filename="../../pages/analyze/page.py" line="95"/>
+        <source>Question</source>
+        <translation>Pergunta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="115"/>
+        <source>Paste a text here, or open a CSV file with one text per row</source>
+        <translation>Cole um texto aqui ou abra um arquivo CSV com um texto por linha</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="116"/>
+        <source>Text to analyse</source>
+        <translation>Texto a analisar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="119"/>
+        <source>Open CSV…</source>
+        <translation>Abrir CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="125"/>
+        <source>Text column</source>
+        <translation>Coluna do texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="126"/>
+        <source>Use the pasted text</source>
+        <translation>Usar o texto colado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="141"/>
+        <source>Stop</source>
+        <translation>Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="143"/>
+        <source>Export…</source>
+        <translation>Exportar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="165"/>
+        <source>Results</source>
+        <translation>Resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="175"/>
+        <source>Selected row</source>
+        <translation>Linha selecionada</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="195"/>
+        <source>chat model</source>
+        <translation>modelo de chat</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="201"/>
+        <source>No model for this task is installed. Sentiment, classify and zero-shot work with any chat model; entities and question answering need an analysis model from the Models page.</source>
+        <translation>Nenhum modelo para esta tarefa está instalado. Sentimento, classificação e zero-shot funcionam com qualquer modelo de chat; entidades e respostas a perguntas precisam de um modelo de análise da página Modelos.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="221"/>
+        <source>Open a file of texts</source>
+        <translation>Abrir um arquivo de textos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="222"/>
+        <source>Texts (*.csv *.jsonl *.txt)</source>
+        <translation>Textos (*.csv *.jsonl *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="257"/>
+        <source>Pick a model first.</source>
+        <translation>Escolha um modelo primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="259"/>
+        <source>Paste a text or open a CSV file first.</source>
+        <translation>Cole um texto ou abra um arquivo CSV primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="261"/>
+        <source>Type the labels to choose from, separated by commas.</source>
+        <translation>Digite os rótulos possíveis, separados por vírgulas.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="263"/>
+        <source>Type the question to answer.</source>
+        <translation>Digite a pergunta a responder.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="275"/>
+        <source>Loading the model…</source>
+        <translation>Carregando o modelo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="284"/>
+        <source>Rows analysed: {count}…</source>
+        <translation>Linhas analisadas: {count}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="290"/>
+        <source>Rows analysed: {count}</source>
+        <translation>Linhas analisadas: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="292"/>
+        <source>with notes: {count}</source>
+        <translation>com observações: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="297"/>
+        <source>Stopped. Rows analysed: {count}</source>
+        <translation>Parado. Linhas analisadas: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="327"/>
+        <source>Exported to {name} (rows: {count})</source>
+        <translation>Exportado para {name} (linhas: {count})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="316"/>
+        <source>Export the results</source>
+        <translation>Exportar os resultados</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="176"/>
+        <source>Select a row to see its details</source>
+        <translation>Selecione uma linha para ver os detalhes</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="317"/>
+        <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
+        <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/page.py" line="325"/>
+        <source>Could not export: {reason}</source>
+        <translation>Não foi possível exportar: {reason}</translation>
+    </message>
+</context>
+<context>
     <name>AskPanel</name>
     <message>
         <location filename="../../pages/documents/ask_panel.py" line="44"/>
@@ -1430,6 +1682,16 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <translation>Galeria</translation>
     </message>
     <message>
+        <location filename="../../pages/create/gallery_panel.py" line="36"/>
+        <source>A&amp;dd images…</source>
+        <translation>A&amp;dicionar imagens…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="37"/>
+        <source>Add images from elsewhere (or drop them on the page)</source>
+        <translation>Adicionar imagens de outro lugar (ou soltá-las na página)</translation>
+    </message>
+    <message>
         <location filename="../../pages/create/gallery_panel.py" line="53"/>
         <source>&amp;Open</source>
         <translation>&amp;Abrir</translation>
@@ -1458,16 +1720,6 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
         <location filename="../../pages/create/gallery_panel.py" line="78"/>
         <source>Images: {count}</source>
         <translation>Imagens: {count}</translation>
-    </message>
-    <message>
-        <location filename="../../pages/create/gallery_panel.py" line="36"/>
-        <source>A&amp;dd images…</source>
-        <translation>A&amp;dicionar imagens…</translation>
-    </message>
-    <message>
-        <location filename="../../pages/create/gallery_panel.py" line="37"/>
-        <source>Add images from elsewhere (or drop them on the page)</source>
-        <translation>Adicionar imagens de outro lugar (ou soltá-las na página)</translation>
     </message>
     <message>
         <location filename="../../pages/create/gallery_panel.py" line="99"/>
@@ -1758,6 +2010,19 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
 </context>
 <context>
+    <name>LabelChart</name>
+    <message>
+        <location filename="../../pages/analyze/chart.py" line="29"/>
+        <source>Label distribution</source>
+        <translation>Distribuição dos rótulos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/chart.py" line="35"/>
+        <source>Labels counted: {count}</source>
+        <translation>Rótulos contados: {count}</translation>
+    </message>
+</context>
+<context>
     <name>LanguageBar</name>
     <message>
         <location filename="../../pages/translate/language_bar.py" line="22"/>
@@ -1829,153 +2094,178 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="70"/>
+        <location filename="../../main_window.py" line="71"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="122"/>
+        <location filename="../../main_window.py" line="125"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="85"/>
+        <location filename="../../main_window.py" line="87"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86"/>
+        <location filename="../../main_window.py" line="88"/>
         <source>Documents</source>
         <translation>Documentos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87"/>
+        <location filename="../../main_window.py" line="89"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="88"/>
+        <location filename="../../main_window.py" line="90"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="89"/>
+        <location filename="../../main_window.py" line="91"/>
         <source>Create</source>
         <translation>Criar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90"/>
+        <location filename="../../main_window.py" line="92"/>
+        <source>Analyze</source>
+        <translation>Analisar</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="93"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="91"/>
+        <location filename="../../main_window.py" line="94"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="97"/>
+        <location filename="../../main_window.py" line="100"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="133"/>
-        <location filename="../../main_window.py" line="150"/>
-        <location filename="../../main_window.py" line="170"/>
+        <location filename="../../main_window.py" line="136"/>
+        <location filename="../../main_window.py" line="158"/>
+        <location filename="../../main_window.py" line="178"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142"/>
+        <location filename="../../main_window.py" line="145"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143"/>
+        <location filename="../../main_window.py" line="146"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143"/>
+        <location filename="../../main_window.py" line="146"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148"/>
+        <location filename="../../main_window.py" line="151"/>
+        <source>Local server</source>
+        <translation>Servidor local</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="156"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="166"/>
+        <location filename="../../main_window.py" line="174"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="182"/>
+        <location filename="../../main_window.py" line="190"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="182"/>
+        <location filename="../../main_window.py" line="190"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="195"/>
+        <location filename="../../main_window.py" line="203"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="199"/>
+        <location filename="../../main_window.py" line="207"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="205"/>
+        <location filename="../../main_window.py" line="213"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290"/>
+        <location filename="../../main_window.py" line="298"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290"/>
+        <location filename="../../main_window.py" line="298"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291"/>
+        <location filename="../../main_window.py" line="299"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="307"/>
+        <location filename="../../main_window.py" line="315"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="309"/>
+        <location filename="../../main_window.py" line="317"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="310"/>
+        <location filename="../../main_window.py" line="318"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
 Nada foi perdido: o Candeia continua usando {folder}.</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="336"/>
+        <source>Server on (network)</source>
+        <translation>Servidor ligado (rede)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="337"/>
+        <source>Other computers on your network can reach {url}</source>
+        <translation>Outros computadores da sua rede podem acessar {url}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="340"/>
+        <source>Server on</source>
+        <translation>Servidor ligado</translation>
     </message>
 </context>
 <context>
@@ -2247,6 +2537,29 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>ResultsModel</name>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Text</source>
+        <translation>Texto</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Result</source>
+        <translation>Resultado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Score</source>
+        <translation>Pontuação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/analyze/results_model.py" line="25"/>
+        <source>Note</source>
+        <translation>Observação</translation>
+    </message>
+</context>
+<context>
     <name>SamplingPanel</name>
     <message>
         <location filename="../../pages/chat/sampling_panel.py" line="53"/>
@@ -2352,6 +2665,67 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/chat/sampling_panel.py" line="87"/>
         <source>Use the values the model&apos;s card recommends</source>
         <translation>Usar os valores recomendados na ficha do modelo</translation>
+    </message>
+</context>
+<context>
+    <name>ServerSection</name>
+    <message>
+        <location filename="../../pages/server_settings.py" line="13"/>
+        <source>Local server</source>
+        <translation>Servidor local</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="17"/>
+        <source>Serve models to other programs (OpenAI-compatible API)</source>
+        <translation>Servir modelos para outros programas (API compatível com a OpenAI)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="18"/>
+        <source>Editors, scripts and other apps on this computer can use your installed models. Every request needs the token below.</source>
+        <translation>Editores, scripts e outros aplicativos deste computador podem usar seus modelos instalados. Cada pedido precisa do token abaixo.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="21"/>
+        <source>Allow other computers on the network</source>
+        <translation>Permitir outros computadores da rede</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="23"/>
+        <source>Anyone on your network who has the token can use your models. Turn this on only on a network you trust.</source>
+        <translation>Qualquer pessoa na sua rede que tenha o token pode usar seus modelos. Ative isto só numa rede em que você confia.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="31"/>
+        <location filename="../../pages/server_settings.py" line="32"/>
+        <source>Port</source>
+        <translation>Porta</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="35"/>
+        <location filename="../../pages/server_settings.py" line="36"/>
+        <source>Address</source>
+        <translation>Endereço</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="39"/>
+        <location filename="../../pages/server_settings.py" line="40"/>
+        <source>Token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="71"/>
+        <source>The server could not start: {error}</source>
+        <translation>O servidor não pôde iniciar: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="73"/>
+        <source>Running. Point an OpenAI client at the address, with the token as its API key.</source>
+        <translation>Em execução. Aponte um cliente da OpenAI para o endereço, com o token como chave de API.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/server_settings.py" line="76"/>
+        <source>Off.</source>
+        <translation>Desligado.</translation>
     </message>
 </context>
 <context>
@@ -2478,11 +2852,6 @@ Tempo total: {total:.0f} ms</translation>
         <translation>Sortear uma semente</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="132"/>
-        <source>0 keeps the image, 1 ignores it</source>
-        <translation>0 mantém a imagem, 1 a ignora</translation>
-    </message>
-    <message>
         <location filename="../../pages/create/form.py" line="121"/>
         <source>Image to start from</source>
         <translation>Imagem de partida</translation>
@@ -2502,201 +2871,206 @@ Tempo total: {total:.0f} ms</translation>
         <source>Strength: how far from the image to go</source>
         <translation>Intensidade: quanto se afastar da imagem</translation>
     </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="132"/>
+        <source>0 keeps the image, 1 ignores it</source>
+        <translation>0 mantém a imagem, 1 a ignora</translation>
+    </message>
 </context>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../pages/settings.py" line="65"/>
+        <location filename="../../pages/settings.py" line="66"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="73"/>
+        <location filename="../../pages/settings.py" line="77"/>
         <source>Performance</source>
         <translation>Desempenho</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="77"/>
+        <location filename="../../pages/settings.py" line="81"/>
         <source>CPU threads for generation; about one per physical core is fastest.</source>
         <translation>Threads de CPU para a geração; cerca de uma por núcleo físico é o mais rápido.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="78"/>
+        <location filename="../../pages/settings.py" line="82"/>
         <source>CPU threads</source>
         <translation>Threads de CPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="81"/>
+        <location filename="../../pages/settings.py" line="85"/>
         <source>all layers</source>
         <translation>todas as camadas</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="83"/>
+        <location filename="../../pages/settings.py" line="87"/>
         <source>Layers to run on the GPU (0: CPU only). Applies to the next model load.</source>
         <translation>Camadas a rodar na GPU (0: só CPU). Vale a partir do próximo carregamento.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="84"/>
+        <location filename="../../pages/settings.py" line="88"/>
         <source>GPU layers</source>
         <translation>Camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="86"/>
+        <location filename="../../pages/settings.py" line="90"/>
         <source>Automatic</source>
         <translation>Automático</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="93"/>
+        <location filename="../../pages/settings.py" line="97"/>
         <source>The ONNX Runtime device for translation and captioning models.</source>
         <translation>O dispositivo do ONNX Runtime para os modelos de tradução e de legendas.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="95"/>
-        <location filename="../../pages/settings.py" line="96"/>
+        <location filename="../../pages/settings.py" line="99"/>
+        <location filename="../../pages/settings.py" line="100"/>
         <source>ONNX Runtime device</source>
         <translation>Dispositivo do ONNX Runtime</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="102"/>
+        <location filename="../../pages/settings.py" line="106"/>
         <source>Tokens a chat model sees at once, unless a conversation sets its own.</source>
         <translation>Tokens que um modelo de conversa vê de uma vez, a menos que a conversa defina outro valor.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="103"/>
+        <location filename="../../pages/settings.py" line="107"/>
         <source>Default context size</source>
         <translation>Tamanho padrão do contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="108"/>
+        <location filename="../../pages/settings.py" line="112"/>
         <source>Privacy and network</source>
         <translation>Privacidade e rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="109"/>
+        <location filename="../../pages/settings.py" line="113"/>
         <source>Offline mode: never open a network connection</source>
         <translation>Modo offline: nunca abrir uma conexão de rede</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="115"/>
+        <location filename="../../pages/settings.py" line="119"/>
         <source>A Hugging Face mirror to download from (like HF_ENDPOINT).</source>
         <translation>Um espelho do Hugging Face de onde baixar (como HF_ENDPOINT).</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="116"/>
-        <location filename="../../pages/settings.py" line="119"/>
+        <location filename="../../pages/settings.py" line="120"/>
+        <location filename="../../pages/settings.py" line="123"/>
         <source>Download server</source>
         <translation>Servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="126"/>
+        <location filename="../../pages/settings.py" line="130"/>
         <source>Only if the server needs one</source>
         <translation>Só se o servidor exigir um</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="127"/>
+        <location filename="../../pages/settings.py" line="131"/>
         <source>Sent to this download server only: never to another server, not even across a redirect. For huggingface.co, HF_TOKEN or &apos;hf auth login&apos; work too.</source>
         <translation>Enviado somente a este servidor de download: nunca a outro servidor, nem mesmo num redirecionamento. Para o huggingface.co, HF_TOKEN ou &apos;hf auth login&apos; também funcionam.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="129"/>
+        <location filename="../../pages/settings.py" line="133"/>
         <source>Access token for the download server</source>
         <translation>Token de acesso do servidor de download</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="132"/>
+        <location filename="../../pages/settings.py" line="136"/>
         <source>Access token</source>
         <translation>Token de acesso</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="137"/>
+        <location filename="../../pages/settings.py" line="141"/>
         <source>Appearance</source>
         <translation>Aparência</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="139"/>
-        <location filename="../../pages/settings.py" line="146"/>
+        <location filename="../../pages/settings.py" line="143"/>
+        <location filename="../../pages/settings.py" line="150"/>
         <source>Theme</source>
         <translation>Tema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="140"/>
+        <location filename="../../pages/settings.py" line="144"/>
         <source>Follow the system</source>
         <translation>Seguir o sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="140"/>
+        <location filename="../../pages/settings.py" line="144"/>
         <source>Light</source>
         <translation>Claro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="141"/>
+        <location filename="../../pages/settings.py" line="145"/>
         <source>Dark</source>
         <translation>Escuro</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="148"/>
-        <location filename="../../pages/settings.py" line="154"/>
+        <location filename="../../pages/settings.py" line="152"/>
+        <location filename="../../pages/settings.py" line="158"/>
         <source>Language</source>
         <translation>Idioma</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="155"/>
+        <location filename="../../pages/settings.py" line="159"/>
         <source>The new language applies the next time Candeia starts.</source>
         <translation>O novo idioma vale a partir da próxima vez que o Candeia abrir.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="162"/>
-        <location filename="../../pages/settings.py" line="167"/>
+        <location filename="../../pages/settings.py" line="166"/>
+        <location filename="../../pages/settings.py" line="171"/>
         <source>Data folder</source>
         <translation>Pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="169"/>
+        <location filename="../../pages/settings.py" line="173"/>
         <source>Open</source>
         <translation>Abrir</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="172"/>
+        <location filename="../../pages/settings.py" line="176"/>
         <source>Move…</source>
         <translation>Mover…</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="173"/>
+        <location filename="../../pages/settings.py" line="177"/>
         <source>Move the data folder</source>
         <translation>Mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="178"/>
+        <location filename="../../pages/settings.py" line="182"/>
         <source>Location</source>
         <translation>Local</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="179"/>
+        <location filename="../../pages/settings.py" line="183"/>
         <source>Downloaded and copied models, chat history and settings live here. Moving it takes them along; models linked in place stay where they are.</source>
         <translation>Modelos baixados e copiados, o histórico das conversas e as configurações ficam aqui. Ao mover a pasta, tudo isso vai junto; modelos vinculados no lugar continuam onde estão.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="187"/>
+        <location filename="../../pages/settings.py" line="191"/>
         <source>Choose a new, empty folder for Candeia&apos;s data</source>
         <translation>Escolha uma pasta nova e vazia para os dados do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="193"/>
+        <location filename="../../pages/settings.py" line="197"/>
         <source>Cannot move the data folder</source>
         <translation>Não é possível mover a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="197"/>
+        <location filename="../../pages/settings.py" line="201"/>
         <source>Move the data folder?</source>
         <translation>Mover a pasta de dados?</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="198"/>
+        <location filename="../../pages/settings.py" line="202"/>
         <source>Candeia stops the current reply and any downloads, moves its data to {folder}, then restarts.</source>
         <translation>O Candeia interrompe a resposta atual e os downloads, move os dados para {folder} e reinicia.</translation>
     </message>
     <message>
-        <location filename="../../pages/settings.py" line="239"/>
+        <location filename="../../pages/settings.py" line="243"/>
         <source>Enter a web address starting with https://</source>
         <translation>Digite um endereço web que comece com https://</translation>
     </message>

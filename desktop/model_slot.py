@@ -1,7 +1,8 @@
-"""A page's slot with the app's model owner: claimed before each job, given back on the page's worker.
+"""A page's slot with the app's model owner, for the model it keeps loaded on its `PageWorker`.
 
-The owner may ask for the model back to stay within its memory budget; the model is then closed on
-the page's worker after the job in flight (never under it), and the owner told the memory is free.
+`claim` before each job that uses the model; when the owner needs the memory back, the model is
+closed on the page's worker after the job in flight (never under it), and the owner is told.
+`shutdown` stops the worker, closes the model and gives the slot up.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from desktop.page_worker import PageWorker
 from engines.system.model_owner import ModelOwner
 
 
-class ModelClaim:
+class ModelSlot:
     def __init__(self, slot: str, worker: PageWorker, close: Callable[[], None], owner: ModelOwner | None,
                  model_bytes: Callable[[str], int] | None = None) -> None:
         self.slot = slot
@@ -34,9 +35,10 @@ class ModelClaim:
             if owner is not None:
                 owner.memory_freed()
 
-        self._worker.then(f"free {self.slot} model", free)
+        self._worker.then(f"free {self.slot}", free)
 
-    def released(self) -> None:
-        """The page closed its model itself (on shutdown)."""
+    def shutdown(self) -> None:
+        self._worker.shutdown()
+        self._close()
         if self._owner is not None:
             self._owner.released(self.slot)

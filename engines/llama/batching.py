@@ -1,0 +1,268 @@
+"""Continuous batching: several replies share one loaded model, each in a sequence (slot) of its own.
+
+One scheduler thread owns a llama context with `parallel` sequences (n_seq_max). Each step it
+builds one llama_batch that holds the next token of every reply being written and, within the
+batch size, the prompt tokens of replies that have just arrived (each token tagged with its
+slot's seq_id), decodes it once, and samples every slot from its own logits row with its own
+sampler chain. A reply joins the next step after it arrives and leaves the step after it ends, so
+nothing waits behind another reply: this is not a queue. A cancelled or finished reply's keys
+and values are removed at once (llama_memory_seq_rm) and its slot is free for the next request.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import queue
+import random
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engines.errors import EngineClosedError, GenerationError
+from engines.jobs import CancelToken
+from engines.llama.decoder import Sampler
+from engines.llama.events import ChatEvent
+from engines.llama.generation import Counts, ReplyText, finish
+from engines.llama.sampling import SamplingOptions
+
+IDLE_WAIT_S = 0.5  # how long an idle scheduler sleeps before it looks for a close
+
+
+@dataclass
+class Request:
+    tokens: list[int]
+    sampling: SamplingOptions
+    stops: tuple[str, ...]
+    strip_leading: bool
+    grammar: str | None
+    cancel: CancelToken
+    events: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+
+
+@dataclass
+class Slot:
+    seq: int
+    request: Request
+    sampler: Sampler
+    text: ReplyText
+    started: float
+    pending: list[int]  # prompt tokens not decoded yet
+    counts: Counts = field(default_factory=Counts)
+    pos: int = 0  # the next position in this sequence
+    last: int = -1  # the token sampled last, decoded in the next step
+    row: int = -1  # its logits row in the current batch, or -1
+
+
+_END = object()
+
+
+class BatchScheduler:
+    """Runs requests on one native context with `parallel` sequences. Thread-safe `stream`."""
+
+    def __init__(self, lib: Any, ctx: Any, vocab: Any, n_vocab: int, *, parallel: int, slot_context: int,
+                 batch_size: int, load_ms: float) -> None:
+        self.lib, self._ctx, self._vocab, self.n_vocab = lib, ctx, vocab, n_vocab
+        self.parallel, self.slot_context, self._batch_size, self.load_ms = parallel, slot_context, batch_size, load_ms
+        self._memory = lib.llama_get_memory(ctx)
+        self._batch = lib.llama_batch_init(batch_size, 0, 1)
+        self._incoming: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
+        self._slots: dict[int, Slot] = {}
+        self._free = list(range(parallel))
+        self._waiting: list[Request] = []
+        self._closed = threading.Event()
+        self._piece = ctypes.create_string_buffer(256)
+        self._thread = threading.Thread(target=self._run, name="llama-batch", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy_slots(self) -> int:
+        return len(self._slots)
+
+    def stream(self, tokens: Sequence[int], sampling: SamplingOptions, stops: Sequence[str], cancel: CancelToken,
+               *, strip_leading: bool, grammar: str | None = None) -> Iterator[ChatEvent]:
+        if self._closed.is_set():
+            raise EngineClosedError("the model has been unloaded")
+        if len(tokens) >= self.slot_context:
+            raise GenerationError(f"the prompt is {len(tokens)} tokens long but a slot's context holds "
+                                  f"{self.slot_context}; shorten it or serve with a larger context")
+        request = Request(list(tokens), sampling, tuple(stops), strip_leading, grammar, cancel)
+        self._incoming.put(request)
+        while True:
+            event = request.events.get()
+            if event is _END:
+                return
+            if isinstance(event, BaseException):
+                raise event
+            yield event
+
+    def close(self) -> None:
+        self._closed.set()
+        self._incoming.put(None)
+        self._thread.join(30.0)
+        self.lib.llama_batch_free(self._batch)
+
+    # -- the scheduler thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._closed.is_set():
+            self._take(block=not self._slots and not self._waiting)
+            self._admit()
+            self._drop_cancelled()
+            if self._slots:
+                self._step()
+        for slot in list(self._slots.values()):
+            self._end(slot, "cancelled")
+        for request in self._waiting:
+            request.events.put(EngineClosedError("the model has been unloaded"))
+            request.events.put(_END)
+
+    def _take(self, *, block: bool) -> None:
+        try:
+            item = self._incoming.get(timeout=IDLE_WAIT_S) if block else self._incoming.get_nowait()
+            while True:
+                if item is not None:
+                    self._waiting.append(item)
+                item = self._incoming.get_nowait()
+        except queue.Empty:
+            return
+
+    def _admit(self) -> None:
+        while self._waiting and self._free:
+            request = self._waiting.pop(0)
+            if request.cancel.cancelled:
+                self._reply_cancelled(request)
+                continue
+            try:
+                sampler = self._sampler(request)
+            except GenerationError as exc:
+                request.events.put(exc)
+                request.events.put(_END)
+                continue
+            seq = self._free.pop(0)
+            self.lib.llama_memory_seq_rm(self._memory, seq, -1, -1)
+            self._slots[seq] = Slot(seq, request, sampler, ReplyText(request.stops, request.strip_leading,
+                                    request.events.put), time.perf_counter(), list(request.tokens))
+            if request.sampling.max_tokens == 0:
+                self._end(self._slots[seq], "length")
+
+    def _reply_cancelled(self, request: Request) -> None:
+        text = ReplyText((), False, request.events.put)
+        request.events.put(finish(text, Counts(), time.perf_counter(), len(request.tokens), "cancelled",
+                                  self.load_ms))
+        request.events.put(_END)
+
+    def _sampler(self, request: Request) -> Sampler:
+        sampling = request.sampling
+        seed = sampling.seed if sampling.seed is not None else random.randrange(2**32)
+        grammar = None
+        if request.grammar:
+            grammar = self.lib.llama_sampler_init_grammar(self._vocab, request.grammar.encode("utf-8"), b"root")
+            if not grammar:
+                raise GenerationError("llama.cpp could not parse the grammar of the response format")
+        sampler = Sampler(self, sampling, seed, first=grammar)
+        if sampling.repeat_penalty != 1.0:
+            sampler.accept_history(request.tokens)
+        return sampler
+
+    def _drop_cancelled(self) -> None:
+        """Cancelled replies end now, waiting ones too: the client's Stop grace (3 s) must never run out
+        while every slot is busy, or the whole host would be ended for one client that left."""
+        for request in [r for r in self._waiting if r.cancel.cancelled]:
+            self._waiting.remove(request)
+            self._reply_cancelled(request)
+        for slot in list(self._slots.values()):
+            if slot.request.cancel.cancelled:
+                self._end(slot, "cancelled")
+
+    def _step(self) -> None:
+        batch = self._batch
+        count = 0
+        for slot in self._slots.values():
+            slot.row = -1
+            if not slot.pending:
+                count = self._put(batch, count, slot, slot.last, logits=True)
+        budget = self._batch_size - count
+        for slot in self._slots.values():
+            if slot.pending and budget > 0:
+                chunk, slot.pending = slot.pending[:budget], slot.pending[budget:]
+                for index, token in enumerate(chunk):
+                    count = self._put(batch, count, slot, token, logits=not slot.pending and index == len(chunk) - 1)
+                slot.counts.evaluated += len(chunk)
+                budget -= len(chunk)
+        batch.n_tokens = count
+        status = self.lib.llama_decode(self._ctx, batch)
+        if status != 0:
+            self._fail_all(status)
+            return
+        for slot in list(self._slots.values()):
+            if slot.row >= 0:
+                self._advance(slot)
+
+    def _put(self, batch: Any, count: int, slot: Slot, token: int, *, logits: bool) -> int:
+        batch.token[count] = token
+        batch.pos[count] = slot.pos
+        batch.n_seq_id[count] = 1
+        batch.seq_id[count][0] = slot.seq
+        batch.logits[count] = 1 if logits else 0
+        if logits:
+            slot.row = count
+        slot.pos += 1
+        return count + 1
+
+    def _advance(self, slot: Slot) -> None:
+        """Sample this slot's next token from its logits row and decide whether its reply goes on."""
+        token = self._sample(slot)
+        counts, sampling = slot.counts, slot.request.sampling
+        counts.last_at = now = time.perf_counter()
+        counts.sampled += 1
+        if counts.sampled == 1:
+            counts.first_at = now
+        if not sampling.ignore_eos and self.lib.llama_vocab_is_eog(self._vocab, token):
+            self._end(slot, "eos")
+            return
+        counts.generated += 1
+        if slot.text.add(self._token_bytes(token), now):
+            self._end(slot, "stop")
+        elif sampling.max_tokens is not None and counts.generated >= sampling.max_tokens:
+            self._end(slot, "length")
+        elif slot.pos >= self.slot_context - 1:
+            self._end(slot, "context")
+        else:
+            slot.last = token
+
+    def _sample(self, slot: Slot) -> int:
+        if slot.sampler.greedy:
+            import numpy
+
+            pointer = self.lib.llama_get_logits_ith(self._ctx, slot.row)
+            return int(numpy.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).argmax())
+        return int(self.lib.llama_sampler_sample(slot.sampler.chain, self._ctx, slot.row))
+
+    def _token_bytes(self, token: int) -> bytes:
+        size = self.lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        if size < 0:
+            self._piece = ctypes.create_string_buffer(-size)
+            size = self.lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        return self._piece.raw[:size]
+
+    def _end(self, slot: Slot, reason: str) -> None:
+        """Free the slot at once (its keys and values leave the cache) and send the reply's end."""
+        self._slots.pop(slot.seq, None)
+        self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
+        slot.sampler.close()
+        self._free.append(slot.seq)
+        request = slot.request
+        request.events.put(finish(slot.text, slot.counts, slot.started, len(request.tokens), reason, self.load_ms))
+        request.events.put(_END)
+
+    def _fail_all(self, status: int) -> None:
+        message = ("the context is full (no room left in the KV cache)" if status == 1
+                   else f"llama.cpp failed to decode (status {status})")
+        for slot in list(self._slots.values()):
+            self._slots.pop(slot.seq, None)
+            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
+            slot.sampler.close()
+            self._free.append(slot.seq)
+            slot.request.events.put(GenerationError(message))
+            slot.request.events.put(_END)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from desktop import theme
+from engines.errors import CandeiaError
+from engines.images.decode import ImageFileError
 
 _Box = TypeVar("_Box", bound=QBoxLayout)
 _Widget = TypeVar("_Widget", bound=QWidget)
@@ -72,3 +75,12 @@ def tool_button(icon_name: str, tip: str, *, checkable: bool = False, role: str 
     button.setAccessibleName(tip)
     button.setCheckable(checkable)
     return button
+
+
+def error_sentence(error: object) -> str:
+    """One line for an error a page shows: the file and why for an image, the message for our own errors."""
+    if isinstance(error, ImageFileError):
+        return f"{Path(error.path).name} {error.reason}"
+    if isinstance(error, CandeiaError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

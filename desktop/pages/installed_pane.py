@@ -35,6 +35,7 @@ def task_names() -> dict[str, str]:
         "translate": QCoreApplication.translate("tasks", "Translate"),
         "caption": QCoreApplication.translate("tasks", "Caption"),
         "embed": QCoreApplication.translate("tasks", "Embeddings"),
+        "image": QCoreApplication.translate("tasks", "Images"),
     }
 
 

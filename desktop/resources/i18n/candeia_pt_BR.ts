@@ -624,202 +624,202 @@
 <context>
     <name>CaptionPage</name>
     <message>
-        <location filename="../../pages/caption/page.py" line="63"/>
+        <location filename="../../pages/caption/page.py" line="54"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="111"/>
+        <location filename="../../pages/caption/page.py" line="102"/>
         <source>No captioning model</source>
         <translation>Nenhum modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="113"/>
+        <location filename="../../pages/caption/page.py" line="104"/>
         <source>No captioning model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: an ONNX vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj).</source>
         <translation>Nenhum modelo de legendas instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com seu projetor (mmproj).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="120"/>
+        <location filename="../../pages/caption/page.py" line="111"/>
         <source>&amp;Model:</source>
         <translation>&amp;Modelo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="124"/>
+        <location filename="../../pages/caption/page.py" line="115"/>
         <source>Captioning model</source>
         <translation>Modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="126"/>
+        <location filename="../../pages/caption/page.py" line="117"/>
         <source>No captioning model installed</source>
         <translation>Nenhum modelo de legendas instalado</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="129"/>
+        <location filename="../../pages/caption/page.py" line="120"/>
         <source>&amp;Style:</source>
         <translation>&amp;Estilo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="133"/>
+        <location filename="../../pages/caption/page.py" line="124"/>
         <source>Caption style</source>
         <translation>Estilo da legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="134"/>
+        <location filename="../../pages/caption/page.py" line="125"/>
         <source>Short</source>
         <translation>Curta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="134"/>
+        <location filename="../../pages/caption/page.py" line="125"/>
         <source>Detailed</source>
         <translation>Detalhada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="135"/>
+        <location filename="../../pages/caption/page.py" line="126"/>
         <source>Alt text</source>
         <translation>Texto alternativo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="69"/>
+        <location filename="../../pages/caption/page.py" line="60"/>
         <source>What the style does</source>
         <translation>O que o estilo faz</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="72"/>
+        <location filename="../../pages/caption/page.py" line="63"/>
         <source>Question about the image</source>
         <translation>Pergunta sobre a imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="78"/>
+        <location filename="../../pages/caption/page.py" line="69"/>
         <source>Caption one image or a folder</source>
         <translation>Legendar uma imagem ou uma pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="302"/>
+        <location filename="../../pages/caption/page.py" line="293"/>
         <source>The caption appears here.</source>
         <translation>A legenda aparece aqui.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="80"/>
+        <location filename="../../pages/caption/page.py" line="71"/>
         <source>One image</source>
         <translation>Uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="86"/>
+        <location filename="../../pages/caption/page.py" line="77"/>
         <source>Folder</source>
         <translation>Pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="163"/>
+        <location filename="../../pages/caption/page.py" line="154"/>
         <source>vision chat</source>
         <translation>chat com visão</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="186"/>
+        <location filename="../../pages/caption/page.py" line="177"/>
         <source>Ask a question about the image (optional)</source>
         <translation>Faça uma pergunta sobre a imagem (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="187"/>
+        <location filename="../../pages/caption/page.py" line="178"/>
         <source>Questions need a vision chat model (GGUF with mmproj)</source>
         <translation>Perguntas precisam de um modelo de chat com visão (GGUF com mmproj)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="194"/>
+        <location filename="../../pages/caption/page.py" line="185"/>
         <source>This captioning model writes one kind of caption: short and literal. Styles and questions need a vision chat model.</source>
         <translation>Este modelo escreve um só tipo de legenda: curta e literal. Estilos e perguntas precisam de um modelo de chat com visão.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="198"/>
+        <location filename="../../pages/caption/page.py" line="189"/>
         <source>Short: one sentence naming what the image shows.</source>
         <translation>Curta: uma frase dizendo o que a imagem mostra.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="199"/>
+        <location filename="../../pages/caption/page.py" line="190"/>
         <source>Detailed: a paragraph about the subject, setting, colours and any text in the image.</source>
         <translation>Detalhada: um parágrafo sobre o assunto, o cenário, as cores e qualquer texto na imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="201"/>
+        <location filename="../../pages/caption/page.py" line="192"/>
         <source>Alt text: a concise description for people using screen readers.</source>
         <translation>Texto alternativo: uma descrição concisa para quem usa leitores de tela.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="222"/>
+        <location filename="../../pages/caption/page.py" line="213"/>
         <source>Cannot keep the pasted image in the temporary folder.</source>
         <translation>Não foi possível guardar a imagem colada na pasta temporária.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="226"/>
+        <location filename="../../pages/caption/page.py" line="217"/>
         <source>Pasted image, {width}×{height}</source>
         <translation>Imagem colada, {width}×{height}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="254"/>
+        <location filename="../../pages/caption/page.py" line="245"/>
         <source>Open an image</source>
         <translation>Abrir uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="255"/>
+        <location filename="../../pages/caption/page.py" line="246"/>
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="275"/>
+        <location filename="../../pages/caption/page.py" line="266"/>
         <source>The clipboard holds no image.</source>
         <translation>A área de transferência não contém imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="285"/>
+        <location filename="../../pages/caption/page.py" line="276"/>
         <source>Captioning…</source>
         <translation>Legendando…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="295"/>
+        <location filename="../../pages/caption/page.py" line="286"/>
         <source>{seconds:.2f} s</source>
         <translation>{seconds:.2f} s</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="313"/>
+        <location filename="../../pages/caption/page.py" line="304"/>
         <source>Copied</source>
         <translation>Copiada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="323"/>
+        <location filename="../../pages/caption/page.py" line="314"/>
         <source>Choose a folder of images first.</source>
         <translation>Escolha primeiro uma pasta de imagens.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="327"/>
+        <location filename="../../pages/caption/page.py" line="318"/>
         <source>The results file must end in .csv or .jsonl.</source>
         <translation>O arquivo de resultados precisa terminar em .csv ou .jsonl.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="339"/>
+        <location filename="../../pages/caption/page.py" line="330"/>
         <source>Stopping after the images being captioned…</source>
         <translation>Parando depois das imagens em andamento…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="348"/>
+        <location filename="../../pages/caption/page.py" line="339"/>
         <source>No images found in the folder (PNG, JPEG, WebP, GIF, BMP, TIFF).</source>
         <translation>Nenhuma imagem encontrada na pasta (PNG, JPEG, WebP, GIF, BMP, TIFF).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="351"/>
+        <location filename="../../pages/caption/page.py" line="342"/>
         <source>Done; results saved to {path}.</source>
         <translation>Pronto; resultados salvos em {path}.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="351"/>
+        <location filename="../../pages/caption/page.py" line="342"/>
         <source>Done.</source>
         <translation>Pronto.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="355"/>
+        <location filename="../../pages/caption/page.py" line="346"/>
         <source>Stopped; run the batch again to resume where it stopped.</source>
         <translation>Interrompido; execute o lote de novo para continuar de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="357"/>
+        <location filename="../../pages/caption/page.py" line="348"/>
         <source>The batch stopped: {error}</source>
         <translation>O lote parou: {error}</translation>
     </message>
@@ -1209,6 +1209,144 @@
         <location filename="../../pages/chat/conversation_list.py" line="122"/>
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
+    </message>
+</context>
+<context>
+    <name>CreatePage</name>
+    <message>
+        <location filename="../../pages/create/page.py" line="61"/>
+        <source>Create</source>
+        <translation>Criar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="91"/>
+        <source>No image model</source>
+        <translation>Nenhum modelo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="93"/>
+        <source>No image model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: SD-Turbo makes an image in one step; Stable Diffusion 1.5 takes longer and is more detailed. The gallery works without one.</source>
+        <translation>Nenhum modelo de imagem está instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: o SD-Turbo faz uma imagem em um passo; o Stable Diffusion 1.5 demora mais e é mais detalhado. A galeria funciona sem modelo.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="101"/>
+        <source>&amp;Model:</source>
+        <translation>&amp;Modelo:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="105"/>
+        <source>Image model</source>
+        <translation>Modelo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="107"/>
+        <source>No image model installed</source>
+        <translation>Nenhum modelo de imagem instalado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="121"/>
+        <source>&amp;Generate</source>
+        <translation>&amp;Gerar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="123"/>
+        <source>Generate (Ctrl+Enter)</source>
+        <translation>Gerar (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="125"/>
+        <source>S&amp;top</source>
+        <translation>&amp;Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="132"/>
+        <source>Generation progress</source>
+        <translation>Progresso da geração</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="139"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="145"/>
+        <source>Preview</source>
+        <translation>Prévia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="198"/>
+        <source>Write a prompt first.</source>
+        <translation>Escreva um prompt primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="203"/>
+        <source>Loading {model}…</source>
+        <translation>Carregando {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="211"/>
+        <source>Stopping…</source>
+        <translation>Parando…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="218"/>
+        <source>Step {step} of {total}</source>
+        <translation>Passo {step} de {total}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="229"/>
+        <source>Made in {seconds:.1f} s on {device}; seed {seed}</source>
+        <translation>Feita em {seconds:.1f} s em {device}; semente {seed}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="232"/>
+        <source>Made {count} images in {seconds:.1f} s on {device}; seeds {first} to {last}</source>
+        <translation>{count} imagens feitas em {seconds:.1f} s em {device}; sementes {first} a {last}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="238"/>
+        <source>Stopped.</source>
+        <translation>Parado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="256"/>
+        <source>Error: {error}</source>
+        <translation>Erro: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="281"/>
+        <source>{name} does not say how it was made.</source>
+        <translation>{name} não diz como foi feita.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="284"/>
+        <source>Settings of {name} are in the form.</source>
+        <translation>As configurações de {name} estão no formulário.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="286"/>
+        <source>It was made with {model}, which is not installed.</source>
+        <translation>Foi feita com {model}, que não está instalado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="311"/>
+        <source>Added to the gallery: {name}</source>
+        <translation>Adicionada à galeria: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="316"/>
+        <source>Images ({patterns})</source>
+        <translation>Imagens ({patterns})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="320"/>
+        <source>Add images to the gallery</source>
+        <translation>Adicionar imagens à galeria</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="326"/>
+        <source>Choose the image to start from</source>
+        <translation>Escolha a imagem de partida</translation>
     </message>
 </context>
 <context>
@@ -1640,220 +1778,349 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
     </message>
 </context>
 <context>
+    <name>GalleryPanel</name>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="31"/>
+        <source>Gallery</source>
+        <translation>Galeria</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="36"/>
+        <source>A&amp;dd images…</source>
+        <translation>A&amp;dicionar imagens…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="37"/>
+        <source>Add images from elsewhere (or drop them on the page)</source>
+        <translation>Adicionar imagens de outro lugar (ou soltá-las na página)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="53"/>
+        <source>&amp;Open</source>
+        <translation>&amp;Abrir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="54"/>
+        <source>&amp;Use these settings again</source>
+        <translation>&amp;Reusar as configurações</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="55"/>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="56"/>
+        <source>Save &amp;as…</source>
+        <translation>Salvar &amp;como…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="57"/>
+        <source>&amp;Delete</source>
+        <translation>E&amp;xcluir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="78"/>
+        <source>Images: {count}</source>
+        <translation>Imagens: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="99"/>
+        <source>{name} cannot be read.</source>
+        <translation>{name} não pode ser lida.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="105"/>
+        <source>Save the image as</source>
+        <translation>Salvar a imagem como</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="106"/>
+        <source>PNG images (*.png)</source>
+        <translation>Imagens PNG (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="112"/>
+        <source>Cannot save {name}: {error}</source>
+        <translation>Não foi possível salvar {name}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="117"/>
+        <source>Delete the image?</source>
+        <translation>Excluir a imagem?</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="118"/>
+        <source>Delete {name} from the gallery? This cannot be undone.</source>
+        <translation>Excluir {name} da galeria? Isso não pode ser desfeito.</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryView</name>
+    <message>
+        <location filename="../../pages/create/gallery_view.py" line="112"/>
+        <source>Gallery of images made</source>
+        <translation>Galeria das imagens feitas</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="39"/>
+        <source>Image</source>
+        <translation>Imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="45"/>
+        <source>How the image was made</source>
+        <translation>Como a imagem foi feita</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="49"/>
+        <source>&amp;Use these settings again</source>
+        <translation>&amp;Reusar as configurações</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="50"/>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="51"/>
+        <source>&amp;Save as…</source>
+        <translation>&amp;Salvar como…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="52"/>
+        <source>&amp;Delete</source>
+        <translation>E&amp;xcluir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="58"/>
+        <source>This image cannot be shown.</source>
+        <translation>Esta imagem não pode ser mostrada.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="62"/>
+        <source>This image does not say how it was made.</source>
+        <translation>Esta imagem não diz como foi feita.</translation>
+    </message>
+</context>
+<context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/installed_pane.py" line="50"/>
+        <location filename="../../pages/installed_pane.py" line="51"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="52"/>
+        <location filename="../../pages/installed_pane.py" line="53"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="54"/>
+        <location filename="../../pages/installed_pane.py" line="55"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="55"/>
+        <location filename="../../pages/installed_pane.py" line="56"/>
         <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
         <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="58"/>
+        <location filename="../../pages/installed_pane.py" line="59"/>
         <source>Add remote…</source>
         <translation>Adicionar remoto…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="59"/>
+        <location filename="../../pages/installed_pane.py" line="60"/>
         <source>Use the models of a server on another computer (llama-server, Ollama, vLLM, LM Studio, another Candeia)</source>
         <translation>Use os modelos de um servidor em outro computador (llama-server, Ollama, vLLM, LM Studio, outro Candeia)</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="67"/>
+        <location filename="../../pages/installed_pane.py" line="68"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="69"/>
+        <location filename="../../pages/installed_pane.py" line="70"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="70"/>
+        <location filename="../../pages/installed_pane.py" line="71"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="72"/>
+        <location filename="../../pages/installed_pane.py" line="73"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="74"/>
+        <location filename="../../pages/installed_pane.py" line="75"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="81"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="81"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="81"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="81"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="81"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="82"/>
+        <location filename="../../pages/installed_pane.py" line="83"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="99"/>
+        <location filename="../../pages/installed_pane.py" line="100"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="121"/>
+        <location filename="../../pages/installed_pane.py" line="122"/>
         <source>Runs on {url}</source>
         <translation>Roda em {url}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="132"/>
+        <location filename="../../pages/installed_pane.py" line="133"/>
         <source>runs on another computer</source>
         <translation>roda em outro computador</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="133"/>
+        <location filename="../../pages/installed_pane.py" line="134"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="133"/>
+        <location filename="../../pages/installed_pane.py" line="134"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="155"/>
+        <location filename="../../pages/installed_pane.py" line="156"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="156"/>
+        <location filename="../../pages/installed_pane.py" line="157"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="161"/>
+        <location filename="../../pages/installed_pane.py" line="162"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="163"/>
+        <location filename="../../pages/installed_pane.py" line="164"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="164"/>
+        <location filename="../../pages/installed_pane.py" line="165"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="168"/>
+        <location filename="../../pages/installed_pane.py" line="169"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="174"/>
+        <location filename="../../pages/installed_pane.py" line="175"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="177"/>
+        <location filename="../../pages/installed_pane.py" line="178"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="179"/>
+        <location filename="../../pages/installed_pane.py" line="180"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="184"/>
+        <location filename="../../pages/installed_pane.py" line="185"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="192"/>
+        <location filename="../../pages/installed_pane.py" line="193"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="195"/>
+        <location filename="../../pages/installed_pane.py" line="196"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="196"/>
+        <location filename="../../pages/installed_pane.py" line="197"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="197"/>
+        <location filename="../../pages/installed_pane.py" line="198"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="218"/>
+        <location filename="../../pages/installed_pane.py" line="219"/>
         <source>Added {name}; its models run on that computer.</source>
         <translation>{name} adicionado; seus modelos rodam naquele computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="226"/>
+        <location filename="../../pages/installed_pane.py" line="227"/>
         <source>Remove the server {name} and all of its models from Candeia? Nothing changes on that computer.</source>
         <translation>Remover o servidor {name} e todos os seus modelos do Candeia? Nada muda naquele computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="228"/>
+        <location filename="../../pages/installed_pane.py" line="229"/>
         <source>Remove server</source>
         <translation>Remover servidor</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="244"/>
+        <location filename="../../pages/installed_pane.py" line="245"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="245"/>
+        <location filename="../../pages/installed_pane.py" line="246"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="246"/>
+        <location filename="../../pages/installed_pane.py" line="247"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="233"/>
-        <location filename="../../pages/installed_pane.py" line="252"/>
+        <location filename="../../pages/installed_pane.py" line="234"/>
+        <location filename="../../pages/installed_pane.py" line="253"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -1966,171 +2233,176 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="71"/>
+        <location filename="../../main_window.py" line="72"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120"/>
+        <location filename="../../main_window.py" line="123"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86"/>
+        <location filename="../../main_window.py" line="88"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87"/>
+        <location filename="../../main_window.py" line="89"/>
         <source>Documents</source>
         <translation>Documentos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="88"/>
+        <location filename="../../main_window.py" line="90"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="89"/>
+        <location filename="../../main_window.py" line="91"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90"/>
+        <location filename="../../main_window.py" line="92"/>
+        <source>Create</source>
+        <translation>Criar</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="93"/>
         <source>Analyze</source>
         <translation>Analisar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="91"/>
+        <location filename="../../main_window.py" line="94"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="92"/>
+        <location filename="../../main_window.py" line="95"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="98"/>
+        <location filename="../../main_window.py" line="101"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="131"/>
-        <location filename="../../main_window.py" line="153"/>
-        <location filename="../../main_window.py" line="173"/>
+        <location filename="../../main_window.py" line="134"/>
+        <location filename="../../main_window.py" line="156"/>
+        <location filename="../../main_window.py" line="176"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139"/>
+        <location filename="../../main_window.py" line="142"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139"/>
+        <location filename="../../main_window.py" line="142"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140"/>
+        <location filename="../../main_window.py" line="143"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146"/>
+        <location filename="../../main_window.py" line="149"/>
         <source>Local server</source>
         <translation>Servidor local</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151"/>
+        <location filename="../../main_window.py" line="154"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169"/>
+        <location filename="../../main_window.py" line="172"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="185"/>
+        <location filename="../../main_window.py" line="188"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="185"/>
+        <location filename="../../main_window.py" line="188"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198"/>
+        <location filename="../../main_window.py" line="201"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="202"/>
+        <location filename="../../main_window.py" line="205"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="208"/>
+        <location filename="../../main_window.py" line="211"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="293"/>
+        <location filename="../../main_window.py" line="296"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="293"/>
+        <location filename="../../main_window.py" line="296"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="294"/>
+        <location filename="../../main_window.py" line="297"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="310"/>
+        <location filename="../../main_window.py" line="313"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="312"/>
+        <location filename="../../main_window.py" line="315"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="313"/>
+        <location filename="../../main_window.py" line="316"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
 Nada foi perdido: o Candeia continua usando {folder}.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="331"/>
+        <location filename="../../main_window.py" line="334"/>
         <source>Server on (network)</source>
         <translation>Servidor ligado (rede)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="332"/>
+        <location filename="../../main_window.py" line="335"/>
         <source>Other computers on your network can reach {url}</source>
         <translation>Outros computadores da sua rede podem acessar {url}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="335"/>
+        <location filename="../../main_window.py" line="338"/>
         <source>Server on</source>
         <translation>Servidor ligado</translation>
     </message>
@@ -2606,6 +2878,155 @@ Tempo total: {total:.0f} ms</translation>
     </message>
 </context>
 <context>
+    <name>SettingsForm</name>
+    <message>
+        <location filename="../../pages/create/form.py" line="54"/>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="55"/>
+        <source>Describe the image: a lighthouse at dusk, oil painting…</source>
+        <translation>Descreva a imagem: um farol ao entardecer, pintura a óleo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="57"/>
+        <source>&amp;Prompt:</source>
+        <translation>&amp;Prompt:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="59"/>
+        <source>Negative prompt</source>
+        <translation>Prompt negativo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="60"/>
+        <source>What the image should not have (optional)</source>
+        <translation>O que a imagem não deve ter (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="62"/>
+        <source>&amp;Negative:</source>
+        <translation>&amp;Negativo:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="63"/>
+        <source>Si&amp;ze:</source>
+        <translation>&amp;Tamanho:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="64"/>
+        <source>Steps</source>
+        <translation>Passos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="65"/>
+        <source>S&amp;teps:</source>
+        <translation>Pa&amp;ssos:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="70"/>
+        <source>Guidance (CFG scale)</source>
+        <translation>Orientação (escala CFG)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="71"/>
+        <source>&amp;Guidance:</source>
+        <translation>&amp;Orientação:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="73"/>
+        <source>Sampler</source>
+        <translation>Amostrador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="76"/>
+        <source>Sa&amp;mpler:</source>
+        <translation>A&amp;mostrador:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="77"/>
+        <source>S&amp;eed:</source>
+        <translation>S&amp;emente:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="78"/>
+        <source>Number of images</source>
+        <translation>Número de imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="79"/>
+        <source>&amp;Images:</source>
+        <translation>&amp;Imagens:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="80"/>
+        <source>&amp;From image:</source>
+        <translation>&amp;A partir da imagem:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="81"/>
+        <source>St&amp;rength:</source>
+        <translation>Intensi&amp;dade:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="92"/>
+        <source>Width in pixels</source>
+        <translation>Largura em pixels</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="93"/>
+        <source>Height in pixels</source>
+        <translation>Altura em pixels</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="104"/>
+        <source>Seed</source>
+        <translation>Semente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="105"/>
+        <source>Random</source>
+        <translation>Aleatória</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="107"/>
+        <source>The same seed, settings and model make the same image; empty picks one.</source>
+        <translation>A mesma semente, configurações e modelo fazem a mesma imagem; vazia sorteia uma.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="111"/>
+        <location filename="../../pages/create/form.py" line="112"/>
+        <source>Pick a random seed</source>
+        <translation>Sortear uma semente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="121"/>
+        <source>Image to start from</source>
+        <translation>Imagem de partida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="122"/>
+        <source>None: make an image from the prompt alone</source>
+        <translation>Nenhuma: fazer a imagem só a partir do prompt</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="125"/>
+        <source>Choose…</source>
+        <translation>Escolher…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="131"/>
+        <source>Strength: how far from the image to go</source>
+        <translation>Intensidade: quanto se afastar da imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="132"/>
+        <source>0 keeps the image, 1 ignores it</source>
+        <translation>0 mantém a imagem, 1 a ignora</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <location filename="../../pages/settings.py" line="66"/>
@@ -3062,7 +3483,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>format</name>
     <message>
-        <location filename="../../pages/common.py" line="19"/>
+        <location filename="../../pages/common.py" line="22"/>
         <source>unknown size</source>
         <translation>tamanho desconhecido</translation>
     </message>
@@ -3207,6 +3628,11 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/installed_pane.py" line="37"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="38"/>
+        <source>Images</source>
+        <translation>Imagens</translation>
     </message>
 </context>
 <context>

@@ -18,6 +18,7 @@ from engines.hardware.machine import Hardware, detect
 from engines.jobs import CancelToken
 from engines.settings import Settings, load_settings, save_settings
 from engines.store.model_store import InstalledModel, ModelFormat, ModelStore
+from engines.store.remotes import RemoteStore
 from engines.system.model_owner import ModelOwner
 
 
@@ -33,6 +34,7 @@ class AppContext(QObject):
         super().__init__(parent)
         self.settings: Settings = load_settings()
         self.store = ModelStore()
+        self.remotes = RemoteStore()  # endpoints on other computers; their models list with the installed ones
         self.catalog: list[ModelCard] = load_catalog()
         self.conversations = ConversationStore()
         # Decides which models stay loaded (chat, LLM translation, captioning) within a memory budget.
@@ -108,12 +110,13 @@ class AppContext(QObject):
 
     def installed(self) -> list[InstalledModel]:
         try:
-            return self.store.installed()
+            return self.store.installed() + self.remotes.models()
         except Exception:  # a damaged manifest must not take the window down; the Models page reports it
             return []
 
     def chat_models(self) -> list[InstalledModel]:
-        return [m for m in self.installed() if m.format is ModelFormat.gguf and "chat" in m.tasks]
+        return [m for m in self.installed()
+                if m.format in (ModelFormat.gguf, ModelFormat.remote) and "chat" in m.tasks]
 
     def card(self, card_id: str | None) -> ModelCard | None:
         return next((c for c in self.catalog if c.id == card_id), None) if card_id else None

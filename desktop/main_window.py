@@ -28,6 +28,8 @@ from desktop.appcontext import AppContext
 from desktop.pages.analyze import AnalyzePage
 from desktop.pages.caption import CaptionPage
 from desktop.pages.chat import ChatPage
+from desktop.pages.common import boxed
+from desktop.pages.create.page import CreatePage
 from desktop.pages.documents import DocumentsPage
 from desktop.pages.models import ModelsPage
 from desktop.pages.settings import SettingsPage
@@ -41,7 +43,7 @@ from engines.paths import data_dir
 from engines.store.relocate import iter_move_data_dir
 from engines.translate import TranslationResult
 
-PAGES = ("chat", "documents", "translate", "caption", "analyze", "models", "settings")
+PAGES = ("chat", "documents", "translate", "caption", "create", "analyze", "models", "settings")
 MEMORY_POLL_MS = 2000
 FALLBACK_SHOWN_MS = 15_000  # how long the status bar says that a chosen device could not start
 # Background threads (a download's hashing loop, a model's metadata check) run Python too, and the
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.documents = DocumentsPage(self.ctx)
         self.documents.ensure_chat_model = self.chat.ensure_model
         self.documents.knowledge_bases_changed.connect(self.chat.kb_picker.set_names)
+        self.create_page = CreatePage(self.ctx)
         self.models = ModelsPage(self.ctx)
         self.translate_page = TranslatePage(self.ctx)
         self.analyze_page = AnalyzePage(self.ctx)
@@ -86,6 +89,7 @@ class MainWindow(QMainWindow):
             "documents": (self.tr("Documents"), self.documents),
             "translate": (self.tr("Translate"), self.translate_page),
             "caption": (self.tr("Caption"), self.caption),
+            "create": (self.tr("Create"), self.create_page),
             "analyze": (self.tr("Analyze"), self.analyze_page),
             "models": (self.tr("Models"), self.models),
             "settings": (self.tr("Settings"), self.settings_page),
@@ -113,10 +117,7 @@ class MainWindow(QMainWindow):
 
     def _build_frame(self) -> None:
         """The sidebar of pages beside the stack that shows the current one."""
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
+        central, row = boxed(QWidget(), QHBoxLayout, spacing=0)
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName(self.tr("Pages"))
@@ -353,6 +354,7 @@ class MainWindow(QMainWindow):
         self.chat.shutdown()
         self.caption.shutdown()
         self.documents.shutdown()
+        self.create_page.shutdown()
         self.translate_page.shutdown()
         self.analyze_page.shutdown()
         self.ctx.session.shutdown()

@@ -1,14 +1,22 @@
-"""Model file operations run on the file workers: import one file, scan a folder, verify, delete."""
+"""Model operations run on the file workers: import one file, scan a folder, verify, delete, add or remove a
+remote endpoint."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.appcontext import AppContext
 from desktop.workers import Task
+from engines.download.offline import is_offline
+from engines.errors import UsageError
 from engines.jobs import CancelToken
+from engines.remote.client import OpenAIClient
 from engines.store.model_store import InstalledModel
+from engines.store.remotes import RemoteEndpoint
+from engines.store.remotes import add_remote as add_remote_endpoint
 from engines.store.scan import existing_known_folders, scan
 from engines.store.verify import verify_model as core_verify
 
@@ -19,15 +27,16 @@ class ScanResult:
     skipped: list[str] = field(default_factory=list)  # "path: reason"
 
 
-def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
-    store = ctx.store
-
-    def job(cancel: CancelToken) -> InstalledModel:
-        return store.add(path, copy=copy)
-
-    task = ctx.files.start("import", job)
+def _changing(ctx: AppContext, name: str, job: Callable[[CancelToken], object]) -> Task:
+    """Run `job` on the file workers; the model lists refresh when it succeeds."""
+    task = ctx.files.start(name, job)
     task.succeeded.connect(lambda _: ctx.models_changed.emit())
     return task
+
+
+def import_file(ctx: AppContext, path: Path, copy: bool = False) -> Task:
+    store = ctx.store
+    return _changing(ctx, "import", lambda cancel: store.add(path, copy=copy))
 
 
 def other_apps_folders() -> list[Path]:
@@ -44,9 +53,7 @@ def scan_folder(ctx: AppContext, folder: Path | list[Path]) -> Task:
         report = scan(roots, store)
         return ScanResult(list(report.added), [f"{path.name}: {reason}" for path, reason in report.skipped])
 
-    task = ctx.files.start("scan", job)
-    task.succeeded.connect(lambda _: ctx.models_changed.emit())
-    return task
+    return _changing(ctx, "scan", job)
 
 
 def verify_model(ctx: AppContext, model: InstalledModel) -> Task:
@@ -61,10 +68,37 @@ def verify_model(ctx: AppContext, model: InstalledModel) -> Task:
 
 def delete_model(ctx: AppContext, model_id: str) -> Task:
     store = ctx.store
+    return _changing(ctx, "delete", lambda cancel: store.remove(model_id))
 
-    def job(cancel: CancelToken) -> InstalledModel:
-        return store.remove(model_id)
 
-    task = ctx.files.start("delete", job)
-    task.succeeded.connect(lambda _: ctx.models_changed.emit())
-    return task
+@dataclass(frozen=True)
+class RemoteForm:
+    """What the "Add remote…" dialog asks for."""
+
+    name: str
+    url: str
+    key_env: str | None = None
+    key: str | None = None
+    confirmed: bool = False
+    ca_file: str | None = None
+
+
+def add_remote(ctx: AppContext, form: RemoteForm) -> Task:
+    """Read the endpoint's models through the guard (off the UI thread) and register it."""
+    settings = ctx.settings
+
+    def job(cancel: CancelToken) -> RemoteEndpoint:
+        api_key = form.key or (os.environ.get(form.key_env) if form.key_env else None)
+        if form.key_env and not api_key:
+            raise UsageError(f"the environment variable {form.key_env} is not set")
+        client = OpenAIClient(form.url, api_key=api_key, offline=is_offline(settings), confirmed=form.confirmed,
+                              ca_file=form.ca_file)
+        return add_remote_endpoint(ctx.remotes, form.name, form.url, client, key_env=form.key_env, key=form.key,
+                                   confirmed=form.confirmed, ca_file=form.ca_file)
+
+    return _changing(ctx, "add remote", job)
+
+
+def remove_remote(ctx: AppContext, name: str) -> Task:
+    remotes = ctx.remotes
+    return _changing(ctx, "remove remote", lambda cancel: remotes.remove(name))

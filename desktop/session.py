@@ -24,8 +24,8 @@ from engines.chat.session import ChatSession
 from engines.chat.session import Reply as Reply
 from engines.errors import CandeiaError, EngineCrashedError
 from engines.host import spare
-from engines.host.chat import HostedChatEngine
-from engines.host.open_model import open_chat_model
+from engines.host.open_model import OpenedChat, open_chat_model
+from engines.host.remote_chat import RemoteChatModel
 from engines.host.repair import Repair
 from engines.jobs import CancelToken
 from engines.llama.engine import LoadOptions, TextDelta
@@ -56,10 +56,21 @@ def crash_text(error: EngineCrashedError) -> str:
         return QCoreApplication.translate(
             "ModelSession", "The model process was killed ({cause}); the computer may have run out of memory."
         ).format(cause=cause)
+    if error.kind == "dropped":
+        return QCoreApplication.translate(
+            "ModelSession", "The connection to {server} was lost mid-reply ({cause}); what arrived is kept.").format(
+            server=getattr(error, "origin", ""), cause=cause)
     if error.kind == "hung":
         return QCoreApplication.translate("ModelSession", "The model process stopped responding and was ended.")
     return QCoreApplication.translate(
         "ModelSession", "The model process ended unexpectedly ({cause}).").format(cause=cause)
+
+
+def device_text(engine: OpenedChat) -> str:
+    """Where the model runs, for the status bar: the engine's device, or the other computer's name."""
+    if isinstance(engine, RemoteChatModel):
+        return QCoreApplication.translate("ModelSession", "on {server}").format(server=engine.endpoint.name)
+    return engine.device
 
 
 def repair_text(repair: Repair) -> str:
@@ -90,10 +101,10 @@ class _Holder:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.engine: HostedChatEngine | None = None
+        self.engine: OpenedChat | None = None
         self.chat: ChatSession | None = None
 
-    def swap(self, engine: HostedChatEngine | None) -> HostedChatEngine | None:
+    def swap(self, engine: OpenedChat | None) -> OpenedChat | None:
         with self.lock:
             old, self.engine = self.engine, engine
             self.chat = ChatSession(engine) if engine is not None else None
@@ -108,7 +119,7 @@ class ModelSession(QObject):
     used = Signal()  # a reply started: the model owner counts the model as just used
 
     def __init__(self, parent: QObject | None = None,
-                 opener: Callable[[str, LoadOptions], HostedChatEngine] | None = None):
+                 opener: Callable[[str, LoadOptions], OpenedChat] | None = None):
         super().__init__(parent)
         self._runner = TaskRunner("model", 1, self)
         self._holder = _Holder()
@@ -136,7 +147,7 @@ class ModelSession(QObject):
                 return None
             holder.swap(engine)
             return LoadedModel(ref, name or engine.info.name or engine.info.path.stem, engine.context_size,
-                               engine.load_ms, engine.device, options, engine.repair)
+                               engine.load_ms, device_text(engine), options, engine.repair)
 
         self.model = None
         task = self._runner.start("load", job)
@@ -211,7 +222,7 @@ class ModelSession(QObject):
         task.done.connect(lambda: self._forget_reply(task))
         return task
 
-    def run_with_model(self, name: str, fn: Callable[[HostedChatEngine, CancelToken], Any]) -> Task:
+    def run_with_model(self, name: str, fn: Callable[[OpenedChat, CancelToken], Any]) -> Task:
         """Run `fn(engine, cancel)` with the loaded model on the model's worker, after any load or reply
         queued before it (a knowledge-base answer). A generator's items become the task's progress;
         `stop()` cancels it like a reply."""
@@ -238,8 +249,8 @@ class ModelSession(QObject):
         old = self._holder.swap(fresh)
         if old is not None:
             old.close()
-        revived = LoadedModel(model.ref, model.name, fresh.context_size, fresh.load_ms, fresh.device, model.options,
-                              fresh.repair)
+        revived = LoadedModel(model.ref, model.name, fresh.context_size, fresh.load_ms, device_text(fresh),
+                              model.options, fresh.repair)
         self.model = revived
         self.loaded.emit(revived)
         return self._holder.chat

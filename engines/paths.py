@@ -92,6 +92,13 @@ def downloads_dir() -> Path:
     return path
 
 
+def gallery_dir() -> Path:
+    """The images the Create page and `candeia-cli imagine` made or were given (PNG, settings in their chunks)."""
+    path = data_dir() / "gallery"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def readable_file_size(path: Path, error: Callable[[Path, str], Exception], kind: str) -> int:
     """The size of a file the user named, or `error(path, reason)` raised with a reason they can act on
     (missing, unreadable, a folder); `kind` names what was expected ("an image", "a GGUF file")."""

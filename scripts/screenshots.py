@@ -55,6 +55,29 @@ def sample_picture(path: Path) -> Path:
     return path
 
 
+SAMPLE_ART = [  # (prompt, seed, sky, sun, hills): pictures that stand in for generated images in the gallery
+    ("a lighthouse on a cliff at dusk, oil painting", 1834620, (238, 150, 110), (255, 220, 120), (70, 60, 90)),
+    ("rolling green hills under a clear sky", 77, (120, 180, 235), (255, 214, 80), (64, 136, 60)),
+    ("a desert at noon, dunes, photograph", 90210, (150, 200, 240), (255, 250, 220), (214, 170, 100)),
+    ("night over a snowy valley, full moon", 424242, (20, 30, 70), (235, 235, 250), (210, 220, 235)),
+    ("autumn forest, warm light, watercolour", 31337, (250, 200, 150), (255, 160, 60), (170, 80, 40)),
+]
+
+
+def sample_art(sky: tuple[int, int, int], sun: tuple[int, int, int], hills: tuple[int, int, int]) -> Any:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (512, 512), sky)
+    draw = ImageDraw.Draw(image)
+    for y in range(320):
+        shade = int(50 * y / 320)
+        draw.line([(0, y), (512, y)], fill=tuple(min(255, c + shade) for c in sky))
+    draw.ellipse((330, 70, 430, 170), fill=sun)
+    draw.ellipse((-140, 300, 380, 700), fill=hills)
+    draw.ellipse((180, 330, 720, 760), fill=tuple(max(0, c - 30) for c in hills))
+    return image
+
+
 def tiny_captioner(tmp: Path) -> Path | None:
     """Export the tests' tiny random captioner so the Caption page has a model (needs torch and optimum)."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -247,6 +270,30 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         page.ask.question.setText("How does Gull Rock signal to ships?")
         page.ask.finish(Answer(SAMPLE_ANSWER, hits))
 
+    def create() -> None:
+        from PySide6.QtGui import QImage
+
+        from engines.imagegen.settings import ImageSettings
+
+        page = window.create_page
+        window.show_page("create")
+        for prompt, seed, sky, sun, hills in SAMPLE_ART:
+            settings = ImageSettings(prompt=prompt, negative_prompt="blurry, text", steps=1, guidance=0.0, seed=seed)
+            newest = page.gallery.save(sample_art(sky, sun, hills), settings, "sd-turbo")
+        page.model.addItem("SD-Turbo", "sd-turbo")  # staged: no real image model in the throwaway data folder
+        page.model.setCurrentIndex(0)
+        page.model.setEnabled(True)
+        page.no_model.hide()
+        page.panel.refresh(select=newest)
+        page.use_settings_of(newest)
+        page.status.setText(page.tr("Made in {seconds:.1f} s on {device}; seed {seed}").format(
+            seconds=1.9, device="CPU", seed=SAMPLE_ART[-1][1]))
+        page._show_preview(QImage(str(newest)))
+        page._update_buttons()
+        deadline = time.monotonic() + 20  # thumbnails are made on the file pool
+        while time.monotonic() < deadline and not all(page.panel.model.has_thumbnail(i.path)
+                                                       for i in page.gallery.items()):
+            settle(app, 0.1)
     def analyze() -> None:
         from engines.analysis.output import Done
         from engines.analysis.results import Classification, LabelScore
@@ -293,6 +340,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "translate-none": lambda: window.show_page("translate"),
         "caption-empty": lambda: window.show_page("caption"),
         "documents-empty": lambda: window.show_page("documents"),
+        "create-empty": lambda: window.show_page("create"),
         "analyze-empty": lambda: window.show_page("analyze"),
     } if empty else {
         "chat": open_chat,
@@ -307,6 +355,7 @@ def shoot(app: Any, window: Any, prefix: Path, empty: bool) -> None:
         "caption": caption_image,
         "caption-batch": caption_batch,
         "documents": documents,
+        "create": create,
         "analyze": analyze,
         "analyze-entities": analyze_entities,
     }

@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from image_files import png_header_only
 from PIL import Image
 
-from engines.caption.images import ImageFileError, find_images, load_image, to_rgb
 from engines.caption.preprocess import ImagePreprocessor
+from engines.images.decode import ImageFileError, find_images, load_image, to_rgb
 
 RNG = np.random.default_rng(7)
 
 
 def _rgb(h: int = 30, w: int = 40) -> Image.Image:
     return Image.fromarray(RNG.integers(0, 256, (h, w, 3), dtype=np.uint8))
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims a huge size: a decompression bomb that must be refused unread."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +71,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _rgb(200, 200).save(buf, format="PNG")
     (d / "truncated.png").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
     out["truncated.png"] = d / "truncated.png"
-    (d / "bomb.png").write_bytes(_png_header_only(100_000, 100_000))
+    (d / "bomb.png").write_bytes(png_header_only(100_000, 100_000))
     out["bomb.png"] = d / "bomb.png"
     (d / "fake.psd").write_bytes(b"8BPS" + b"\x00" * 40)
     out["fake.psd"] = d / "fake.psd"

@@ -11,22 +11,10 @@ from fake_hub import FakeHub
 
 from engines.cards import load_card
 from engines.download.refresh_pins import main
+from tests_support import REAL_SHA, card_toml_head
 
-OLD_SHA = "74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db"
-CARD = f"""id = "pin-me"
-name = "Pin me"
-tasks = ["chat"]
-engine = "llama.cpp"
-
-[licence]
-id = "Apache-2.0"
-commercial_use = "yes"
-url = "https://www.apache.org/licenses/LICENSE-2.0"
-
-# Pins: from the fake hub.
-[source]
-repo = "org/pin-me"
-revision = "9217f5db79a29953eb74d5343926648285ec7e67"
+OLD_SHA = REAL_SHA
+CARD = card_toml_head("pin-me", "Pin me", "org/pin-me", note="# Pins: from the fake hub.") + f"""
 
 [[source.files]]
 path = "model.gguf"

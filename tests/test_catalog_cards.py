@@ -12,23 +12,10 @@ from engines.cards import ModelCard, load_card, load_catalog
 from engines.cards.hashes import looks_made_up
 from engines.download import DownloadRequest
 from engines.errors import CardError
+from tests_support import REAL_COMMIT, REAL_SHA, card_toml_head
 
 CARDS = load_catalog()
-REAL_SHA = "74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db"  # qwen2.5-0.5b q4_k_m's
-REAL_COMMIT = "9217f5db79a29953eb74d5343926648285ec7e67"
-
-CARD = f"""
-id = "x-model"
-name = "X"
-tasks = ["chat"]
-engine = "llama.cpp"
-[licence]
-id = "Apache-2.0"
-commercial_use = "yes"
-url = "https://www.apache.org/licenses/LICENSE-2.0"
-[source]
-repo = "org/x"
-revision = "{REAL_COMMIT}"
+CARD = card_toml_head("x-model", "X", "org/x") + f"""
 [[source.files]]
 path = "x.gguf"
 size = 1024
@@ -73,6 +60,9 @@ def test_card_is_complete_and_pinned(card: ModelCard) -> None:
         assert card.shape is not None  # the catalog can show a KV cache
         if "caption" in card.tasks:
             assert any(f.role == "mmproj" and "mmproj" in f.path for f in card.source.files)
+    elif card.engine == "stable-diffusion.cpp":  # one single-file checkpoint, the model's own advice
+        assert card.tasks == ["image"] and request.main_file.path.endswith((".safetensors", ".gguf"))
+        assert card.recommended.steps and card.recommended.guidance is not None and card.recommended.image_size
     elif card.tasks == ["embed"]:  # an ONNX text encoder: one graph and its tokenizer.json
         roles = {f.role for f in card.source.files}
         assert {"model", "tokenizer"} <= roles and any(f.path == "tokenizer.json" for f in card.source.files)
@@ -89,6 +79,8 @@ def test_the_licences_say_what_the_vendors_say() -> None:
     assert cards["llama-3.2-1b-instruct-q4_k_m"].licence.attribution == "Built with Llama"
     assert cards["opus-mt-zh-en"].licence.attribution  # CC-BY asks for credit
     assert cards["qwen3-4b-q4_k_m"].licence.commercial_use == "yes" and not cards["qwen3-4b-q4_k_m"].licence.gated
+    assert cards["sd-turbo-q8_0"].licence.commercial_use == "no" and cards["sd-turbo-q8_0"].licence.needs_consent
+    assert cards["stable-diffusion-v1-5"].licence.commercial_use == "conditions"  # OpenRAIL-M use restrictions
 
 
 def test_a_valid_card_loads(tmp_path: Path) -> None:

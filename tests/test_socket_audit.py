@@ -9,6 +9,7 @@ A command added later must be added to COMMANDS below: test_every_command_is_aud
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from fake_hub import FakeHub
+from sd_fixtures import cached_sd15
 from tiny_encoders import cached_encoder
 from tiny_seq2seq import build_marian, cached
 
@@ -30,6 +32,9 @@ from engines.security.socket_audit import AUDIT_ENV, verdict
 from tests_support import PROJECT_ROOT
 
 REPO = "org/tiny"
+# without the `image` extra `imagine` stops at its clear "needs stable-diffusion.cpp" line (exit 1)
+HAS_IMAGE_ENGINE = all(importlib.util.find_spec(m) for m in ("stable_diffusion_cpp", "diffusers", "torch"))
+IMAGINE_CODE = 0 if HAS_IMAGE_ENGINE else 1
 RUN_TIMEOUT_S = 150
 
 
@@ -58,6 +63,9 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("translate", "-m", "tiny", "--from", "en", "--to", "pt", "Hello")),  # with a chat model
         Command(("caption", "-m", captioner, image, "--max-tokens", "4")),
         Command(("embed", "-m", encoder, "Hello")),
+        Command(("imagine", "-m", str(models["sd"]), "--size", "64x64", "--steps", "1", "--seed", "1",
+                 "-o", str(models["docs"].parent / "lighthouse.png"), "a lighthouse"),  # runs in an image host
+                online_code=IMAGINE_CODE, offline_code=IMAGINE_CODE),
         Command(("analyze", "sentiment", "-m", "tiny", "Hello")),  # a chat model as a classifier, in a host
         Command(("kb", "create", "notes", "-m", encoder)),
         Command(("kb", "add", "notes", docs)),
@@ -68,6 +76,8 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("kb", "remove", "notes")),
         # the server: offline mode does not stop it, and its only socket is the one listening on loopback
         Command(("serve", "--port", "0", "--check")),
+        # a remote endpoint on loopback where nothing listens: refused there, one line, exit 1
+        Command(("models", "add-remote", "box", "--url", "http://127.0.0.1:9/v1"), online_code=1, offline_code=1),
         # the only command that goes online, and only to the configured (loopback) endpoint
         Command(("models", "download", download, "--id", "fetched", "-q"), offline_code=1),
         Command(("models", "verify", "fetched"), offline_code=1),  # offline: nothing was downloaded to verify
@@ -91,7 +101,7 @@ def test_every_command_is_audited() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     models_sub = next(a for a in sub.choices["models"]._actions if isinstance(a, argparse._SubParsersAction))
     wanted = {(name,) for name in CLI_COMMANDS if name != "models"} | {("models", name) for name in models_sub.choices}
-    fake = {k: Path(k) for k in ("gguf", "marian", "captioner", "image", "scan", "encoder", "docs")}
+    fake = {k: Path(k) for k in ("gguf", "marian", "captioner", "image", "scan", "encoder", "docs", "sd")}
     covered = {_cli_words(c) for c in commands(fake) if not c.gui}
     assert wanted - NOT_AUDITED <= covered, f"not in the socket audit: {sorted(wanted - NOT_AUDITED - covered)}"
 
@@ -166,7 +176,8 @@ def models(tmp_path_factory: pytest.TempPathFactory, tiny_gguf: Path, tiny_capti
     docs.mkdir()
     (docs / "harbour.md").write_text("# Harbour\n\nThe boats sail at dawn.\n", encoding="utf-8")
     return {"gguf": tiny_gguf, "marian": marian, "captioner": tiny_captioner / "onnx", "image": image, "scan": scan,
-            "encoder": cached_encoder(tmp_path_factory.getbasetemp()), "docs": docs}
+            "encoder": cached_encoder(tmp_path_factory.getbasetemp()), "docs": docs,
+            "sd": cached_sd15(tmp_path_factory.getbasetemp()) if HAS_IMAGE_ENGINE else docs}
 
 
 @pytest.fixture

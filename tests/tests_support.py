@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT_S = 120
+REAL_SHA = "74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db"  # qwen2.5-0.5b q4_k_m's
+REAL_COMMIT = "9217f5db79a29953eb74d5343926648285ec7e67"
 
 
 def run_cli(*args: str, stdin: str | None = None, timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
@@ -50,3 +52,22 @@ def repin_card_file(text: str, *, size: int, sha256: str, revision: str) -> str:
     text = re.sub(r'^revision = ".*"$', f'revision = "{revision}"', text, flags=re.M)
     text = re.sub(r"^size = [0-9_]+$", f"size = {size}", text, flags=re.M)
     return re.sub(r'^sha256 = ".*"$', f'sha256 = "{sha256}"', text, flags=re.M)
+
+
+def card_toml_head(card_id: str, name: str, repo: str, note: str = "") -> str:
+    """A card's TOML as a maintainer writes it up to its files: a chat model on llama.cpp, Apache-2.0, from
+    `repo` at REAL_COMMIT; `note`: a comment line above the source table."""
+    return f"""id = "{card_id}"
+name = "{name}"
+tasks = ["chat"]
+engine = "llama.cpp"
+
+[licence]
+id = "Apache-2.0"
+commercial_use = "yes"
+url = "https://www.apache.org/licenses/LICENSE-2.0"
+{note}
+[source]
+repo = "{repo}"
+revision = "{REAL_COMMIT}"
+"""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.appcontext import AppContext
-from desktop.pages.common import format_params, format_size, heading, page_layout
+from desktop.pages.common import card_frame, format_params, format_size, heading, page_layout
 from desktop.pages.licence import confirm_download, licence_badge
 from desktop.recommend import starter_chat_card
 from engines.cards import ModelCard
+
+CARD_MARGINS = (18, 14, 18, 14)
 
 
 class WelcomePage(QWidget):
@@ -47,10 +49,7 @@ class WelcomePage(QWidget):
 
     def _build_starter(self) -> QFrame:
         """The recommended first model (filled in by `recommend`), with Download and Browse."""
-        box = QFrame()
-        box.setObjectName("card")
-        inner = QVBoxLayout(box)
-        inner.setContentsMargins(18, 14, 18, 14)
+        box, inner = card_frame(CARD_MARGINS)
         inner.addWidget(heading(self.tr("A good first model"), "muted"))
         self.card_name = QLabel()
         self.card_facts = heading("", "muted")
@@ -73,10 +72,7 @@ class WelcomePage(QWidget):
 
     def _build_local(self) -> QFrame:
         """Import or scan for model files the user already has."""
-        local = QFrame()
-        local.setObjectName("card")
-        inner = QVBoxLayout(local)
-        inner.setContentsMargins(18, 14, 18, 14)
+        local, inner = card_frame(CARD_MARGINS)
         inner.addWidget(heading(self.tr("Already have models?"), "muted"))
         inner.addWidget(heading(
             self.tr("Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). "

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from engines.caption.api import open_captioner
 from engines.caption.batch import BatchOptions, caption_paths
-from engines.caption.images import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
 from engines.caption.types import Captioner, CaptionOptions, CaptionResult, CaptionStyle
+from engines.images.decode import SUPPORTED_SUFFIXES, ImageFileError, find_images, load_image
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

@@ -19,9 +19,9 @@ from typing import IO, Any
 
 from PIL import Image
 
-from engines.caption.images import ImageFileError, find_images, load_image
 from engines.caption.types import Captioner, CaptionOptions, CaptionResult
 from engines.errors import CandeiaError, EngineCrashedError, UsageError
+from engines.images.decode import ImageFileError, find_images, load_image
 from engines.jobs import CancelToken, ProgressCallback
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl")

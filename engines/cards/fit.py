@@ -195,7 +195,12 @@ def estimate(shape: ModelShape, context: int, hardware: Hardware, gpu_layers: in
 
 def card_estimate(card: ModelCard, context: int, hardware: Hardware, gpu_layers: int = 0,
                   cache_type: str = "f16") -> FitEstimate:
-    """A catalog card at `context` tokens (bounded by the model's own context length)."""
+    """A catalog card at `context` tokens (bounded by the model's own context length); an image model at its
+    recommended size (the context does not apply)."""
+    if card.engine == "stable-diffusion.cpp":
+        from engines.cards.image_fit import image_estimate
+
+        return image_estimate(card.size, card.recommended.image_size or 512, hardware)
     limit = card.context_length or context
     return estimate(ModelShape.from_card(card), min(context, limit), hardware, gpu_layers, cache_type,
                     max_context=limit)

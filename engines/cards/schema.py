@@ -27,9 +27,9 @@ _VERSION_PATTERN = r"^\d+\.\d+(?:\.\d+)?$"
 LanguageCode = Annotated[str, Field(pattern=_LANG_PATTERN)]
 
 
-Task = Literal["chat", "translate", "caption", "embed"]
+Task = Literal["chat", "translate", "caption", "embed", "image"]
 CommercialUse = Literal["yes", "no", "conditions"]
-Engine = Literal["llama.cpp", "onnxruntime"]
+Engine = Literal["llama.cpp", "onnxruntime", "stable-diffusion.cpp"]
 # "model": the main GGUF or an ONNX graph; "mmproj": the projector of a llama.cpp vision model.
 FileRole = Literal["model", "mmproj", "encoder", "decoder", "config", "tokenizer", "other"]
 
@@ -123,6 +123,11 @@ class Recommended(_Strict):
     repeat_penalty: float | None = Field(default=None, ge=0.5, le=3)
     context_size: int | None = Field(default=None, ge=128)
     system_prompt: str | None = None
+    # image models (task "image"): the model's own recommendation, e.g. SD-Turbo 1-4 steps at guidance 0
+    steps: int | None = Field(default=None, ge=1, le=150)
+    guidance: float | None = Field(default=None, ge=0, le=30)
+    sampler: str | None = Field(default=None, max_length=32)
+    image_size: int | None = Field(default=None, ge=64, le=2048, description="Native square size in pixels.")
 
 
 class Shape(_Strict):
@@ -165,6 +170,9 @@ class ModelCard(_Strict):
             raise ValueError("a llama.cpp card needs a .gguf file")
         if self.engine == "onnxruntime" and not any(n.lower().endswith(".onnx") for n in names):
             raise ValueError("an onnxruntime card needs .onnx files")
+        if self.engine == "stable-diffusion.cpp" and not any(
+                n.lower().endswith((".safetensors", ".gguf")) for n in names):
+            raise ValueError("a stable-diffusion.cpp card needs a .safetensors or .gguf file")
         has_mmproj = any(f.role == "mmproj" for f in self.source.files)
         if self.engine == "llama.cpp" and "caption" in self.tasks and not has_mmproj:
             raise ValueError("a llama.cpp captioning card needs an mmproj file")

@@ -16,9 +16,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from engines.errors import StoreError
 from engines.paths import PRIVATE_FILE, data_dir
@@ -69,6 +69,9 @@ class Conversation:
     sampling: dict[str, Any] = field(default_factory=dict)
     created_at: float = 0.0
     updated_at: float = 0.0
+
+
+_Row = TypeVar("_Row", Conversation, StoredMessage)
 
 
 class ReplyDraft:
@@ -137,28 +140,18 @@ def conversations_file() -> Path:
     return data_dir() / "conversations.sqlite3"
 
 
+def _from_row(cls: type[_Row], row: sqlite3.Row, **decoded: Any) -> _Row:
+    """`cls` from the columns of the same names; `decoded`: the fields stored as JSON or integers."""
+    return cls(**{f.name: decoded[f.name] if f.name in decoded else row[f.name] for f in fields(cls)})
+
+
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(
-        id=row["id"],
-        title=row["title"],
-        model_id=row["model_id"],
-        system_prompt=row["system_prompt"],
-        sampling=json.loads(row["sampling"] or "{}"),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return _from_row(Conversation, row, sampling=json.loads(row["sampling"] or "{}"))
 
 
 def _message(row: sqlite3.Row) -> StoredMessage:
-    return StoredMessage(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        role=row["role"],
-        content=row["content"],
-        stats=json.loads(row["stats"]) if row["stats"] else None,
-        created_at=row["created_at"],
-        finished=bool(row["finished"]),
-    )
+    return _from_row(StoredMessage, row, stats=json.loads(row["stats"]) if row["stats"] else None,
+                     finished=bool(row["finished"]))
 
 
 def _create_private(path: Path) -> None:

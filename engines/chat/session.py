@@ -74,7 +74,11 @@ class ChatSession:
         process dies, EngineCrashedError is raised after the text that had streamed."""
         prompt = self.fit(messages, sampling.max_tokens)
         yield Budget(prompt.prompt_tokens, prompt.context_size, prompt.dropped)
-        for event in self.model.stream_chat_tokens(prompt.tokens, sampling, cancel):
+        if getattr(self.model, "takes_messages", False):  # a remote model: its server holds the tokenizer
+            stream = self.model.stream_chat(prompt.messages, sampling, cancel)
+        else:
+            stream = self.model.stream_chat_tokens(prompt.tokens, sampling, cancel)
+        for event in stream:
             if isinstance(event, TextDelta):
                 yield event
                 continue

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engines.cli import EXIT_INTERRUPTED, EXIT_SOME_FAILED
+from engines.cli.args import model_command
 from engines.errors import UsageError
 from engines.jobs import Cancelled, CancelToken
 
@@ -18,14 +19,12 @@ if TYPE_CHECKING:  # the caption package loads only when the command runs
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "caption",
-        help="caption images or folders of images",
+    parser = model_command(
+        commands, "caption", summary="caption images or folders of images",
         description="Caption each IMAGE, and every image in each DIR. Broken files get an error line and "
         "the batch goes on. With --out or --sidecar, images captioned by an earlier run are skipped.",
+        model_help="installed model id, ONNX captioning folder, or GGUF vision model",
     )
-    parser.add_argument("-m", "--model", required=True,
-                        help="installed model id, ONNX captioning folder, or GGUF vision model")
     parser.add_argument("inputs", nargs="+", metavar="IMAGE|DIR")
     parser.add_argument("--style", choices=["short", "detailed", "alt"], default="short",
                         help="caption style (vision chat models; ONNX captioners have one style)")

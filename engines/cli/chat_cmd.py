@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engines.chat.session import Budget, ChatSession, Reply, SessionEvent
+from engines.cli.args import model_command
 from engines.errors import EngineCrashedError, UsageError
 from engines.host.open_model import load_options_from, open_chat_model
 from engines.jobs import CancelToken
@@ -23,13 +24,12 @@ EXIT_INTERRUPTED = 130
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "chat",
-        help="chat with a GGUF model",
+    parser = model_command(
+        commands, "chat", summary="chat with a GGUF model",
         description="Stream a reply to PROMPT; '-' reads the prompt from stdin; "
         "without PROMPT, an interactive conversation (/reset, /exit).",
+        model_help="installed model id or path to a .gguf file",
     )
-    parser.add_argument("-m", "--model", required=True, help="installed model id or path to a .gguf file")
     parser.add_argument("prompt", nargs="?", help="the message; '-' reads it from stdin")
     parser.add_argument("--system", help="system prompt")
     parser.add_argument("--temperature", type=float)

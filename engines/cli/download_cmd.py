@@ -32,7 +32,7 @@ from engines.system.sizes import human_size
 
 def register(actions: Any) -> None:
     catalog = actions.add_parser("catalog", help="models Candeia knows how to download, with a fit estimate")
-    catalog.add_argument("--task", choices=["chat", "translate", "caption", "embed"])
+    catalog.add_argument("--task", choices=["chat", "translate", "caption", "embed", "image"])
     catalog.add_argument("--ctx", type=int, help="context size for the fit estimate (default: the setting)")
     catalog.add_argument("--commercial", action="store_true",
                          help="only models whose licence allows commercial use (no conditions or restrictions)")

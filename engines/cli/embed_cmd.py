@@ -7,18 +7,17 @@ import json
 import sys
 from typing import Any
 
+from engines.cli.args import model_command
 from engines.errors import UsageError
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "embed",
-        help="turn texts into embedding vectors",
+    parser = model_command(
+        commands, "embed", summary="turn texts into embedding vectors",
         description="Print one vector per TEXT ('-' reads one text per line from stdin): space-separated "
         "numbers, one line per text, or JSON with --json.",
+        model_help="installed model id, ONNX encoder folder (sentence-transformers export) or .gguf file",
     )
-    parser.add_argument("-m", "--model", required=True,
-                        help="installed model id, ONNX encoder folder (sentence-transformers export) or .gguf file")
     parser.add_argument("texts", nargs="+", metavar="TEXT")
     parser.add_argument("--json", action="store_true",
                         help='print {"model", "dimensions", "vectors": [[...], ...]}')

@@ -14,6 +14,7 @@ import dataclasses
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -285,11 +286,17 @@ def _warm_up() -> None:
 
 
 def main() -> int:
+    return run_host(Host, _warm_up)
+
+
+def run_host(kind: type[Host], warm_up: Callable[[], None] | None = None) -> int:
+    """The process of a host of this kind: the channel, the memory cap, then serve until stdin ends."""
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # native code that prints to stdout now writes to stderr, never into the channel
     apply_memory_limit()
-    _warm_up()
-    host = Host(sys.stdin.buffer, replies)
+    if warm_up is not None:
+        warm_up()
+    host = kind(sys.stdin.buffer, replies)
     try:
         host.serve()
     except MemoryError:

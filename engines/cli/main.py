@@ -26,6 +26,7 @@ COMMANDS = {
     "caption": "caption images or folders of images",
     "chat": "chat with a GGUF model",
     "embed": "turn texts into embedding vectors",
+    "imagine": "make images from a prompt with a Stable Diffusion model",
     "info": "show a model's metadata without loading it",
     "kb": "knowledge bases: index your documents and ask them",
     "models": "the catalog, downloads, and installed models",
@@ -53,6 +54,10 @@ def command_module(name: str) -> ModuleType:
         from engines.cli import embed_cmd
 
         return embed_cmd
+    if name == "imagine":
+        from engines.cli import imagine_cmd
+
+        return imagine_cmd
     if name == "kb":
         from engines.cli import kb_cmd
 
@@ -113,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engines.cli.engine_host import main as host_main
 
         return host_main()
+    if args_list == ["--image-host"]:  # a frozen build's image host process (engines/cli/image_host.py)
+        from engines.cli.image_host import main as image_host_main
+
+        return image_host_main()
     command = chosen_command(args_list)
     parser = build_parser([command] if command else [])
     args = parser.parse_args(args_list)

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engines.cli import download_cmd
+from engines.cli import download_cmd, remote_cmd
 from engines.cli.output import print_model
 from engines.errors import UsageError
 from engines.store.model_store import ModelStore
+from engines.store.remotes import RemoteStore
 from engines.system.sizes import human_size
 
 
@@ -33,6 +34,7 @@ def register(commands: Any) -> None:
     add.set_defaults(handler=run_add)
 
     download_cmd.register(actions)
+    remote_cmd.register(actions)
 
     scan = actions.add_parser("scan", help="find GGUF files and ONNX folders and register them linked in place")
     scan.add_argument("folders", nargs="*", type=Path, metavar="DIR")
@@ -61,16 +63,19 @@ def register(commands: Any) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     models = ModelStore().installed()
+    remote = RemoteStore().models()
     if args.json:
-        print(json.dumps([m.model_dump(mode="json") for m in models], ensure_ascii=False, indent=2))
+        print(json.dumps([m.model_dump(mode="json") for m in models + remote], ensure_ascii=False, indent=2))
         return 0
-    if not models:
+    if not models and not remote:
         print("No models installed. Add one with: candeia-cli models add PATH", file=sys.stderr)
         return 0
-    width = max(len(m.id) for m in models)
+    width = max(len(m.id) for m in models) if models else 0
     for m in models:
         where = "linked" if m.linked else "owned"
         print(f"{m.id:<{width}}  {m.format.value:<4}  {human_size(m.size):>9}  {where:<6}  {m.path}")
+    for row in remote_cmd.remote_rows(remote):
+        print(row)
     return 0
 
 
@@ -88,6 +93,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     store = ModelStore()
+    if not any(m.id == args.model_id for m in store.installed()) and remote_cmd.remove_remote(args.model_id):
+        return 0
     model = store.get(args.model_id)
     if not model.linked and not args.yes:
         if not sys.stdin.isatty():

@@ -9,20 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from engines.atomic import atomic_write_text
+from engines.cli.args import model_command
 from engines.errors import UsageError
 from engines.jobs import CancelToken
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "translate",
-        help="translate text, Markdown or subtitles",
+    parser = model_command(
+        commands, "translate", summary="translate text, Markdown or subtitles",
         description="Translate TEXT ('-' reads stdin) or a file (-i). Without -m, Candeia picks an installed "
         "translation model, going through English when needed. Plain text, Markdown (.md), SubRip (.srt) "
         "and WebVTT (.vtt) keep their structure.",
+        model_help="installed model id or path (ONNX folder, or a GGUF chat model)", required=False,
     )
     parser.add_argument("text", nargs="?", help="the text; '-' reads it from stdin")
-    parser.add_argument("-m", "--model", help="installed model id or path (ONNX folder, or a GGUF chat model)")
     parser.add_argument("--to", dest="target", required=True, metavar="LANG", help="target language, e.g. pt")
     parser.add_argument("--from", dest="source", metavar="LANG", help="source language (detected when left out)")
     parser.add_argument("-i", "--input", type=Path, help="file to translate")

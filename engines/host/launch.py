@@ -14,6 +14,10 @@ from engines.system.resources import bundle_root, bundled_executable, is_frozen
 EXIT_OOM = 86  # the host ran out of memory (a MemoryError, or an allocation refused under its limit)
 MEMORY_LIMIT_ENV = "CANDEIA_HOST_MEMORY_LIMIT_MB"
 FROZEN_FLAG = "--engine-host"  # what a PyInstaller build's executables accept instead of `-m`
+# Host kinds: each loads one native engine and nothing else (stable-diffusion.cpp carries its own ggml,
+# which must never share a process with llama.cpp's)
+HOST_MODULES = {"llama": "engines.cli.engine_host", "image": "engines.cli.image_host"}
+FROZEN_FLAGS = {"llama": FROZEN_FLAG, "image": "--image-host"}
 
 # Windows reports a native crash as an NTSTATUS exit code rather than a signal
 _WINDOWS_CRASHES = {
@@ -25,13 +29,13 @@ _WINDOWS_CRASHES = {
 }
 
 
-def host_command() -> list[str]:
+def host_command(kind: str = "llama") -> list[str]:
     if is_frozen():
         # A PyInstaller build has no Python to run `-m`: the bundle's console executable hosts the engine
         # (a windowed one has no standard streams on Windows); both accept the flag.
         exe = bundled_executable("candeia-cli") or Path(sys.executable)
-        return [str(exe), FROZEN_FLAG]
-    return [sys.executable, "-m", "engines.cli.engine_host"]
+        return [str(exe), FROZEN_FLAGS[kind]]
+    return [sys.executable, "-m", HOST_MODULES[kind]]
 
 
 def host_env() -> dict[str, str]:
@@ -42,11 +46,11 @@ def host_env() -> dict[str, str]:
     return env
 
 
-def spawn() -> subprocess.Popen[bytes]:
+def spawn(kind: str = "llama") -> subprocess.Popen[bytes]:
     # no console window flashing up on Windows when the GUI starts the console executable
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) if sys.platform == "win32" else 0
     return subprocess.Popen(
-        host_command(),
+        host_command(kind),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

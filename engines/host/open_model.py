@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engines.download.offline import is_offline
 from engines.gguf.info import require_model
 from engines.host.chat import HostedChatEngine
+from engines.host.remote_chat import RemoteChatModel, client_for
 from engines.host.repair import load_with_repair
 from engines.llama.engine import LoadOptions
 from engines.settings import Settings, load_settings
 from engines.store.model_store import ModelStore, ProbeRecord
 from engines.store.models import inspect_gguf
+from engines.store.remotes import RemoteStore
+
+OpenedChat = HostedChatEngine | RemoteChatModel
 
 
 def load_options_from(settings: Settings, **overrides: int | None) -> LoadOptions:
@@ -41,13 +46,18 @@ def open_chat_model(
     options: LoadOptions | None = None,
     *,
     store: ModelStore | None = None,
+    remotes: RemoteStore | None = None,
     parallel: int = 0,
-) -> HostedChatEngine:
+) -> OpenedChat:
     """Resolve, validate and load a GGUF chat model in an engine host of its own. The first load of a
     file on this computer also checks it with a batched decode, and falls back to safe settings if
     llama.cpp crashes (engines/host/repair.py); `repair` then says what changed. `parallel` > 0 loads it
-    for serving that many replies at once (engines/llama/served.py)."""
+    for serving that many replies at once (engines/llama/served.py). A remote model (`NAME/MODEL_ID` of
+    an endpoint the user added) opens without sending anything."""
     store = store or ModelStore()
+    remote = open_remote(ref, options, store, remotes or RemoteStore())
+    if remote is not None:
+        return remote
     resolved, info = inspect_gguf(ref, store)
     require_model(info, "chat model")
 
@@ -59,3 +69,17 @@ def open_chat_model(
     if resolved.installed is not None and resolved.installed.probe != _stamp(resolved.path):
         store.update(resolved.installed.id, probe=_stamp(resolved.path))
     return engine
+
+
+def open_remote(ref: str, options: LoadOptions | None, store: ModelStore,
+                remotes: RemoteStore) -> RemoteChatModel | None:
+    """The remote model `ref` names, or None when it names a local file or installed model."""
+    if Path(ref).expanduser().exists() or any(m.id == ref for m in store.installed()):
+        return None
+    found = remotes.find(ref)
+    if found is None:
+        return None
+    settings = load_settings()
+    endpoint, model = found
+    return RemoteChatModel(endpoint, model, client_for(endpoint, settings), options or load_options_from(settings),
+                           offline=lambda: is_offline(load_settings()))

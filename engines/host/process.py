@@ -83,9 +83,9 @@ class Call:
 
 
 class HostProcess:
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, kind: str = "llama") -> None:
         self.label = label
-        self._proc = spawn()
+        self._proc = spawn(kind)
         self.pid = self._proc.pid
         assert self._proc.stdin is not None and self._proc.stdout is not None and self._proc.stderr is not None
         self._stdin = self._proc.stdin

@@ -38,6 +38,7 @@ COPY_CHUNK = 8 * 1024 * 1024
 class ModelFormat(str, Enum):
     gguf = "gguf"
     onnx = "onnx"
+    remote = "remote"  # served by another computer (engines/store/remotes.py); never in the model list file
 
 
 class ProbeRecord(BaseModel):
@@ -69,6 +70,7 @@ class InstalledModel(BaseModel):
     )
     added_at: str = ""
     probe: ProbeRecord | None = None
+    remote: str | None = Field(default=None, description="the remote endpoint's name, for a remote model")
 
     @property
     def file(self) -> Path:

@@ -245,6 +245,8 @@ class TranslationService:
     def plan(self, text: str, target: str, source: str | None = None, model: str | None = None
              ) -> tuple[list[tuple[Translator, str | None, str]], Detection | None, str]:
         tgt = normalize(target)
+        if model is not None and self._is_remote(model):
+            return self._llm_hops(model, Path(model), text, source, target)
         if model is not None:
             resolved = resolve_model(model, self.store)
             is_gguf = (resolved.installed.format is ModelFormat.gguf) if resolved.installed \
@@ -290,6 +292,14 @@ class TranslationService:
             cards = []
         route = plan_route(src, tgt, candidates, cards)
         return self._hops(route), detected, src
+
+    def _is_remote(self, model: str) -> bool:
+        """A model of a remote endpoint (`NAME/MODEL_ID`), not an installed id or a file."""
+        from engines.store.remotes import RemoteStore
+
+        if Path(model).expanduser().exists() or any(m.id == model for m in self.store.installed()):
+            return False
+        return RemoteStore().find(model) is not None
 
     def _pivot_with(self, path: Path, langs: ModelLanguages, src: str, tgt: str) -> Route | None:
         """The model asked for as one leg of a pivot through English, the other leg installed."""

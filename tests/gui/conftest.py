@@ -77,8 +77,14 @@ def installed_model(tiny_gguf: Path) -> InstalledModel:
 
 
 @pytest.fixture
-def main_window(qtbot: QtBot, installed_model: InstalledModel) -> Iterator[MainWindow]:
-    """The real window on the real engine; closed (workers joined, model freed) before the guards run."""
+def main_window(installed_model: InstalledModel, bare_window: MainWindow) -> MainWindow:
+    """The real window on the real engine, with a tiny chat model installed."""
+    return bare_window
+
+
+@pytest.fixture
+def bare_window(qtbot: QtBot) -> Iterator[MainWindow]:
+    """The real window with what is installed already; closed (workers joined, model freed) before the guards run."""
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
@@ -96,3 +102,10 @@ def configure(chat: ChatPage, **values: Any) -> None:
 
 def wait_reply(qtbot: QtBot, chat: ChatPage, timeout: int = 30_000) -> None:
     qtbot.waitUntil(lambda: chat.reply is None, timeout=timeout)
+
+
+def ask(qtbot: QtBot, chat: ChatPage, text: str, **values: Any) -> None:
+    """Send `text` with these sampling values (see `configure`) and wait for the whole reply."""
+    configure(chat, **values)
+    chat.send(text)
+    wait_reply(qtbot, chat)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
@@ -20,6 +20,8 @@ from desktop.pages.caption import CaptionPage
 from engines.caption import CaptionOptions, load_image
 from engines.caption.onnx_engine import OnnxCaptioner
 from engines.store.model_store import ModelStore
+
+from .pages import shown_page
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +47,8 @@ def caption_of(captioner: OnnxCaptioner, path: Path) -> str:
 def page(qtbot: QtBot, tiny_captioner: Path) -> Iterator[CaptionPage]:
     ModelStore().add(tiny_captioner / "onnx", name="Tiny Captioner")
     ctx = AppContext()
-    page = CaptionPage(ctx)
-    qtbot.addWidget(page)
-    page.resize(900, 640)
-    page.show()
-    yield page
-    page.shutdown()
-    ctx.shutdown()
-    page.close()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, CaptionPage(ctx), (900, 640)) as page:
+        yield page
 
 
 def wait_single(qtbot: QtBot, page: CaptionPage) -> None:

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.main_window import MainWindow
 from engines.chat.conversations import ConversationStore
 
-from .conftest import configure, wait_reply
+from .conftest import ask, configure, wait_reply
 
 
 def test_send_streams_in_batches_and_saves(qtbot: QtBot, main_window: MainWindow) -> None:
@@ -73,9 +73,7 @@ def test_stop_keeps_the_partial_reply(qtbot: QtBot, main_window: MainWindow) -> 
 
 def test_regenerate_and_edit_the_last_message(qtbot: QtBot, main_window: MainWindow) -> None:
     chat = main_window.chat
-    configure(chat, max_tokens=40)
-    chat.send("Original question")
-    wait_reply(qtbot, chat)
+    ask(qtbot, chat, "Original question", max_tokens=40)
     conv_id = chat.conv.id  # type: ignore[union-attr]
     first = chat.store.messages(conv_id)[1].content
     last = chat.view.messages()[-1]
@@ -117,9 +115,7 @@ def test_export_markdown_and_json(qtbot: QtBot, main_window: MainWindow, tmp_pat
 
 def test_switch_conversation_mid_reply(qtbot: QtBot, main_window: MainWindow) -> None:
     chat = main_window.chat
-    configure(chat, max_tokens=16)
-    chat.send("Conversation B")
-    wait_reply(qtbot, chat)
+    ask(qtbot, chat, "Conversation B", max_tokens=16)
     b_id = chat.conv.id  # type: ignore[union-attr]
     chat.new_chat()
     configure(chat, max_tokens=0)
@@ -278,9 +274,7 @@ def test_composer_grows_with_the_text(main_window: MainWindow) -> None:
 
 def test_changed_threads_apply_on_the_next_message(qtbot: QtBot, main_window: MainWindow) -> None:
     chat = main_window.chat
-    configure(chat, max_tokens=4)
-    chat.send("one")
-    wait_reply(qtbot, chat)
+    ask(qtbot, chat, "one", max_tokens=4)
     assert chat.session.model is not None and chat.session.model.options.threads == main_window.ctx.settings.threads
     main_window.ctx.settings.threads = 1 if main_window.ctx.settings.threads != 1 else 2
     chat.send("two")

@@ -6,11 +6,11 @@ Real tiny GGUF models on the real llama.cpp engine; loads are counted at `open_c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 import engines.host.open_model
@@ -21,6 +21,9 @@ from engines.host.chat import HostedChatEngine
 from engines.store.model_store import InstalledModel, ModelStore
 from engines.testing import write_tiny_llama
 from engines.translate import TranslationResult
+
+from . import pages
+from .pages import shown_page
 
 
 @pytest.fixture
@@ -48,13 +51,25 @@ def two_chat_models(installed_model: InstalledModel, tmp_path: Path) -> tuple[In
 def ctx_page(qtbot: QtBot, two_chat_models: tuple[InstalledModel, InstalledModel]
              ) -> Iterator[tuple[AppContext, TranslatePage]]:
     ctx = AppContext()
-    page = TranslatePage(ctx)
-    qtbot.addWidget(page)
-    page.show()
-    yield ctx, page
-    page.shutdown()
-    ctx.shutdown()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, TranslatePage(ctx)) as page:
+        yield ctx, page
+
+
+@dataclass
+class Setup:
+    """The page on its context, the chat models loaded so far, and the two installed chat models."""
+
+    ctx: AppContext
+    page: TranslatePage
+    loads: list[HostedChatEngine]
+    first: InstalledModel
+    second: InstalledModel
+
+
+@pytest.fixture
+def llm(ctx_page: tuple[AppContext, TranslatePage], loads: list[HostedChatEngine],
+        two_chat_models: tuple[InstalledModel, InstalledModel]) -> Setup:
+    return Setup(*ctx_page, loads, *two_chat_models)
 
 
 def pick(page: TranslatePage, ref: str) -> None:
@@ -66,15 +81,7 @@ def pick(page: TranslatePage, ref: str) -> None:
 
 
 def translate_now(qtbot: QtBot, page: TranslatePage, text: str) -> TranslationResult:
-    page.auto_check.setChecked(False)
-    page.select_languages("en", "pt")
-    page.source_edit.setPlainText(text)
-    with qtbot.waitSignal(page.translated, timeout=30_000) as blocker:
-        page.translate_button.click()
-    qtbot.waitUntil(lambda: page.run is None)
-    result = blocker.args[0]
-    assert isinstance(result, TranslationResult)
-    return result
+    return pages.translate_now(qtbot, page, text, ("en", "pt"))
 
 
 def idle(qtbot: QtBot, page: TranslatePage) -> None:
@@ -88,54 +95,38 @@ def first_run(qtbot: QtBot, page: TranslatePage, ref: str) -> TranslationResult:
     return translate_now(qtbot, page, "The water is hot.")
 
 
-def test_two_runs_load_the_chat_model_once(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
-                                           loads: list[HostedChatEngine],
-                                           two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
-    _, page = ctx_page
-    first, _ = two_chat_models
-    first_run(qtbot, page, first.id)
-    translate_now(qtbot, page, "The water is cold.")
-    assert len(loads) == 1 and not loads[0].closed  # kept for the next run, not reloaded
+def test_two_runs_load_the_chat_model_once(qtbot: QtBot, llm: Setup) -> None:
+    first_run(qtbot, llm.page, llm.first.id)
+    translate_now(qtbot, llm.page, "The water is cold.")
+    assert len(llm.loads) == 1 and not llm.loads[0].closed  # kept for the next run, not reloaded
 
 
-def test_picking_another_model_frees_the_chat_model(
-        qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage], loads: list[HostedChatEngine],
-        two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
-    _, page = ctx_page
-    first, second = two_chat_models
-    result = first_run(qtbot, page, first.id)
-    assert result.models == [Path(first.path).name]
-    assert len(loads) == 1
-    page.auto_check.setChecked(False)  # only the pick: no run follows it
-    pick(page, second.id)
-    qtbot.waitUntil(lambda: loads[0].closed, timeout=10_000)  # freed before any run asks for the other
-    assert len(loads) == 1
-    result = translate_now(qtbot, page, "The water is cold.")
-    assert result.models == [Path(second.path).name]
-    assert len(loads) == 2 and not loads[1].closed
+def test_picking_another_model_frees_the_chat_model(qtbot: QtBot, llm: Setup) -> None:
+    result = first_run(qtbot, llm.page, llm.first.id)
+    assert result.models == [Path(llm.first.path).name]
+    assert len(llm.loads) == 1
+    llm.page.auto_check.setChecked(False)  # only the pick: no run follows it
+    pick(llm.page, llm.second.id)
+    qtbot.waitUntil(lambda: llm.loads[0].closed, timeout=10_000)  # freed before any run asks for the other
+    assert len(llm.loads) == 1
+    result = translate_now(qtbot, llm.page, "The water is cold.")
+    assert result.models == [Path(llm.second.path).name]
+    assert len(llm.loads) == 2 and not llm.loads[1].closed
 
 
-def test_removing_the_model_frees_it(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
-                                     loads: list[HostedChatEngine],
-                                     two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
-    ctx, page = ctx_page
-    first, second = two_chat_models
-    first_run(qtbot, page, second.id)
-    assert len(loads) == 1 and not loads[0].closed
-    ctx.models_changed.emit()  # something else changed (a download): the model stays loaded
-    idle(qtbot, page)
-    assert not loads[0].closed
-    with qtbot.waitSignal(ctx.models_changed, timeout=10_000):
-        model_ops.delete_model(ctx, second.id)
-    qtbot.waitUntil(lambda: loads[0].closed, timeout=10_000)
-    assert page.model_combo.findData(second.id) < 0 and page.model_combo.findData(first.id) >= 0
+def test_removing_the_model_frees_it(qtbot: QtBot, llm: Setup) -> None:
+    first_run(qtbot, llm.page, llm.second.id)
+    assert len(llm.loads) == 1 and not llm.loads[0].closed
+    llm.ctx.models_changed.emit()  # something else changed (a download): the model stays loaded
+    idle(qtbot, llm.page)
+    assert not llm.loads[0].closed
+    with qtbot.waitSignal(llm.ctx.models_changed, timeout=10_000):
+        model_ops.delete_model(llm.ctx, llm.second.id)
+    qtbot.waitUntil(lambda: llm.loads[0].closed, timeout=10_000)
+    assert llm.page.model_combo.findData(llm.second.id) < 0 and llm.page.model_combo.findData(llm.first.id) >= 0
 
 
-def test_closing_the_page_frees_the_chat_model(qtbot: QtBot, ctx_page: tuple[AppContext, TranslatePage],
-                                               loads: list[HostedChatEngine],
-                                               two_chat_models: tuple[InstalledModel, InstalledModel]) -> None:
-    _, page = ctx_page
-    first, _ = two_chat_models
-    first_run(qtbot, page, first.id)
-    page.shutdown()
-    assert len(loads) == 1 and loads[0].closed and page.service is None
+def test_closing_the_page_frees_the_chat_model(qtbot: QtBot, llm: Setup) -> None:
+    first_run(qtbot, llm.page, llm.first.id)
+    llm.page.shutdown()
+    assert len(llm.loads) == 1 and llm.loads[0].closed and llm.page.service is None

@@ -24,6 +24,9 @@ from engines.translate import TranslationResult, TranslationService
 from engines.translate.documents import parse_subtitles
 from engines.translate.engine import DecodeOptions
 
+from . import pages
+from .pages import shown_page
+
 FAST = DecodeOptions(num_beams=1, max_new_tokens=6)
 PORTUGUESE = "Bom dia e boa noite. Onde fica a estação?"
 
@@ -57,13 +60,8 @@ def make_page(qtbot: QtBot) -> Iterator[TranslatePage]:
     ctx = AppContext()
     page = TranslatePage(ctx, options=FAST)
     page.debounce.setInterval(60)
-    qtbot.addWidget(page)
-    page.resize(1000, 600)
-    page.show()
-    yield page
-    page.shutdown()
-    ctx.shutdown()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, page, (1000, 600)):
+        yield page
 
 
 @pytest.fixture
@@ -82,14 +80,7 @@ def expected(store: ModelStore, text: str, target: str, source: str | None = Non
 
 
 def translate_now(qtbot: QtBot, page: TranslatePage, text: str) -> TranslationResult:
-    page.auto_check.setChecked(False)
-    page.source_edit.setPlainText(text)
-    with qtbot.waitSignal(page.translated, timeout=20_000) as blocker:
-        page.translate_button.click()
-    qtbot.waitUntil(lambda: page.run is None)
-    result = blocker.args[0]
-    assert isinstance(result, TranslationResult)
-    return result
+    return pages.translate_now(qtbot, page, text, timeout=20_000)
 
 
 def test_languages_from_installed_models(page: TranslatePage) -> None:

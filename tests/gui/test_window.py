@@ -162,7 +162,8 @@ def test_portuguese_translation_loads(qtbot: QtBot, installed_model: InstalledMo
         window = MainWindow()
         qtbot.addWidget(window)
         labels = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-        assert labels == ["Conversa", "Documentos", "Traduzir", "Legendar", "Analisar", "Modelos", "Configurações"]
+        assert labels == ["Conversa", "Documentos", "Traduzir", "Legendar", "Criar", "Analisar", "Modelos",
+                          "Configurações"]
         assert window.chat.composer.button.text() == "Enviar"
         close(window)
     finally:

@@ -27,9 +27,8 @@ from desktop.pages.caption.batch_panel import BatchPanel, result_error
 from desktop.pages.caption.drop_zone import local_paths
 from desktop.pages.caption.engine import BatchProgress, CaptionEngine
 from desktop.pages.caption.single_view import SingleView
-from desktop.pages.common import heading, page_layout
-from engines.caption import SUPPORTED_SUFFIXES, CaptionOptions, CaptionResult, CaptionStyle, ImageFileError
-from engines.errors import CandeiaError
+from desktop.pages.common import error_sentence, heading, page_layout
+from engines.caption import SUPPORTED_SUFFIXES, CaptionOptions, CaptionResult, CaptionStyle
 from engines.jobs import Cancelled
 from engines.store.model_store import InstalledModel, ModelFormat
 
@@ -38,14 +37,6 @@ def captioning_models(models: list[InstalledModel]) -> list[InstalledModel]:
     """ONNX captioners, and GGUF vision models that have their projector (mmproj)."""
     return [m for m in models
             if "caption" in m.tasks or (m.format is ModelFormat.gguf and "mmproj" in m.companions)]
-
-
-def error_sentence(error: object) -> str:
-    if isinstance(error, ImageFileError):
-        return f"{Path(error.path).name} {error.reason}"
-    if isinstance(error, CandeiaError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
 
 
 class CaptionPage(QWidget):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QToolButton
 
-from desktop import theme
 from desktop.pages.chat.presets import system_presets
+from desktop.pages.common import card_frame, tool_button
 
 
 @dataclass
@@ -26,15 +26,6 @@ class SystemEditor:
     frame: QFrame
     presets: QComboBox
     edit: QPlainTextEdit
-
-
-def tool_button(icon_name: str, tip: str, checkable: bool = False) -> QToolButton:
-    button = QToolButton()
-    theme.set_icon(button, icon_name)
-    button.setToolTip(tip)
-    button.setAccessibleName(tip)
-    button.setCheckable(checkable)
-    return button
 
 
 def build_header() -> Header:
@@ -57,10 +48,7 @@ def build_header() -> Header:
 
 
 def build_system_editor() -> SystemEditor:
-    frame = QFrame()
-    frame.setObjectName("card")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(10, 8, 10, 8)
+    frame, layout = card_frame((10, 8, 10, 8))
     top = QHBoxLayout()
     label = QLabel(QCoreApplication.translate("ChatPage", "System prompt"))
     label.setObjectName("muted")

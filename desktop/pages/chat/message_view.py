@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import theme
 from desktop.pages.chat.markdown import Block, split_for_display
 from desktop.pages.chat.safe_markdown import needs_sanitizing, open_link, safe_rich_text
+from desktop.pages.common import boxed, tool_button
 
 
 class WrappedLabel(QLabel):
@@ -110,10 +110,7 @@ class CodeBlock(QFrame):
         self.language.setObjectName("codeLang")
         header.addWidget(self.language)
         header.addStretch(1)
-        self.copy_button = QToolButton()
-        theme.set_icon(self.copy_button, "copy")
-        self.copy_button.setToolTip(self.tr("Copy code"))
-        self.copy_button.setAccessibleName(self.tr("Copy code"))
+        self.copy_button = tool_button("copy", self.tr("Copy code"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.code))
         header.addWidget(self.copy_button)
         layout.addLayout(header)
@@ -208,20 +205,13 @@ class MessageWidget(QWidget):
         layout.addLayout(error_row)
 
     def _tool(self, icon_name: str, tip: str, signal: Any) -> QToolButton:
-        button = QToolButton()
-        theme.set_icon(button, icon_name, "muted")
-        button.setToolTip(tip)
-        button.setAccessibleName(tip)
+        button = tool_button(icon_name, tip, role="muted")
         button.clicked.connect(signal)
         return button
 
     @staticmethod
     def _container() -> tuple[QWidget, QVBoxLayout]:
-        widget = QWidget()
-        box = QVBoxLayout(widget)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(6)
-        return widget, box
+        return boxed(QWidget(), QVBoxLayout, spacing=6)
 
     def _render(self) -> None:
         self._render_timer.stop()

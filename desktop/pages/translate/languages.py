@@ -54,8 +54,9 @@ def read_offer(store: ModelStore, cards: Sequence[ModelCard], chat_models: Seque
         every |= codes
         translators.append(ModelChoice(model.id, model.name or model.id, languages=codes,
                                        folder=Path(model.path).name))
-    chat = [ModelChoice(m.id, m.name or m.id, llm=True, languages=set(LLM_LANGUAGES), folder=Path(m.path).name)
-            for m in chat_models if m.format is ModelFormat.gguf]
+    chat = [ModelChoice(m.id, m.name or m.id, llm=True, languages=set(LLM_LANGUAGES),
+                        folder=m.name if m.remote else Path(m.path).name)  # a remote model's name is its engine's
+            for m in chat_models if m.format in (ModelFormat.gguf, ModelFormat.remote)]
     return Offer(translators, chat, sort_languages(every))
 
 

@@ -14,23 +14,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop import theme
+from desktop.pages.common import boxed, tool_button
 from engines.translate import DocKind
 
 KINDS: tuple[DocKind, ...] = ("text", "markdown", "srt", "vtt")
-
-
-def tool_button(icon_name: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    theme.set_icon(button, icon_name)
-    button.setToolTip(tip)
-    button.setAccessibleName(tip)
-    return button
 
 
 def notice_label(name: str) -> QLabel:
@@ -58,10 +50,7 @@ class Panes(QSplitter):
         self.setSizes([500, 500])
 
     def _build_source(self) -> QWidget:
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 8, 0)
-        column.setSpacing(4)
+        left, column = boxed(QWidget(), QVBoxLayout, (0, 0, 8, 0), 4)
         self.source_edit = QPlainTextEdit()
         self.source_edit.setPlaceholderText(self.tr("Type or paste text, or open a file (Ctrl+O). "
                                                     "Ctrl+Enter translates."))
@@ -88,10 +77,7 @@ class Panes(QSplitter):
         return left
 
     def _build_target(self) -> QWidget:
-        right = QWidget()
-        column = QVBoxLayout(right)
-        column.setContentsMargins(8, 0, 0, 0)
-        column.setSpacing(4)
+        right, column = boxed(QWidget(), QVBoxLayout, (8, 0, 0, 0), 4)
         self.target_edit = QPlainTextEdit()
         self.target_edit.setReadOnly(True)
         self.target_edit.setPlaceholderText(self.tr("Translation"))

@@ -2,6 +2,110 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR">
 <context>
+    <name>AddRemoteDialog</name>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="36"/>
+        <source>Add a model on another computer</source>
+        <translation>Adicionar um modelo de outro computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="39"/>
+        <source>Use the models of an OpenAI-compatible server on another computer (llama-server, Ollama, vLLM, LM Studio or another Candeia). Its replies are computed there.</source>
+        <translation>Use os modelos de um servidor compatível com a OpenAI em outro computador (llama-server, Ollama, vLLM, LM Studio ou outro Candeia). As respostas são calculadas lá.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="45"/>
+        <source>e.g. desktop-pc</source>
+        <translation>ex.: pc-da-sala</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="49"/>
+        <source>No API key</source>
+        <translation>Sem chave de API</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="50"/>
+        <source>Key in an environment variable</source>
+        <translation>Chave em uma variável de ambiente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="51"/>
+        <source>Key (kept in the system keyring)</source>
+        <translation>Chave (guardada no chaveiro do sistema)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="55"/>
+        <source>Only for a server with its own certificate</source>
+        <translation>Só para um servidor com certificado próprio</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="56"/>
+        <source>Browse…</source>
+        <translation>Procurar…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="61"/>
+        <source>Name</source>
+        <translation>Nome</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="62"/>
+        <source>Address</source>
+        <translation>Endereço</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="63"/>
+        <source>API key</source>
+        <translation>Chave de API</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="65"/>
+        <location filename="../../pages/remote_dialog.py" line="89"/>
+        <source>CA certificate</source>
+        <translation>Certificado da CA</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="67"/>
+        <source>Allow it in offline mode although it is outside this computer and the local network</source>
+        <translation>Permitir no modo offline, embora esteja fora deste computador e da rede local</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="75"/>
+        <source>Add</source>
+        <translation>Adicionar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="85"/>
+        <source>Variable name, e.g. BIGBOX_API_KEY</source>
+        <translation>Nome da variável, ex.: BIGBOX_API_KEY</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="86"/>
+        <source>The API key</source>
+        <translation>A chave de API</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="90"/>
+        <source>Certificates (*.pem *.crt);;All files (*)</source>
+        <translation>Certificados (*.pem *.crt);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="105"/>
+        <source>Give the server a name and its address.</source>
+        <translation>Dê um nome ao servidor e informe o endereço.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="108"/>
+        <source>Asking {url} for its models…</source>
+        <translation>Perguntando a {url} quais modelos ele tem…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/remote_dialog.py" line="119"/>
+        <source>Could not add it: {error}</source>
+        <translation>Não foi possível adicionar: {error}</translation>
+    </message>
+</context>
+<context>
     <name>AnalyzeNotes</name>
     <message>
         <location filename="../../pages/analyze/notes.py" line="27"/>
@@ -520,202 +624,202 @@
 <context>
     <name>CaptionPage</name>
     <message>
-        <location filename="../../pages/caption/page.py" line="63"/>
+        <location filename="../../pages/caption/page.py" line="54"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="111"/>
+        <location filename="../../pages/caption/page.py" line="102"/>
         <source>No captioning model</source>
         <translation>Nenhum modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="113"/>
+        <location filename="../../pages/caption/page.py" line="104"/>
         <source>No captioning model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: an ONNX vision-encoder-decoder model, or a llama.cpp vision model with its projector (mmproj).</source>
         <translation>Nenhum modelo de legendas instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: um modelo ONNX vision-encoder-decoder ou um modelo de visão do llama.cpp com seu projetor (mmproj).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="120"/>
+        <location filename="../../pages/caption/page.py" line="111"/>
         <source>&amp;Model:</source>
         <translation>&amp;Modelo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="124"/>
+        <location filename="../../pages/caption/page.py" line="115"/>
         <source>Captioning model</source>
         <translation>Modelo de legendas</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="126"/>
+        <location filename="../../pages/caption/page.py" line="117"/>
         <source>No captioning model installed</source>
         <translation>Nenhum modelo de legendas instalado</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="129"/>
+        <location filename="../../pages/caption/page.py" line="120"/>
         <source>&amp;Style:</source>
         <translation>&amp;Estilo:</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="133"/>
+        <location filename="../../pages/caption/page.py" line="124"/>
         <source>Caption style</source>
         <translation>Estilo da legenda</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="134"/>
+        <location filename="../../pages/caption/page.py" line="125"/>
         <source>Short</source>
         <translation>Curta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="134"/>
+        <location filename="../../pages/caption/page.py" line="125"/>
         <source>Detailed</source>
         <translation>Detalhada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="135"/>
+        <location filename="../../pages/caption/page.py" line="126"/>
         <source>Alt text</source>
         <translation>Texto alternativo</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="69"/>
+        <location filename="../../pages/caption/page.py" line="60"/>
         <source>What the style does</source>
         <translation>O que o estilo faz</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="72"/>
+        <location filename="../../pages/caption/page.py" line="63"/>
         <source>Question about the image</source>
         <translation>Pergunta sobre a imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="78"/>
+        <location filename="../../pages/caption/page.py" line="69"/>
         <source>Caption one image or a folder</source>
         <translation>Legendar uma imagem ou uma pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="302"/>
+        <location filename="../../pages/caption/page.py" line="293"/>
         <source>The caption appears here.</source>
         <translation>A legenda aparece aqui.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="80"/>
+        <location filename="../../pages/caption/page.py" line="71"/>
         <source>One image</source>
         <translation>Uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="86"/>
+        <location filename="../../pages/caption/page.py" line="77"/>
         <source>Folder</source>
         <translation>Pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="163"/>
+        <location filename="../../pages/caption/page.py" line="154"/>
         <source>vision chat</source>
         <translation>chat com visão</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="186"/>
+        <location filename="../../pages/caption/page.py" line="177"/>
         <source>Ask a question about the image (optional)</source>
         <translation>Faça uma pergunta sobre a imagem (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="187"/>
+        <location filename="../../pages/caption/page.py" line="178"/>
         <source>Questions need a vision chat model (GGUF with mmproj)</source>
         <translation>Perguntas precisam de um modelo de chat com visão (GGUF com mmproj)</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="194"/>
+        <location filename="../../pages/caption/page.py" line="185"/>
         <source>This captioning model writes one kind of caption: short and literal. Styles and questions need a vision chat model.</source>
         <translation>Este modelo escreve um só tipo de legenda: curta e literal. Estilos e perguntas precisam de um modelo de chat com visão.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="198"/>
+        <location filename="../../pages/caption/page.py" line="189"/>
         <source>Short: one sentence naming what the image shows.</source>
         <translation>Curta: uma frase dizendo o que a imagem mostra.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="199"/>
+        <location filename="../../pages/caption/page.py" line="190"/>
         <source>Detailed: a paragraph about the subject, setting, colours and any text in the image.</source>
         <translation>Detalhada: um parágrafo sobre o assunto, o cenário, as cores e qualquer texto na imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="201"/>
+        <location filename="../../pages/caption/page.py" line="192"/>
         <source>Alt text: a concise description for people using screen readers.</source>
         <translation>Texto alternativo: uma descrição concisa para quem usa leitores de tela.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="222"/>
+        <location filename="../../pages/caption/page.py" line="213"/>
         <source>Cannot keep the pasted image in the temporary folder.</source>
         <translation>Não foi possível guardar a imagem colada na pasta temporária.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="226"/>
+        <location filename="../../pages/caption/page.py" line="217"/>
         <source>Pasted image, {width}×{height}</source>
         <translation>Imagem colada, {width}×{height}</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="254"/>
+        <location filename="../../pages/caption/page.py" line="245"/>
         <source>Open an image</source>
         <translation>Abrir uma imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="255"/>
+        <location filename="../../pages/caption/page.py" line="246"/>
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="275"/>
+        <location filename="../../pages/caption/page.py" line="266"/>
         <source>The clipboard holds no image.</source>
         <translation>A área de transferência não contém imagem.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="285"/>
+        <location filename="../../pages/caption/page.py" line="276"/>
         <source>Captioning…</source>
         <translation>Legendando…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="295"/>
+        <location filename="../../pages/caption/page.py" line="286"/>
         <source>{seconds:.2f} s</source>
         <translation>{seconds:.2f} s</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="313"/>
+        <location filename="../../pages/caption/page.py" line="304"/>
         <source>Copied</source>
         <translation>Copiada</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="323"/>
+        <location filename="../../pages/caption/page.py" line="314"/>
         <source>Choose a folder of images first.</source>
         <translation>Escolha primeiro uma pasta de imagens.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="327"/>
+        <location filename="../../pages/caption/page.py" line="318"/>
         <source>The results file must end in .csv or .jsonl.</source>
         <translation>O arquivo de resultados precisa terminar em .csv ou .jsonl.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="339"/>
+        <location filename="../../pages/caption/page.py" line="330"/>
         <source>Stopping after the images being captioned…</source>
         <translation>Parando depois das imagens em andamento…</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="348"/>
+        <location filename="../../pages/caption/page.py" line="339"/>
         <source>No images found in the folder (PNG, JPEG, WebP, GIF, BMP, TIFF).</source>
         <translation>Nenhuma imagem encontrada na pasta (PNG, JPEG, WebP, GIF, BMP, TIFF).</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="351"/>
+        <location filename="../../pages/caption/page.py" line="342"/>
         <source>Done; results saved to {path}.</source>
         <translation>Pronto; resultados salvos em {path}.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="351"/>
+        <location filename="../../pages/caption/page.py" line="342"/>
         <source>Done.</source>
         <translation>Pronto.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="355"/>
+        <location filename="../../pages/caption/page.py" line="346"/>
         <source>Stopped; run the batch again to resume where it stopped.</source>
         <translation>Interrompido; execute o lote de novo para continuar de onde parou.</translation>
     </message>
     <message>
-        <location filename="../../pages/caption/page.py" line="357"/>
+        <location filename="../../pages/caption/page.py" line="348"/>
         <source>The batch stopped: {error}</source>
         <translation>O lote parou: {error}</translation>
     </message>
@@ -723,128 +827,128 @@
 <context>
     <name>CatalogPane</name>
     <message>
-        <location filename="../../pages/models.py" line="63"/>
+        <location filename="../../pages/models.py" line="40"/>
         <source>Filter by task</source>
         <translation>Filtrar por tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="64"/>
+        <location filename="../../pages/models.py" line="41"/>
         <source>All tasks</source>
         <translation>Todas as tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="68"/>
+        <location filename="../../pages/models.py" line="45"/>
         <source>Filter by size</source>
         <translation>Filtrar por tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="70"/>
+        <location filename="../../pages/models.py" line="47"/>
         <source>Any size</source>
         <translation>Qualquer tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="71"/>
+        <location filename="../../pages/models.py" line="48"/>
         <source>Up to {size}</source>
         <translation>Até {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="72"/>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="49"/>
+        <location filename="../../pages/models.py" line="163"/>
         <source>Fits this computer</source>
         <translation>Cabe neste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="74"/>
+        <location filename="../../pages/models.py" line="51"/>
         <source>Only models whose memory estimate fits the free memory</source>
         <translation>Só modelos cuja estimativa de memória cabe na memória livre</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="76"/>
+        <location filename="../../pages/models.py" line="53"/>
         <source>Commercial use allowed</source>
         <translation>Uso comercial permitido</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="77"/>
+        <location filename="../../pages/models.py" line="54"/>
         <source>Only models whose licence allows commercial use without conditions</source>
         <translation>Só modelos cuja licença permite uso comercial sem condições</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="185"/>
+        <location filename="../../pages/models.py" line="162"/>
         <source>Memory needed: measuring this computer…</source>
         <translation>Memória necessária: medindo este computador…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="186"/>
+        <location filename="../../pages/models.py" line="163"/>
         <source>Tight fit: close other apps first</source>
         <translation>Cabe no limite: feche outros apps antes</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="164"/>
         <source>Does not fit this computer&apos;s free memory</source>
         <translation>Não cabe na memória livre deste computador</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="187"/>
+        <location filename="../../pages/models.py" line="164"/>
         <source>Fit unknown</source>
         <translation>Não se sabe se cabe</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="188"/>
+        <location filename="../../pages/models.py" line="165"/>
         <source>RAM {ram} + VRAM {vram}</source>
         <translation>RAM {ram} + VRAM {vram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="189"/>
+        <location filename="../../pages/models.py" line="166"/>
         <source>RAM {ram}</source>
         <translation>RAM {ram}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="190"/>
+        <location filename="../../pages/models.py" line="167"/>
         <source>Memory needed: {memory} at {context} tokens of context</source>
         <translation>Memória necessária: {memory} com {context} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="196"/>
+        <location filename="../../pages/models.py" line="173"/>
         <source>fits with a {tokens}-token context</source>
         <translation>cabe com um contexto de {tokens} tokens</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="198"/>
+        <location filename="../../pages/models.py" line="175"/>
         <source>fits with {layers} layers on the GPU</source>
         <translation>cabe com {layers} camadas na GPU</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="192"/>
+        <location filename="../../pages/models.py" line="169"/>
         <source>{available} free</source>
         <translation>{available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="87"/>
+        <location filename="../../pages/models.py" line="64"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="156"/>
+        <location filename="../../pages/models.py" line="133"/>
         <source>No model matches these filters</source>
         <translation>Nenhum modelo corresponde a estes filtros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="166"/>
+        <location filename="../../pages/models.py" line="143"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="168"/>
+        <location filename="../../pages/models.py" line="145"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="169"/>
+        <location filename="../../pages/models.py" line="146"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="180"/>
+        <location filename="../../pages/models.py" line="157"/>
         <source>Licence: {licence}</source>
         <translation>Licença: {licence}</translation>
     </message>
@@ -862,29 +966,29 @@
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="44"/>
+        <location filename="../../pages/chat/chrome.py" line="35"/>
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="45"/>
+        <location filename="../../pages/chat/chrome.py" line="36"/>
         <source>The model that answers in this conversation</source>
         <translation>O modelo que responde nesta conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="50"/>
-        <location filename="../../pages/chat/chrome.py" line="65"/>
-        <location filename="../../pages/chat/chrome.py" line="79"/>
+        <location filename="../../pages/chat/chrome.py" line="41"/>
+        <location filename="../../pages/chat/chrome.py" line="53"/>
+        <location filename="../../pages/chat/chrome.py" line="67"/>
         <source>System prompt</source>
         <translation>Prompt de sistema</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="51"/>
+        <location filename="../../pages/chat/chrome.py" line="42"/>
         <source>Sampling settings</source>
         <translation>Configurações de amostragem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="52"/>
+        <location filename="../../pages/chat/chrome.py" line="43"/>
         <location filename="../../pages/chat/export.py" line="31"/>
         <source>Export conversation</source>
         <translation>Exportar conversa</translation>
@@ -900,17 +1004,17 @@
         <translation>Exportar como JSON…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="70"/>
+        <location filename="../../pages/chat/chrome.py" line="58"/>
         <source>System prompt presets</source>
         <translation>Prompts de sistema prontos</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="71"/>
+        <location filename="../../pages/chat/chrome.py" line="59"/>
         <source>Presets…</source>
         <translation>Prontos…</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/chrome.py" line="78"/>
+        <location filename="../../pages/chat/chrome.py" line="66"/>
         <source>Instructions the model follows in this conversation</source>
         <translation>Instruções que o modelo segue nesta conversa</translation>
     </message>
@@ -993,13 +1097,12 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="115"/>
-        <location filename="../../pages/chat/message_view.py" line="116"/>
+        <location filename="../../pages/chat/message_view.py" line="113"/>
         <source>Copy code</source>
         <translation>Copiar código</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="128"/>
+        <location filename="../../pages/chat/message_view.py" line="125"/>
         <source>code</source>
         <translation>código</translation>
     </message>
@@ -1106,6 +1209,144 @@
         <location filename="../../pages/chat/conversation_list.py" line="122"/>
         <source>Delete “{title}” and all its messages? This cannot be undone.</source>
         <translation>Excluir “{title}” e todas as suas mensagens? Isso não pode ser desfeito.</translation>
+    </message>
+</context>
+<context>
+    <name>CreatePage</name>
+    <message>
+        <location filename="../../pages/create/page.py" line="61"/>
+        <source>Create</source>
+        <translation>Criar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="91"/>
+        <source>No image model</source>
+        <translation>Nenhum modelo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="93"/>
+        <source>No image model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: SD-Turbo makes an image in one step; Stable Diffusion 1.5 takes longer and is more detailed. The gallery works without one.</source>
+        <translation>Nenhum modelo de imagem está instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: o SD-Turbo faz uma imagem em um passo; o Stable Diffusion 1.5 demora mais e é mais detalhado. A galeria funciona sem modelo.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="101"/>
+        <source>&amp;Model:</source>
+        <translation>&amp;Modelo:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="105"/>
+        <source>Image model</source>
+        <translation>Modelo de imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="107"/>
+        <source>No image model installed</source>
+        <translation>Nenhum modelo de imagem instalado</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="121"/>
+        <source>&amp;Generate</source>
+        <translation>&amp;Gerar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="123"/>
+        <source>Generate (Ctrl+Enter)</source>
+        <translation>Gerar (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="125"/>
+        <source>S&amp;top</source>
+        <translation>&amp;Parar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="132"/>
+        <source>Generation progress</source>
+        <translation>Progresso da geração</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="139"/>
+        <source>Status</source>
+        <translation>Situação</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="145"/>
+        <source>Preview</source>
+        <translation>Prévia</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="198"/>
+        <source>Write a prompt first.</source>
+        <translation>Escreva um prompt primeiro.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="203"/>
+        <source>Loading {model}…</source>
+        <translation>Carregando {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="211"/>
+        <source>Stopping…</source>
+        <translation>Parando…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="218"/>
+        <source>Step {step} of {total}</source>
+        <translation>Passo {step} de {total}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="229"/>
+        <source>Made in {seconds:.1f} s on {device}; seed {seed}</source>
+        <translation>Feita em {seconds:.1f} s em {device}; semente {seed}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="232"/>
+        <source>Made {count} images in {seconds:.1f} s on {device}; seeds {first} to {last}</source>
+        <translation>{count} imagens feitas em {seconds:.1f} s em {device}; sementes {first} a {last}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="238"/>
+        <source>Stopped.</source>
+        <translation>Parado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="256"/>
+        <source>Error: {error}</source>
+        <translation>Erro: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="281"/>
+        <source>{name} does not say how it was made.</source>
+        <translation>{name} não diz como foi feita.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="284"/>
+        <source>Settings of {name} are in the form.</source>
+        <translation>As configurações de {name} estão no formulário.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="286"/>
+        <source>It was made with {model}, which is not installed.</source>
+        <translation>Foi feita com {model}, que não está instalado.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="311"/>
+        <source>Added to the gallery: {name}</source>
+        <translation>Adicionada à galeria: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="316"/>
+        <source>Images ({patterns})</source>
+        <translation>Imagens ({patterns})</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="320"/>
+        <source>Add images to the gallery</source>
+        <translation>Adicionar imagens à galeria</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/page.py" line="326"/>
+        <source>Choose the image to start from</source>
+        <translation>Escolha a imagem de partida</translation>
     </message>
 </context>
 <context>
@@ -1464,257 +1705,422 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>Footer</name>
     <message>
-        <location filename="../../pages/translate/panes.py" line="121"/>
+        <location filename="../../pages/translate/panes.py" line="107"/>
         <source>Open file…</source>
         <translation>Abrir arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="123"/>
+        <location filename="../../pages/translate/panes.py" line="109"/>
         <source>Translate a text, Markdown or subtitle file (Ctrl+O)</source>
         <translation>Traduzir um arquivo de texto, Markdown ou legendas (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="124"/>
+        <location filename="../../pages/translate/panes.py" line="110"/>
         <source>Open a file to translate</source>
         <translation>Abrir um arquivo para traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="126"/>
+        <location filename="../../pages/translate/panes.py" line="112"/>
         <source>Save translation…</source>
         <translation>Salvar tradução…</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="128"/>
+        <location filename="../../pages/translate/panes.py" line="114"/>
         <source>Save the translation as a file (Ctrl+S)</source>
         <translation>Salvar a tradução em um arquivo (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="129"/>
+        <location filename="../../pages/translate/panes.py" line="115"/>
         <source>Save the translation</source>
         <translation>Salvar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="133"/>
+        <location filename="../../pages/translate/panes.py" line="119"/>
         <source>Open file</source>
         <translation>Arquivo aberto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="136"/>
-        <location filename="../../pages/translate/panes.py" line="137"/>
+        <location filename="../../pages/translate/panes.py" line="122"/>
+        <location filename="../../pages/translate/panes.py" line="123"/>
         <source>Translate as you type</source>
         <translation>Traduzir ao digitar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="142"/>
+        <location filename="../../pages/translate/panes.py" line="128"/>
         <source>Translation progress</source>
         <translation>Progresso da tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="144"/>
+        <location filename="../../pages/translate/panes.py" line="130"/>
         <source>%v of %m sentences</source>
         <translation>%v de %m frases</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="147"/>
+        <location filename="../../pages/translate/panes.py" line="133"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="149"/>
+        <location filename="../../pages/translate/panes.py" line="135"/>
         <source>Cancel the translation</source>
         <translation>Cancelar a tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="151"/>
-        <location filename="../../pages/translate/panes.py" line="154"/>
+        <location filename="../../pages/translate/panes.py" line="137"/>
+        <location filename="../../pages/translate/panes.py" line="140"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="153"/>
+        <location filename="../../pages/translate/panes.py" line="139"/>
         <source>Translate now (Ctrl+Enter)</source>
         <translation>Traduzir agora (Ctrl+Enter)</translation>
     </message>
 </context>
 <context>
+    <name>GalleryPanel</name>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="31"/>
+        <source>Gallery</source>
+        <translation>Galeria</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="36"/>
+        <source>A&amp;dd images…</source>
+        <translation>A&amp;dicionar imagens…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="37"/>
+        <source>Add images from elsewhere (or drop them on the page)</source>
+        <translation>Adicionar imagens de outro lugar (ou soltá-las na página)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="53"/>
+        <source>&amp;Open</source>
+        <translation>&amp;Abrir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="54"/>
+        <source>&amp;Use these settings again</source>
+        <translation>&amp;Reusar as configurações</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="55"/>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="56"/>
+        <source>Save &amp;as…</source>
+        <translation>Salvar &amp;como…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="57"/>
+        <source>&amp;Delete</source>
+        <translation>E&amp;xcluir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="78"/>
+        <source>Images: {count}</source>
+        <translation>Imagens: {count}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="99"/>
+        <source>{name} cannot be read.</source>
+        <translation>{name} não pode ser lida.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="105"/>
+        <source>Save the image as</source>
+        <translation>Salvar a imagem como</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="106"/>
+        <source>PNG images (*.png)</source>
+        <translation>Imagens PNG (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="112"/>
+        <source>Cannot save {name}: {error}</source>
+        <translation>Não foi possível salvar {name}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="117"/>
+        <source>Delete the image?</source>
+        <translation>Excluir a imagem?</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/gallery_panel.py" line="118"/>
+        <source>Delete {name} from the gallery? This cannot be undone.</source>
+        <translation>Excluir {name} da galeria? Isso não pode ser desfeito.</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryView</name>
+    <message>
+        <location filename="../../pages/create/gallery_view.py" line="112"/>
+        <source>Gallery of images made</source>
+        <translation>Galeria das imagens feitas</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="39"/>
+        <source>Image</source>
+        <translation>Imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="45"/>
+        <source>How the image was made</source>
+        <translation>Como a imagem foi feita</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="49"/>
+        <source>&amp;Use these settings again</source>
+        <translation>&amp;Reusar as configurações</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="50"/>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="51"/>
+        <source>&amp;Save as…</source>
+        <translation>&amp;Salvar como…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="52"/>
+        <source>&amp;Delete</source>
+        <translation>E&amp;xcluir</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="58"/>
+        <source>This image cannot be shown.</source>
+        <translation>Esta imagem não pode ser mostrada.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/viewer.py" line="62"/>
+        <source>This image does not say how it was made.</source>
+        <translation>Esta imagem não diz como foi feita.</translation>
+    </message>
+</context>
+<context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/models.py" line="211"/>
+        <location filename="../../pages/installed_pane.py" line="51"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="213"/>
+        <location filename="../../pages/installed_pane.py" line="53"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="215"/>
+        <location filename="../../pages/installed_pane.py" line="55"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="216"/>
+        <location filename="../../pages/installed_pane.py" line="56"/>
         <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
         <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="225"/>
+        <location filename="../../pages/installed_pane.py" line="59"/>
+        <source>Add remote…</source>
+        <translation>Adicionar remoto…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="60"/>
+        <source>Use the models of a server on another computer (llama-server, Ollama, vLLM, LM Studio, another Candeia)</source>
+        <translation>Use os modelos de um servidor em outro computador (llama-server, Ollama, vLLM, LM Studio, outro Candeia)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="68"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="227"/>
+        <location filename="../../pages/installed_pane.py" line="70"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="228"/>
+        <location filename="../../pages/installed_pane.py" line="71"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="230"/>
+        <location filename="../../pages/installed_pane.py" line="73"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="232"/>
+        <location filename="../../pages/installed_pane.py" line="75"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="239"/>
+        <location filename="../../pages/installed_pane.py" line="82"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="240"/>
+        <location filename="../../pages/installed_pane.py" line="83"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="257"/>
+        <location filename="../../pages/installed_pane.py" line="100"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="272"/>
+        <location filename="../../pages/installed_pane.py" line="122"/>
+        <source>Runs on {url}</source>
+        <translation>Roda em {url}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="133"/>
+        <source>runs on another computer</source>
+        <translation>roda em outro computador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="134"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="272"/>
+        <location filename="../../pages/installed_pane.py" line="134"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="304"/>
+        <location filename="../../pages/installed_pane.py" line="156"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="305"/>
+        <location filename="../../pages/installed_pane.py" line="157"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="310"/>
+        <location filename="../../pages/installed_pane.py" line="162"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="312"/>
+        <location filename="../../pages/installed_pane.py" line="164"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="313"/>
+        <location filename="../../pages/installed_pane.py" line="165"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="317"/>
+        <location filename="../../pages/installed_pane.py" line="169"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="323"/>
+        <location filename="../../pages/installed_pane.py" line="175"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="326"/>
+        <location filename="../../pages/installed_pane.py" line="178"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="328"/>
+        <location filename="../../pages/installed_pane.py" line="180"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="333"/>
+        <location filename="../../pages/installed_pane.py" line="185"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="341"/>
+        <location filename="../../pages/installed_pane.py" line="193"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="344"/>
+        <location filename="../../pages/installed_pane.py" line="196"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="345"/>
+        <location filename="../../pages/installed_pane.py" line="197"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="346"/>
+        <location filename="../../pages/installed_pane.py" line="198"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="370"/>
+        <location filename="../../pages/installed_pane.py" line="219"/>
+        <source>Added {name}; its models run on that computer.</source>
+        <translation>{name} adicionado; seus modelos rodam naquele computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="227"/>
+        <source>Remove the server {name} and all of its models from Candeia? Nothing changes on that computer.</source>
+        <translation>Remover o servidor {name} e todos os seus modelos do Candeia? Nada muda naquele computador.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="229"/>
+        <source>Remove server</source>
+        <translation>Remover servidor</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="245"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="371"/>
+        <location filename="../../pages/installed_pane.py" line="246"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="372"/>
+        <location filename="../../pages/installed_pane.py" line="247"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="378"/>
+        <location filename="../../pages/installed_pane.py" line="234"/>
+        <location filename="../../pages/installed_pane.py" line="253"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -1827,171 +2233,176 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="70"/>
+        <location filename="../../main_window.py" line="72"/>
         <source>Candeia</source>
         <translation>Candeia</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="122"/>
+        <location filename="../../main_window.py" line="123"/>
         <source>Pages</source>
         <translation>Páginas</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="85"/>
+        <location filename="../../main_window.py" line="88"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86"/>
+        <location filename="../../main_window.py" line="89"/>
         <source>Documents</source>
         <translation>Documentos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87"/>
+        <location filename="../../main_window.py" line="90"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="88"/>
+        <location filename="../../main_window.py" line="91"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="89"/>
+        <location filename="../../main_window.py" line="92"/>
+        <source>Create</source>
+        <translation>Criar</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="93"/>
         <source>Analyze</source>
         <translation>Analisar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90"/>
+        <location filename="../../main_window.py" line="94"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="91"/>
+        <location filename="../../main_window.py" line="95"/>
         <source>Settings</source>
         <translation>Configurações</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="97"/>
+        <location filename="../../main_window.py" line="101"/>
         <source>{page} (Ctrl+{number})</source>
         <translation>{page} (Ctrl+{number})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="133"/>
-        <location filename="../../main_window.py" line="155"/>
-        <location filename="../../main_window.py" line="175"/>
+        <location filename="../../main_window.py" line="134"/>
+        <location filename="../../main_window.py" line="156"/>
+        <location filename="../../main_window.py" line="176"/>
         <source>No model loaded</source>
         <translation>Nenhum modelo carregado</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="142"/>
         <source>Active model</source>
         <translation>Modelo ativo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141"/>
+        <location filename="../../main_window.py" line="142"/>
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142"/>
+        <location filename="../../main_window.py" line="143"/>
         <source>Device of the translation and captioning models</source>
         <translation>Dispositivo dos modelos de tradução e de legendagem</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>Last speed</source>
         <translation>Última velocidade</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143"/>
+        <location filename="../../main_window.py" line="144"/>
         <source>Memory in use</source>
         <translation>Memória em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148"/>
+        <location filename="../../main_window.py" line="149"/>
         <source>Local server</source>
         <translation>Servidor local</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="153"/>
+        <location filename="../../main_window.py" line="154"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171"/>
+        <location filename="../../main_window.py" line="172"/>
         <source>{tokens} tokens of context</source>
         <translation>{tokens} tokens de contexto</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187"/>
+        <location filename="../../main_window.py" line="188"/>
         <source>Translation: {device}</source>
         <translation>Tradução: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187"/>
+        <location filename="../../main_window.py" line="188"/>
         <source>Captioning: {device}</source>
         <translation>Legendagem: {device}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="200"/>
+        <location filename="../../main_window.py" line="201"/>
         <source>{provider} could not start; {model} runs on the CPU.</source>
         <translation>Não foi possível iniciar {provider}; {model} roda na CPU.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="204"/>
+        <location filename="../../main_window.py" line="205"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="210"/>
+        <location filename="../../main_window.py" line="211"/>
         <source>{mb:.0f} MB in use</source>
         <translation>{mb:.0f} MB em uso</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="295"/>
+        <location filename="../../main_window.py" line="296"/>
         <source>Moving Candeia&apos;s data…</source>
         <translation>Movendo os dados do Candeia…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="295"/>
+        <location filename="../../main_window.py" line="296"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="296"/>
+        <location filename="../../main_window.py" line="297"/>
         <source>Moving the data folder</source>
         <translation>Movendo a pasta de dados</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="312"/>
+        <location filename="../../main_window.py" line="313"/>
         <source>The move was cancelled.</source>
         <translation>A mudança foi cancelada.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="314"/>
+        <location filename="../../main_window.py" line="315"/>
         <source>The data folder was not moved</source>
         <translation>A pasta de dados não foi movida</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="315"/>
+        <location filename="../../main_window.py" line="316"/>
         <source>{error}
 Nothing was lost: Candeia keeps using {folder}.</source>
         <translation>{error}
 Nada foi perdido: o Candeia continua usando {folder}.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="333"/>
+        <location filename="../../main_window.py" line="334"/>
         <source>Server on (network)</source>
         <translation>Servidor ligado (rede)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="334"/>
+        <location filename="../../main_window.py" line="335"/>
         <source>Other computers on your network can reach {url}</source>
         <translation>Outros computadores da sua rede podem acessar {url}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="337"/>
+        <location filename="../../main_window.py" line="338"/>
         <source>Server on</source>
         <translation>Servidor ligado</translation>
     </message>
@@ -1999,7 +2410,7 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="331"/>
+        <location filename="../../pages/chat/message_view.py" line="321"/>
         <source>Messages</source>
         <translation>Mensagens</translation>
     </message>
@@ -2007,72 +2418,72 @@ Nada foi perdido: o Candeia continua usando {folder}.</translation>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="177"/>
+        <location filename="../../pages/chat/message_view.py" line="174"/>
         <source>You</source>
         <translation>Você</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="177"/>
+        <location filename="../../pages/chat/message_view.py" line="174"/>
         <source>Assistant</source>
         <translation>Assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="181"/>
+        <location filename="../../pages/chat/message_view.py" line="178"/>
         <source>Edit and resend</source>
         <translation>Editar e reenviar</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="182"/>
+        <location filename="../../pages/chat/message_view.py" line="179"/>
         <source>Regenerate reply</source>
         <translation>Gerar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="183"/>
+        <location filename="../../pages/chat/message_view.py" line="180"/>
         <source>Copy message</source>
         <translation>Copiar mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="201"/>
+        <location filename="../../pages/chat/message_view.py" line="198"/>
         <source>Retry</source>
         <translation>Tentar de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="202"/>
+        <location filename="../../pages/chat/message_view.py" line="199"/>
         <source>Retry the reply</source>
         <translation>Tentar a resposta de novo</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="171"/>
+        <location filename="../../pages/chat/message_view.py" line="168"/>
         <source>Your message</source>
         <translation>Sua mensagem</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="171"/>
+        <location filename="../../pages/chat/message_view.py" line="168"/>
         <source>Assistant&apos;s reply</source>
         <translation>Resposta do assistente</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="287"/>
+        <location filename="../../pages/chat/message_view.py" line="277"/>
         <source>{tokens} tokens · {speed:.1f} tokens/s · first token {ttft:.0f} ms</source>
         <translation>{tokens} tokens · {speed:.1f} tokens/s · primeiro token em {ttft:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="292"/>
+        <location filename="../../pages/chat/message_view.py" line="282"/>
         <source>Interrupted: {cause}</source>
         <translation>Interrompida: {cause}</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="294"/>
+        <location filename="../../pages/chat/message_view.py" line="284"/>
         <source>stopped</source>
         <translation>interrompida</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="296"/>
+        <location filename="../../pages/chat/message_view.py" line="286"/>
         <source>cut at the length limit</source>
         <translation>cortada no limite de tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="299"/>
+        <location filename="../../pages/chat/message_view.py" line="289"/>
         <source>Prompt: {prompt} tokens ({evaluated} evaluated, {pspeed:.0f} tokens/s)
 Total time: {total:.0f} ms</source>
         <translation>Prompt: {prompt} tokens ({evaluated} processados, {pspeed:.0f} tokens/s)
@@ -2098,26 +2509,36 @@ Tempo total: {total:.0f} ms</translation>
     </message>
     <message>
         <location filename="../../session.py" line="60"/>
+        <source>The connection to {server} was lost mid-reply ({cause}); what arrived is kept.</source>
+        <translation>A conexão com {server} caiu no meio da resposta ({cause}); o que chegou foi mantido.</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="64"/>
         <source>The model process stopped responding and was ended.</source>
         <translation>O processo do modelo parou de responder e foi encerrado.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="61"/>
+        <location filename="../../session.py" line="65"/>
         <source>The model process ended unexpectedly ({cause}).</source>
         <translation>O processo do modelo terminou inesperadamente ({cause}).</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="68"/>
+        <location filename="../../session.py" line="72"/>
+        <source>on {server}</source>
+        <translation>em {server}</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="79"/>
         <source>Candeia now loads it without repacked CPU weights and on the CPU only.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU e só na CPU.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="71"/>
+        <location filename="../../session.py" line="82"/>
         <source>Candeia now loads it without llama.cpp&apos;s repacked CPU weights.</source>
         <translation>O Candeia agora o carrega sem os pesos reorganizados para a CPU do llama.cpp.</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="73"/>
+        <location filename="../../session.py" line="84"/>
         <source>{file} crashed llama.cpp ({cause}) with its default settings on this computer.</source>
         <translation>{file} derrubou o llama.cpp ({cause}) com as configurações padrão neste computador.</translation>
     </message>
@@ -2125,17 +2546,17 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../pages/models.py" line="386"/>
+        <location filename="../../pages/models.py" line="183"/>
         <source>Models</source>
         <translation>Modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="390"/>
+        <location filename="../../pages/models.py" line="187"/>
         <source>Installed</source>
         <translation>Instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="391"/>
+        <location filename="../../pages/models.py" line="188"/>
         <source>Catalog</source>
         <translation>Catálogo</translation>
     </message>
@@ -2198,68 +2619,68 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>Panes</name>
     <message>
-        <location filename="../../pages/translate/panes.py" line="66"/>
+        <location filename="../../pages/translate/panes.py" line="55"/>
         <source>Type or paste text, or open a file (Ctrl+O). Ctrl+Enter translates.</source>
         <translation>Digite ou cole um texto, ou abra um arquivo (Ctrl+O). Ctrl+Enter traduz.</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="68"/>
+        <location filename="../../pages/translate/panes.py" line="57"/>
         <source>Text to translate</source>
         <translation>Texto a traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="74"/>
+        <location filename="../../pages/translate/panes.py" line="63"/>
         <source>Detected language</source>
         <translation>Idioma detectado</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="79"/>
+        <location filename="../../pages/translate/panes.py" line="68"/>
         <source>Document format</source>
         <translation>Formato do documento</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="80"/>
+        <location filename="../../pages/translate/panes.py" line="69"/>
         <source>How the text is read: Markdown and subtitles keep their structure</source>
         <translation>Como o texto é lido: Markdown e legendas mantêm sua estrutura</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="81"/>
+        <location filename="../../pages/translate/panes.py" line="70"/>
         <source>Plain text</source>
         <translation>Texto simples</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="81"/>
+        <location filename="../../pages/translate/panes.py" line="70"/>
         <source>Markdown</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="81"/>
+        <location filename="../../pages/translate/panes.py" line="70"/>
         <source>SRT subtitles</source>
         <translation>Legendas SRT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="82"/>
+        <location filename="../../pages/translate/panes.py" line="71"/>
         <source>WebVTT subtitles</source>
         <translation>Legendas WebVTT</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="85"/>
+        <location filename="../../pages/translate/panes.py" line="74"/>
         <source>Clear the text</source>
         <translation>Limpar o texto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="97"/>
-        <location filename="../../pages/translate/panes.py" line="98"/>
+        <location filename="../../pages/translate/panes.py" line="83"/>
+        <location filename="../../pages/translate/panes.py" line="84"/>
         <source>Translation</source>
         <translation>Tradução</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="105"/>
+        <location filename="../../pages/translate/panes.py" line="91"/>
         <source>Model used and time taken</source>
         <translation>Modelo usado e tempo gasto</translation>
     </message>
     <message>
-        <location filename="../../pages/translate/panes.py" line="107"/>
+        <location filename="../../pages/translate/panes.py" line="93"/>
         <source>Copy the translation (Ctrl+Shift+C)</source>
         <translation>Copiar a tradução (Ctrl+Shift+C)</translation>
     </message>
@@ -2454,6 +2875,155 @@ Tempo total: {total:.0f} ms</translation>
         <location filename="../../pages/server_settings.py" line="76"/>
         <source>Off.</source>
         <translation>Desligado.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsForm</name>
+    <message>
+        <location filename="../../pages/create/form.py" line="54"/>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="55"/>
+        <source>Describe the image: a lighthouse at dusk, oil painting…</source>
+        <translation>Descreva a imagem: um farol ao entardecer, pintura a óleo…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="57"/>
+        <source>&amp;Prompt:</source>
+        <translation>&amp;Prompt:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="59"/>
+        <source>Negative prompt</source>
+        <translation>Prompt negativo</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="60"/>
+        <source>What the image should not have (optional)</source>
+        <translation>O que a imagem não deve ter (opcional)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="62"/>
+        <source>&amp;Negative:</source>
+        <translation>&amp;Negativo:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="63"/>
+        <source>Si&amp;ze:</source>
+        <translation>&amp;Tamanho:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="64"/>
+        <source>Steps</source>
+        <translation>Passos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="65"/>
+        <source>S&amp;teps:</source>
+        <translation>Pa&amp;ssos:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="70"/>
+        <source>Guidance (CFG scale)</source>
+        <translation>Orientação (escala CFG)</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="71"/>
+        <source>&amp;Guidance:</source>
+        <translation>&amp;Orientação:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="73"/>
+        <source>Sampler</source>
+        <translation>Amostrador</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="76"/>
+        <source>Sa&amp;mpler:</source>
+        <translation>A&amp;mostrador:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="77"/>
+        <source>S&amp;eed:</source>
+        <translation>S&amp;emente:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="78"/>
+        <source>Number of images</source>
+        <translation>Número de imagens</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="79"/>
+        <source>&amp;Images:</source>
+        <translation>&amp;Imagens:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="80"/>
+        <source>&amp;From image:</source>
+        <translation>&amp;A partir da imagem:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="81"/>
+        <source>St&amp;rength:</source>
+        <translation>Intensi&amp;dade:</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="92"/>
+        <source>Width in pixels</source>
+        <translation>Largura em pixels</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="93"/>
+        <source>Height in pixels</source>
+        <translation>Altura em pixels</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="104"/>
+        <source>Seed</source>
+        <translation>Semente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="105"/>
+        <source>Random</source>
+        <translation>Aleatória</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="107"/>
+        <source>The same seed, settings and model make the same image; empty picks one.</source>
+        <translation>A mesma semente, configurações e modelo fazem a mesma imagem; vazia sorteia uma.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="111"/>
+        <location filename="../../pages/create/form.py" line="112"/>
+        <source>Pick a random seed</source>
+        <translation>Sortear uma semente</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="121"/>
+        <source>Image to start from</source>
+        <translation>Imagem de partida</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="122"/>
+        <source>None: make an image from the prompt alone</source>
+        <translation>Nenhuma: fazer a imagem só a partir do prompt</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="125"/>
+        <source>Choose…</source>
+        <translation>Escolher…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="131"/>
+        <source>Strength: how far from the image to go</source>
+        <translation>Intensidade: quanto se afastar da imagem</translation>
+    </message>
+    <message>
+        <location filename="../../pages/create/form.py" line="132"/>
+        <source>0 keeps the image, 1 ignores it</source>
+        <translation>0 mantém a imagem, 1 a ignora</translation>
     </message>
 </context>
 <context>
@@ -2817,77 +3387,77 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../pages/welcome.py" line="25"/>
+        <location filename="../../pages/welcome.py" line="27"/>
         <source>Welcome to Candeia</source>
         <translation>Boas-vindas ao Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="28"/>
+        <location filename="../../pages/welcome.py" line="30"/>
         <source>Chat, translate and caption images with AI models that run entirely on this computer. Nothing you type leaves it: after a model is downloaded, Candeia works offline.</source>
         <translation>Converse, traduza e legende imagens com modelos de IA que rodam inteiramente neste computador. Nada do que você digita sai dele: depois de baixar um modelo, o Candeia funciona offline.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="54"/>
+        <location filename="../../pages/welcome.py" line="53"/>
         <source>A good first model</source>
         <translation>Um bom primeiro modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="106"/>
+        <location filename="../../pages/welcome.py" line="102"/>
         <source>{params} parameters</source>
         <translation>{params} parâmetros</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="108"/>
+        <location filename="../../pages/welcome.py" line="104"/>
         <source>{size} download</source>
         <translation>download de {size}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="109"/>
+        <location filename="../../pages/welcome.py" line="105"/>
         <source>licence: {licence}</source>
         <translation>licença: {licence}</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="113"/>
+        <location filename="../../pages/welcome.py" line="109"/>
         <source>Fits this computer: about {needed} of memory, {available} free</source>
         <translation>Cabe neste computador: cerca de {needed} de memória, {available} livres</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="119"/>
+        <location filename="../../pages/welcome.py" line="115"/>
         <source>Offline mode is on (Settings)</source>
         <translation>O modo offline está ligado (Configurações)</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="61"/>
+        <location filename="../../pages/welcome.py" line="60"/>
         <source>Download this model</source>
         <translation>Baixar este modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="63"/>
+        <location filename="../../pages/welcome.py" line="62"/>
         <source>Download the recommended model</source>
         <translation>Baixar o modelo recomendado</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="67"/>
+        <location filename="../../pages/welcome.py" line="66"/>
         <source>Browse the catalog</source>
         <translation>Ver o catálogo</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="80"/>
+        <location filename="../../pages/welcome.py" line="76"/>
         <source>Already have models?</source>
         <translation>Já tem modelos?</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="82"/>
+        <location filename="../../pages/welcome.py" line="78"/>
         <source>Use GGUF files you already have (from LM Studio, GPT4All, Ollama or a download). They stay where they are; Candeia only remembers where to find them.</source>
         <translation>Use arquivos GGUF que você já tem (do LM Studio, GPT4All, Ollama ou de um download). Eles ficam onde estão; o Candeia só lembra onde encontrá-los.</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="87"/>
+        <location filename="../../pages/welcome.py" line="83"/>
         <source>Import a model file…</source>
         <translation>Importar um arquivo de modelo…</translation>
     </message>
     <message>
-        <location filename="../../pages/welcome.py" line="89"/>
+        <location filename="../../pages/welcome.py" line="85"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
@@ -2913,7 +3483,7 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>format</name>
     <message>
-        <location filename="../../pages/common.py" line="11"/>
+        <location filename="../../pages/common.py" line="22"/>
         <source>unknown size</source>
         <translation>tamanho desconhecido</translation>
     </message>
@@ -3040,30 +3610,35 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/models.py" line="48"/>
+        <location filename="../../pages/installed_pane.py" line="34"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="49"/>
+        <location filename="../../pages/installed_pane.py" line="35"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="50"/>
+        <location filename="../../pages/installed_pane.py" line="36"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/models.py" line="51"/>
+        <location filename="../../pages/installed_pane.py" line="37"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="38"/>
+        <source>Images</source>
+        <translation>Imagens</translation>
     </message>
 </context>
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../pages/chat/message_view.py" line="239"/>
+        <location filename="../../pages/chat/message_view.py" line="229"/>
         <source>code</source>
         <translation>código</translation>
     </message>

@@ -1,0 +1,1 @@
+"""The Create page: images from a prompt, and the gallery of images made."""

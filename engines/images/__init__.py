@@ -1,0 +1,1 @@
+"""Image files the user hands the app: decoded safely (captioning's inputs, img2img's init images, the gallery)."""

@@ -42,8 +42,19 @@ def direction(question: Question) -> str:
     return f"{question.lang}→{'pt' if question.file in PT_DOCS else 'en'}"
 
 
+def halves(questions: Sequence[Question]) -> dict[str, list[int]]:
+    """The tuning half and the held-out half: every other question of each language direction, so a
+    retrieval setting chosen on one half can be checked on questions it was not chosen on."""
+    seen: dict[str, int] = {}
+    split: dict[str, list[int]] = {"tuning half": [], "held-out half": []}
+    for i, question in enumerate(questions):
+        n = seen[direction(question)] = seen.get(direction(question), -1) + 1
+        split["tuning half" if n % 2 == 0 else "held-out half"].append(i)
+    return split
+
+
 def evaluate(questions: Sequence[Question], search: Search, rows: Sequence[str]) -> dict[str, Any]:
-    """Each row's scores over all questions and per language direction, and its mean query time."""
+    """Each row's scores over all questions, per language direction and per half, and its mean query time."""
     results: dict[str, Any] = {}
     for row in rows:
         mode, rerank = MODES[row]
@@ -51,8 +62,9 @@ def evaluate(questions: Sequence[Question], search: Search, rows: Sequence[str])
         rankings = [list(search(q.question, mode, rerank)) for q in questions]
         elapsed = (time.perf_counter() - started) / max(1, len(questions))
         groups: dict[str, Any] = {"all": score(questions, rankings)}
-        for name in sorted({direction(q) for q in questions}):
-            picked = [i for i, q in enumerate(questions) if direction(q) == name]
+        subsets = {name: [i for i, q in enumerate(questions) if direction(q) == name]
+                   for name in sorted({direction(q) for q in questions})} | halves(questions)
+        for name, picked in subsets.items():
             groups[name] = score([questions[i] for i in picked], [rankings[i] for i in picked])
             groups[name]["questions"] = len(picked)
         results[row] = {"scores": groups, "ms_per_query": round(elapsed * 1000, 2)}
@@ -82,12 +94,16 @@ def kb_search(embed_model: str, corpus: Path, home: Path | None,
 
 def table(results: dict[str, Any]) -> str:
     directions = [d for d in ("en→en", "pt→pt", "pt→en", "en→pt") if d in next(iter(results.values()))["scores"]]
-    headers = ["retrieval", "recall@5", "nDCG@10", *(f"recall@5 {d}" for d in directions), "ms/query"]
+    split = ("tuning half", "held-out half")
+    headers = ["retrieval", "recall@5", "nDCG@10", *(f"recall@5 {d}" for d in directions),
+               *(f"{h} r@5 / nDCG" for h in split), "ms/query"]
     rows = []
     for row, result in results.items():
         groups = result["scores"]
-        rows.append([row, groups["all"]["recall@5"], groups["all"]["ndcg@10"],
-                     *(groups[d]["recall@5"] for d in directions), result["ms_per_query"]])
+        rows.append([row, f"{groups['all']['recall@5']:.3f}", f"{groups['all']['ndcg@10']:.3f}",
+                     *(f"{groups[d]['recall@5']:.3f}" for d in directions),
+                     *(f"{groups[h]['recall@5']:.3f} / {groups[h]['ndcg@10']:.3f}" for h in split),
+                     result["ms_per_query"]])
     return markdown_table(headers, rows)
 
 

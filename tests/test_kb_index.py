@@ -56,6 +56,8 @@ def test_add_search_and_rescan(encoder_folder: Path, docs: Path) -> None:
         assert all(by_name[n].status == "indexed" for n in ("guide.md", "notes.txt", "tool.py", "page.html"))
         assert events[-1].files_done == events[-1].files_total == 5 and events[-1].current == ""
         assert any(e.current.endswith("guide.md") and e.chunks_done for e in events)  # during a file
+        finished = [e.finished for e in events if e.finished is not None]  # one per file, as it is committed
+        assert finished == report.files and all(e.files_done >= 1 for e in events if e.finished)
         hits = kb.search("zebra installer", k=3, mode="bm25")
         assert hits[0].path.endswith("guide.md") and hits[0].heading == "Install > Windows"
         assert kb.search("quokka_count", k=1, mode="hybrid")[0].path.endswith("tool.py")

@@ -68,6 +68,7 @@ class IndexProgress:
     files_total: int
     current: str  # the file being read, "" at the end
     chunks_done: int
+    finished: FileOutcome | None = None  # set once per file, as soon as that file is committed (or skipped)
 
 
 IndexProgressCallback = Callable[[IndexProgress], None]
@@ -241,13 +242,16 @@ def remove_kb(name: str) -> None:
 
 def answer_stream(kb: KnowledgeBase, question: str, chat_model: ChatModel, *, k: int = 5,
                   mode: SearchMode = "hybrid", rerank: bool = False,
-                  sampling: SamplingOptions | None = None,
-                  cancel: CancelToken | None = None) -> Iterator[AnswerEvent]:
+                  sampling: SamplingOptions | None = None, cancel: CancelToken | None = None,
+                  earlier: Sequence[str] = ()) -> Iterator[AnswerEvent]:
     """Retrieve, then let `chat_model` answer from the numbered passages: AnswerDelta pieces as
-    they come, then one Answer (sources = the passages shown to the model)."""
+    they come, then one Answer (sources = the passages shown to the model). `earlier`: the user's
+    previous questions in a conversation, oldest first; a follow-up ("and the second one?") is
+    searched with them (engines/kb/followup.py)."""
     from engines.kb.ask import answer_stream as run
 
-    return run(kb, question, chat_model, k=k, mode=mode, rerank=rerank, sampling=sampling, cancel=cancel)
+    return run(kb, question, chat_model, k=k, mode=mode, rerank=rerank, sampling=sampling, cancel=cancel,
+               earlier=earlier)
 
 
 def answer(kb: KnowledgeBase, question: str, chat_model: ChatModel, **options: object) -> Answer:

@@ -7,12 +7,13 @@ passages invents an answer more often than it admits there is none.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from engines.errors import GenerationError
 from engines.jobs import CancelToken
 from engines.kb.api import Answer, AnswerDelta, AnswerEvent, Hit, KnowledgeBase, SearchMode
+from engines.kb.followup import previous_question, search_text
 from engines.kb.retrieval import keyword_ranks, vector_ranks
 from engines.llama.chat_model import ChatModel
 from engines.llama.engine import Finished, TextDelta
@@ -54,8 +55,10 @@ def _label(hit: Hit) -> str:
     return f"{where} — {hit.heading}" if hit.heading else where
 
 
-def build_messages(question: str, hits: list[Hit], context_size: int) -> tuple[list[Message], list[Hit]]:
-    """The system prompt and a user turn with the passages that fit in the context, numbered from 1."""
+def build_messages(question: str, hits: list[Hit], context_size: int,
+                   previous: str = "") -> tuple[list[Message], list[Hit]]:
+    """The system prompt and a user turn with the passages that fit in the context, numbered from 1.
+    `previous`: the question a follow-up refers to, shown before it."""
     budget = max(400, (context_size - REPLY_TOKENS - 200) * CHARS_PER_TOKEN - len(question))
     used: list[Hit] = []
     parts: list[str] = []
@@ -66,18 +69,20 @@ def build_messages(question: str, hits: list[Hit], context_size: int) -> tuple[l
         parts.append(block[:budget])
         used.append(hit)
     passages = "\n\n".join(parts)
-    user = f"Passages:\n\n{passages}\n\nQuestion: {question}\n\n{INSTRUCTION}"
+    asked = f"Earlier question: {previous}\nQuestion: {question}" if previous else f"Question: {question}"
+    user = f"Passages:\n\n{passages}\n\n{asked}\n\n{INSTRUCTION}"
     return [Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user)], used
 
 
 def answer_stream(kb: KnowledgeBase, question: str, chat_model: ChatModel, *, k: int = 5,
                   mode: SearchMode = "hybrid", rerank: bool = False, sampling: SamplingOptions | None = None,
-                  cancel: CancelToken | None = None) -> Iterator[AnswerEvent]:
-    if not question.strip() or not is_relevant(kb, question):
+                  cancel: CancelToken | None = None, earlier: Sequence[str] = ()) -> Iterator[AnswerEvent]:
+    query = search_text(question, earlier)
+    if not question.strip() or not is_relevant(kb, query):
         yield Answer(NOTHING_FOUND, [], found=False)
         return
-    hits = kb.search(question, k=k, mode=mode, rerank=rerank)
-    messages, used = build_messages(question, hits, chat_model.context_size)
+    hits = kb.search(query, k=k, mode=mode, rerank=rerank)
+    messages, used = build_messages(question, hits, chat_model.context_size, previous_question(question, earlier))
     sampling = sampling or SamplingOptions(temperature=0.2, max_tokens=REPLY_TOKENS)
     finished: Finished | None = None
     for event in chat_model.stream_chat(messages, sampling, cancel):

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engines.kb.api import KBStatus, KnowledgeBaseError
+from engines.kb.stems import stem_text
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -41,6 +42,13 @@ CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading); END;
 CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading); END;
+CREATE VIRTUAL TABLE IF NOT EXISTS stems_fts USING fts5(
+    text, heading, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS stems_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO stems_fts(rowid, text, heading) VALUES (new.id, kb_stems(new.text), kb_stems(new.heading)); END;
+CREATE TRIGGER IF NOT EXISTS stems_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO stems_fts(stems_fts, rowid, text, heading)
+    VALUES ('delete', old.id, kb_stems(old.text), kb_stems(old.heading)); END;
 """
 
 
@@ -54,7 +62,13 @@ class KBIndex:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            # the stemmed keyword index (stems.py) is filled by triggers that call this
+            self.db.create_function("kb_stems", 1, stem_text, deterministic=True)
+            stemmed = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'stems_fts'").fetchone()
             self.db.executescript(_SCHEMA)
+            if stemmed is None:  # a knowledge base made before the stemmed index: fill it once
+                self.db.execute("INSERT INTO stems_fts(rowid, text, heading) "
+                                "SELECT id, kb_stems(text), kb_stems(heading) FROM chunks")
         except sqlite3.DatabaseError as exc:
             raise KnowledgeBaseError(f"{path} is not a knowledge base Candeia can read ({exc})") from None
         self._matrix: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None = None
@@ -149,10 +163,12 @@ class KBIndex:
             f"WHERE c.id IN ({marks})", ids)
         return {int(r[0]): (str(r[1]), r[2], str(r[3]), str(r[4])) for r in rows}
 
-    def keyword_search(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression."""
+    def keyword_search(self, match: str, limit: int, stemmed: bool = True) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression over the stemmed
+        index (stems.py: its terms must be stemmed too), or over the plain words with stemmed=False."""
+        table = "stems_fts" if stemmed else "chunks_fts"
         # `rank` is bm25() by default; ORDER BY rank LIMIT lets FTS5 keep only the best `limit` rows
-        rows = self.db.execute("SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+        rows = self.db.execute(f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
                                (match, limit))
         return [(int(r[0]), -float(r[1])) for r in rows]
 

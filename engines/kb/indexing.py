@@ -97,10 +97,10 @@ class _Run:
         self.current = ""
         self.prefix = self.index.get_meta("passage_prefix")
 
-    def report(self, current: str) -> None:
+    def report(self, current: str, finished: FileOutcome | None = None) -> None:
         self.current = current
         if self.progress is not None:
-            self.progress(IndexProgress(self.done, self.total, current, self.chunks))
+            self.progress(IndexProgress(self.done, self.total, current, self.chunks, finished))
 
     def file(self, path: Path) -> FileOutcome:
         name = str(path)
@@ -189,6 +189,7 @@ def run_files(kb: KnowledgeBase, files: list[Path], report: IndexReport, progres
                 outcome = run._record_failure(str(path), 0, 0, "", str(exc))
             report.files.append(outcome)
             run.done += 1
+            run.report(str(path), outcome)  # lets a file list show this file now, not at the end
     except Cancelled:
         report.cancelled = True
     run.report("")

@@ -33,6 +33,7 @@ class FakeBackend:
         self.reached_gate = threading.Event()
         self.hits: list[Hit] = []
         self.answer_text = "The light flashes every ten seconds [1]. <b>bold</b> [7]"
+        self.asked: list[tuple[str, list[str]]] = []  # (question, earlier questions) per ask()
 
     def knowledge_bases(self) -> list[KBStatus]:
         return [KBStatus(name, f"/kb/{name}.sqlite", "tiny-embed", 8, len(files),
@@ -64,6 +65,7 @@ class FakeBackend:
                 return report
             progress(IndexProgress(done, len(found), str(file), report.chunks))
             report.files.append(self._index_file(name, file))
+            progress(IndexProgress(done + 1, len(found), str(file), report.chunks, report.files[-1]))
             if done == 0 and self.gate is not None:
                 self.reached_gate.set()
                 self.gate.wait(10)
@@ -84,7 +86,9 @@ class FakeBackend:
     def search(self, name: str, question: str, k: int, mode: SearchMode) -> list[Hit]:
         return self.hits[:k]
 
-    def ask(self, name: str, question: str, model: ChatModel, cancel: CancelToken) -> Iterator[AnswerEvent]:
+    def ask(self, name: str, question: str, model: ChatModel, cancel: CancelToken,
+            earlier: Sequence[str] = ()) -> Iterator[AnswerEvent]:
+        self.asked.append((question, list(earlier)))
         if not self.hits:
             yield Answer("I found nothing about that in these documents.", [], found=False)
             return

@@ -45,6 +45,11 @@ def test_picked_knowledge_base_grounds_the_next_reply(qtbot: QtBot, main_window:
     chat.last_sources.buttons[0].click()
     assert opened[0].fragment() == "page=3"
 
+    chat.send("And the second one?")  # a follow-up: the earlier question goes to retrieval with it
+    wait_reply(qtbot, chat)
+    assert backend.asked == [("How often does the horn sound?", []),
+                             ("And the second one?", ["How often does the horn sound?"])]
+
     chat.kb_picker.setCurrentIndex(0)  # off again: the model itself answers
     assert chat.kb_picker.current_kb() is None
     chat.kb_picker.set_names(["Manuals", "Notes"])

@@ -126,6 +126,9 @@ def test_pause_survives_a_restart_and_resume_finishes(harness: Harness, qtbot: Q
     page.add_paths([folder])
     assert backend.reached_gate.wait(5)
     assert page.pause_button.text() == "Pause" and page.pause_button.isEnabled()
+    first = str(folder / "a.md")
+    qtbot.waitUntil(lambda: page.files.status_of(first) == "Indexed", timeout=5000)  # before the run ends
+    assert page.indexer.running and page.files.rowCount() == 1
     page.pause_button.click()
     backend.gate.set()
     idle(qtbot, page)

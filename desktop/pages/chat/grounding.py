@@ -62,13 +62,14 @@ def sources_footer(hits: Sequence[Hit]) -> str:
     return f"\n\n{title}:\n{lines}"
 
 
-def grounded_job(backend: DocumentsBackend, kb: str,
-                 question: str) -> Callable[[ChatModel, CancelToken], Generator[tuple[str, Any], None, Reply]]:
+def grounded_job(backend: DocumentsBackend, kb: str, question: str, earlier: Sequence[str] = (),
+                 ) -> Callable[[ChatModel, CancelToken], Generator[tuple[str, Any], None, Reply]]:
     """A job for ModelSession.run_with_model that speaks the chat reply's protocol: ("text", str)
-    pieces, ("sources", [Hit]) once, and a Reply whose text ends with the list of sources."""
+    pieces, ("sources", [Hit]) once, and a Reply whose text ends with the list of sources.
+    `earlier`: the user's previous questions, so that a follow-up is searched with them."""
 
     def job(model: ChatModel, cancel: CancelToken) -> Generator[tuple[str, Any], None, Reply]:
-        for event in backend.ask(kb, question, model, cancel):
+        for event in backend.ask(kb, question, model, cancel, earlier):
             if isinstance(event, AnswerDelta):
                 yield ("text", event.text)
             elif isinstance(event, Answer):

@@ -33,12 +33,14 @@ def conversation_history(store: ConversationStore, conversation: Conversation) -
 
 def grounded_task(session: ModelSession, picker: KnowledgeBasePicker, backend: DocumentsBackend,
                   history: list[Message]) -> Task | None:
-    """With a knowledge base picked, the reply answers the last message from its documents."""
+    """With a knowledge base picked, the reply answers the last message from its documents (the
+    earlier user messages go along: a follow-up question is searched with them)."""
     kb = picker.current_kb()
     question = history[-1]["content"] if history and history[-1]["role"] == "user" else ""
     if kb is None or not question:
         return None
-    return session.run_with_model("kb answer", grounded_job(backend, kb, question))
+    earlier = [m["content"] for m in history[:-1] if m["role"] == "user"]
+    return session.run_with_model("kb answer", grounded_job(backend, kb, question, earlier))
 
 
 class ReplyRun:

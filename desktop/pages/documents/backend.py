@@ -31,7 +31,8 @@ class DocumentsBackend(Protocol):
 
     def search(self, name: str, question: str, k: int, mode: SearchMode) -> list[Hit]: ...
 
-    def ask(self, name: str, question: str, model: ChatModel, cancel: CancelToken) -> Iterator[AnswerEvent]: ...
+    def ask(self, name: str, question: str, model: ChatModel, cancel: CancelToken,
+            earlier: Sequence[str] = ()) -> Iterator[AnswerEvent]: ...
 
 
 class CoreBackend:
@@ -62,6 +63,7 @@ class CoreBackend:
         with api.open_kb(name) as kb:
             return kb.search(question, k=k, mode=mode)
 
-    def ask(self, name: str, question: str, model: ChatModel, cancel: CancelToken) -> Iterator[AnswerEvent]:
+    def ask(self, name: str, question: str, model: ChatModel, cancel: CancelToken,
+            earlier: Sequence[str] = ()) -> Iterator[AnswerEvent]:
         with api.open_kb(name) as kb:
-            yield from api.answer_stream(kb, question, model, cancel=cancel)
+            yield from api.answer_stream(kb, question, model, cancel=cancel, earlier=earlier)

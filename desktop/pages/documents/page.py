@@ -293,6 +293,8 @@ class DocumentsPage(QWidget):
         text = self.tr("{done} of {total} files · {chunks} passages").format(
             done=item.files_done, total=item.files_total, chunks=item.chunks_done)
         self.progress_label.setText(f"{text} · {Path(item.current).name}" if item.current else text)
+        if item.finished is not None:  # the table follows the run file by file
+            self.files.show_outcome(item.finished)
 
     def _on_indexed(self, name: str, report: IndexReport) -> None:
         if report.cancelled:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QObject
+
 from desktop.page_worker import PageWorker
 from engines.system.model_owner import ModelOwner
 
@@ -42,3 +44,17 @@ class ModelSlot:
         self._close()
         if self._owner is not None:
             self._owner.released(self.slot)
+
+
+class SlotEngine(QObject):
+    """A page's engine: its `PageWorker` and its model slot. A subclass closes its model in `_close`."""
+
+    def __init__(self, worker_name: str, slot: str, threads: int | None, parent: QObject | None,
+                 owner: ModelOwner | None, model_bytes: Callable[[str], int] | None) -> None:
+        super().__init__(parent)
+        self._threads = threads
+        self.worker = PageWorker(worker_name, self)
+        self._slot = ModelSlot(slot, self.worker, self._close, owner, model_bytes)
+
+    def _close(self) -> None:
+        raise NotImplementedError

@@ -72,31 +72,29 @@ def manifest_file() -> Path:
     return data_dir() / "models.json"
 
 
-def models_dir() -> Path:
-    """Files Candeia owns (copied or downloaded models)."""
-    path = data_dir() / "models"
+def _data_subdir(name: str) -> Path:
+    path = data_dir() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def models_dir() -> Path:
+    """Files Candeia owns (copied or downloaded models)."""
+    return _data_subdir("models")
 
 
 def cache_dir() -> Path:
-    path = data_dir() / "cache"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _data_subdir("cache")
 
 
 def downloads_dir() -> Path:
     """Unfinished downloads (`.part` files and their state); on the same disk as models_dir()."""
-    path = data_dir() / "downloads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _data_subdir("downloads")
 
 
 def gallery_dir() -> Path:
     """The images the Create page and `candeia-cli imagine` made or were given (PNG, settings in their chunks)."""
-    path = data_dir() / "gallery"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _data_subdir("gallery")
 
 
 def readable_file_size(path: Path, error: Callable[[Path, str], Exception], kind: str) -> int:

@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.appcontext import AppContext
@@ -27,6 +26,8 @@ from engines.analysis.results import (
 )
 from engines.jobs import CancelToken
 from engines.store.model_store import InstalledModel, ModelStore
+
+from .pages import shown_page
 
 
 class FakeAnalyzer:
@@ -66,14 +67,8 @@ def page(qtbot: QtBot, installed_model: InstalledModel) -> Iterator[AnalyzePage]
 
     page = AnalyzePage(ctx, opener=opener)  # type: ignore[arg-type]
     page.opened = opened  # type: ignore[attr-defined]
-    qtbot.addWidget(page)
-    page.resize(1000, 700)
-    page.show()
-    yield page
-    page.shutdown()
-    ctx.shutdown()
-    page.close()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, page, (1000, 700)):
+        yield page
 
 
 def _run(qtbot: QtBot, page: AnalyzePage) -> None:

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from image_files import png_header_only
 from PIL import Image
-from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
@@ -28,6 +28,8 @@ from engines.imagegen.png_params import read_parameters
 from engines.imagegen.settings import ImageSettings
 from engines.jobs import Cancelled, CancelToken
 from engines.store.model_store import InstalledModel, ModelFormat
+
+from .pages import shown_page
 
 
 class FakeImageEngine:
@@ -85,15 +87,8 @@ def page(qtbot: QtBot, fake: FakeImageEngine, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(ctx, "installed", lambda: [MODEL])
     monkeypatch.setattr(ctx, "card", lambda card_id: CARD if card_id == CARD.id else None)
     monkeypatch.setattr(GalleryPanel, "confirm_delete", lambda self, path: True)
-    page = CreatePage(ctx)
-    qtbot.addWidget(page)
-    page.resize(1100, 760)
-    page.show()
-    yield page
-    page.shutdown()
-    ctx.shutdown()
-    page.close()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, CreatePage(ctx), (1100, 760)) as page:
+        yield page
 
 
 def generate(qtbot: QtBot, page: CreatePage, prompt: str = "a lighthouse") -> None:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 from sd_fixtures import cached_sd15
 
@@ -19,6 +18,8 @@ from desktop.pages.create.page import CreatePage
 from engines.imagegen.png_params import read_parameters
 from engines.imagegen.settings import ImageSettings
 from engines.store.model_store import InstalledModel, ModelFormat
+
+from .pages import shown_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -32,14 +33,8 @@ def page(qtbot: QtBot, tmp_path_factory: pytest.TempPathFactory,
                            size=0, tasks=["image"])
     ctx = AppContext()
     monkeypatch.setattr(ctx, "installed", lambda: [model])
-    page = CreatePage(ctx)
-    qtbot.addWidget(page)
-    page.show()
-    yield page
-    page.shutdown()
-    ctx.shutdown()
-    page.close()
-    QCoreApplication.processEvents()
+    with shown_page(qtbot, ctx, CreatePage(ctx)) as page:
+        yield page
 
 
 def run(qtbot: QtBot, page: CreatePage) -> None:

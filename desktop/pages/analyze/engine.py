@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject
 
-from desktop.model_slot import ModelSlot
-from desktop.page_worker import Callback, PageWorker, Run
+from desktop.model_slot import SlotEngine
+from desktop.page_worker import Callback, Run
 from desktop.workers import Job
 from engines.analysis.results import AnalysisOptions, AnalysisTask, Analyzer
 from engines.analysis.rows import Row
@@ -30,14 +30,11 @@ def open_analyzer(task: AnalysisTask, model: str, threads: int | None) -> Analyz
     return open_model(task, model, threads=threads)
 
 
-class AnalyzeEngine(QObject):
+class AnalyzeEngine(SlotEngine):
     def __init__(self, threads: int | None = None, parent: QObject | None = None, owner: ModelOwner | None = None,
                  model_bytes: Callable[[str], int] | None = None, opener: Opener = open_analyzer) -> None:
-        super().__init__(parent)
-        self._threads = threads
+        super().__init__("analyze", SLOT, threads, parent, owner, model_bytes)
         self._opener = opener
-        self.worker = PageWorker("analyze", self)
-        self._slot = ModelSlot(SLOT, self.worker, self._close, owner, model_bytes)
         self._analyzer: Analyzer | None = None  # touched only on the worker's thread (or after it stopped)
         self._key: tuple[str, str] | None = None
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.model_slot import ModelSlot
-from desktop.page_worker import Callback, PageWorker, Run
+from desktop.model_slot import SlotEngine
+from desktop.page_worker import Callback, Run
 from desktop.workers import Job
 from engines.caption import BatchOptions, Captioner, CaptionOptions, CaptionResult, caption_paths, load_image
 from engines.caption.batch import collect_images
@@ -36,16 +36,13 @@ class BatchProgress:
     total: int
 
 
-class CaptionEngine(QObject):
+class CaptionEngine(SlotEngine):
     device_known = Signal(object)  # a ModelDevice: the model just opened and where it runs (from the worker)
 
     def __init__(self, store: ModelStore, threads: int | None = None, parent: QObject | None = None,
                  owner: ModelOwner | None = None, model_bytes: Callable[[str], int] | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("caption", SLOT, threads, parent, owner, model_bytes)
         self._store = store
-        self._threads = threads
-        self.worker = PageWorker("caption", self)
-        self._slot = ModelSlot(SLOT, self.worker, self._close, owner, model_bytes)
         self._captioner: Captioner | None = None  # touched only on the runner's thread (or after it stopped)
         self._model: tuple[str, str, int] | None = None  # the model and the device settings it was opened with
 

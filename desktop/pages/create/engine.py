@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from desktop.model_slot import ModelSlot
-from desktop.page_worker import Callback, PageWorker, Run
+from desktop.model_slot import SlotEngine
+from desktop.page_worker import Callback, Run
 from desktop.workers import Job
 from engines.imagegen.engine import ImageEngine
 from engines.imagegen.gallery import Gallery
@@ -49,14 +49,11 @@ def open_engine(model: str, threads: int | None) -> ImageEngine:
     return open_image_engine(model, threads=threads)
 
 
-class CreateEngine(QObject):
+class CreateEngine(SlotEngine):
     def __init__(self, gallery: Gallery, threads: int | None = None, parent: QObject | None = None,
                  owner: ModelOwner | None = None, model_bytes: Callable[[str], int] | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("create", SLOT, threads, parent, owner, model_bytes)
         self.gallery = gallery
-        self._threads = threads
-        self.worker = PageWorker("create", self)
-        self._slot = ModelSlot(SLOT, self.worker, self._close, owner, model_bytes)
         self._engine: ImageEngine | None = None  # touched only on the worker's thread (or after it stopped)
         self._model: str | None = None
 

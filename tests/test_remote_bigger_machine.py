@@ -156,7 +156,8 @@ def test_dropped_connection_keeps_the_partial_reply_and_retry_works(bigger: tupl
     _, proxy = bigger
     full, _ = _send(_open())
     model = _open()
-    proxy.cut_after = 2  # the role, then the first piece of text (sent at once); the rest comes in one batch on a fast machine
+    # the role, then the first piece of text (sent at once): a fast machine sends the rest in one batch
+    proxy.cut_after = 2
     shown = ""
     with pytest.raises(EngineCrashedError, match="lost mid-reply"):
         for event in ChatSession(model).send(ASK, SAMPLING):

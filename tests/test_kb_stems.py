@@ -6,10 +6,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engines.kb.api import create_kb, open_kb
-from engines.kb.retrieval import fts_query, fuse
+from engines.kb.index import KBIndex
+from engines.kb.retrieval import fts_query, fuse, rare_terms
 from engines.kb.stems import stem_text
 
 
@@ -23,6 +25,21 @@ def test_fts_query_is_stemmed_quoted_and_free_of_fts_syntax() -> None:
     assert fts_query("Como irrigar a horta?") == '"irrig" OR "horta"'
     assert fts_query('quokka_count NEAR("x") OR *') == '"quokk count" OR "near" OR "x"'
     assert fts_query("???") == ""
+
+
+def test_terms_in_over_half_the_chunks_are_left_out_unless_none_would_remain(tmp_path: Path) -> None:
+    index = KBIndex(tmp_path / "kb.sqlite", create=True)
+    with index.transaction():
+        file_id = index.begin_file("/docs/a.txt", 1, 1, "x")
+        rows = [(None, "", f"candeia manual page {i} {'gotejamento' if i == 3 else ''}") for i in range(6)]
+        index.add_chunks(file_id, 0, rows, np.zeros((6, 4), dtype=np.float32))
+        index.finish_file(file_id, 6)
+    assert index.term_chunks(["cande", "gotej", "nada"]) == (6, {"cande": 6, "gotej": 1, "nada": 0})
+    assert rare_terms(index, ["cande", "gotej", "reord margi"]) == ["gotej", "reord margi"]
+    assert rare_terms(index, ["cande", "manua"]) == ["cande", "manua"]  # nothing rarer: all kept
+    assert rare_terms(index, ["cande", "nada"]) == ["cande", "nada"]  # the rarer one is in no chunk
+    assert rare_terms(index, ["cande"]) == ["cande"]
+    index.close()
 
 
 def test_fuse_weights_keyword_scores_over_scaled_cosines() -> None:

@@ -42,6 +42,27 @@ def test_terms_in_over_half_the_chunks_are_left_out_unless_none_would_remain(tmp
     index.close()
 
 
+def test_numpy_bm25_gives_fts5s_rows_and_scores(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    words = [f"{a}{b}{c}word" for a in "abcd" for b in "efgh" for c in "ijkl"]
+    index = KBIndex(tmp_path / "kb.sqlite", create=True)
+    with index.transaction():
+        file_id = index.begin_file("/docs/a.txt", 1, 1, "x")
+        rows = [(None, " ".join(rng.choice(words, 3)), " ".join(rng.choice(words, int(rng.integers(5, 400)))))
+                for _ in range(300)]
+        index.add_chunks(file_id, 0, rows, np.zeros((300, 4), dtype=np.float32))
+        index.finish_file(file_id, 300)
+    for _ in range(20):  # chunks of 5-400 words: lengths over 127 take two varint bytes
+        terms = list(dict.fromkeys(str(w)[:5] for w in rng.choice(words, 4)))
+        expected = index.keyword_search(fts_query(terms), 20)
+        got = index.stem_search(terms, 20)
+        assert [c for c, _ in got] == [c for c, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-9)
+    index.drop_files(["/docs/a.txt"])  # a write: the chunk lengths are read again
+    assert index.stem_search(["aeiwo"], 5) == index.keyword_search('"aeiwo"', 5) == []
+    index.close()
+
+
 def test_fuse_weights_keyword_scores_over_scaled_cosines() -> None:
     fused = dict(fuse([(1, 10.0), (2, 5.0)], [(2, 0.9), (3, 0.5)], weight=0.7))
     assert fused[1] == 0.7 and abs(fused[2] - (0.35 + 0.3)) < 1e-9 and fused[3] == 0.0

@@ -63,7 +63,9 @@ def rare_terms(index: KBIndex, terms: list[str]) -> list[str]:
 
 def keyword_ranks(kb: KnowledgeBase, query: str, limit: int) -> list[tuple[int, float]]:
     terms = rare_terms(kb.index, fts_terms(query))
-    return kb.index.keyword_search(fts_query(terms), limit) if terms else []
+    if any(" " in t for t in terms):  # a phrase needs FTS5's positions
+        return kb.index.keyword_search(fts_query(terms), limit)
+    return kb.index.stem_search(terms, limit) if terms else []
 
 
 def vector_ranks(kb: KnowledgeBase, query: str, limit: int) -> list[tuple[int, float]]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engines.kb.api import create_kb, open_kb
-from engines.kb.retrieval import fts_query, fuse
+from engines.kb.index import KBIndex
+from engines.kb.retrieval import fts_query, fuse, rare_terms
 from engines.kb.stems import stem_text
 
 
@@ -23,6 +25,42 @@ def test_fts_query_is_stemmed_quoted_and_free_of_fts_syntax() -> None:
     assert fts_query("Como irrigar a horta?") == '"irrig" OR "horta"'
     assert fts_query('quokka_count NEAR("x") OR *') == '"quokk count" OR "near" OR "x"'
     assert fts_query("???") == ""
+
+
+def test_terms_in_over_half_the_chunks_are_left_out_unless_none_would_remain(tmp_path: Path) -> None:
+    index = KBIndex(tmp_path / "kb.sqlite", create=True)
+    with index.transaction():
+        file_id = index.begin_file("/docs/a.txt", 1, 1, "x")
+        rows = [(None, "", f"candeia manual page {i} {'gotejamento' if i == 3 else ''}") for i in range(6)]
+        index.add_chunks(file_id, 0, rows, np.zeros((6, 4), dtype=np.float32))
+        index.finish_file(file_id, 6)
+    assert index.term_chunks(["cande", "gotej", "nada"]) == (6, {"cande": 6, "gotej": 1, "nada": 0})
+    assert rare_terms(index, ["cande", "gotej", "reord margi"]) == ["gotej", "reord margi"]
+    assert rare_terms(index, ["cande", "manua"]) == ["cande", "manua"]  # nothing rarer: all kept
+    assert rare_terms(index, ["cande", "nada"]) == ["cande", "nada"]  # the rarer one is in no chunk
+    assert rare_terms(index, ["cande"]) == ["cande"]
+    index.close()
+
+
+def test_numpy_bm25_gives_fts5s_rows_and_scores(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    words = [f"{a}{b}{c}word" for a in "abcd" for b in "efgh" for c in "ijkl"]
+    index = KBIndex(tmp_path / "kb.sqlite", create=True)
+    with index.transaction():
+        file_id = index.begin_file("/docs/a.txt", 1, 1, "x")
+        rows = [(None, " ".join(rng.choice(words, 3)), " ".join(rng.choice(words, int(rng.integers(5, 400)))))
+                for _ in range(300)]
+        index.add_chunks(file_id, 0, rows, np.zeros((300, 4), dtype=np.float32))
+        index.finish_file(file_id, 300)
+    for _ in range(20):  # chunks of 5-400 words: lengths over 127 take two varint bytes
+        terms = list(dict.fromkeys(str(w)[:5] for w in rng.choice(words, 4)))
+        expected = index.keyword_search(fts_query(terms), 20)
+        got = index.stem_search(terms, 20)
+        assert [c for c, _ in got] == [c for c, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-9)
+    index.drop_files(["/docs/a.txt"])  # a write: the chunk lengths are read again
+    assert index.stem_search(["aeiwo"], 5) == index.keyword_search('"aeiwo"', 5) == []
+    index.close()
 
 
 def test_fuse_weights_keyword_scores_over_scaled_cosines() -> None:

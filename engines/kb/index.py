@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engines.kb.api import KBStatus, KnowledgeBaseError
+from engines.kb.bm25 import StemBM25
 from engines.kb.stems import stem_text
 
 SCHEMA_VERSION = "1"
@@ -72,6 +73,8 @@ class KBIndex:
         except sqlite3.DatabaseError as exc:
             raise KnowledgeBaseError(f"{path} is not a knowledge base Candeia can read ({exc})") from None
         self._matrix: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None = None
+        self._chunk_count: int | None = None
+        self._bm25 = StemBM25(self.db)
 
     # -- meta ---------------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str = "") -> str:
@@ -116,7 +119,7 @@ class KBIndex:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-        self._matrix = None
+        self._matrix = self._chunk_count = self._bm25.version = None
 
     def begin_file(self, path: str, size: int, mtime_ns: int, sha256: str) -> int:
         """Inside a transaction: forget the file's old chunks and return its row id."""
@@ -172,6 +175,23 @@ class KBIndex:
                                (match, limit))
         return [(int(r[0]), -float(r[1])) for r in rows]
 
+    def stem_search(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """keyword_search over the stemmed index for an OR of single stemmed words, the same rows and
+        scores, scored in numpy (bm25.py: about twice as fast at 100k chunks)."""
+        return self._bm25.search(terms, limit)
+
+    def term_chunks(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """(chunks in the index, {stemmed term: chunks holding it}) from the stemmed index's vocabulary:
+        fts5vocab reads a term's document list without scoring it, a few percent of a BM25 query's cost."""
+        if self._chunk_count is None:
+            self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.stems_vocab USING fts5vocab(main, stems_fts, row)")
+            self._chunk_count = int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        counts = {term: 0 for term in terms}
+        for term in terms:
+            row = self.db.execute("SELECT doc FROM temp.stems_vocab WHERE term = ?", (term,)).fetchone()
+            counts[term] = int(row[0]) if row else 0
+        return self._chunk_count, counts
+
     def vector_matrix(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """(chunk ids, unit vectors) of every chunk, loaded once and kept until the next write."""
         if self._matrix is None:
@@ -199,5 +219,5 @@ class KBIndex:
         return value if isinstance(value, dict) else {}
 
     def close(self) -> None:
-        self._matrix = None
+        self._matrix = self._chunk_count = None
         self.db.close()

@@ -18,9 +18,11 @@ import re
 import numpy as np
 
 from engines.kb.api import Hit, KnowledgeBase, KnowledgeBaseError, SearchMode
+from engines.kb.index import KBIndex
 from engines.kb.stems import stem_tokens
 
 CANDIDATES = 50  # per list, before fusion (and what the reranker sees at most)
+COMMON_SHARE = 0.5  # a query term found in more of the chunks than this is left out (rare_terms)
 KEYWORD_WEIGHT = 0.7  # BM25's share of the fused score; the vectors get the rest
 WORD = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS = frozenset("""
@@ -30,18 +32,40 @@ que se ao aos à às como qual quais quando onde quem eu meu minha ser está sã
 """.split())
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression for the stemmed index: the query's words, stemmed and quoted (no FTS
-    syntax from users; an identifier such as `reorder_margin` becomes the phrase of its parts), OR-ed."""
+def fts_terms(text: str) -> list[str]:
+    """The query's words less stop words, stemmed, once each; an identifier such as `reorder_margin`
+    becomes one term, the phrase of its stemmed parts."""
     words = [w.lower() for w in WORD.findall(text)]
     kept = [w for w in words if w not in STOP_WORDS] or words
     terms = (" ".join(stem_tokens(w)) for w in kept)
-    return " OR ".join(dict.fromkeys(f'"{t}"' for t in terms if t))
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def fts_query(text: str | list[str]) -> str:
+    """An FTS5 MATCH expression for the stemmed index: the terms quoted (no FTS syntax from users), OR-ed."""
+    terms = fts_terms(text) if isinstance(text, str) else text
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def rare_terms(index: KBIndex, terms: list[str]) -> list[str]:
+    """The terms less those found in over COMMON_SHARE of the chunks, when a rarer one is in the index
+    or is a phrase (an identifier, always kept). BM25 scores every chunk that holds any query term, so
+    a common term makes the query dear (~1 us per matching chunk at 100k) and adds nothing: FTS5's BM25
+    gives a term in over half the chunks an IDF of 1e-6, so the chunks it alone brings in rank last."""
+    words = [t for t in terms if " " not in t]
+    if len(terms) < 2 or not words:
+        return terms
+    chunks, counts = index.term_chunks(words)
+    kept = [t for t in terms if counts.get(t, 0) <= COMMON_SHARE * chunks]
+    found = any(" " in t or counts[t] > 0 for t in kept)
+    return kept if found else terms
 
 
 def keyword_ranks(kb: KnowledgeBase, query: str, limit: int) -> list[tuple[int, float]]:
-    match = fts_query(query)
-    return kb.index.keyword_search(match, limit) if match else []
+    terms = rare_terms(kb.index, fts_terms(query))
+    if any(" " in t for t in terms):  # a phrase needs FTS5's positions
+        return kb.index.keyword_search(fts_query(terms), limit)
+    return kb.index.stem_search(terms, limit) if terms else []
 
 
 def vector_ranks(kb: KnowledgeBase, query: str, limit: int) -> list[tuple[int, float]]:

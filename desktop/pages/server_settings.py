@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
 
 from desktop.server_control import ServerControl
-from engines.server.run import DEFAULT_PORT
+from engines.server import DEFAULT_PORT
 
 
 class ServerSection(QGroupBox):

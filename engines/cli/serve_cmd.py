@@ -15,7 +15,8 @@ LAN_WARNING = ("warning: serving on the network: anyone who can reach this compu
 
 
 def register(commands: Any) -> None:
-    from engines.server.run import DEFAULT_IDLE_UNLOAD_S, DEFAULT_PARALLEL, DEFAULT_PORT
+    from engines.server import DEFAULT_PORT
+    from engines.server.run import DEFAULT_IDLE_UNLOAD_S, DEFAULT_PARALLEL
 
     parser = commands.add_parser(
         "serve", help="serve installed models to other programs (OpenAI-compatible API)",

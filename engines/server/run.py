@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from engines.errors import UsageError
 from engines.security.socket_audit import is_loopback_host
+from engines.server import DEFAULT_PORT
 from engines.server.guard import GuardPolicy
 from engines.server.pool import ModelPool
 from engines.store.model_store import ModelStore
@@ -25,7 +26,6 @@ from engines.system.model_owner import ModelOwner
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 8434
 DEFAULT_PARALLEL = 4
 DEFAULT_IDLE_UNLOAD_S = 300.0
 START_TIMEOUT_S = 20.0

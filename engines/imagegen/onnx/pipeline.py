@@ -103,7 +103,7 @@ class OnnxImagePipeline:
         if batch == 1:
             return out
         uncond, cond = out[:1], out[1:]
-        return uncond + np.float32(guidance) * (cond - uncond)
+        return sched.f32(uncond + np.float32(guidance) * (cond - uncond))
 
     def _encode(self, pixels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self._encoder is None:
@@ -119,12 +119,12 @@ class OnnxImagePipeline:
         if params.shape[1] == 8:  # mean and log-variance: sample the latent here, with the seed's generator
             mean, logvar = params[:, :4], np.clip(params[:, 4:], -30.0, 20.0)
             params = mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape, dtype=np.float32)
-        return (params * np.float32(self.folder.scaling_factor)).astype(np.float32)
+        return sched.f32(params * np.float32(self.folder.scaling_factor))
 
     def _decode(self, latent: np.ndarray) -> np.ndarray:
         image = self._run(self.decoder, {"latent_sample": latent / np.float32(self.folder.scaling_factor)})
         pixels = np.clip(image[0] / 2 + 0.5, 0.0, 1.0).transpose(1, 2, 0)
-        return (pixels * 255).round().astype(np.uint8)
+        return np.asarray((pixels * 255).round(), dtype=np.uint8)
 
     @contextlib.contextmanager
     def _terminate_on(self, cancel: CancelToken) -> Iterator[None]:

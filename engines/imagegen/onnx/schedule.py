@@ -85,15 +85,19 @@ def make_schedule(config: ScheduleConfig, steps: int) -> Schedule:
     return Schedule(timesteps=timesteps, sigmas=sigmas, init_sigma=init)
 
 
+def f32(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=np.float32)
+
+
 def scale_input(sample: np.ndarray, sigma: float) -> np.ndarray:
-    return (sample / ((sigma ** 2 + 1) ** 0.5)).astype(np.float32)
+    return f32(sample / ((sigma ** 2 + 1) ** 0.5))
 
 
 def denoised(sample: np.ndarray, model_output: np.ndarray, sigma: float, prediction: str) -> np.ndarray:
     """The model's estimate of the clean latent at this step (also what the preview shows)."""
     if prediction == "v_prediction":
-        return model_output * (-sigma / (sigma ** 2 + 1) ** 0.5) + sample / (sigma ** 2 + 1)
-    return sample - sigma * model_output
+        return f32(model_output * (-sigma / (sigma ** 2 + 1) ** 0.5) + sample / (sigma ** 2 + 1))
+    return f32(sample - sigma * model_output)
 
 
 def step(sampler: str, sample: np.ndarray, clean: np.ndarray, sigma: float, following: float,
@@ -101,8 +105,8 @@ def step(sampler: str, sample: np.ndarray, clean: np.ndarray, sigma: float, foll
     """One Euler (or Euler-ancestral) step from `sigma` to `following`."""
     derivative = (sample - clean) / sigma
     if sampler == "euler":
-        return (sample + derivative * (following - sigma)).astype(np.float32)
+        return f32(sample + derivative * (following - sigma))
     up = (following ** 2 * (sigma ** 2 - following ** 2) / sigma ** 2) ** 0.5
     down = (following ** 2 - up ** 2) ** 0.5
     moved = sample + derivative * (down - sigma)
-    return (moved + rng.standard_normal(sample.shape, dtype=np.float32) * up).astype(np.float32)
+    return f32(moved + rng.standard_normal(sample.shape, dtype=np.float32) * up)

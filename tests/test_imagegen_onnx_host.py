@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -112,3 +113,19 @@ def test_kill_9_of_the_host_is_a_clear_error_and_the_next_generation_works(engin
     error = outcome.get("error")
     assert isinstance(error, EngineCrashedError) and error.kind == "killed"
     assert engine.generate(SMALL)[0].image.size == (64, 64)
+
+
+def test_models_add_and_scan_take_the_folder_as_one_image_model(tiny_sd: tuple[Path, Path], tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from engines.store.model_store import ModelStore
+    from engines.store.scan import find_models
+
+    assert [c.path for c in find_models(tiny_sd[1].parent)] == [tiny_sd[1]]  # not its unet/, vae_decoder/, ...
+    assert main(["models", "add", str(tiny_sd[1]), "--id", "tiny-sd"]) == 0, capsys.readouterr().err
+    added = ModelStore().get("tiny-sd")
+    assert added.tasks == ["image"] and added.architecture == "stable-diffusion"
+    broken = Path(shutil.copytree(tiny_sd[1], tmp_path / "broken"))
+    (broken / "unet" / "model.onnx").write_bytes(b"junk")
+    assert main(["models", "add", str(broken)]) != 0
+    assert "not a readable ONNX graph" in capsys.readouterr().err
+    assert [m.id for m in ModelStore().installed()] == ["tiny-sd"]

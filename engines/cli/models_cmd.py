@@ -85,6 +85,12 @@ def run_add(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\rcopying {done * 100 // total:3d}%")
             sys.stderr.flush()
 
+    from engines.imagegen.onnx.folder import looks_like_onnx_image_folder
+
+    if looks_like_onnx_image_folder(Path(args.path).expanduser()):
+        from engines.imagegen.weights import read_image_model
+
+        read_image_model(Path(args.path).expanduser())  # a damaged image folder is refused before it is listed
     model = ModelStore().add(args.path, copy=args.copy, name=args.name, model_id=args.model_id, progress=progress)
     if args.copy and sys.stderr.isatty():
         sys.stderr.write("\n")

@@ -129,3 +129,19 @@ def test_models_add_and_scan_take_the_folder_as_one_image_model(tiny_sd: tuple[P
     assert main(["models", "add", str(broken)]) != 0
     assert "not a readable ONNX graph" in capsys.readouterr().err
     assert [m.id for m in ModelStore().installed()] == ["tiny-sd"]
+
+
+def test_convert_task_image_exports_a_diffusers_folder(tiny_sd: tuple[Path, Path], tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from engines.store.model_store import ModelStore
+
+    assert main(["models", "convert", str(tiny_sd[0]), "--task", "image", "--id", "tiny-conv"]) == 0
+    model = ModelStore().get("tiny-conv")
+    assert model.tasks == ["image"] and not model.linked
+    assert (Path(model.path) / "unet" / "model.onnx_data").is_file()  # weights memory-mapped at load
+    assert read_image_model(model.path).format == "onnx"
+    single = tmp_path / "model.safetensors"
+    single.write_bytes(b"\0" * 16)
+    capsys.readouterr()
+    assert main(["models", "convert", str(single), "--task", "image"]) != 0
+    assert "is a single file" in capsys.readouterr().err

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ConvertTask = Literal["translate", "caption", "analysis"]
+ConvertTask = Literal["translate", "caption", "analysis", "image"]
 _OPTIMUM_TASKS = {"translate": "text2text-generation-with-past", "caption": "image-to-text-with-past"}
 _MODEL_TYPES = {"translate": ("marian", "m2m_100", "nllb", "nllb-moe"), "caption": ("vision-encoder-decoder",),
                 "analysis": ("bert", "distilbert", "roberta", "xlm-roberta", "camembert", "deberta", "deberta-v2",
@@ -179,8 +179,15 @@ def convert_checkpoint(
 ) -> InstalledModel:
     """Export `src` to ONNX (and int8 if asked), check that Candeia loads it, and register it."""
     source = Path(src).expanduser().resolve()
-    config = _check_checkpoint(source, task)
-    optimum_task, tasks = _analysis_head(source, config) if task == "analysis" else (_OPTIMUM_TASKS[task], [str(task)])
+    if task == "image":
+        from engines.convert.image import check_diffusers_folder
+
+        check_diffusers_folder(source)
+        optimum_task, tasks = "text-to-image", ["image"]
+    else:
+        config = _check_checkpoint(source, task)
+        optimum_task, tasks = _analysis_head(source, config) if task == "analysis" else (_OPTIMUM_TASKS[task],
+                                                                                          [str(task)])
     main_export = _optimum_export()
     store = store or ModelStore()
     new_id = model_id or slugify(f"{source.name}-onnx")
@@ -189,6 +196,14 @@ def convert_checkpoint(
     if target.exists() and any(target.iterdir()):
         raise ConvertError(f"{target} already exists and is not empty; choose another --out or --id")
     say = log or (lambda _msg: None)
+    if task == "image":
+        from engines.convert.image import convert_image_folder, register_image
+
+        if int8:
+            raise ConvertError("--int8 is not offered for image models (int8 UNets lose visible quality)")
+        convert_image_folder(source, target, main_export, say)
+        entry = register_image(store, target, source, new_id)
+        return store.update(entry.id, linked=False) if owned else entry
     say(f"exporting {source} to {target}")
     try:
         main_export(str(source), output=str(target), task=optimum_task, do_validation=False,

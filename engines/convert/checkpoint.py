@@ -197,13 +197,9 @@ def convert_checkpoint(
         raise ConvertError(f"{target} already exists and is not empty; choose another --out or --id")
     say = log or (lambda _msg: None)
     if task == "image":
-        from engines.convert.image import convert_image_folder, register_image
+        from engines.convert.image import convert_image
 
-        if int8:
-            raise ConvertError("--int8 is not offered for image models (int8 UNets lose visible quality)")
-        convert_image_folder(source, target, main_export, say)
-        entry = register_image(store, target, source, new_id)
-        return store.update(entry.id, linked=False) if owned else entry
+        return convert_image(source, target, new_id, store, main_export, say, owned=owned, int8=int8)
     say(f"exporting {source} to {target}")
     try:
         main_export(str(source), output=str(target), task=optimum_task, do_validation=False,

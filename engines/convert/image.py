@@ -50,5 +50,13 @@ def convert_image_folder(source: Path, target: Path, main_export: Callable[..., 
     read_onnx_image_folder(target)  # fails now, with a clear message, rather than at first use
 
 
-def register_image(store: ModelStore, target: Path, source: Path, model_id: str) -> InstalledModel:
-    return store.add(target, name=f"{source.name} (ONNX)", model_id=model_id, tasks=IMAGE_TASKS)
+def convert_image(source: Path, target: Path, model_id: str, store: ModelStore, main_export: Callable[..., object],
+                  say: Callable[[str], None], *, owned: bool, int8: bool) -> InstalledModel:
+    """Export `source` to `target` and register it (owned: Candeia's own copy, deleted with the model)."""
+    from engines.convert.checkpoint import ConvertError
+
+    if int8:
+        raise ConvertError("--int8 is not offered for image models (an int8 UNet loses visible quality)")
+    convert_image_folder(source, target, main_export, say)
+    entry = store.add(target, name=f"{source.name} (ONNX)", model_id=model_id, tasks=IMAGE_TASKS)
+    return store.update(entry.id, linked=False) if owned else entry

@@ -5,10 +5,12 @@ Convex combination (Bruch, Gai and Ingber 2023): BM25 divided by the query's bes
 scaled from the worst to the best vector candidate. Min-max scaling alone gives the top vector
 candidate its full share even when the list is flat, which is what an embedding model produces for a
 question it does not understand (a Portuguese question to an English-only model): then the vectors'
-"best" passage is noise and pushed keyword hits down. So the vectors' share is multiplied by a
+"best" passage is noise that pushes keyword hits down. So the vectors' share is multiplied by a
 confidence from the list itself: the top cosine's z-score over the candidates, (top - mean) / std.
-At or below ZSCORE_FLAT (as far as chance puts the best of 50 near-equal scores) the vectors only
-break ties among keyword hits; from ZSCORE_PEAKED up they get their whole share; linear between. The
+At or below ZSCORE_FLAT the vectors only break ties among keyword hits; from ZSCORE_PEAKED up they
+get their whole share; linear between. (The best of 50 evenly spread scores stands at z 1.7; on the
+evaluation set all-MiniLM-L6-v2 puts English questions' best at 2.8-6.5, Portuguese ones' over
+English documents at 1.5-2.4.) The
 z-score ignores the model's cosine scale (E5's unrelated pairs score ~0.7, MiniLM's ~0.1), so the
 rule needs nothing per model. docs/knowledge-base.md: the settings were chosen on one half of the
 evaluation questions and checked on the other.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from engines.kb import retrieval
+from engines.kb.api import create_kb
 from engines.kb.fusion import MIN_CANDIDATES, fuse, vector_confidence
 
 
@@ -60,3 +64,28 @@ def test_a_peaked_vector_list_lifts_its_best_passage() -> None:
 
 def test_vectors_alone_keep_their_order_whatever_the_confidence() -> None:
     assert [c for c, _ in fuse([], flat_list())] == [c for c, _ in flat_list()]
+
+
+def test_hybrid_search_applies_the_vectors_confidence(encoder_folder: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the real core: the same vector favourite is kept third behind the keyword hits when the
+    vector list is flat, and lifted to first when it stands out."""
+    filler = "granite stairs harbour chart signal"
+    sections = [f"# Part {i}\n\n{' '.join(['lamp'] * n)} {filler}\n" for i, n in ((1, 3), (2, 2), (3, 1))]
+    sections += [f"# Part {i}\n\nfiller text number {i} about {filler}\n" for i in range(4, 34)]
+    (tmp_path / "manual.md").write_text("\n".join(sections), encoding="utf-8")
+    with create_kb("fusion", str(encoder_folder)) as kb:
+        kb.add([tmp_path / "manual.md"])
+        keyword = [c for c, _ in retrieval.keyword_ranks(kb, "lamp", 50)]
+        assert len(keyword) == 3  # three times, twice, once
+        others = [c for c in kb.index.vector_matrix()[0].tolist() if c not in keyword]
+
+        def with_vectors(scores: list[float]) -> list[str]:
+            favourite = [(keyword[2], scores[0]), *zip(others, scores[1:], strict=False)]
+            monkeypatch.setattr(retrieval, "vector_ranks", lambda *_: favourite)
+            return [h.text for h in kb.search("lamp", k=3, mode="hybrid")]
+
+        flat = with_vectors([float(s) for s in np.linspace(0.55, 0.50, 30)])
+        peaked = with_vectors([0.80, *(float(s) for s in np.linspace(0.25, 0.20, 29))])
+    assert [t.count("lamp") for t in flat] == [3, 2, 1]
+    assert peaked[0].count("lamp") == 1

@@ -5,8 +5,10 @@ builds one llama_batch that holds the next token of every reply being written an
 batch size, the prompt tokens of replies that have just arrived (each token tagged with its
 slot's seq_id), decodes it once, and samples every slot from its own logits row with its own
 sampler chain. A reply joins the next step after it arrives and leaves the step after it ends, so
-nothing waits behind another reply: this is not a queue. A cancelled or finished reply's keys
-and values are removed at once (llama_memory_seq_rm) and its slot is free for the next request.
+nothing waits behind another reply: this is not a queue. A cancelled or finished reply frees its
+slot at once; the slot keeps its keys and values (slot_cache.py), and the next reply that takes it
+removes only the part its prompt does not share (llama_memory_seq_rm from the first differing
+position) and decodes only the rest, as llama-server's `cache_prompt` does.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from engines.llama.decoder import Sampler
 from engines.llama.events import ChatEvent
 from engines.llama.generation import Counts, ReplyText, finish
 from engines.llama.sampling import SamplingOptions
+from engines.llama.slot_cache import SlotCache
 
 IDLE_WAIT_S = 0.5  # how long an idle scheduler sleeps before it looks for a close
 
@@ -49,8 +52,8 @@ class Slot:
     text: ReplyText
     started: float
     pending: list[int]  # prompt tokens not decoded yet
+    cached: list[int]  # the tokens in this sequence's KV cache, in order (its length is the next position)
     counts: Counts = field(default_factory=Counts)
-    pos: int = 0  # the next position in this sequence
     last: int = -1  # the token sampled last, decoded in the next step
     row: int = -1  # its logits row in the current batch, or -1
 
@@ -69,7 +72,7 @@ class BatchScheduler:
         self._batch = lib.llama_batch_init(batch_size, 0, 1)
         self._incoming: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
         self._slots: dict[int, Slot] = {}
-        self._free = list(range(parallel))
+        self._cache = SlotCache(parallel)
         self._waiting: list[Request] = []
         self._closed = threading.Event()
         self._piece = ctypes.create_string_buffer(256)
@@ -79,6 +82,12 @@ class BatchScheduler:
     @property
     def busy_slots(self) -> int:
         return len(self._slots)
+
+    def held_tokens(self) -> list[tuple[int, int]]:
+        """For each slot: the tokens its bookkeeping says it keeps, and the positions its sequence holds
+        in the KV cache (they must agree). Only meaningful while no reply runs (tests)."""
+        return [(len(self._cache.kept(seq)), self.lib.llama_memory_seq_pos_max(self._memory, seq) + 1)
+                for seq in range(self.parallel)]
 
     def stream(self, tokens: Sequence[int], sampling: SamplingOptions, stops: Sequence[str], cancel: CancelToken,
                *, strip_leading: bool, grammar: str | None = None) -> Iterator[ChatEvent]:
@@ -128,7 +137,7 @@ class BatchScheduler:
             return
 
     def _admit(self) -> None:
-        while self._waiting and self._free:
+        while self._waiting and self._cache.free:
             request = self._waiting.pop(0)
             if request.cancel.cancelled:
                 self._reply_cancelled(request)
@@ -139,12 +148,20 @@ class BatchScheduler:
                 request.events.put(exc)
                 request.events.put(_END)
                 continue
-            seq = self._free.pop(0)
-            self.lib.llama_memory_seq_rm(self._memory, seq, -1, -1)
+            seq, reused = self._take_slot(request.tokens)
             self._slots[seq] = Slot(seq, request, sampler, ReplyText(request.stops, request.strip_leading,
-                                    request.events.put), time.perf_counter(), list(request.tokens))
+                                    request.events.put), time.perf_counter(), request.tokens[reused:],
+                                    request.tokens[:reused])
             if request.sampling.max_tokens == 0:
                 self._end(self._slots[seq], "length")
+
+    def _take_slot(self, tokens: list[int]) -> tuple[int, int]:
+        """A free sequence for this prompt, its cache cut back to the prefix the prompt shares with it."""
+        seq, reused, kept = self._cache.take(tokens)
+        if reused < kept and not self.lib.llama_memory_seq_rm(self._memory, seq, reused, -1):
+            self.lib.llama_memory_seq_rm(self._memory, seq, -1, -1)  # a cache that cannot cut a tail (SWA)
+            reused = 0
+        return seq, reused
 
     def _reply_cancelled(self, request: Request) -> None:
         text = ReplyText((), False, request.events.put)
@@ -201,13 +218,13 @@ class BatchScheduler:
 
     def _put(self, batch: Any, count: int, slot: Slot, token: int, *, logits: bool) -> int:
         batch.token[count] = token
-        batch.pos[count] = slot.pos
+        batch.pos[count] = len(slot.cached)
         batch.n_seq_id[count] = 1
         batch.seq_id[count][0] = slot.seq
         batch.logits[count] = 1 if logits else 0
         if logits:
             slot.row = count
-        slot.pos += 1
+        slot.cached.append(token)
         return count + 1
 
     def _advance(self, slot: Slot) -> None:
@@ -226,7 +243,7 @@ class BatchScheduler:
             self._end(slot, "stop")
         elif sampling.max_tokens is not None and counts.generated >= sampling.max_tokens:
             self._end(slot, "length")
-        elif slot.pos >= self.slot_context - 1:
+        elif len(slot.cached) >= self.slot_context - 1:
             self._end(slot, "context")
         else:
             slot.last = token
@@ -247,11 +264,10 @@ class BatchScheduler:
         return self._piece.raw[:size]
 
     def _end(self, slot: Slot, reason: str) -> None:
-        """Free the slot at once (its keys and values leave the cache) and send the reply's end."""
+        """Free the slot at once (keeping what its cache holds for the next reply) and send the reply's end."""
         self._slots.pop(slot.seq, None)
-        self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
         slot.sampler.close()
-        self._free.append(slot.seq)
+        self._cache.release(slot.seq, slot.cached)
         request = slot.request
         request.events.put(finish(slot.text, slot.counts, slot.started, len(request.tokens), reason, self.load_ms))
         request.events.put(_END)
@@ -261,8 +277,8 @@ class BatchScheduler:
                    else f"llama.cpp failed to decode (status {status})")
         for slot in list(self._slots.values()):
             self._slots.pop(slot.seq, None)
-            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
+            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)  # what it holds is not known now
             slot.sampler.close()
-            self._free.append(slot.seq)
+            self._cache.release(slot.seq, [])
             slot.request.events.put(GenerationError(message))
             slot.request.events.put(_END)

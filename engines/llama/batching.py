@@ -24,6 +24,7 @@ from typing import Any
 
 from engines.errors import EngineClosedError, GenerationError
 from engines.jobs import CancelToken
+from engines.llama.batch_arrays import BatchArrays, LogitsRows
 from engines.llama.decoder import Sampler
 from engines.llama.events import ChatEvent
 from engines.llama.generation import Counts, ReplyText, finish
@@ -67,9 +68,14 @@ class BatchScheduler:
     def __init__(self, lib: Any, ctx: Any, vocab: Any, n_vocab: int, *, parallel: int, slot_context: int,
                  batch_size: int, load_ms: float) -> None:
         self.lib, self._ctx, self._vocab, self.n_vocab = lib, ctx, vocab, n_vocab
-        self.parallel, self.slot_context, self._batch_size, self.load_ms = parallel, slot_context, batch_size, load_ms
+        self.parallel, self.slot_context, self.load_ms = parallel, slot_context, load_ms
         self._memory = lib.llama_get_memory(ctx)
-        self._batch = lib.llama_batch_init(batch_size, 0, 1)
+        self._batch = BatchArrays(lib, batch_size)
+        self._rows = LogitsRows(lib, ctx, n_vocab)
+        # Bound once: attribute lookups on the ctypes module cost more than the calls themselves.
+        self._is_eog = lib.llama_vocab_is_eog
+        self._to_piece = lib.llama_token_to_piece
+        self._sample_native = lib.llama_sampler_sample
         self._incoming: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
         self._slots: dict[int, Slot] = {}
         self._cache = SlotCache(parallel)
@@ -110,7 +116,7 @@ class BatchScheduler:
         self._closed.set()
         self._incoming.put(None)
         self._thread.join(30.0)
-        self.lib.llama_batch_free(self._batch)
+        self._batch.close()
 
     # -- the scheduler thread -------------------------------------------------------------------
     def _run(self) -> None:
@@ -193,39 +199,28 @@ class BatchScheduler:
                 self._end(slot, "cancelled")
 
     def _step(self) -> None:
+        """One batch: the next token of every reply being written, then prompt chunks within the batch size."""
         batch = self._batch
-        count = 0
         for slot in self._slots.values():
             slot.row = -1
             if not slot.pending:
-                count = self._put(batch, count, slot, slot.last, logits=True)
-        budget = self._batch_size - count
+                slot.row = batch.add((slot.last,), len(slot.cached), slot.seq, logits=True)
+                slot.cached.append(slot.last)
         for slot in self._slots.values():
+            budget = batch.size - batch.count
             if slot.pending and budget > 0:
                 chunk, slot.pending = slot.pending[:budget], slot.pending[budget:]
-                for index, token in enumerate(chunk):
-                    count = self._put(batch, count, slot, token, logits=not slot.pending and index == len(chunk) - 1)
+                row = batch.add(chunk, len(slot.cached), slot.seq, logits=not slot.pending)
+                slot.row = -1 if slot.pending else row
+                slot.cached.extend(chunk)
                 slot.counts.evaluated += len(chunk)
-                budget -= len(chunk)
-        batch.n_tokens = count
-        status = self.lib.llama_decode(self._ctx, batch)
+        status = batch.decode(self._ctx)
         if status != 0:
             self._fail_all(status)
             return
         for slot in list(self._slots.values()):
             if slot.row >= 0:
                 self._advance(slot)
-
-    def _put(self, batch: Any, count: int, slot: Slot, token: int, *, logits: bool) -> int:
-        batch.token[count] = token
-        batch.pos[count] = len(slot.cached)
-        batch.n_seq_id[count] = 1
-        batch.seq_id[count][0] = slot.seq
-        batch.logits[count] = 1 if logits else 0
-        if logits:
-            slot.row = count
-        slot.cached.append(token)
-        return count + 1
 
     def _advance(self, slot: Slot) -> None:
         """Sample this slot's next token from its logits row and decide whether its reply goes on."""
@@ -235,7 +230,7 @@ class BatchScheduler:
         counts.sampled += 1
         if counts.sampled == 1:
             counts.first_at = now
-        if not sampling.ignore_eos and self.lib.llama_vocab_is_eog(self._vocab, token):
+        if not sampling.ignore_eos and self._is_eog(self._vocab, token):
             self._end(slot, "eos")
             return
         counts.generated += 1
@@ -249,18 +244,17 @@ class BatchScheduler:
             slot.last = token
 
     def _sample(self, slot: Slot) -> int:
+        """Greedy: the argmax of the logits row in place (llama_sampler_sample would first copy the whole
+        vocabulary into a candidates array); otherwise the slot's native chain, straight on its row."""
         if slot.sampler.greedy:
-            import numpy
-
-            pointer = self.lib.llama_get_logits_ith(self._ctx, slot.row)
-            return int(numpy.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).argmax())
-        return int(self.lib.llama_sampler_sample(slot.sampler.chain, self._ctx, slot.row))
+            return self._rows.argmax(slot.row)
+        return int(self._sample_native(slot.sampler.chain, self._ctx, slot.row))
 
     def _token_bytes(self, token: int) -> bytes:
-        size = self.lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        size = self._to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
         if size < 0:
             self._piece = ctypes.create_string_buffer(-size)
-            size = self.lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+            size = self._to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
         return self._piece.raw[:size]
 
     def _end(self, slot: Slot, reason: str) -> None:

@@ -164,8 +164,11 @@ class BatchScheduler:
     def _take_slot(self, tokens: list[int]) -> tuple[int, int]:
         """A free sequence for this prompt, its cache cut back to the prefix the prompt shares with it."""
         seq, reused, kept = self._cache.take(tokens)
-        if reused < kept and not self.lib.llama_memory_seq_rm(self._memory, seq, reused, -1):
-            self.lib.llama_memory_seq_rm(self._memory, seq, -1, -1)  # a cache that cannot cut a tail (SWA)
+        lib, memory = self.lib, self._memory
+        cut = reused >= kept or lib.llama_memory_seq_rm(memory, seq, reused, -1)
+        # A sliding-window cache that is not full-size drops old positions: its start is then missing.
+        if not cut or (reused > 0 and lib.llama_memory_seq_pos_min(memory, seq) > 0):
+            lib.llama_memory_seq_rm(memory, seq, -1, -1)
             reused = 0
         return seq, reused
 

@@ -1,16 +1,19 @@
 """Image generation speed: Candeia's engine (stable-diffusion.cpp in an image host) against sd-cli and diffusers.
 
     python -m benchmarks.imagegen_speed --model FOLDER_OR_FILE [--size 512] [--steps 1 20] [--threads 2]
-        [--sd-cli build/sd-cpp/bin/sd-cli] [--diffusers] [--guidance 1]
+        [--sd-cli build/sd-cpp/bin/sd-cli] [--diffusers] [--onnx] [--guidance 1]
 
 With no --model, a random-weight SD 1.5 (real shapes, tests/sd_random.py) is built under build/. Speed does
 not depend on the weights' values. Per setting, one generation each (after a warm-up generation for the
-in-process engines), timed from the request to the image:
+in-process engines, 1 step at the timed size, so per-shape first-call costs stay out), timed from the
+request to the image:
 - candeia: HostedImageEngine.generate (host already loaded), peak resident memory of the host (VmHWM);
 - sd-cli: stable-diffusion.cpp's own CLI, same file, same settings: the time it reports for generating
   (its load excluded, as ours is), peak memory from the kernel's accounting of the child;
 - diffusers (--diffusers): StableDiffusionPipeline on CPU, fp32 (diffusers on CPU does not run f16), same
-  scheduler (Euler ancestral), a fresh process so its peak is its own.
+  scheduler (Euler ancestral), a fresh process so its peak is its own;
+- onnx (--onnx): the same weights as three fp32 ONNX graphs on ONNX Runtime with a numpy Euler-ancestral
+  scheduler (benchmarks/imagegen_onnx.py), the engine docs/image-generation.md measured against.
 Guidance 1 by default: one UNet pass per step, as SD-Turbo runs (guidance > 1 doubles every engine's work).
 """
 
@@ -27,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .imagegen_onnx import export_onnx, run_onnx
 from .report import load_average, publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +53,8 @@ with torch.no_grad():
     embeds = text(ids)[0]
     run = lambda n: pipe(prompt_embeds=embeds, negative_prompt_embeds=embeds, height=size, width=size,
                          num_inference_steps=n, guidance_scale=guidance, output_type="pil")
-    pipe(prompt_embeds=embeds, negative_prompt_embeds=embeds, height=64, width=64, num_inference_steps=1,
-         guidance_scale=guidance)  # warm-up, small
+    pipe(prompt_embeds=embeds, negative_prompt_embeds=embeds, height=size, width=size, num_inference_steps=1,
+         guidance_scale=guidance)  # warm-up at the timed size: first-call costs per shape are not the steady state
     start = time.perf_counter(); run(steps); seconds = time.perf_counter() - start
 import resource
 print(json.dumps({"seconds": seconds, "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
@@ -70,7 +74,7 @@ def run_candeia(model: Path, size: int, steps: int, guidance: float, threads: in
 
     settings = ImageSettings(prompt=PROMPT, width=size, height=size, steps=steps, guidance=guidance, seed=42)
     with HostedImageEngine.open(model, threads=threads) as engine:
-        engine.generate(ImageSettings(prompt=PROMPT, width=64, height=64, steps=1, guidance=guidance, seed=1))
+        engine.generate(ImageSettings(prompt=PROMPT, width=size, height=size, steps=1, guidance=guidance, seed=1))
         start = time.perf_counter()
         engine.generate(settings)
         seconds = time.perf_counter() - start
@@ -120,6 +124,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sd-cli", type=Path, default=ROOT / "build" / "sd-cpp" / "bin" / "sd-cli")
     parser.add_argument("--diffusers", action="store_true", help="also time diffusers (PyTorch, CPU, fp32)")
+    parser.add_argument("--onnx", action="store_true",
+                        help="also time ONNX Runtime on the same weights (fp32 graphs, numpy scheduler)")
     args = parser.parse_args()
     model = args.model or default_model()
     rows: list[list[Any]] = []
@@ -130,15 +136,18 @@ def main() -> int:
         cli = (run_cli(args.sd_cli, model, args.size, steps, args.guidance, args.threads, ROOT / "build" / "cli.png")
                if args.sd_cli.exists() else None)
         ref = run_diffusers(model, args.size, steps, args.guidance, args.threads) if args.diffusers else None
-        results.append({"steps": steps, "candeia": ours, "sd_cli": cli, "diffusers": ref})
+        onnx = (run_onnx(export_onnx(model, model.with_name(model.name + "-onnx")), args.size, steps, args.guidance,
+                         args.threads) if args.onnx else None)
+        results.append({"steps": steps, "candeia": ours, "sd_cli": cli, "diffusers": ref, "onnx": onnx})
         print(json.dumps(results[-1]), flush=True)  # a partial run still leaves its numbers
         rows.append(_row(f"{args.size}x{args.size}", steps, ours["seconds"], cli["seconds"] if cli else None,
-                         ref["seconds"] if ref else None, ours["peak"], ref["peak"] if ref else None))
+                         ref["seconds"] if ref else None, ours["peak"], ref["peak"] if ref else None,
+                         onnx["seconds"] if onnx else None, onnx["peak"] if onnx else None))
     rows += _extrapolated(results, args.size)
     headline = (f"imagegen speed, {model.name}, {args.threads} threads, guidance {args.guidance:g}, "
                 f"load average {load_average()}")
     headers = ["size", "steps", "candeia s/image", "candeia peak MiB", "sd-cli s", "sd-cli/candeia",
-               "diffusers s", "diffusers/candeia", "diffusers peak MiB"]
+               "diffusers s", "diffusers/candeia", "diffusers peak MiB", "onnx s", "onnx/candeia", "onnx peak MiB"]
     payload = {"model": str(model), "threads": args.threads, "guidance": args.guidance, "results": results,
                "load_average": load_average()}
     return publish("imagegen_speed", headline, headers, rows, payload)
@@ -154,18 +163,18 @@ def _extrapolated(results: list[dict[str, Any]], size: int) -> list[list[Any]]:
         one, two = by_steps[1][engine], by_steps[2][engine]
         return one["seconds"] + 19 * (two["seconds"] - one["seconds"]) if one and two else None
 
-    ours, cli, ref = twenty("candeia"), twenty("sd_cli"), twenty("diffusers")
+    ours, cli, ref, onnx = twenty("candeia"), twenty("sd_cli"), twenty("diffusers"), twenty("onnx")
     assert ours is not None
-    return [_row(f"{size}x{size}", "20 (from 1 and 2)", ours, cli, ref, None, None)]
+    return [_row(f"{size}x{size}", "20 (from 1 and 2)", ours, cli, ref, None, None, onnx, None)]
 
 
 def _row(size: str, steps: object, ours: float, cli: float | None, ref: float | None, peak: int | None,
-         ref_peak: int | None) -> list[Any]:
+         ref_peak: int | None, onnx: float | None, onnx_peak: int | None) -> list[Any]:
     def num(value: float | None, digits: int = 1) -> str:
         return f"{value:.{digits}f}" if value else "-"
 
     return [size, steps, num(ours), _mib(peak), num(cli), num(cli and cli / ours, 2), num(ref),
-            num(ref and ref / ours, 2), _mib(ref_peak)]
+            num(ref and ref / ours, 2), _mib(ref_peak), num(onnx), num(onnx and onnx / ours, 2), _mib(onnx_peak)]
 
 
 def _mib(value: int | None) -> str:

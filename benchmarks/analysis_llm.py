@@ -82,18 +82,23 @@ def llm_part(model: Path, threads: int) -> tuple[list[list[Any]], dict[str, Any]
     texts = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE]
     runs: dict[str, dict[str, Any]] = {}
     try:
-        for mode, grammar in (("grammar", label_grammar(LABELS)), ("free", "")):
-            parsed = correct = tokens = 0
-            times: list[float] = []
-            for text, gold in texts:
+        modes = (("grammar", label_grammar(LABELS)), ("free", ""))
+        tally: dict[str, dict[str, Any]] = {
+            mode: {"parsed": 0, "correct": 0, "tokens": 0, "times": []} for mode, _ in modes}
+        for i, (text, gold) in enumerate(texts):
+            # the two modes alternate text by text (and which goes first), so a changing load hits both alike
+            for mode, grammar in modes if i % 2 == 0 else modes[::-1]:
                 out = labeler.label(prompts.one_label("sentiment", LABELS), text, grammar=grammar, max_tokens=12)
                 answer = out.text.strip().lower().rstrip(".")
-                parsed += out.text in LABELS if mode == "grammar" else answer in LABELS
-                correct += answer == gold
-                tokens += len(out.token_logprobs)
-                times.append(out.decode_ms)
-            runs[mode] = {"texts": len(texts), "parsed": parsed, "correct": correct, "tokens": tokens,
-                          "ms_per_text": statistics.mean(times), "ms_per_token": sum(times) / max(1, tokens)}
+                counts = tally[mode]
+                counts["parsed"] += out.text in LABELS if mode == "grammar" else answer in LABELS
+                counts["correct"] += answer == gold
+                counts["tokens"] += len(out.token_logprobs)
+                counts["times"].append(out.decode_ms)
+        for mode, counts in tally.items():
+            times = counts.pop("times")
+            runs[mode] = {"texts": len(texts), **counts, "ms_per_text": statistics.mean(times),
+                          "ms_per_token": sum(times) / max(1, counts["tokens"])}
         analyzer = LLMAnalyzer("sentiment", labeler)
         results = analyzer.analyze([AnalysisItem(t) for t, _ in texts], AnalysisOptions(labels=LABELS))
         confident = [r.labels[0].score for r in results if isinstance(r, Classification)]

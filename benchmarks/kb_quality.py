@@ -35,6 +35,7 @@ MODES: dict[str, tuple[str, bool]] = {  # row name -> (search mode, rerank)
     "BM25": ("bm25", False), "vectors": ("vector", False), "hybrid": ("hybrid", False),
     "hybrid + reranker": ("hybrid", True),
 }
+METRICS = ("recall@5", "ndcg@10", "recall@10")
 Search = Callable[[str, str, bool], Sequence[Passage]]  # (question, mode, rerank) -> ranked passages
 
 
@@ -95,14 +96,14 @@ def kb_search(embed_model: str, corpus: Path, home: Path | None,
 def table(results: dict[str, Any]) -> str:
     directions = [d for d in ("en→en", "pt→pt", "pt→en", "en→pt") if d in next(iter(results.values()))["scores"]]
     split = ("tuning half", "held-out half")
-    headers = ["retrieval", "recall@5", "nDCG@10", *(f"recall@5 {d}" for d in directions),
-               *(f"{h} r@5 / nDCG" for h in split), "ms/query"]
+    headers = ["retrieval", "recall@5", "nDCG@10", "recall@10", *(f"recall@5 {d}" for d in directions),
+               *(f"{h} r@5 / nDCG / r@10" for h in split), "ms/query"]
     rows = []
     for row, result in results.items():
         groups = result["scores"]
-        rows.append([row, f"{groups['all']['recall@5']:.3f}", f"{groups['all']['ndcg@10']:.3f}",
+        rows.append([row, *(f"{groups['all'][m]:.3f}" for m in METRICS),
                      *(f"{groups[d]['recall@5']:.3f}" for d in directions),
-                     *(f"{groups[h]['recall@5']:.3f} / {groups[h]['ndcg@10']:.3f}" for h in split),
+                     *(" / ".join(f"{groups[h][m]:.3f}" for m in METRICS) for h in split),
                      result["ms_per_query"]])
     return markdown_table(headers, rows)
 

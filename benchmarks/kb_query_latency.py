@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from engines.kb.fusion import CANDIDATES, fuse
 from engines.kb.index import KBIndex
-from engines.kb.retrieval import CANDIDATES, fts_terms, fuse, rare_terms
+from engines.kb.retrieval import fts_terms, rare_terms
 
 
 def build(path: Path, chunks: int, dims: int, rng: np.random.Generator) -> list[str]:

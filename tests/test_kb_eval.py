@@ -141,8 +141,9 @@ def test_evaluate_scores_each_mode_and_language_direction() -> None:
     halves = [results["BM25"]["scores"][h]["questions"] for h in ("tuning half", "held-out half")]
     assert sum(halves) == len(questions) and abs(halves[0] - halves[1]) <= 4  # every other question per direction
     rendered = table(results)
-    assert rendered.splitlines()[0].startswith("| retrieval | recall@5 | nDCG@10 | recall@5 en→en")
-    assert "| BM25 | 1.000 | 1.000 |" in rendered and "| 1.000 / 1.000 | 1.000 / 1.000 |" in rendered
+    assert rendered.splitlines()[0].startswith("| retrieval | recall@5 | nDCG@10 | recall@10 | recall@5 en→en")
+    assert "| BM25 | 1.000 | 1.000 | 1.000 |" in rendered
+    assert "| 1.000 / 1.000 / 1.000 | 1.000 / 1.000 / 1.000 |" in rendered
     assert set(MODES) == {"BM25", "vectors", "hybrid", "hybrid + reranker"}
 
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from engines.kb.api import create_kb, open_kb
+from engines.kb.fusion import fuse
 from engines.kb.index import KBIndex
-from engines.kb.retrieval import fts_query, fuse, rare_terms
+from engines.kb.retrieval import fts_query, rare_terms
 from engines.kb.stems import stem_text
 
 

@@ -4,11 +4,8 @@ Keyword search is an OR of the query's words (stop words dropped), so a chunk ne
 to be found, and BM25 ranks the ones with the rarer words first. Words are stemmed by truncation on
 both sides (stems.py: "irrigação" finds "irrigar", "telescópio" finds "telescope").
 
-Fusion is a convex combination of the two lists' scores (Bruch et al., 2023): BM25 divided by the
-query's best BM25 score, cosine scaled from the worst to the best of its candidates, weighted 0.7
-and 0.3. On the evaluation set it beat reciprocal-rank fusion, which let a weak vector list pull
-keyword hits down (docs/knowledge-base.md: the weight was chosen on one half of the questions and
-checked on the other).
+The two lists are fused by fusion.py: a weighted sum of their scores, the vectors' share scaled
+by how far their best candidate stands out (docs/knowledge-base.md: how it was chosen).
 """
 
 from __future__ import annotations
@@ -18,12 +15,11 @@ import re
 import numpy as np
 
 from engines.kb.api import Hit, KnowledgeBase, KnowledgeBaseError, SearchMode
+from engines.kb.fusion import CANDIDATES, fuse
 from engines.kb.index import KBIndex
 from engines.kb.stems import stem_tokens
 
-CANDIDATES = 50  # per list, before fusion (and what the reranker sees at most)
 COMMON_SHARE = 0.5  # a query term found in more of the chunks than this is left out (rare_terms)
-KEYWORD_WEIGHT = 0.7  # BM25's share of the fused score; the vectors get the rest
 WORD = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS = frozenset("""
 a an and are as at be by do does for from how i in is it of on or that the this to was what when where which who
@@ -82,22 +78,6 @@ def vector_ranks(kb: KnowledgeBase, query: str, limit: int) -> list[tuple[int, f
     best = np.argpartition(-scores, top - 1)[:top]
     best = best[np.argsort(-scores[best])]
     return [(int(ids[i]), float(scores[i])) for i in best]
-
-
-def fuse(keyword: list[tuple[int, float]], vector: list[tuple[int, float]],
-         weight: float = KEYWORD_WEIGHT) -> list[tuple[int, float]]:
-    """Both lists best first; each chunk gets weight x its BM25 share of the best + (1 - weight) x its
-    cosine scaled over the vector candidates (0 for the last, 1 for the first)."""
-    scores: dict[int, float] = {}
-    best = keyword[0][1] if keyword else 0.0
-    for chunk_id, score in keyword:
-        scores[chunk_id] = weight * score / best if best > 0 else weight
-    if vector:
-        high, low = vector[0][1], vector[-1][1]
-        for chunk_id, score in vector:
-            scaled = (score - low) / (high - low) if high - low > 1e-9 else 1.0
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + (1.0 - weight) * scaled
-    return sorted(scores.items(), key=lambda item: -item[1])
 
 
 def search(kb: KnowledgeBase, query: str, k: int, mode: SearchMode, rerank: bool,

@@ -117,6 +117,16 @@ def test_completions_stream_and_not(server: LocalServer) -> None:
     assert echoed.choices[0].text == "Once upon a time" + whole.choices[0].text
 
 
+def test_the_same_conversation_again_reuses_its_slots_cache(server: LocalServer) -> None:
+    api = client(server)
+    messages: Any = [{"role": "user", "content": "Tell me about the old lighthouse by the sea, please."}]
+    first = api.chat.completions.create(model="tiny", messages=messages, max_tokens=8, temperature=0)
+    again = api.chat.completions.create(model="tiny", messages=messages, max_tokens=8, temperature=0)
+    assert first.usage is not None and again.usage is not None and again.usage.prompt_tokens_details is not None
+    assert again.usage.prompt_tokens_details.cached_tokens == again.usage.prompt_tokens - 1
+    assert again.choices[0].message.content == first.choices[0].message.content
+
+
 def test_embeddings_as_floats_and_base64(server: LocalServer) -> None:
     api = client(server)
     floats = api.embeddings.create(model="tiny-embed", input=["a harbour", "boats at dawn"], encoding_format="float")

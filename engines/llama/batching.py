@@ -5,8 +5,10 @@ builds one llama_batch that holds the next token of every reply being written an
 batch size, the prompt tokens of replies that have just arrived (each token tagged with its
 slot's seq_id), decodes it once, and samples every slot from its own logits row with its own
 sampler chain. A reply joins the next step after it arrives and leaves the step after it ends, so
-nothing waits behind another reply: this is not a queue. A cancelled or finished reply's keys
-and values are removed at once (llama_memory_seq_rm) and its slot is free for the next request.
+nothing waits behind another reply: this is not a queue. A cancelled or finished reply frees its
+slot at once; the slot keeps its keys and values (slot_cache.py), and the next reply that takes it
+removes only the part its prompt does not share (llama_memory_seq_rm from the first differing
+position) and decodes only the rest, as llama-server's `cache_prompt` does.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from typing import Any
 
 from engines.errors import EngineClosedError, GenerationError
 from engines.jobs import CancelToken
+from engines.llama.batch_arrays import BatchArrays, LogitsRows
 from engines.llama.decoder import Sampler
 from engines.llama.events import ChatEvent
 from engines.llama.generation import Counts, ReplyText, finish
 from engines.llama.sampling import SamplingOptions
+from engines.llama.slot_cache import SlotCache
 
 IDLE_WAIT_S = 0.5  # how long an idle scheduler sleeps before it looks for a close
 
@@ -49,8 +53,8 @@ class Slot:
     text: ReplyText
     started: float
     pending: list[int]  # prompt tokens not decoded yet
+    cached: list[int]  # the tokens in this sequence's KV cache, in order (its length is the next position)
     counts: Counts = field(default_factory=Counts)
-    pos: int = 0  # the next position in this sequence
     last: int = -1  # the token sampled last, decoded in the next step
     row: int = -1  # its logits row in the current batch, or -1
 
@@ -64,12 +68,17 @@ class BatchScheduler:
     def __init__(self, lib: Any, ctx: Any, vocab: Any, n_vocab: int, *, parallel: int, slot_context: int,
                  batch_size: int, load_ms: float) -> None:
         self.lib, self._ctx, self._vocab, self.n_vocab = lib, ctx, vocab, n_vocab
-        self.parallel, self.slot_context, self._batch_size, self.load_ms = parallel, slot_context, batch_size, load_ms
+        self.parallel, self.slot_context, self.load_ms = parallel, slot_context, load_ms
         self._memory = lib.llama_get_memory(ctx)
-        self._batch = lib.llama_batch_init(batch_size, 0, 1)
+        self._batch = BatchArrays(lib, batch_size)
+        self._rows = LogitsRows(lib, ctx, n_vocab)
+        # Bound once: attribute lookups on the ctypes module cost more than the calls themselves.
+        self._is_eog = lib.llama_vocab_is_eog
+        self._to_piece = lib.llama_token_to_piece
+        self._sample_native = lib.llama_sampler_sample
         self._incoming: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
         self._slots: dict[int, Slot] = {}
-        self._free = list(range(parallel))
+        self._cache = SlotCache(parallel)
         self._waiting: list[Request] = []
         self._closed = threading.Event()
         self._piece = ctypes.create_string_buffer(256)
@@ -79,6 +88,12 @@ class BatchScheduler:
     @property
     def busy_slots(self) -> int:
         return len(self._slots)
+
+    def held_tokens(self) -> list[tuple[int, int]]:
+        """For each slot: the tokens its bookkeeping says it keeps, and the positions its sequence holds
+        in the KV cache (they must agree). Only meaningful while no reply runs (tests)."""
+        return [(len(self._cache.kept(seq)), self.lib.llama_memory_seq_pos_max(self._memory, seq) + 1)
+                for seq in range(self.parallel)]
 
     def stream(self, tokens: Sequence[int], sampling: SamplingOptions, stops: Sequence[str], cancel: CancelToken,
                *, strip_leading: bool, grammar: str | None = None) -> Iterator[ChatEvent]:
@@ -101,7 +116,7 @@ class BatchScheduler:
         self._closed.set()
         self._incoming.put(None)
         self._thread.join(30.0)
-        self.lib.llama_batch_free(self._batch)
+        self._batch.close()
 
     # -- the scheduler thread -------------------------------------------------------------------
     def _run(self) -> None:
@@ -128,7 +143,7 @@ class BatchScheduler:
             return
 
     def _admit(self) -> None:
-        while self._waiting and self._free:
+        while self._waiting and self._cache.free:
             request = self._waiting.pop(0)
             if request.cancel.cancelled:
                 self._reply_cancelled(request)
@@ -139,12 +154,23 @@ class BatchScheduler:
                 request.events.put(exc)
                 request.events.put(_END)
                 continue
-            seq = self._free.pop(0)
-            self.lib.llama_memory_seq_rm(self._memory, seq, -1, -1)
+            seq, reused = self._take_slot(request.tokens)
             self._slots[seq] = Slot(seq, request, sampler, ReplyText(request.stops, request.strip_leading,
-                                    request.events.put), time.perf_counter(), list(request.tokens))
+                                    request.events.put), time.perf_counter(), request.tokens[reused:],
+                                    request.tokens[:reused])
             if request.sampling.max_tokens == 0:
                 self._end(self._slots[seq], "length")
+
+    def _take_slot(self, tokens: list[int]) -> tuple[int, int]:
+        """A free sequence for this prompt, its cache cut back to the prefix the prompt shares with it."""
+        seq, reused, kept = self._cache.take(tokens)
+        lib, memory = self.lib, self._memory
+        cut = reused >= kept or lib.llama_memory_seq_rm(memory, seq, reused, -1)
+        # A sliding-window cache that is not full-size drops old positions: its start is then missing.
+        if not cut or (reused > 0 and lib.llama_memory_seq_pos_min(memory, seq) > 0):
+            lib.llama_memory_seq_rm(memory, seq, -1, -1)
+            reused = 0
+        return seq, reused
 
     def _reply_cancelled(self, request: Request) -> None:
         text = ReplyText((), False, request.events.put)
@@ -176,39 +202,28 @@ class BatchScheduler:
                 self._end(slot, "cancelled")
 
     def _step(self) -> None:
+        """One batch: the next token of every reply being written, then prompt chunks within the batch size."""
         batch = self._batch
-        count = 0
         for slot in self._slots.values():
             slot.row = -1
             if not slot.pending:
-                count = self._put(batch, count, slot, slot.last, logits=True)
-        budget = self._batch_size - count
+                slot.row = batch.add((slot.last,), len(slot.cached), slot.seq, logits=True)
+                slot.cached.append(slot.last)
         for slot in self._slots.values():
+            budget = batch.size - batch.count
             if slot.pending and budget > 0:
                 chunk, slot.pending = slot.pending[:budget], slot.pending[budget:]
-                for index, token in enumerate(chunk):
-                    count = self._put(batch, count, slot, token, logits=not slot.pending and index == len(chunk) - 1)
+                row = batch.add(chunk, len(slot.cached), slot.seq, logits=not slot.pending)
+                slot.row = -1 if slot.pending else row
+                slot.cached.extend(chunk)
                 slot.counts.evaluated += len(chunk)
-                budget -= len(chunk)
-        batch.n_tokens = count
-        status = self.lib.llama_decode(self._ctx, batch)
+        status = batch.decode(self._ctx)
         if status != 0:
             self._fail_all(status)
             return
         for slot in list(self._slots.values()):
             if slot.row >= 0:
                 self._advance(slot)
-
-    def _put(self, batch: Any, count: int, slot: Slot, token: int, *, logits: bool) -> int:
-        batch.token[count] = token
-        batch.pos[count] = slot.pos
-        batch.n_seq_id[count] = 1
-        batch.seq_id[count][0] = slot.seq
-        batch.logits[count] = 1 if logits else 0
-        if logits:
-            slot.row = count
-        slot.pos += 1
-        return count + 1
 
     def _advance(self, slot: Slot) -> None:
         """Sample this slot's next token from its logits row and decide whether its reply goes on."""
@@ -218,7 +233,7 @@ class BatchScheduler:
         counts.sampled += 1
         if counts.sampled == 1:
             counts.first_at = now
-        if not sampling.ignore_eos and self.lib.llama_vocab_is_eog(self._vocab, token):
+        if not sampling.ignore_eos and self._is_eog(self._vocab, token):
             self._end(slot, "eos")
             return
         counts.generated += 1
@@ -226,32 +241,30 @@ class BatchScheduler:
             self._end(slot, "stop")
         elif sampling.max_tokens is not None and counts.generated >= sampling.max_tokens:
             self._end(slot, "length")
-        elif slot.pos >= self.slot_context - 1:
+        elif len(slot.cached) >= self.slot_context - 1:
             self._end(slot, "context")
         else:
             slot.last = token
 
     def _sample(self, slot: Slot) -> int:
+        """Greedy: the argmax of the logits row in place (llama_sampler_sample would first copy the whole
+        vocabulary into a candidates array); otherwise the slot's native chain, straight on its row."""
         if slot.sampler.greedy:
-            import numpy
-
-            pointer = self.lib.llama_get_logits_ith(self._ctx, slot.row)
-            return int(numpy.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).argmax())
-        return int(self.lib.llama_sampler_sample(slot.sampler.chain, self._ctx, slot.row))
+            return self._rows.argmax(slot.row)
+        return int(self._sample_native(slot.sampler.chain, self._ctx, slot.row))
 
     def _token_bytes(self, token: int) -> bytes:
-        size = self.lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        size = self._to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
         if size < 0:
             self._piece = ctypes.create_string_buffer(-size)
-            size = self.lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+            size = self._to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
         return self._piece.raw[:size]
 
     def _end(self, slot: Slot, reason: str) -> None:
-        """Free the slot at once (its keys and values leave the cache) and send the reply's end."""
+        """Free the slot at once (keeping what its cache holds for the next reply) and send the reply's end."""
         self._slots.pop(slot.seq, None)
-        self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
         slot.sampler.close()
-        self._free.append(slot.seq)
+        self._cache.release(slot.seq, slot.cached)
         request = slot.request
         request.events.put(finish(slot.text, slot.counts, slot.started, len(request.tokens), reason, self.load_ms))
         request.events.put(_END)
@@ -261,8 +274,8 @@ class BatchScheduler:
                    else f"llama.cpp failed to decode (status {status})")
         for slot in list(self._slots.values()):
             self._slots.pop(slot.seq, None)
-            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
+            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)  # what it holds is not known now
             slot.sampler.close()
-            self._free.append(slot.seq)
+            self._cache.release(slot.seq, [])
             slot.request.events.put(GenerationError(message))
             slot.request.events.put(_END)

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from engines.jobs import CancelToken
 from engines.llama.events import Finished, TextDelta
+from engines.llama.stats import GenerationStats
 from engines.server import replies, tools
 from engines.server.bridge import ThreadStream
 from engines.server.errors import ApiError, from_exception
@@ -145,16 +146,15 @@ class Api:
             stream = await _started(self.pool, body.model, "chat", _completion_start(prompts[0], sampling))
             return _event_stream(self._completion_frames(stream, envelope, body, prompts[0]))
         choices: list[dict[str, Any]] = []
-        totals = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        stats: list[GenerationStats] = []
         for index, prompt in enumerate(prompts):
             stream = await _started(self.pool, body.model, "chat", _completion_start(prompt, sampling))
             finished = _finished(await stream.collect(request.is_disconnected))
             text = (prompt if body.echo and isinstance(prompt, str) else "") + finished.text
             choices.append({**replies.text_choice(text, replies.FINISH.get(finished.stats.stop_reason)),
                             "index": index})
-            for key, value in replies.usage(finished.stats).items():
-                totals[key] += value
-        return JSONResponse(envelope.wrap(choices, {"usage": totals}))
+            stats.append(finished.stats)
+        return JSONResponse(envelope.wrap(choices, {"usage": replies.total_usage(stats)}))
 
     async def _completion_frames(self, stream: ThreadStream, envelope: replies.Envelope, body: CompletionRequest,
                                  prompt: str | list[int]) -> AsyncIterator[bytes]:

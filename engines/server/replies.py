@@ -16,9 +16,22 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(12)}"
 
 
-def usage(stats: GenerationStats) -> dict[str, int]:
+def usage(stats: GenerationStats) -> dict[str, Any]:
+    """OpenAI's usage; `cached_tokens`: prompt tokens whose keys and values a slot had kept (not decoded)."""
     return {"prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.generated_tokens,
-            "total_tokens": stats.prompt_tokens + stats.generated_tokens}
+            "total_tokens": stats.prompt_tokens + stats.generated_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens(stats)}}
+
+
+def cached_tokens(stats: GenerationStats) -> int:
+    return max(0, stats.prompt_tokens - stats.evaluated_prompt_tokens)
+
+
+def total_usage(replies: list[GenerationStats]) -> dict[str, Any]:
+    """The usage of several prompts' replies (/v1/completions with a list of prompts)."""
+    prompt, generated = sum(s.prompt_tokens for s in replies), sum(s.generated_tokens for s in replies)
+    return {"prompt_tokens": prompt, "completion_tokens": generated, "total_tokens": prompt + generated,
+            "prompt_tokens_details": {"cached_tokens": sum(cached_tokens(s) for s in replies)}}
 
 
 def sse(data: dict[str, Any] | str) -> bytes:

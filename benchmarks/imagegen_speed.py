@@ -1,4 +1,5 @@
-"""Image generation speed: Candeia's engine (stable-diffusion.cpp in an image host) against sd-cli and diffusers.
+"""Image generation speed: Candeia's two image engines (stable-diffusion.cpp and ONNX Runtime, each in an
+image host) against sd-cli and diffusers.
 
     python -m benchmarks.imagegen_speed --model FOLDER_OR_FILE [--size 512] [--steps 1 20] [--threads 2]
         [--sd-cli build/sd-cpp/bin/sd-cli] [--diffusers] [--onnx] [--guidance 1]
@@ -7,13 +8,14 @@ With no --model, a random-weight SD 1.5 (real shapes, tests/sd_random.py) is bui
 not depend on the weights' values. Per setting, one generation each (after a warm-up generation for the
 in-process engines, 1 step at the timed size, so per-shape first-call costs stay out), timed from the
 request to the image:
-- candeia: HostedImageEngine.generate (host already loaded), peak resident memory of the host (VmHWM);
+- candeia: HostedImageEngine.generate on the stable-diffusion.cpp host (host already loaded), peak resident
+  memory of the host (VmHWM); left out when stable-diffusion.cpp (the `image` extra) is not importable;
 - sd-cli: stable-diffusion.cpp's own CLI, same file, same settings: the time it reports for generating
   (its load excluded, as ours is), peak memory from the kernel's accounting of the child;
 - diffusers (--diffusers): StableDiffusionPipeline on CPU, fp32 (diffusers on CPU does not run f16), same
   scheduler (Euler ancestral), a fresh process so its peak is its own;
-- onnx (--onnx): the same weights as three fp32 ONNX graphs on ONNX Runtime with a numpy Euler-ancestral
-  scheduler (benchmarks/imagegen_onnx.py), the engine docs/image-generation.md measured against.
+- onnx (--onnx): Candeia's ONNX Runtime engine, the same way (HostedImageEngine, the app's path), on the same
+  weights exported once to an fp32 ONNX folder (benchmarks/imagegen_onnx.py), numpy Euler ancestral.
 Guidance 1 by default: one UNet pass per step, as SD-Turbo runs (guidance > 1 doubles every engine's work).
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import re
 import resource
@@ -30,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .imagegen_onnx import export_onnx, run_onnx
+from .imagegen_onnx import export_onnx
 from .report import load_average, publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,24 +133,26 @@ def main() -> int:
     model = args.model or default_model()
     rows: list[list[Any]] = []
     results: list[dict[str, Any]] = []
+    sdcpp = importlib.util.find_spec("stable_diffusion_cpp") is not None
+    onnx_folder = export_onnx(model, model.with_name(model.name + "-onnx")) if args.onnx else None
     for steps in args.steps:
-        ours = run_candeia(model, args.size, steps, args.guidance, args.threads)
+        ours = run_candeia(model, args.size, steps, args.guidance, args.threads) if sdcpp else None
         print(json.dumps({"steps": steps, "candeia": ours}), flush=True)
         cli = (run_cli(args.sd_cli, model, args.size, steps, args.guidance, args.threads, ROOT / "build" / "cli.png")
                if args.sd_cli.exists() else None)
         ref = run_diffusers(model, args.size, steps, args.guidance, args.threads) if args.diffusers else None
-        onnx = (run_onnx(export_onnx(model, model.with_name(model.name + "-onnx")), args.size, steps, args.guidance,
-                         args.threads) if args.onnx else None)
+        onnx = run_candeia(onnx_folder, args.size, steps, args.guidance, args.threads) if onnx_folder else None
         results.append({"steps": steps, "candeia": ours, "sd_cli": cli, "diffusers": ref, "onnx": onnx})
         print(json.dumps(results[-1]), flush=True)  # a partial run still leaves its numbers
-        rows.append(_row(f"{args.size}x{args.size}", steps, ours["seconds"], cli["seconds"] if cli else None,
-                         ref["seconds"] if ref else None, ours["peak"], ref["peak"] if ref else None,
-                         onnx["seconds"] if onnx else None, onnx["peak"] if onnx else None))
+        rows.append(_row(f"{args.size}x{args.size}", steps, ours and ours["seconds"], cli and cli["seconds"],
+                         ref and ref["seconds"], ours and ours["peak"], ref and ref["peak"],
+                         onnx and onnx["seconds"], onnx and onnx["peak"]))
     rows += _extrapolated(results, args.size)
     headline = (f"imagegen speed, {model.name}, {args.threads} threads, guidance {args.guidance:g}, "
                 f"load average {load_average()}")
-    headers = ["size", "steps", "candeia s/image", "candeia peak MiB", "sd-cli s", "sd-cli/candeia",
-               "diffusers s", "diffusers/candeia", "diffusers peak MiB", "onnx s", "onnx/candeia", "onnx peak MiB"]
+    headers = ["size", "steps", "sd.cpp host s/image", "sd.cpp host peak MiB", "sd-cli s", "sd-cli/sd.cpp host",
+               "diffusers s", "diffusers/sd.cpp host", "diffusers peak MiB", "onnx host s/image",
+               "diffusers/onnx host", "onnx host peak MiB"]
     payload = {"model": str(model), "threads": args.threads, "guidance": args.guidance, "results": results,
                "load_average": load_average()}
     return publish("imagegen_speed", headline, headers, rows, payload)
@@ -161,20 +166,24 @@ def _extrapolated(results: list[dict[str, Any]], size: int) -> list[list[Any]]:
 
     def twenty(engine: str) -> float | None:
         one, two = by_steps[1][engine], by_steps[2][engine]
-        return one["seconds"] + 19 * (two["seconds"] - one["seconds"]) if one and two else None
+        if not one or not two or two["seconds"] <= one["seconds"]:  # load changed during the run: no step time
+            return None
+        return float(one["seconds"] + 19 * (two["seconds"] - one["seconds"]))
 
     ours, cli, ref, onnx = twenty("candeia"), twenty("sd_cli"), twenty("diffusers"), twenty("onnx")
-    assert ours is not None
     return [_row(f"{size}x{size}", "20 (from 1 and 2)", ours, cli, ref, None, None, onnx, None)]
 
 
-def _row(size: str, steps: object, ours: float, cli: float | None, ref: float | None, peak: int | None,
+def _row(size: str, steps: object, ours: float | None, cli: float | None, ref: float | None, peak: int | None,
          ref_peak: int | None, onnx: float | None, onnx_peak: int | None) -> list[Any]:
     def num(value: float | None, digits: int = 1) -> str:
         return f"{value:.{digits}f}" if value else "-"
 
-    return [size, steps, num(ours), _mib(peak), num(cli), num(cli and cli / ours, 2), num(ref),
-            num(ref and ref / ours, 2), _mib(ref_peak), num(onnx), num(onnx and onnx / ours, 2), _mib(onnx_peak)]
+    def ratio(top: float | None, bottom: float | None) -> str:
+        return num(top / bottom, 2) if top and bottom else "-"
+
+    return [size, steps, num(ours), _mib(peak), num(cli), ratio(cli, ours), num(ref), ratio(ref, ours),
+            _mib(ref_peak), num(onnx), ratio(ref, onnx), _mib(onnx_peak)]
 
 
 def _mib(value: int | None) -> str:

@@ -115,6 +115,16 @@ def tiny_captioner(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def tiny_sd(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny random Stable Diffusion pipeline: (the diffusers folder, optimum's ONNX export of it)."""
+    from sd_tiny import build_tiny_sd, export_onnx
+
+    root = tmp_path_factory.mktemp("tiny-sd")
+    diffusers_folder = build_tiny_sd(root)
+    return diffusers_folder, export_onnx(diffusers_folder, root / "onnx")
+
+
 @pytest.fixture
 def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A real-profile layout (no CANDEIA_HOME) confined to tmp_path: the data folder a relocation moves."""

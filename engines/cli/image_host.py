@@ -1,4 +1,6 @@
-"""The image host, child side: one process that loads one stable-diffusion.cpp model and serves its client.
+"""The image host, child side: one process that loads one image model and serves its client: a
+stable-diffusion.cpp model (a .safetensors/.gguf file), or an ONNX folder run by ONNX Runtime
+(engines/imagegen/onnx, which needs no stable-diffusion.cpp and stops at a cancel between steps).
 
 Started as `python -m engines.cli.image_host` (or the frozen `candeia-cli --image-host`). The channel,
 the main loop and the error replies are the engine host's (engines/cli/engine_host.py); only the
@@ -17,6 +19,7 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from engines.cli.engine_host import Host, run_host
@@ -69,6 +72,10 @@ def image_from_b64(data: str) -> Any:
 
 class ImageHost(Host):
     def _op_load(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
+        from engines.imagegen.onnx.folder import looks_like_onnx_image_folder
+
+        if looks_like_onnx_image_folder(Path(message["path"])):
+            return self._load_onnx(message)
         from stable_diffusion_cpp import StableDiffusion
 
         capture_log()
@@ -84,7 +91,39 @@ class ImageHost(Host):
         self._kind = "image"
         return {"load_ms": (time.perf_counter() - started) * 1000.0, "device": "CPU"}
 
+    def _load_onnx(self, message: wire.Message) -> dict[str, Any]:
+        from engines.imagegen.onnx.folder import read_onnx_image_folder
+        from engines.imagegen.onnx.pipeline import OnnxImagePipeline
+
+        started = time.perf_counter()
+        pipeline = OnnxImagePipeline(read_onnx_image_folder(Path(message["path"])), threads=message.get("threads"))
+        self._engine, self._kind = pipeline, "onnx-image"
+        return {"load_ms": (time.perf_counter() - started) * 1000.0, "device": pipeline.device}
+
+    def _generate_onnx(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
+        """Image i of the batch from seed + i; the steps of each image counted from 1, as stable-diffusion.cpp's."""
+        import numpy as np
+        from PIL import Image
+
+        from engines.imagegen.settings import ImageSettings
+
+        pipeline = self._loaded("onnx-image")
+        fields: dict[str, Any] = message["settings"]
+        settings = ImageSettings(**fields, sampler=str(message["method"]))
+        init = np.asarray(image_from_b64(message["init_image"])) if message.get("init_image") else None
+
+        def on_step(step: int, total: int, png: bytes | None) -> None:
+            preview = base64.b64encode(png).decode("ascii") if png else None
+            self.send({"id": ident, "step": step, "total": total, "preview": preview})
+
+        images = [pipeline.generate(settings, seed=settings.seed + i, init=init, cancel=cancel, on_step=on_step,
+                                    preview=bool(message.get("preview", True)))
+                  for i in range(settings.batch_count)]
+        return {"images": [png_b64(Image.fromarray(pixels, "RGB")) for pixels in images]}
+
     def _op_generate(self, ident: int, message: wire.Message, cancel: CancelToken | None) -> dict[str, Any]:
+        if self._kind == "onnx-image":
+            return self._generate_onnx(ident, message, cancel)
         engine = self._loaded("image")
         s: dict[str, Any] = message["settings"]
         preview = bool(message.get("preview", True))

@@ -45,10 +45,13 @@ def register(commands: Any) -> None:
     scan.set_defaults(handler=run_scan)
 
     convert = actions.add_parser(
-        "convert", help="export a local transformers checkpoint to ONNX and register it (needs the convert extra)")
-    convert.add_argument("path", help="checkpoint folder (config.json + .safetensors + tokenizer files)")
-    convert.add_argument("--task", choices=["translate", "caption", "analysis"], default="translate",
-                         help="analysis: a classification, token-classification (NER) or question-answering model")
+        "convert", help="export a local transformers checkpoint (or a diffusers Stable Diffusion folder) to ONNX "
+                        "and register it (needs the convert extra)")
+    convert.add_argument("path", help="checkpoint folder (config.json + .safetensors + tokenizer files); "
+                                      "for --task image a diffusers folder (model_index.json, unet/, ...)")
+    convert.add_argument("--task", choices=["translate", "caption", "analysis", "image"], default="translate",
+                         help="analysis: a classification, token-classification (NER) or question-answering model; "
+                              "image: a Stable Diffusion pipeline (fp32, for the ONNX image engine)")
     convert.add_argument("--int8", action="store_true", help="also write int8 graphs (dynamic quantization)")
     convert.add_argument("--out", help="output folder (default: inside Candeia's data folder)")
     convert.add_argument("--id", dest="model_id", help="id to register it under")
@@ -85,6 +88,12 @@ def run_add(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\rcopying {done * 100 // total:3d}%")
             sys.stderr.flush()
 
+    from engines.imagegen.onnx.folder import looks_like_onnx_image_folder
+
+    if looks_like_onnx_image_folder(Path(args.path).expanduser()):
+        from engines.imagegen.weights import read_image_model
+
+        read_image_model(Path(args.path).expanduser())  # a damaged image folder is refused before it is listed
     model = ModelStore().add(args.path, copy=args.copy, name=args.name, model_id=args.model_id, progress=progress)
     if args.copy and sys.stderr.isatty():
         sys.stderr.write("\n")

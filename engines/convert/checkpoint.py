@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ConvertTask = Literal["translate", "caption", "analysis"]
+ConvertTask = Literal["translate", "caption", "analysis", "image"]
 _OPTIMUM_TASKS = {"translate": "text2text-generation-with-past", "caption": "image-to-text-with-past"}
 _MODEL_TYPES = {"translate": ("marian", "m2m_100", "nllb", "nllb-moe"), "caption": ("vision-encoder-decoder",),
                 "analysis": ("bert", "distilbert", "roberta", "xlm-roberta", "camembert", "deberta", "deberta-v2",
@@ -179,8 +179,15 @@ def convert_checkpoint(
 ) -> InstalledModel:
     """Export `src` to ONNX (and int8 if asked), check that Candeia loads it, and register it."""
     source = Path(src).expanduser().resolve()
-    config = _check_checkpoint(source, task)
-    optimum_task, tasks = _analysis_head(source, config) if task == "analysis" else (_OPTIMUM_TASKS[task], [str(task)])
+    if task == "image":
+        from engines.convert.image import check_diffusers_folder
+
+        check_diffusers_folder(source)
+        optimum_task, tasks = "text-to-image", ["image"]
+    else:
+        config = _check_checkpoint(source, task)
+        optimum_task, tasks = _analysis_head(source, config) if task == "analysis" else (_OPTIMUM_TASKS[task],
+                                                                                          [str(task)])
     main_export = _optimum_export()
     store = store or ModelStore()
     new_id = model_id or slugify(f"{source.name}-onnx")
@@ -189,6 +196,10 @@ def convert_checkpoint(
     if target.exists() and any(target.iterdir()):
         raise ConvertError(f"{target} already exists and is not empty; choose another --out or --id")
     say = log or (lambda _msg: None)
+    if task == "image":
+        from engines.convert.image import convert_image
+
+        return convert_image(source, target, new_id, store, main_export, say, owned=owned, int8=int8)
     say(f"exporting {source} to {target}")
     try:
         main_export(str(source), output=str(target), task=optimum_task, do_validation=False,

@@ -1,7 +1,8 @@
 """The image engine's API: what the CLI and the Create page call, whatever runs the model.
 
 `open_image_engine(ref)` validates the weights file (before any native code sees it) and starts an
-image host process (stable-diffusion.cpp, never in the same process as llama.cpp). `generate` makes
+image host process (stable-diffusion.cpp, never in the same process as llama.cpp; or ONNX Runtime for an
+ONNX folder, engines/imagegen/onnx). `generate` makes
 `settings.batch_count` images; a seed of -1 is resolved once, and image i of a batch uses seed + i
 (the AUTOMATIC1111 convention), so each `Generated.settings` re-makes its own image.
 """
@@ -45,7 +46,8 @@ class ImageEngine(Protocol):
 
 
 def open_image_engine(ref: str | Path, *, threads: int | None = None) -> ImageEngine:
-    """An installed model id or a .safetensors/.gguf path; raises InvalidModelFileError before loading."""
+    """An installed model id, a .safetensors/.gguf path or an ONNX folder; raises InvalidModelFileError before
+    loading."""
     from engines.imagegen.hosted import HostedImageEngine
 
     return HostedImageEngine.open(ref, threads=threads)

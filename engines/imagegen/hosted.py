@@ -1,9 +1,12 @@
 """An image model in an image host process: the app-side client (an ImageEngine).
 
-stable-diffusion.cpp has no way to stop a generation part way, so Cancel ends the host process (at
-once, within the step it is in) and the next generation starts a new one and loads the model again:
-the price of a cancel is one model load. A host that dies (kill -9, out of memory) is replaced the
-same way, after its cause is raised as an EngineCrashedError.
+An ONNX folder (engines/imagegen/onnx) stops at a `cancel` message: the host ends the UNet run it is
+in (ONNX Runtime's terminate flag) and answers, and stays loaded for the next generation; one that has
+not answered STOP_GRACE_S later is ended (engines/host/process.py). stable-diffusion.cpp has no way to
+stop a generation part way, so for its models Cancel ends the host process (at once, within the step
+it is in) and the next generation starts a new one and loads the model again: the price of a cancel
+is one model load. A host that dies (kill -9, out of memory) is replaced the same way, after its cause
+is raised as an EngineCrashedError.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from pathlib import Path
 from PIL import Image
 
 from engines.errors import EngineCrashedError, ModelLoadError
-from engines.host.process import HostProcess, result_of
+from engines.host.process import Call, HostProcess, result_of
 from engines.imagegen.check import check_memory, check_settings
 from engines.imagegen.engine import Generated, StepCallback
+from engines.imagegen.onnx.schedule import check_sampler
 from engines.imagegen.samplers import SCHEDULER, sampler
 from engines.imagegen.settings import ImageSettings
 from engines.imagegen.weights import ImageModelInfo, read_image_model
@@ -47,7 +51,7 @@ class HostedImageEngine:
 
         resolved = resolve_model(str(ref))
         info = read_image_model(resolved.path)  # refused here, before any native code sees the file
-        if importlib.util.find_spec("stable_diffusion_cpp") is None:
+        if info.format != "onnx" and importlib.util.find_spec("stable_diffusion_cpp") is None:
             raise ModelLoadError("image generation needs stable-diffusion.cpp: pip install 'candeia[image]'")
         return cls(info, resolved.label, threads=threads)
 
@@ -68,6 +72,8 @@ class HostedImageEngine:
     def generate(self, settings: ImageSettings, *, cancel: CancelToken | None = None,
                  on_step: StepCallback | None = None) -> list[Generated]:
         check_settings(settings)
+        if self.info.format == "onnx":
+            check_sampler(sampler(settings.sampler))
         check_memory(self.info, settings)
         if settings.seed < 0:
             settings = replace(settings, seed=random.randint(0, MAX_SEED))
@@ -80,27 +86,36 @@ class HostedImageEngine:
         started = time.perf_counter()
         call = host.start("generate", settings=fields, method=sampler(settings.sampler), scheduler=SCHEDULER,
                           init_image=init)
-        progress = _Progress(settings, on_step)
         try:
-            while True:
-                if cancel.cancelled:
-                    self._end_host()
-                    raise Cancelled()
-                message = call.next(0.05)
-                if message is None:
-                    continue
-                if isinstance(message, EngineCrashedError):
-                    self._host = None
-                    raise message
-                if "ok" in message or "error" in message:
-                    encoded: list[str] = result_of(message)["images"]
-                    break
-                progress.update(message)
+            encoded = self._follow(call, cancel, _Progress(settings, on_step))
         finally:
             host.finish(call)
         each = (time.perf_counter() - started) / max(1, len(encoded))
         return [Generated(_decode(data), replace(settings, seed=settings.seed + i, batch_count=1), each)
                 for i, data in enumerate(encoded)]
+
+    def _follow(self, call: Call, cancel: CancelToken, progress: _Progress) -> list[str]:
+        """The generation's progress messages until its images; Cancelled once it stopped on a cancel."""
+        while True:
+            if cancel.cancelled and self.info.format != "onnx":
+                self._end_host()
+                raise Cancelled()
+            if cancel.cancelled:
+                call.cancel()  # once; the host answers within the step it is in
+            message = call.next(0.05)
+            if message is None:
+                continue
+            if isinstance(message, EngineCrashedError):
+                self._host = None
+                if cancel.cancelled:  # ended for not stopping in time
+                    raise Cancelled()
+                raise message
+            if "ok" in message or "error" in message:
+                if cancel.cancelled:
+                    raise Cancelled()
+                images: list[str] = result_of(message)["images"]
+                return images
+            progress.update(message)
 
     def _end_host(self) -> None:
         if self._host is not None:

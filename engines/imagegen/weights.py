@@ -5,7 +5,9 @@ on a damaged one. Here the safetensors header (or the GGUF tensor table, through
 bounds-checked parser) is read, every tensor is checked to lie inside the file with the size its shape
 and type need, and the tensor names and the cross-attention width decide the family: SD 1.x (CLIP
 ViT-L, 768), SD 2.x (OpenCLIP ViT-H, 1024) or SDXL (2048). Anything else, a chat model included, is
-refused with one sentence. A diffusers folder (unet/, vae/, text_encoder/) is read the same way.
+refused with one sentence. A diffusers folder (unet/, vae/, text_encoder/) is read the same way; an
+ONNX folder (unet/model.onnx, ...: the ONNX Runtime engine's) by engines/imagegen/onnx/folder.py, its
+family from the width of the text the UNet cross-attends to.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engines.errors import InvalidModelFileError
+from engines.imagegen.onnx.folder import looks_like_onnx_image_folder, read_onnx_image_folder
 from engines.paths import readable_file_size
 
 MAX_HEADER_BYTES = 100 << 20  # safetensors' own limit
 DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
                "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
-FAMILY_NAMES = {"sd1": "Stable Diffusion 1.x", "sd2": "Stable Diffusion 2.x", "sdxl": "Stable Diffusion XL"}
+# "sd": an ONNX folder of another text width (a custom or test model the ONNX engine runs all the same)
+FAMILY_NAMES = {"sd1": "Stable Diffusion 1.x", "sd2": "Stable Diffusion 2.x", "sdxl": "Stable Diffusion XL",
+                "sd": "Stable Diffusion"}
 # the first cross-attention's key projection: its input width is the text encoder's
 _CROSS_ATTN = ("model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight",
                "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight")
@@ -40,7 +45,7 @@ _DIFFUSERS_PARTS = {"unet.": "unet/diffusion_pytorch_model.safetensors",
 class ImageModelInfo:
     path: Path
     family: str  # "sd1", "sd2", "sdxl"
-    format: str  # "safetensors", "gguf", "diffusers"
+    format: str  # "safetensors", "gguf", "diffusers", "onnx" (the ONNX Runtime engine's folder)
     weight_bytes: int
     parameter_count: int
 
@@ -57,8 +62,10 @@ class _Tensor:
 
 
 def read_image_model(path: str | Path) -> ImageModelInfo:
-    """Validate `path` (.safetensors, .gguf or a diffusers folder); InvalidModelFileError when unusable."""
+    """Validate `path` (.safetensors, .gguf, a diffusers or an ONNX folder); InvalidModelFileError when unusable."""
     path = Path(path)
+    if looks_like_onnx_image_folder(path):
+        return _onnx_info(path)
     if path.is_dir():
         tensors, fmt = _diffusers_tensors(path), "diffusers"
     else:
@@ -73,6 +80,15 @@ def read_image_model(path: str | Path) -> ImageModelInfo:
     family = _family(path, by_name)
     return ImageModelInfo(path=path, family=family, format=fmt, weight_bytes=sum(t.n_bytes for t in tensors),
                           parameter_count=sum(math.prod(t.shape) for t in tensors))
+
+
+def _onnx_info(path: Path) -> ImageModelInfo:
+    folder = read_onnx_image_folder(path)
+    family = _WIDTHS.get(folder.hidden_width, "sd")
+    if family == "sdxl":
+        raise InvalidModelFileError(path, "is a Stable Diffusion XL folder, which the ONNX engine cannot run yet")
+    return ImageModelInfo(path=path, family=family, format="onnx", weight_bytes=folder.weight_bytes,
+                          parameter_count=folder.parameter_count)
 
 
 def _safetensors_tensors(path: Path, size: int, prefix: str = "") -> list[_Tensor]:

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from engines.errors import InvalidModelFileError
 
+# an ONNX Stable Diffusion folder (optimum's export: model_index.json, unet/model.onnx, ...) has no
+# config.json at its top; engines/imagegen/onnx/folder.py validates it in full
+STABLE_DIFFUSION = "stable-diffusion"
 # model_type in config.json -> tasks Candeia runs it for
 _TASKS_BY_MODEL_TYPE = {
     "marian": ["translate"],
@@ -17,6 +20,7 @@ _TASKS_BY_MODEL_TYPE = {
     "t5": ["translate"],
     "vision-encoder-decoder": ["caption"],
     "bert": ["embed"],
+    STABLE_DIFFUSION: ["image"],
 }
 
 
@@ -50,6 +54,8 @@ def inspect_onnx_folder(folder: Path) -> OnnxFolderInfo:
             raise InvalidModelFileError(config, f"is not valid JSON ({exc})") from exc
         value = raw.get("model_type") if isinstance(raw, dict) else None
         model_type = value if isinstance(value, str) else None
+    if model_type is None and (folder / "model_index.json").is_file() and (folder / "unet" / "model.onnx").is_file():
+        model_type = STABLE_DIFFUSION
     total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     return OnnxFolderInfo(
         path=folder,

@@ -115,6 +115,8 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 def _is_onnx_folder(folder: Path, files: list[str]) -> bool:
+    if "model_index.json" in files and (folder / "unet" / "model.onnx").is_file():
+        return True  # an ONNX Stable Diffusion folder: one model, though each part has a config.json of its own
     if "config.json" not in files:
         return False
     if any(f.lower().endswith(".onnx") for f in files):

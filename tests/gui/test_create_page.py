@@ -283,3 +283,25 @@ def test_the_page_speaks_portuguese(qtbot: QtBot, fake: FakeImageEngine, monkeyp
     finally:
         i18n.install(app, "en")
         ctx.shutdown()
+
+
+def test_an_onnx_model_offers_only_the_samplers_its_engine_runs(qtbot: QtBot, fake: FakeImageEngine,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = AppContext()
+    onnx = MODEL.model_copy(update={"id": "tiny-onnx", "name": "Tiny ONNX", "format": ModelFormat.onnx,
+                                    "card_id": None})
+    monkeypatch.setattr(ctx, "installed", lambda: [MODEL, onnx])
+    monkeypatch.setattr(ctx, "card", lambda card_id: CARD if card_id == CARD.id else None)
+    page = CreatePage(ctx)
+    qtbot.addWidget(page)
+    try:
+        page.form.set_sampler("dpm++2m")
+        page.model.setCurrentIndex(page.model.findData("tiny-onnx"))
+        enabled = {page.form.sampler.itemData(row) for row in range(page.form.sampler.count())
+                   if page.form.sampler.model().item(row).isEnabled()}  # type: ignore[attr-defined]
+        assert enabled == {"euler_a", "euler"} and page.form.settings().sampler == "euler_a"
+        page.model.setCurrentIndex(page.model.findData("tiny-turbo"))
+        assert page.form.sampler.model().item(2).isEnabled()  # type: ignore[attr-defined]
+    finally:
+        page.shutdown()
+        ctx.shutdown()

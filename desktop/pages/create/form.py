@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QRegularExpressionValidator, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -154,6 +155,18 @@ class SettingsForm(QWidget):
             self.sampler.addItem(name, name)
             index = self.sampler.count() - 1
         self.sampler.setCurrentIndex(index)
+
+    def offer_samplers(self, allowed: Sequence[str] | None) -> None:
+        """Only the samplers the model's engine runs can be picked (None: all); a sampler left out falls
+        back to the first allowed one (the ONNX engine runs Euler a and Euler)."""
+        items = self.sampler.model()
+        assert isinstance(items, QStandardItemModel)
+        for row in range(self.sampler.count()):
+            item = items.item(row)
+            if item is not None:
+                item.setEnabled(allowed is None or self.sampler.itemData(row) in allowed)
+        if allowed and self.sampler.currentData() not in allowed:
+            self.set_sampler(allowed[0])
 
     def apply(self, settings: ImageSettings) -> None:
         """Fill every field from `settings` (the init image only when it names one)."""

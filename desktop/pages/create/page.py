@@ -36,10 +36,11 @@ from desktop.pages.create.gallery_panel import GalleryPanel
 from desktop.pages.create.viewer import ImageViewer
 from engines.imagegen.defaults import CLASSIC
 from engines.imagegen.gallery import Gallery
+from engines.imagegen.onnx.schedule import SAMPLERS as ONNX_SAMPLERS
 from engines.imagegen.png_params import read_parameters
 from engines.images.decode import SUPPORTED_SUFFIXES
 from engines.jobs import Cancelled
-from engines.store.model_store import InstalledModel
+from engines.store.model_store import InstalledModel, ModelFormat
 
 IMAGE_TASK = "image"
 
@@ -186,6 +187,7 @@ class CreatePage(QWidget):
         model = self.current_model()
         if model is not None:
             self.form.apply_defaults(self.recommended(model))
+            self.form.offer_samplers(ONNX_SAMPLERS if model.format is ModelFormat.onnx else None)
         self._update_buttons()
 
     # -- generating -----------------------------------------------------------------------------

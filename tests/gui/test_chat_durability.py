@@ -19,14 +19,13 @@ def test_a_streaming_reply_is_on_disk_before_it_ends(qtbot: QtBot, main_window: 
     chat = main_window.chat
     # what the database holds right after each save while the reply streams (the tiny model can fill
     # its whole context in about a second, so looking at the database later would race the reply's end)
-    snapshots: list[tuple[float, StoredMessage, str]] = []
+    snapshots: list[tuple[float, StoredMessage]] = []
     original_save = ReplyDraft.save
 
     def save(draft: ReplyDraft) -> None:
         original_save(draft)
-        if chat.reply is not None and chat.reply.widget is not None and chat.conv is not None:
-            stored = chat.store.messages(chat.conv.id)[-1]
-            snapshots.append((time.monotonic(), stored, chat.reply.widget.text))
+        if chat.reply is not None and chat.conv is not None:
+            snapshots.append((time.monotonic(), chat.store.messages(chat.conv.id)[-1]))
 
     monkeypatch.setattr(ReplyDraft, "save", save)
     configure(chat, max_tokens=0)  # unlimited: only Stop (or the end of the context) ends it
@@ -36,16 +35,16 @@ def test_a_streaming_reply_is_on_disk_before_it_ends(qtbot: QtBot, main_window: 
     widget = reply.widget
     qtbot.waitUntil(lambda: len(widget.text) > 20, timeout=30_000)
     started = time.monotonic()
-    qtbot.waitUntil(lambda: any(len(stored.content) > 20 for _, stored, _ in snapshots), timeout=5_000)
-    when, draft, shown = next(s for s in snapshots if len(s[1].content) > 20)
+    qtbot.waitUntil(lambda: any(len(stored.content) > 20 for _, stored in snapshots), timeout=5_000)
+    when, draft = next(s for s in snapshots if len(s[1].content) > 20)
     assert when - started < 3  # within about a second of the text on screen
     assert draft.role == "assistant" and not draft.finished and draft.stats is None
-    assert shown.startswith(draft.content)
     if chat.reply is not None:
         qtbot.mouseClick(chat.composer.button, Qt.MouseButton.LeftButton)  # Stop
     wait_reply(qtbot, chat, timeout=5_000)
     [_, final] = chat.store.messages(chat.conv.id)
     assert final.id == draft.id and final.finished and final.content == widget.text
+    assert final.content.startswith(draft.content)  # the saved draft was the reply so far
     assert final.stats is not None and final.stats["stop_reason"] in ("cancelled", "context")
 
 

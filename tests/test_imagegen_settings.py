@@ -56,6 +56,21 @@ def test_memory_grows_with_size_and_a_size_too_large_is_refused_with_numbers() -
         check_memory(info, replace(BASE, width=2048, height=2048), available=8 * GB)
 
 
+def test_the_onnx_engine_is_checked_against_its_own_measured_peak() -> None:
+    """SD 1.5 as fp32 ONNX (3.98 GiB of weights): its host peaked at 8.15 GiB at 512x512, which the
+    stable-diffusion.cpp model would put at under 6 GiB; 256x256 (4.65 GiB measured) stays allowed."""
+    gib = 1 << 30
+    weights = int(3.98 * gib)
+    onnx = ImageModelInfo(path=Path("sd15-onnx"), family="sd1", format="onnx", weight_bytes=weights,
+                          parameter_count=1_066_000_000)
+    at_512 = needed_bytes(weights, 512, 512, onnx=True)
+    assert 8.0 * gib <= at_512 <= 8.6 * gib and needed_bytes(weights, 512, 512) < 6.0 * gib
+    assert 4.65 * gib <= needed_bytes(weights, 256, 256, onnx=True) <= 5.4 * gib
+    check_memory(onnx, replace(BASE, width=256, height=256), available=7 * gib)
+    with pytest.raises(ImageTooLargeError, match=r"512x512 needs about"):
+        check_memory(onnx, replace(BASE, width=512, height=512), available=7 * gib)
+
+
 def test_the_cli_writes_to_the_path_given_or_into_the_gallery(tmp_path: Path) -> None:
     from PIL import Image
 

@@ -48,7 +48,7 @@ def check_memory(info: ImageModelInfo, settings: ImageSettings, available: int |
         available = memory()[1]
     if available is None:
         return
-    needed = needed_bytes(info.weight_bytes, settings.width, settings.height)
+    needed = needed_bytes(info.weight_bytes, settings.width, settings.height, onnx=info.format == "onnx")
     if needed > available * COMFORT:
         raise ImageTooLargeError(
             f"{settings.width}x{settings.height} needs about {human_size(needed)} of memory with this model, "

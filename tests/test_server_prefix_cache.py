@@ -137,3 +137,15 @@ def test_text_events_arrive_before_the_end(served: ServedModel) -> None:
     events = list(served.scheduler.stream(served.tokenize(STORY), GREEDY, (), CancelToken(), strip_leading=False))
     assert isinstance(events[-1], Finished)
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == events[-1].text
+
+
+def test_a_reply_that_keeps_no_cache_leaves_its_slot_empty(served: ServedModel) -> None:
+    """The load probe's reply (keep_cache=False): nobody's prompt starts like it, so its slot is emptied
+    and the next request decodes its whole prompt, as in a fresh context."""
+    tokens = served.tokenize(STORY)
+    events = list(served.scheduler.stream(tokens, GREEDY, (), CancelToken(), strip_leading=False, keep_cache=False))
+    assert isinstance(events[-1], Finished)
+    assert all(kept == held == 0 for kept, held in served.scheduler.held_tokens())
+    again = reply(served, tokens)
+    assert again.stats.evaluated_prompt_tokens == len(tokens) and again.text == events[-1].text
+    assert_cache_matches_bookkeeping(served)

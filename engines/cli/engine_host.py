@@ -174,12 +174,15 @@ class Host:
 
         served = ServedModel(read_gguf(message["path"]), options, int(message.get("parallel", 1)))
         self._engine, self._kind = served, "serve"
-        if message.get("probe"):  # the batched kernels run once before any client's reply (repair.py)
+        # the batched kernels run once before any client's reply (repair.py); the probe's cache is emptied
+        # after it (no client's prompt starts like it, and cutting its long sequence back to a short shared
+        # prefix gave a different greedy reply on Gemma 3's sliding-window cache)
+        if message.get("probe"):
             from engines.llama.sampling import SamplingOptions
 
             probe = SamplingOptions(temperature=0.0, max_tokens=PROBE_GENERATE, ignore_eos=True, repeat_penalty=1.0)
             for _ in served.scheduler.stream(probe_tokens(served.tokenize, served.slot_context), probe, (),
-                                             CancelToken(), strip_leading=False):
+                                             CancelToken(), strip_leading=False, keep_cache=False):
                 pass
         return {"context_size": served.slot_context, "load_ms": served.load_ms, "bos": served.template.bos_token,
                 "eos": served.template.eos_token, "huge_page_bytes": 0, "parallel": served.parallel}

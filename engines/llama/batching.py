@@ -42,6 +42,7 @@ class Request:
     strip_leading: bool
     grammar: str | None
     cancel: CancelToken
+    keep_cache: bool = True  # False: the slot's cache is emptied when the reply ends (nobody will reuse it)
     events: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
 
 
@@ -96,13 +97,13 @@ class BatchScheduler:
                 for seq in range(self.parallel)]
 
     def stream(self, tokens: Sequence[int], sampling: SamplingOptions, stops: Sequence[str], cancel: CancelToken,
-               *, strip_leading: bool, grammar: str | None = None) -> Iterator[ChatEvent]:
+               *, strip_leading: bool, grammar: str | None = None, keep_cache: bool = True) -> Iterator[ChatEvent]:
         if self._closed.is_set():
             raise EngineClosedError("the model has been unloaded")
         if len(tokens) >= self.slot_context:
             raise GenerationError(f"the prompt is {len(tokens)} tokens long but a slot's context holds "
                                   f"{self.slot_context}; shorten it or serve with a larger context")
-        request = Request(list(tokens), sampling, tuple(stops), strip_leading, grammar, cancel)
+        request = Request(list(tokens), sampling, tuple(stops), strip_leading, grammar, cancel, keep_cache)
         self._incoming.put(request)
         while True:
             event = request.events.get()
@@ -264,8 +265,12 @@ class BatchScheduler:
         """Free the slot at once (keeping what its cache holds for the next reply) and send the reply's end."""
         self._slots.pop(slot.seq, None)
         slot.sampler.close()
-        self._cache.release(slot.seq, slot.cached)
         request = slot.request
+        if request.keep_cache:
+            self._cache.release(slot.seq, slot.cached)
+        else:
+            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
+            self._cache.release(slot.seq, [])
         request.events.put(finish(slot.text, slot.counts, slot.started, len(request.tokens), reason, self.load_ms))
         request.events.put(_END)
 

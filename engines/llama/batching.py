@@ -203,21 +203,29 @@ class BatchScheduler:
                 self._end(slot, "cancelled")
 
     def _step(self) -> None:
-        """One batch: the next token of every reply being written, then prompt chunks within the batch size."""
+        """One batch: the next token of every reply being written and, within the batch size, prompt
+        chunks. Tokens go in by increasing sequence id: with a KV stream per sequence llama.cpp cuts a
+        batch into micro-batches of consecutive, increasing ids only (split_equal), so slots in arrival
+        order ([2, 3, 0, 1] after a lone reply) made two or more passes over the weights per step."""
         batch = self._batch
-        for slot in self._slots.values():
-            slot.row = -1
-            if not slot.pending:
-                slot.row = batch.add((slot.last,), len(slot.cached), slot.seq, logits=True)
-                slot.cached.append(slot.last)
-        for slot in self._slots.values():
-            budget = batch.size - batch.count
+        slots = [self._slots[seq] for seq in sorted(self._slots)]
+        budget = batch.size - sum(1 for slot in slots if not slot.pending)  # replies being written come first
+        chunks: dict[int, list[int]] = {}
+        for slot in slots:
             if slot.pending and budget > 0:
-                chunk, slot.pending = slot.pending[:budget], slot.pending[budget:]
+                chunks[slot.seq], slot.pending = slot.pending[:budget], slot.pending[budget:]
+                budget -= len(chunks[slot.seq])
+        for slot in slots:
+            slot.row = -1
+            chunk = chunks.get(slot.seq)
+            if chunk is not None:
                 row = batch.add(chunk, len(slot.cached), slot.seq, logits=not slot.pending)
                 slot.row = -1 if slot.pending else row
                 slot.cached.extend(chunk)
                 slot.counts.evaluated += len(chunk)
+            elif not slot.pending:
+                slot.row = batch.add((slot.last,), len(slot.cached), slot.seq, logits=True)
+                slot.cached.append(slot.last)
         status = batch.decode(self._ctx)
         if status != 0:
             self._fail_all(status)

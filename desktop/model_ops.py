@@ -17,6 +17,7 @@ from engines.remote.client import OpenAIClient
 from engines.store.model_store import InstalledModel
 from engines.store.remotes import RemoteEndpoint
 from engines.store.remotes import add_remote as add_remote_endpoint
+from engines.store.remotes import refresh_remote as refresh_remote_endpoint
 from engines.store.scan import existing_known_folders, scan
 from engines.store.verify import verify_model as core_verify
 
@@ -97,6 +98,18 @@ def add_remote(ctx: AppContext, form: RemoteForm) -> Task:
                                    confirmed=form.confirmed, ca_file=form.ca_file)
 
     return _changing(ctx, "add remote", job)
+
+
+def refresh_remote(ctx: AppContext, name: str) -> Task:
+    """Read the endpoint's models again through the guard (off the UI thread): (endpoint, added, gone)."""
+    remotes, settings = ctx.remotes, ctx.settings
+
+    def job(cancel: CancelToken) -> tuple[RemoteEndpoint, list[str], list[str]]:
+        from engines.host.remote_chat import client_for  # deferred: not needed at start-up
+
+        return refresh_remote_endpoint(remotes, name, client_for(remotes.endpoint(name), settings))
+
+    return _changing(ctx, "refresh remote", job)
 
 
 def remove_remote(ctx: AppContext, name: str) -> Task:

@@ -189,3 +189,25 @@ def test_offline_mode_turned_on_later_is_obeyed(loopback_only: list[object], mon
     with pytest.raises(RemoteRefusedError):
         model.chat([Message(role="user", content="hi")])
     assert loopback_only == []
+
+
+def test_refresh_reads_the_model_list_again(fake_server: FakeServer, capsys: pytest.CaptureFixture[str]) -> None:
+    fake_server.behaviour.models = [{"id": "qwen-7b"}, {"id": "llama-8b"}]
+    assert add(fake_server, "box") == 0
+    assert add(fake_server, "other") == 0
+    fake_server.behaviour.models = [{"id": "qwen-7b"}, {"id": "mistral-7b"}]  # that computer swapped a model
+    capsys.readouterr()
+    assert main(["models", "refresh-remote", "box"]) == 0
+    out = capsys.readouterr().out
+    assert "added box/mistral-7b (runs on another computer" in out and "gone: box/llama-8b" in out
+    assert [e.name for e in RemoteStore().endpoints()] == ["box", "other"]  # order kept
+    assert [m.id for m in RemoteStore().endpoint("box").models] == ["qwen-7b", "mistral-7b"]
+    assert [m.id for m in RemoteStore().endpoint("other").models] == ["qwen-7b", "llama-8b"]
+    assert main(["models", "refresh-remote", "box"]) == 0
+    assert "box serves the same models as before: qwen-7b, mistral-7b" in capsys.readouterr().out
+    fake_server.behaviour.models = []
+    assert main(["models", "refresh-remote", "box", "--json"]) != 0
+    assert "now serves no models" in capsys.readouterr().err
+    assert [m.id for m in RemoteStore().endpoint("box").models] == ["qwen-7b", "mistral-7b"]  # nothing lost
+    assert main(["models", "refresh-remote", "nobody"]) != 0
+    assert "no remote endpoint is named 'nobody'" in capsys.readouterr().err

@@ -27,6 +27,7 @@ from desktop.pages.common import format_size, heading
 from desktop.pages.remote_dialog import AddRemoteDialog
 from desktop.session import error_text
 from engines.store.model_store import InstalledModel
+from engines.store.remotes import RemoteEndpoint
 
 
 def task_names() -> dict[str, str]:
@@ -72,9 +73,13 @@ class InstalledPane(QWidget):
         self.default_button.clicked.connect(self.set_default_selected)
         self.reveal_button = QPushButton(self.tr("Show in folder"))
         self.reveal_button.clicked.connect(self.reveal_selected)
+        self.refresh_button = QPushButton(self.tr("Refresh models"))
+        self.refresh_button.setToolTip(self.tr("Ask that computer again which models it serves"))
+        self.refresh_button.clicked.connect(self.refresh_selected_remote)
         self.delete_button = QPushButton(self.tr("Delete"))
         self.delete_button.clicked.connect(lambda: self.delete_selected())
-        for button in (self.verify_button, self.default_button, self.reveal_button, self.delete_button):
+        for button in (self.verify_button, self.default_button, self.reveal_button, self.refresh_button,
+                       self.delete_button):
             selection.addWidget(button)
         layout.addLayout(actions)
         self.table = QTableWidget(0, self.COLUMNS)
@@ -147,6 +152,7 @@ class InstalledPane(QWidget):
             button.setEnabled(model is not None)
         for button in (self.verify_button, self.reveal_button):  # a remote model has no file here
             button.setEnabled(model is not None and not model.remote)
+        self.refresh_button.setVisible(model is not None and bool(model.remote))
 
     def _report(self, text: str) -> None:
         self.status.setText(text)
@@ -220,6 +226,29 @@ class InstalledPane(QWidget):
             name=dialog.added.name) if dialog.added else ""))
         dialog.open()
         return dialog
+
+    def refresh_selected_remote(self) -> None:
+        model = self.selected()
+        if model is None or not model.remote:
+            return
+        self.refresh_button.setEnabled(False)
+        self._report(self.tr("Asking {name} for its models…").format(name=model.remote))
+        task = model_ops.refresh_remote(self.ctx, model.remote)
+        task.succeeded.connect(self._refreshed)
+        task.failed.connect(lambda e: self._report(error_text(e)))
+        task.done.connect(lambda: self.refresh_button.setEnabled(True))
+
+    def _refreshed(self, result: tuple[RemoteEndpoint, list[str], list[str]]) -> None:
+        endpoint, added, gone = result
+        parts = []
+        if added:
+            parts.append(self.tr("new: {models}").format(models=", ".join(added)))
+        if gone:
+            parts.append(self.tr("no longer served: {models}").format(models=", ".join(gone)))
+        if parts:
+            self._report(self.tr("{name}: {changes}.").format(name=endpoint.name, changes="; ".join(parts)))
+        else:
+            self._report(self.tr("{name} serves the same models as before.").format(name=endpoint.name))
 
     def remove_remote(self, model: InstalledModel, confirm: bool) -> None:
         name = model.remote or ""

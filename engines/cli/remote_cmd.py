@@ -1,4 +1,4 @@
-"""`candeia-cli models add-remote`, and the remote side of `models list` and `models remove`."""
+"""`candeia-cli models add-remote` and `refresh-remote`, and the remote side of `models list` and `models remove`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from engines.errors import UsageError
 from engines.remote.client import OpenAIClient
 from engines.settings import load_settings
 from engines.store.model_store import InstalledModel
-from engines.store.remotes import RemoteStore, add_remote
+from engines.store.remotes import RemoteStore, add_remote, refresh_remote
 
 REMOTE_MARK = "runs on another computer"
 
@@ -31,6 +31,11 @@ def register(actions: Any) -> None:
                      help="allow it in offline mode even though it is outside this computer and the local network")
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=run_add_remote)
+    refresh = actions.add_parser("refresh-remote",
+                                 help="read a remote endpoint's models again (it may have loaded or dropped some)")
+    refresh.add_argument("name", help="the endpoint's name, as given to add-remote")
+    refresh.add_argument("--json", action="store_true")
+    refresh.set_defaults(handler=run_refresh_remote)
 
 
 def run_add_remote(args: argparse.Namespace) -> int:
@@ -49,6 +54,24 @@ def run_add_remote(args: argparse.Namespace) -> int:
         return 0
     for model in endpoint.models:
         print(f"added {endpoint.name}/{model.id} ({REMOTE_MARK}: {endpoint.url})")
+    return 0
+
+
+def run_refresh_remote(args: argparse.Namespace) -> int:
+    from engines.host.remote_chat import client_for  # deferred: the chat side is needed only here
+
+    store = RemoteStore()
+    endpoint, added, gone = refresh_remote(store, args.name, client_for(store.endpoint(args.name), load_settings()))
+    if args.json:
+        print(json.dumps({**endpoint.model_dump(mode="json"), "added": added, "gone": gone}, ensure_ascii=False,
+                         indent=2))
+        return 0
+    for model_id in added:
+        print(f"added {endpoint.name}/{model_id} ({REMOTE_MARK}: {endpoint.url})")
+    for model_id in gone:
+        print(f"gone: {endpoint.name}/{model_id} (no longer served there)")
+    if not added and not gone:
+        print(f"{endpoint.name} serves the same models as before: " + ", ".join(m.id for m in endpoint.models))
     return 0
 
 

@@ -88,8 +88,13 @@ class RemoteStore:
         return found
 
     def save(self, endpoint: RemoteEndpoint) -> None:
+        """Add it, or replace the one of that name where it stands (lists keep their order)."""
         with self._editing() as remotes:
-            remotes.endpoints = [e for e in remotes.endpoints if e.name != endpoint.name] + [endpoint]
+            names = [e.name for e in remotes.endpoints]
+            if endpoint.name in names:
+                remotes.endpoints[names.index(endpoint.name)] = endpoint
+            else:
+                remotes.endpoints.append(endpoint)
 
     def remove(self, name: str) -> RemoteEndpoint:
         with self._editing() as remotes:
@@ -154,3 +159,18 @@ def add_remote(store: RemoteStore, name: str, url: str, client: OpenAIClient, *,
         save_key(name, key)
     store.save(endpoint)
     return endpoint
+
+
+def refresh_remote(store: RemoteStore, name: str, client: OpenAIClient) -> tuple[RemoteEndpoint, list[str], list[str]]:
+    """Read the endpoint's models again (the other computer may have loaded or dropped some) and keep the
+    new list: (the endpoint, the model ids that appeared, the ones that are gone). Nothing changes here
+    when the endpoint cannot be read or now serves no models."""
+    endpoint = store.endpoint(name)
+    models = read_models(client)
+    if not models:
+        raise UsageError(f"{endpoint.url} now serves no models; the list of {name} was kept as it was")
+    before = {m.id for m in endpoint.models}
+    after = {m.id for m in models}
+    refreshed = endpoint.model_copy(update={"models": models})
+    store.save(refreshed)
+    return refreshed, sorted(after - before), sorted(before - after)

@@ -60,6 +60,30 @@ def test_add_mark_and_remove(qtbot: QtBot, window: MainWindow, fake_server: Fake
     assert RemoteStore().endpoints() == []
 
 
+def test_refresh_shows_what_changed_on_that_computer(qtbot: QtBot, window: MainWindow,
+                                                    fake_server: FakeServer) -> None:
+    pane = window.models.installed
+    fake_server.behaviour.models = [{"id": "qwen-7b"}]
+    dialog = add_through_dialog(qtbot, pane, fake_server.url)
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 1, timeout=10_000)
+    assert not dialog.isVisible()
+    pane.table.selectRow(0)
+    assert pane.refresh_button.isVisibleTo(pane)
+    fake_server.behaviour.models = [{"id": "qwen-7b"}, {"id": "llama-8b"}]
+    qtbot.mouseClick(pane.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: pane.status.text() == "box: new: llama-8b.", timeout=10_000)
+    assert [window.chat.model_combo.itemData(i) for i in range(window.chat.model_combo.count())] == [
+        "box/qwen-7b", "box/llama-8b"]
+    pane.table.selectRow(0)
+    fake_server.behaviour.api_key = "sk-changed"  # that computer now wants a key: the request is refused
+    qtbot.mouseClick(pane.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.refresh_button.isEnabled() and not pane.status.text().startswith(("box", "Asking")),
+                    timeout=10_000)
+    assert "key" in pane.status.text().lower() or "401" in pane.status.text()
+    assert pane.table.rowCount() == 2  # a failed refresh keeps the list
+
+
 def test_a_refused_address_keeps_what_was_typed(qtbot: QtBot, window: MainWindow) -> None:
     dialog = add_through_dialog(qtbot, window.models.installed, "http://203.0.113.5:8080/v1", "far")
     qtbot.waitUntil(lambda: "Could not add it" in dialog.status.text(), timeout=10_000)
@@ -122,6 +146,14 @@ def test_screenshots(qtbot: QtBot, fake_server: FakeServer, language: str, mode:
         qtbot.waitUntil(lambda: pane.table.rowCount() == 1, timeout=10_000)
         marked = pane.table.item(0, 3).text()
         assert marked == ("runs on another computer" if language == "en" else "roda em outro computador")
+        pane.table.selectRow(0)
+        fake_server.behaviour.models = [{"id": "qwen2.5-7b-instruct"}, {"id": "llama-3.1-8b-instruct"}]
+        pane.refresh_button.click()
+        qtbot.waitUntil(lambda: pane.table.rowCount() == 2 and pane.status.text().startswith("desktop-pc:"),
+                        timeout=10_000)
+        assert pane.status.text() == ("desktop-pc: new: llama-3.1-8b-instruct." if language == "en" else
+                                      "desktop-pc: novos: llama-3.1-8b-instruct.")
+        pane.table.selectRow(0)
         folder = Path(SHOTS) if SHOTS else tmp_path
         folder.mkdir(parents=True, exist_ok=True)
         assert window.grab().save(str(folder / f"remote-models-{language}-{mode}.png"))

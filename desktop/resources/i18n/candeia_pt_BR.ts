@@ -1214,137 +1214,137 @@
 <context>
     <name>CreatePage</name>
     <message>
-        <location filename="../../pages/create/page.py" line="61"/>
+        <location filename="../../pages/create/page.py" line="62"/>
         <source>Create</source>
         <translation>Criar</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="91"/>
+        <location filename="../../pages/create/page.py" line="92"/>
         <source>No image model</source>
         <translation>Nenhum modelo de imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="93"/>
+        <location filename="../../pages/create/page.py" line="94"/>
         <source>No image model is installed. Get one on the &lt;a href=&quot;models&quot;&gt;Models page&lt;/a&gt;: SD-Turbo makes an image in one step; Stable Diffusion 1.5 takes longer and is more detailed. The gallery works without one.</source>
         <translation>Nenhum modelo de imagem está instalado. Obtenha um na &lt;a href=&quot;models&quot;&gt;página Modelos&lt;/a&gt;: o SD-Turbo faz uma imagem em um passo; o Stable Diffusion 1.5 demora mais e é mais detalhado. A galeria funciona sem modelo.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="101"/>
+        <location filename="../../pages/create/page.py" line="102"/>
         <source>&amp;Model:</source>
         <translation>&amp;Modelo:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="105"/>
+        <location filename="../../pages/create/page.py" line="106"/>
         <source>Image model</source>
         <translation>Modelo de imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="107"/>
+        <location filename="../../pages/create/page.py" line="108"/>
         <source>No image model installed</source>
         <translation>Nenhum modelo de imagem instalado</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="121"/>
+        <location filename="../../pages/create/page.py" line="122"/>
         <source>&amp;Generate</source>
         <translation>&amp;Gerar</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="123"/>
+        <location filename="../../pages/create/page.py" line="124"/>
         <source>Generate (Ctrl+Enter)</source>
         <translation>Gerar (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="125"/>
+        <location filename="../../pages/create/page.py" line="126"/>
         <source>S&amp;top</source>
         <translation>&amp;Parar</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="132"/>
+        <location filename="../../pages/create/page.py" line="133"/>
         <source>Generation progress</source>
         <translation>Progresso da geração</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="139"/>
+        <location filename="../../pages/create/page.py" line="140"/>
         <source>Status</source>
         <translation>Situação</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="145"/>
+        <location filename="../../pages/create/page.py" line="146"/>
         <source>Preview</source>
         <translation>Prévia</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="198"/>
+        <location filename="../../pages/create/page.py" line="200"/>
         <source>Write a prompt first.</source>
         <translation>Escreva um prompt primeiro.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="203"/>
+        <location filename="../../pages/create/page.py" line="205"/>
         <source>Loading {model}…</source>
         <translation>Carregando {model}…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="211"/>
+        <location filename="../../pages/create/page.py" line="213"/>
         <source>Stopping…</source>
         <translation>Parando…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="218"/>
+        <location filename="../../pages/create/page.py" line="220"/>
         <source>Step {step} of {total}</source>
         <translation>Passo {step} de {total}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="229"/>
+        <location filename="../../pages/create/page.py" line="231"/>
         <source>Made in {seconds:.1f} s on {device}; seed {seed}</source>
         <translation>Feita em {seconds:.1f} s em {device}; semente {seed}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="232"/>
+        <location filename="../../pages/create/page.py" line="234"/>
         <source>Made {count} images in {seconds:.1f} s on {device}; seeds {first} to {last}</source>
         <translation>{count} imagens feitas em {seconds:.1f} s em {device}; sementes {first} a {last}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="238"/>
+        <location filename="../../pages/create/page.py" line="240"/>
         <source>Stopped.</source>
         <translation>Parado.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="256"/>
+        <location filename="../../pages/create/page.py" line="258"/>
         <source>Error: {error}</source>
         <translation>Erro: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="281"/>
+        <location filename="../../pages/create/page.py" line="283"/>
         <source>{name} does not say how it was made.</source>
         <translation>{name} não diz como foi feita.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="284"/>
+        <location filename="../../pages/create/page.py" line="286"/>
         <source>Settings of {name} are in the form.</source>
         <translation>As configurações de {name} estão no formulário.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="286"/>
+        <location filename="../../pages/create/page.py" line="288"/>
         <source>It was made with {model}, which is not installed.</source>
         <translation>Foi feita com {model}, que não está instalado.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="311"/>
+        <location filename="../../pages/create/page.py" line="313"/>
         <source>Added to the gallery: {name}</source>
         <translation>Adicionada à galeria: {name}</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="316"/>
+        <location filename="../../pages/create/page.py" line="318"/>
         <source>Images ({patterns})</source>
         <translation>Imagens ({patterns})</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="320"/>
+        <location filename="../../pages/create/page.py" line="322"/>
         <source>Add images to the gallery</source>
         <translation>Adicionar imagens à galeria</translation>
     </message>
     <message>
-        <location filename="../../pages/create/page.py" line="326"/>
+        <location filename="../../pages/create/page.py" line="328"/>
         <source>Choose the image to start from</source>
         <translation>Escolha a imagem de partida</translation>
     </message>
@@ -1488,27 +1488,27 @@ Crie uma com Nova e depois adicione arquivos ou pastas.</translation>
         <translation>{done} de {total} arquivos · {chunks} trechos</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="299"/>
+        <location filename="../../pages/documents/page.py" line="301"/>
         <source>Paused. Resume to finish indexing.</source>
         <translation>Pausada. Continue para terminar a indexação.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="300"/>
+        <location filename="../../pages/documents/page.py" line="302"/>
         <source>Cancelled. The files indexed so far stay.</source>
         <translation>Cancelada. Os arquivos indexados até aqui ficam.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="302"/>
+        <location filename="../../pages/documents/page.py" line="304"/>
         <source>Done: {indexed} indexed, {unchanged} unchanged, {skipped} skipped, {removed} removed in {seconds:.1f} s.</source>
         <translation>Pronto: {indexed} indexados, {unchanged} sem mudança, {skipped} ignorados, {removed} retirados em {seconds:.1f} s.</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="314"/>
+        <location filename="../../pages/documents/page.py" line="316"/>
         <source>Indexing {name} failed: {error}</source>
         <translation>A indexação de {name} falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/documents/page.py" line="322"/>
+        <location filename="../../pages/documents/page.py" line="324"/>
         <source>Install or import a chat model first (see the Models page): it writes the answer.</source>
         <translation>Instale ou importe um modelo de chat primeiro (veja a página Modelos): é ele que escreve a resposta.</translation>
     </message>
@@ -1909,218 +1909,253 @@ Solte uma pasta para legendar todas as imagens dela.</translation>
 <context>
     <name>InstalledPane</name>
     <message>
-        <location filename="../../pages/installed_pane.py" line="51"/>
+        <location filename="../../pages/installed_pane.py" line="52"/>
         <source>Import a file…</source>
         <translation>Importar um arquivo…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="53"/>
+        <location filename="../../pages/installed_pane.py" line="54"/>
         <source>Scan a folder…</source>
         <translation>Examinar uma pasta…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="55"/>
+        <location filename="../../pages/installed_pane.py" line="56"/>
         <source>Find other apps&apos; models</source>
         <translation>Achar modelos de outros apps</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="56"/>
+        <location filename="../../pages/installed_pane.py" line="57"/>
         <source>Link the models of LM Studio, GPT4All, Jan, Ollama and the Hugging Face cache, without copying them</source>
         <translation>Vincula os modelos do LM Studio, GPT4All, Jan, Ollama e do cache do Hugging Face, sem copiá-los</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="59"/>
+        <location filename="../../pages/installed_pane.py" line="60"/>
         <source>Add remote…</source>
         <translation>Adicionar remoto…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="60"/>
+        <location filename="../../pages/installed_pane.py" line="61"/>
         <source>Use the models of a server on another computer (llama-server, Ollama, vLLM, LM Studio, another Candeia)</source>
         <translation>Use os modelos de um servidor em outro computador (llama-server, Ollama, vLLM, LM Studio, outro Candeia)</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="68"/>
+        <location filename="../../pages/installed_pane.py" line="69"/>
         <source>Verify</source>
         <translation>Verificar</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="70"/>
+        <location filename="../../pages/installed_pane.py" line="71"/>
         <source>Set as default</source>
         <translation>Usar como padrão</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="71"/>
+        <location filename="../../pages/installed_pane.py" line="72"/>
         <source>Use this model for new conversations of its task</source>
         <translation>Usar este modelo nas novas conversas da sua tarefa</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="73"/>
+        <location filename="../../pages/installed_pane.py" line="74"/>
         <source>Show in folder</source>
         <translation>Mostrar na pasta</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="75"/>
+        <location filename="../../pages/installed_pane.py" line="76"/>
+        <source>Refresh models</source>
+        <translation>Atualizar modelos</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="77"/>
+        <source>Ask that computer again which models it serves</source>
+        <translation>Perguntar de novo àquele computador quais modelos ele oferece</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="79"/>
         <source>Delete</source>
         <translation>Excluir</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="82"/>
+        <location filename="../../pages/installed_pane.py" line="87"/>
         <source>Name</source>
         <translation>Nome</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="82"/>
+        <location filename="../../pages/installed_pane.py" line="87"/>
         <source>Tasks</source>
         <translation>Tarefas</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="82"/>
+        <location filename="../../pages/installed_pane.py" line="87"/>
         <source>Size</source>
         <translation>Tamanho</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="82"/>
+        <location filename="../../pages/installed_pane.py" line="87"/>
         <source>Where</source>
         <translation>Onde</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="82"/>
+        <location filename="../../pages/installed_pane.py" line="87"/>
         <source>Default for</source>
         <translation>Padrão para</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="83"/>
+        <location filename="../../pages/installed_pane.py" line="88"/>
         <source>Installed models</source>
         <translation>Modelos instalados</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="100"/>
+        <location filename="../../pages/installed_pane.py" line="105"/>
         <source>No models yet. Import a GGUF file or scan a folder that holds some.</source>
         <translation>Ainda não há modelos. Importe um arquivo GGUF ou examine uma pasta que tenha alguns.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="122"/>
+        <location filename="../../pages/installed_pane.py" line="127"/>
         <source>Runs on {url}</source>
         <translation>Roda em {url}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="133"/>
+        <location filename="../../pages/installed_pane.py" line="138"/>
         <source>runs on another computer</source>
         <translation>roda em outro computador</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="134"/>
+        <location filename="../../pages/installed_pane.py" line="139"/>
         <source>linked in place</source>
         <translation>no lugar original</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="134"/>
+        <location filename="../../pages/installed_pane.py" line="139"/>
         <source>in Candeia&apos;s folder</source>
         <translation>na pasta do Candeia</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="156"/>
+        <location filename="../../pages/installed_pane.py" line="162"/>
         <source>Import a model file</source>
         <translation>Importar um arquivo de modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="157"/>
+        <location filename="../../pages/installed_pane.py" line="163"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>Modelos GGUF (*.gguf);;Todos os arquivos (*)</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="162"/>
+        <location filename="../../pages/installed_pane.py" line="168"/>
         <source>Checking {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="164"/>
+        <location filename="../../pages/installed_pane.py" line="170"/>
         <source>Added {name}.</source>
         <translation>{name} adicionado.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="165"/>
+        <location filename="../../pages/installed_pane.py" line="171"/>
         <source>Could not add the file: {error}</source>
         <translation>Não foi possível adicionar o arquivo: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="169"/>
+        <location filename="../../pages/installed_pane.py" line="175"/>
         <source>Scan a folder for models</source>
         <translation>Examinar uma pasta em busca de modelos</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="175"/>
+        <location filename="../../pages/installed_pane.py" line="181"/>
         <source>Scanning {folder}…</source>
         <translation>Examinando {folder}…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="178"/>
+        <location filename="../../pages/installed_pane.py" line="184"/>
         <source>Found {added} new models; skipped {skipped}.</source>
         <translation>{added} modelos novos encontrados; {skipped} ignorados.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="180"/>
+        <location filename="../../pages/installed_pane.py" line="186"/>
         <source>The scan failed: {error}</source>
         <translation>O exame falhou: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="185"/>
+        <location filename="../../pages/installed_pane.py" line="191"/>
         <source>No other app&apos;s model folder was found on this computer.</source>
         <translation>Nenhuma pasta de modelos de outro app foi encontrada neste computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="193"/>
+        <location filename="../../pages/installed_pane.py" line="199"/>
         <source>Verifying {name}…</source>
         <translation>Verificando {name}…</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="196"/>
+        <location filename="../../pages/installed_pane.py" line="202"/>
         <source>{name} is intact (checksum verified).</source>
         <translation>{name} está íntegro (checksum conferido).</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="197"/>
+        <location filename="../../pages/installed_pane.py" line="203"/>
         <source>{name}: checksum recorded; later checks compare against it.</source>
         <translation>{name}: checksum registrado; as próximas verificações comparam com ele.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="198"/>
+        <location filename="../../pages/installed_pane.py" line="204"/>
         <source>{name} failed verification: {error}</source>
         <translation>{name} falhou na verificação: {error}</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="219"/>
+        <location filename="../../pages/installed_pane.py" line="225"/>
         <source>Added {name}; its models run on that computer.</source>
         <translation>{name} adicionado; seus modelos rodam naquele computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="227"/>
+        <location filename="../../pages/installed_pane.py" line="235"/>
+        <source>Asking {name} for its models…</source>
+        <translation>Perguntando a {name} quais são os modelos…</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="245"/>
+        <source>new: {models}</source>
+        <translation>novos: {models}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="247"/>
+        <source>no longer served: {models}</source>
+        <translation>não oferecidos mais: {models}</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="249"/>
+        <source>{name}: {changes}.</source>
+        <translation>{name}: {changes}.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="251"/>
+        <source>{name} serves the same models as before.</source>
+        <translation>{name} oferece os mesmos modelos de antes.</translation>
+    </message>
+    <message>
+        <location filename="../../pages/installed_pane.py" line="256"/>
         <source>Remove the server {name} and all of its models from Candeia? Nothing changes on that computer.</source>
         <translation>Remover o servidor {name} e todos os seus modelos do Candeia? Nada muda naquele computador.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="229"/>
+        <location filename="../../pages/installed_pane.py" line="258"/>
         <source>Remove server</source>
         <translation>Remover servidor</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="245"/>
+        <location filename="../../pages/installed_pane.py" line="274"/>
         <source>Remove {name} from Candeia? The file stays where it is.</source>
         <translation>Remover {name} do Candeia? O arquivo continua onde está.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="246"/>
+        <location filename="../../pages/installed_pane.py" line="275"/>
         <source>Delete {name}? Its files are removed from Candeia&apos;s folder.</source>
         <translation>Excluir {name}? Os arquivos dele são apagados da pasta do Candeia.</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="247"/>
+        <location filename="../../pages/installed_pane.py" line="276"/>
         <source>Delete model</source>
         <translation>Excluir modelo</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="234"/>
-        <location filename="../../pages/installed_pane.py" line="253"/>
+        <location filename="../../pages/installed_pane.py" line="263"/>
+        <location filename="../../pages/installed_pane.py" line="282"/>
         <source>Removed {name}.</source>
         <translation>{name} removido.</translation>
     </message>
@@ -2880,148 +2915,148 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>SettingsForm</name>
     <message>
-        <location filename="../../pages/create/form.py" line="54"/>
+        <location filename="../../pages/create/form.py" line="55"/>
         <source>Prompt</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="55"/>
+        <location filename="../../pages/create/form.py" line="56"/>
         <source>Describe the image: a lighthouse at dusk, oil painting…</source>
         <translation>Descreva a imagem: um farol ao entardecer, pintura a óleo…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="57"/>
+        <location filename="../../pages/create/form.py" line="58"/>
         <source>&amp;Prompt:</source>
         <translation>&amp;Prompt:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="59"/>
+        <location filename="../../pages/create/form.py" line="60"/>
         <source>Negative prompt</source>
         <translation>Prompt negativo</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="60"/>
+        <location filename="../../pages/create/form.py" line="61"/>
         <source>What the image should not have (optional)</source>
         <translation>O que a imagem não deve ter (opcional)</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="62"/>
+        <location filename="../../pages/create/form.py" line="63"/>
         <source>&amp;Negative:</source>
         <translation>&amp;Negativo:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="63"/>
+        <location filename="../../pages/create/form.py" line="64"/>
         <source>Si&amp;ze:</source>
         <translation>&amp;Tamanho:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="64"/>
+        <location filename="../../pages/create/form.py" line="65"/>
         <source>Steps</source>
         <translation>Passos</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="65"/>
+        <location filename="../../pages/create/form.py" line="66"/>
         <source>S&amp;teps:</source>
         <translation>Pa&amp;ssos:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="70"/>
+        <location filename="../../pages/create/form.py" line="71"/>
         <source>Guidance (CFG scale)</source>
         <translation>Orientação (escala CFG)</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="71"/>
+        <location filename="../../pages/create/form.py" line="72"/>
         <source>&amp;Guidance:</source>
         <translation>&amp;Orientação:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="73"/>
+        <location filename="../../pages/create/form.py" line="74"/>
         <source>Sampler</source>
         <translation>Amostrador</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="76"/>
+        <location filename="../../pages/create/form.py" line="77"/>
         <source>Sa&amp;mpler:</source>
         <translation>A&amp;mostrador:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="77"/>
+        <location filename="../../pages/create/form.py" line="78"/>
         <source>S&amp;eed:</source>
         <translation>S&amp;emente:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="78"/>
+        <location filename="../../pages/create/form.py" line="79"/>
         <source>Number of images</source>
         <translation>Número de imagens</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="79"/>
+        <location filename="../../pages/create/form.py" line="80"/>
         <source>&amp;Images:</source>
         <translation>&amp;Imagens:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="80"/>
+        <location filename="../../pages/create/form.py" line="81"/>
         <source>&amp;From image:</source>
         <translation>&amp;A partir da imagem:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="81"/>
+        <location filename="../../pages/create/form.py" line="82"/>
         <source>St&amp;rength:</source>
         <translation>Intensi&amp;dade:</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="92"/>
+        <location filename="../../pages/create/form.py" line="93"/>
         <source>Width in pixels</source>
         <translation>Largura em pixels</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="93"/>
+        <location filename="../../pages/create/form.py" line="94"/>
         <source>Height in pixels</source>
         <translation>Altura em pixels</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="104"/>
+        <location filename="../../pages/create/form.py" line="105"/>
         <source>Seed</source>
         <translation>Semente</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="105"/>
+        <location filename="../../pages/create/form.py" line="106"/>
         <source>Random</source>
         <translation>Aleatória</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="107"/>
+        <location filename="../../pages/create/form.py" line="108"/>
         <source>The same seed, settings and model make the same image; empty picks one.</source>
         <translation>A mesma semente, configurações e modelo fazem a mesma imagem; vazia sorteia uma.</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="111"/>
         <location filename="../../pages/create/form.py" line="112"/>
+        <location filename="../../pages/create/form.py" line="113"/>
         <source>Pick a random seed</source>
         <translation>Sortear uma semente</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="121"/>
+        <location filename="../../pages/create/form.py" line="122"/>
         <source>Image to start from</source>
         <translation>Imagem de partida</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="122"/>
+        <location filename="../../pages/create/form.py" line="123"/>
         <source>None: make an image from the prompt alone</source>
         <translation>Nenhuma: fazer a imagem só a partir do prompt</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="125"/>
+        <location filename="../../pages/create/form.py" line="126"/>
         <source>Choose…</source>
         <translation>Escolher…</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="131"/>
+        <location filename="../../pages/create/form.py" line="132"/>
         <source>Strength: how far from the image to go</source>
         <translation>Intensidade: quanto se afastar da imagem</translation>
     </message>
     <message>
-        <location filename="../../pages/create/form.py" line="132"/>
+        <location filename="../../pages/create/form.py" line="133"/>
         <source>0 keeps the image, 1 ignores it</source>
         <translation>0 mantém a imagem, 1 a ignora</translation>
     </message>
@@ -3610,27 +3645,27 @@ Tempo total: {total:.0f} ms</translation>
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../pages/installed_pane.py" line="34"/>
+        <location filename="../../pages/installed_pane.py" line="35"/>
         <source>Chat</source>
         <translation>Conversa</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="35"/>
+        <location filename="../../pages/installed_pane.py" line="36"/>
         <source>Translate</source>
         <translation>Traduzir</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="36"/>
+        <location filename="../../pages/installed_pane.py" line="37"/>
         <source>Caption</source>
         <translation>Legendar</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="37"/>
+        <location filename="../../pages/installed_pane.py" line="38"/>
         <source>Embeddings</source>
         <translation>Embeddings</translation>
     </message>
     <message>
-        <location filename="../../pages/installed_pane.py" line="38"/>
+        <location filename="../../pages/installed_pane.py" line="39"/>
         <source>Images</source>
         <translation>Imagens</translation>
     </message>

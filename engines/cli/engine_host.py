@@ -175,8 +175,8 @@ class Host:
         served = ServedModel(read_gguf(message["path"]), options, int(message.get("parallel", 1)))
         self._engine, self._kind = served, "serve"
         # the batched kernels run once before any client's reply (repair.py); the probe's cache is emptied
-        # after it (no client's prompt starts like it, and cutting its long sequence back to a short shared
-        # prefix gave a different greedy reply on Gemma 3's sliding-window cache)
+        # after it: no client's prompt starts like it, and keys and values decoded in its 64-token batch
+        # differ in the last bits from a fresh decode's, enough to flip a near tie (docs/server.md)
         if message.get("probe"):
             from engines.llama.sampling import SamplingOptions
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engines.errors import InvalidModelFileError
-from engines.imagegen.onnx.folder import looks_like_onnx_image_folder, read_onnx_image_folder
 from engines.paths import readable_file_size
 
 MAX_HEADER_BYTES = 100 << 20  # safetensors' own limit
@@ -63,6 +62,10 @@ class _Tensor:
 
 def read_image_model(path: str | Path) -> ImageModelInfo:
     """Validate `path` (.safetensors, .gguf, a diffusers or an ONNX folder); InvalidModelFileError when unusable."""
+    # deferred: the ONNX folder reader pulls in numpy (its scheduler), which the window's start-up
+    # check of image models does not otherwise need
+    from engines.imagegen.onnx.folder import looks_like_onnx_image_folder
+
     path = Path(path)
     if looks_like_onnx_image_folder(path):
         return _onnx_info(path)
@@ -83,6 +86,8 @@ def read_image_model(path: str | Path) -> ImageModelInfo:
 
 
 def _onnx_info(path: Path) -> ImageModelInfo:
+    from engines.imagegen.onnx.folder import read_onnx_image_folder
+
     folder = read_onnx_image_folder(path)
     family = _WIDTHS.get(folder.hidden_width, "sd")
     if family == "sdxl":

@@ -78,6 +78,7 @@ def commands(models: dict[str, Path]) -> list[Command]:
         Command(("serve", "--port", "0", "--check")),
         # a remote endpoint on loopback where nothing listens: refused there, one line, exit 1
         Command(("models", "add-remote", "box", "--url", "http://127.0.0.1:9/v1"), online_code=1, offline_code=1),
+        Command(("models", "refresh-remote", "box"), online_code=1, offline_code=1),  # box was not added: one line
         # the only command that goes online, and only to the configured (loopback) endpoint
         Command(("models", "download", download, "--id", "fetched", "-q"), offline_code=1),
         Command(("models", "verify", "fetched"), offline_code=1),  # offline: nothing was downloaded to verify

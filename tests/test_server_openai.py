@@ -277,3 +277,28 @@ def test_a_client_that_leaves_while_waiting_for_a_slot_does_not_end_the_model(se
     while busy_slots(server) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert busy_slots(server) == 0
+
+
+@pytest.mark.timeout(300)
+def test_a_client_that_leaves_a_non_streamed_reply_frees_its_slot(server: LocalServer) -> None:
+    """Without streaming nothing is written to the client until the end, so its leaving is seen only by
+    asking; the reply is cancelled while tokens still flow, not when max_tokens runs out."""
+    body = json.dumps({"model": "tiny", "messages": USER, "max_tokens": 1800, "temperature": 0.8, "seed": 3,
+                       "ignore_eos": True}).encode()
+    started = time.monotonic()
+    whole = raw(server, "/chat/completions", headers={**auth(), "Content-Type": "application/json"}, content=body)
+    assert whole.status_code == 200 and whole.json()["usage"]["completion_tokens"] == 1800
+    full_s = time.monotonic() - started
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.request("POST", "/v1/chat/completions", body, {**auth(), "Content-Type": "application/json"})
+    deadline = time.monotonic() + 30
+    while busy_slots(server) < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert busy_slots(server) == 1
+    connection.close()  # the client gives up before the reply
+    left = time.monotonic()
+    while busy_slots(server) and time.monotonic() < left + 30:
+        time.sleep(0.01)
+    freed_s = time.monotonic() - left
+    assert busy_slots(server) == 0
+    assert freed_s < max(1.0, full_s / 2), (freed_s, full_s)

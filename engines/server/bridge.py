@@ -3,8 +3,9 @@
 Each request runs its blocking work (loading the model on first use, then reading the engine
 host's replies) on a thread of its own and hands every event to the event loop. A request that
 waits for a free slot therefore holds no shared worker, and a client that goes away cancels its
-reply: the reply's CancelToken reaches the engine host within a poll (engines/host/chat.py), whose
-scheduler frees the slot at its next step.
+reply: a streamed reply notices at its next write, a whole reply within LOOK_S; the reply's CancelToken
+reaches the engine host at its next token (engines/host/chat.py), whose scheduler frees the slot at
+its next step.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from engines.jobs import CancelToken
 
 _STARTED = object()
 _END = object()
+LOOK_S = 0.1  # how often a whole-reply request asks whether its client is still there
 
 Source = Callable[[CancelToken], Iterator[Any]]
 
@@ -69,18 +71,30 @@ class ThreadStream:
             self.cancel.cancel()  # a no-op after the end; a client that left stops its reply here
 
     async def collect(self, gone: Callable[[], Any]) -> list[Any]:
-        """Every event, cancelling the reply if `gone()` (awaitable) says the client left."""
+        """Every event, cancelling the reply if `gone()` (awaitable) says the client left. Nothing is
+        written to a client that waits for a whole reply, so its leaving shows only when asked: every
+        LOOK_S, whether events flow or not (a reply writing tokens would otherwise run to max_tokens).
+        One getter waits on the queue throughout (asyncio.wait, unlike wait_for, never cancels it, so
+        no event can be lost to a timeout)."""
+        loop = asyncio.get_running_loop()
         items: list[Any] = []
+        look_at = loop.time() + LOOK_S
+        getter: asyncio.Task[Any] | None = None
         try:
             while True:
-                try:
-                    item = await asyncio.wait_for(self._next(), timeout=0.5)
-                except asyncio.TimeoutError:
+                getter = getter or asyncio.ensure_future(self._next())
+                done, _ = await asyncio.wait({getter}, timeout=max(0.0, look_at - loop.time()))
+                if loop.time() >= look_at:
+                    look_at = loop.time() + LOOK_S
                     if await gone():
                         self.cancel.cancel()
+                if not done:
                     continue
+                item, getter = getter.result(), None  # raises what the stream raised
                 if item is _END:
                     return items
                 items.append(item)
         finally:
+            if getter is not None:
+                getter.cancel()
             self.cancel.cancel()

@@ -280,22 +280,27 @@ def test_a_client_that_leaves_while_waiting_for_a_slot_does_not_end_the_model(se
 
 
 @pytest.mark.timeout(300)
-def test_a_client_that_leaves_a_non_streamed_reply_frees_its_slot(server: LocalServer) -> None:
-    """Without streaming nothing is written to the client until the end, so its leaving is seen only by
-    asking; the reply is cancelled while tokens still flow, not when max_tokens runs out."""
-    body = json.dumps({"model": "tiny", "messages": USER, "max_tokens": 1800, "temperature": 0.8, "seed": 3,
-                       "ignore_eos": True}).encode()
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_client_that_leaves_mid_reply_frees_its_slot_at_once(server: LocalServer, stream: bool) -> None:
+    """Streamed, the leaving shows at the next write; not streamed, nothing is written until the end, so
+    it is seen only by asking. Either way the reply is cancelled while tokens still flow, not when
+    max_tokens runs out."""
+    body = {"model": "tiny", "messages": USER, "max_tokens": 1800, "temperature": 0.8, "seed": 3, "ignore_eos": True}
+    headers = {**auth(), "Content-Type": "application/json"}
     started = time.monotonic()
-    whole = raw(server, "/chat/completions", headers={**auth(), "Content-Type": "application/json"}, content=body)
+    whole = raw(server, "/chat/completions", headers=headers, content=json.dumps(body).encode())
     assert whole.status_code == 200 and whole.json()["usage"]["completion_tokens"] == 1800
     full_s = time.monotonic() - started
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    connection.request("POST", "/v1/chat/completions", body, {**auth(), "Content-Type": "application/json"})
+    connection.request("POST", "/v1/chat/completions", json.dumps({**body, "stream": stream}), headers)
+    if stream:
+        response = connection.getresponse()
+        assert response.status == 200 and response.readline().startswith(b"data: ")
     deadline = time.monotonic() + 30
     while busy_slots(server) < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert busy_slots(server) == 1
-    connection.close()  # the client gives up before the reply
+    connection.close()  # the client gives up before the reply ends
     left = time.monotonic()
     while busy_slots(server) and time.monotonic() < left + 30:
         time.sleep(0.01)

@@ -307,3 +307,53 @@ def test_a_client_that_leaves_mid_reply_frees_its_slot_at_once(server: LocalServ
     freed_s = time.monotonic() - left
     assert busy_slots(server) == 0
     assert freed_s < max(1.0, full_s / 2), (freed_s, full_s)
+
+
+def post(server: LocalServer, path: str, body: dict[str, Any]) -> Answer:
+    return raw(server, path, headers={**auth(), "Content-Type": "application/json"}, content=json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_malformed_requests_are_400_before_any_byte(server: LocalServer, stream: bool) -> None:
+    """Each is the client's mistake: a 400 with a JSON body, also when streaming was asked for (the
+    refusal comes before the response starts), never a 500."""
+    chat = {"model": "tiny", "messages": USER, "max_tokens": 4, "stream": stream}
+    cases = {
+        "a token id outside the vocabulary": ("/completions", {"model": "tiny", "prompt": [1, 4294967296],
+                                                               "max_tokens": 4, "stream": stream}),
+        "a negative token id": ("/completions", {"model": "tiny", "prompt": [1, -5], "max_tokens": 4,
+                                                 "stream": stream}),
+        "json_schema that is not an object": ("/chat/completions", {**chat, "response_format": {
+            "type": "json_schema", "json_schema": "x"}}),
+        "a schema llama.cpp's grammar parser refuses": ("/chat/completions", {**chat, "response_format": {
+            "type": "json_schema", "json_schema": {"name": "s", "schema": {"type": "string", "maxLength": 5000}}}}),
+        "a schema the converter refuses": ("/chat/completions", {**chat, "response_format": {
+            "type": "json_schema", "json_schema": {"name": "s", "schema": {"type": "string", "pattern": "^(a"}}}}),
+        "tool_calls that are not a list": ("/chat/completions", {**chat, "messages": [
+            *USER, {"role": "assistant", "content": "", "tool_calls": "abc"}]}),
+        "a tool call without a function": ("/chat/completions", {**chat, "messages": [
+            *USER, {"role": "assistant", "content": "", "tool_calls": [{"function": "x"}]}]}),
+        "tool_choice without tools": ("/chat/completions", {**chat, "tool_choice": "required"}),
+    }
+    for name, (path, body) in cases.items():
+        answer = post(server, path, body)
+        assert answer.status_code == 400, (name, answer.status_code, answer.body[:300])
+        assert answer.json()["error"]["message"], name
+    assert busy_slots(server) == 0
+
+
+def test_a_bad_token_id_leaves_other_replies_alone(server: LocalServer) -> None:
+    """llama.cpp refuses a whole batch with an id outside the vocabulary; such a prompt never reaches a
+    batch, so a reply running beside it goes on to its end."""
+    results: dict[str, Answer] = {}
+    long = {"model": "tiny", "messages": USER, "max_tokens": 600, "temperature": 0.8, "seed": 5, "ignore_eos": True}
+    runner = threading.Thread(target=lambda: results.update(long=post(server, "/chat/completions", long)))
+    runner.start()
+    deadline = time.monotonic() + 30
+    while busy_slots(server) < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for prompt in ([1, -5], [1, 4294967296], [1, 10**6]):
+        assert post(server, "/completions", {"model": "tiny", "prompt": prompt, "max_tokens": 4}).status_code == 400
+    runner.join(120)
+    assert results["long"].status_code == 200
+    assert results["long"].json()["usage"]["completion_tokens"] == 600

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -91,6 +92,47 @@ def test_an_idle_model_is_unloaded(tmp_path: Path, tiny_gguf: Path) -> None:
         while pool.loaded_ids() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert pool.loaded_ids() == [] and engine.closed
+    finally:
+        pool.close()
+
+
+class Closable:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_model_the_reaper_takes_is_never_handed_to_a_request(tmp_path: Path, tiny_gguf: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The idle check and the removal happen under one lock. Unloading is slowed down here (as a host's
+    close is slow) to open the window a race needs: a request that comes while the reaper is at work
+    gets a freshly loaded model, never the one being closed."""
+    store = ModelStore(tmp_path / "models.json", tmp_path / "models")
+    store.add(tiny_gguf, model_id="tiny")
+    opened: list[Closable] = []
+    monkeypatch.setattr(ModelPool, "_open", lambda self, installed, kind: opened.append(Closable()) or opened[-1])
+    unloading = threading.Event()
+    unload = ModelPool.unload
+
+    def slow_unload(self: ModelPool, model_id: str, **options: bool) -> None:
+        unloading.set()
+        time.sleep(0.5)
+        unload(self, model_id, **options)
+
+    monkeypatch.setattr(ModelPool, "unload", slow_unload)
+    pool = ModelPool(parallel=2, idle_unload_s=0.3, store=lambda: ModelStore(tmp_path / "models.json"))
+    try:
+        with pool.use("tiny", "chat"):
+            pass
+        deadline = time.monotonic() + 10
+        while pool.loaded_ids() and not unloading.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the reaper is at work on it
+        with pool.use("tiny", "chat") as model:
+            time.sleep(0.6)  # past any unload that was under way
+            assert not model.closed
+        assert opened[0].closed and len(opened) == 2
     finally:
         pool.close()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engines.errors import EngineClosedError, UsageError
 from engines.gguf.info import read_gguf
 from engines.jobs import CancelToken
 from engines.llama.engine import LoadOptions
@@ -149,3 +150,21 @@ def test_a_reply_that_keeps_no_cache_leaves_its_slot_empty(served: ServedModel) 
     again = reply(served, tokens)
     assert again.stats.evaluated_prompt_tokens == len(tokens) and again.text == events[-1].text
     assert_cache_matches_bookkeeping(served)
+
+
+def test_a_request_after_close_is_refused_at_once(tiny_gguf: Path) -> None:
+    """The check and the queueing happen under the lock close() takes, and close() answers what is left
+    in the queue, so no request can wait for ever on a scheduler that has stopped."""
+    model = ServedModel(read_gguf(tiny_gguf), LoadOptions(context_size=256, threads=1), parallel=2)
+    tokens = model.tokenize(STORY)
+    scheduler = model.scheduler
+    model.close()
+    with pytest.raises(EngineClosedError):
+        scheduler.stream(tokens, GREEDY, (), CancelToken(), strip_leading=False)
+
+
+def test_token_ids_outside_the_vocabulary_are_refused_at_the_call(served: ServedModel) -> None:
+    for wrong in (-1, served.scheduler.n_vocab):
+        with pytest.raises(UsageError, match="not in this model's vocabulary"):
+            served.scheduler.stream([1, wrong], GREEDY, (), CancelToken(), strip_leading=False)
+    assert reply(served, served.tokenize(STORY)).stats.generated_tokens == MAX_TOKENS

@@ -235,6 +235,7 @@ class Host:
             events = engine.scheduler.stream(message["tokens"], sampling, message.get("stops", ()),
                                              cancel or CancelToken(), strip_leading=strip,
                                              grammar=_grammar(message.get("json_schema")))
+            self.send({"id": ident, "accepted": True})  # queued: a refusal would have come instead of this
         else:
             events = engine.stream_tokens(message["tokens"], sampling, message.get("stops", ()), cancel,
                                           strip_leading=strip)

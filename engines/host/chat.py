@@ -45,6 +45,7 @@ class HostedChatEngine:
         self.template = ChatTemplate(source=info.chat_template, bos_token=loaded["bos"], eos_token=loaded["eos"])
         self.repair: Repair | None = None  # set when the model loads only with safe settings (repair.py)
         self._active: set[CancelToken] = set()
+        self.serving = parallel > 0  # its host says "accepted" (or why not) before a reply's first event
 
     @property
     def pid(self) -> int:
@@ -133,10 +134,33 @@ class HostedChatEngine:
         call = self._host.start("generate", tokens=tokens, sampling=sampling.model_dump(mode="json"),
                                 stops=list(stops), strip_leading=strip_leading,
                                 **({"json_schema": json_schema} if json_schema else {}))
+        first = self._accepted(call, cancel) if self.serving else None
         self._active.add(cancel)
-        return self._drain(call, cancel, len(tokens))
+        return self._drain(call, cancel, len(tokens), first)
 
-    def _drain(self, call: Call, cancel: CancelToken, prompt_tokens: int) -> Iterator[ChatEvent]:
+    def _accepted(self, call: Call, cancel: CancelToken) -> Any:
+        """Wait for the host to queue the reply, so that a refusal (a token id outside the vocabulary, a
+        schema llama.cpp cannot parse) raises here, before the caller has answered anything. Returns a
+        message that came instead and belongs to the reply (its end, if it was cancelled at once)."""
+        try:
+            while True:
+                if cancel.cancelled:
+                    call.cancel()
+                message = call.next(POLL_S)
+                if message is None:
+                    continue
+                if isinstance(message, EngineCrashedError):
+                    raise message
+                if message.get("accepted"):
+                    return None
+                if "error" in message:
+                    result_of(message)  # raises the host's error, as the same class
+                return message
+        except BaseException:
+            self._host.finish(call)
+            raise
+
+    def _drain(self, call: Call, cancel: CancelToken, prompt_tokens: int, first: Any = None) -> Iterator[ChatEvent]:
         shown: list[str] = []
         started = time.perf_counter()
         done = False
@@ -144,8 +168,8 @@ class HostedChatEngine:
             while True:
                 if cancel.cancelled:
                     call.cancel()
-                message = call.next(POLL_S)
-                if message is None:
+                message, first = (first, None) if first is not None else (call.next(POLL_S), None)
+                if message is None or (isinstance(message, dict) and message.get("accepted")):
                     continue
                 if isinstance(message, EngineCrashedError):
                     if cancel.cancelled:  # ended because it would not stop: the user's Stop still wins

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engines.errors import EngineClosedError, GenerationError
+from engines.errors import EngineClosedError, GenerationError, UsageError
 from engines.jobs import CancelToken
 from engines.llama.batch_arrays import BatchArrays, LogitsRows
 from engines.llama.decoder import Sampler
@@ -82,6 +82,7 @@ class BatchScheduler:
         self._cache = SlotCache(parallel)
         self._waiting: list[Request] = []
         self._closed = threading.Event()
+        self._admission = threading.Lock()  # a request is queued only while the scheduler still runs
         self._piece = ctypes.create_string_buffer(256)
         self._thread = threading.Thread(target=self._run, name="llama-batch", daemon=True)
         self._thread.start()
@@ -98,13 +99,26 @@ class BatchScheduler:
 
     def stream(self, tokens: Sequence[int], sampling: SamplingOptions, stops: Sequence[str], cancel: CancelToken,
                *, strip_leading: bool, grammar: str | None = None, keep_cache: bool = True) -> Iterator[ChatEvent]:
-        if self._closed.is_set():
-            raise EngineClosedError("the model has been unloaded")
+        """Queue a reply and return its events. A request this model cannot take is refused here, at the
+        call, before it is queued (the server answers 400 then, before any byte of a stream)."""
         if len(tokens) >= self.slot_context:
             raise GenerationError(f"the prompt is {len(tokens)} tokens long but a slot's context holds "
                                   f"{self.slot_context}; shorten it or serve with a larger context")
+        if tokens and (min(tokens) < 0 or max(tokens) >= self.n_vocab):
+            # a client's token array: llama.cpp would refuse the whole shared batch (every slot's reply)
+            wrong = next(t for t in tokens if not 0 <= t < self.n_vocab)
+            raise UsageError(f"token id {wrong} is not in this model's vocabulary (0 to {self.n_vocab - 1})")
+        if grammar:
+            self.lib.llama_sampler_free(self._grammar_sampler(grammar))  # parsed again when the reply starts
         request = Request(list(tokens), sampling, tuple(stops), strip_leading, grammar, cancel, keep_cache)
-        self._incoming.put(request)
+        with self._admission:
+            if self._closed.is_set():
+                raise EngineClosedError("the model has been unloaded")
+            self._incoming.put(request)
+        return self._events(request)
+
+    @staticmethod
+    def _events(request: Request) -> Iterator[ChatEvent]:
         while True:
             event = request.events.get()
             if event is _END:
@@ -113,22 +127,33 @@ class BatchScheduler:
                 raise event
             yield event
 
+    def _grammar_sampler(self, grammar: str) -> Any:
+        sampler = self.lib.llama_sampler_init_grammar(self._vocab, grammar.encode("utf-8"), b"root")
+        if not sampler:  # the client's schema, as llama.cpp reads it (e.g. a repetition over its limit)
+            raise UsageError("llama.cpp could not parse the grammar made from the JSON schema")
+        return sampler
+
     def close(self) -> None:
-        self._closed.set()
-        self._incoming.put(None)
+        with self._admission:
+            self._closed.set()
+            self._incoming.put(None)
         self._thread.join(30.0)
         self._batch.close()
 
     # -- the scheduler thread -------------------------------------------------------------------
     def _run(self) -> None:
         while not self._closed.is_set():
-            self._take(block=not self._slots and not self._waiting)
-            self._admit()
-            self._drop_cancelled()
-            if self._slots:
-                self._step()
+            try:
+                self._take(block=not self._slots and not self._waiting)
+                self._admit()
+                self._drop_cancelled()
+                if self._slots:
+                    self._step()
+            except Exception as exc:  # never let one request's surprise stop every other reply for good
+                self._fail_all(GenerationError(f"the reply failed ({type(exc).__name__}: {exc})"))
         for slot in list(self._slots.values()):
             self._end(slot, "cancelled")
+        self._take(block=False)  # close() queued nothing after its mark: every request is in _waiting now
         for request in self._waiting:
             request.events.put(EngineClosedError("the model has been unloaded"))
             request.events.put(_END)
@@ -151,8 +176,12 @@ class BatchScheduler:
                 continue
             try:
                 sampler = self._sampler(request)
-            except GenerationError as exc:
+            except (GenerationError, UsageError) as exc:
                 request.events.put(exc)
+                request.events.put(_END)
+                continue
+            except Exception as exc:  # answered here: it is in neither list any more
+                request.events.put(GenerationError(f"the reply could not start ({type(exc).__name__}: {exc})"))
                 request.events.put(_END)
                 continue
             seq, reused = self._take_slot(request.tokens)
@@ -182,11 +211,7 @@ class BatchScheduler:
     def _sampler(self, request: Request) -> Sampler:
         sampling = request.sampling
         seed = sampling.seed if sampling.seed is not None else random.randrange(2**32)
-        grammar = None
-        if request.grammar:
-            grammar = self.lib.llama_sampler_init_grammar(self._vocab, request.grammar.encode("utf-8"), b"root")
-            if not grammar:
-                raise GenerationError("llama.cpp could not parse the grammar of the response format")
+        grammar = self._grammar_sampler(request.grammar) if request.grammar else None
         sampler = Sampler(self, sampling, seed, first=grammar)
         if sampling.repeat_penalty != 1.0:
             sampler.accept_history(request.tokens)
@@ -228,7 +253,8 @@ class BatchScheduler:
                 slot.cached.append(slot.last)
         status = batch.decode(self._ctx)
         if status != 0:
-            self._fail_all(status)
+            self._fail_all(GenerationError("the context is full (no room left in the KV cache)" if status == 1
+                                           else f"llama.cpp failed to decode (status {status})"))
             return
         for slot in list(self._slots.values()):
             if slot.row >= 0:
@@ -282,13 +308,13 @@ class BatchScheduler:
         request.events.put(finish(slot.text, slot.counts, slot.started, len(request.tokens), reason, self.load_ms))
         request.events.put(_END)
 
-    def _fail_all(self, status: int) -> None:
-        message = ("the context is full (no room left in the KV cache)" if status == 1
-                   else f"llama.cpp failed to decode (status {status})")
+    def _fail_all(self, error: GenerationError) -> None:
+        """End every running reply with `error`; their slots are emptied (what they hold is not known now)."""
+        self._batch.count = 0  # a batch left half-filled is not decoded
         for slot in list(self._slots.values()):
             self._slots.pop(slot.seq, None)
-            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)  # what it holds is not known now
+            self.lib.llama_memory_seq_rm(self._memory, slot.seq, -1, -1)
             slot.sampler.close()
             self._cache.release(slot.seq, [])
-            slot.request.events.put(GenerationError(message))
+            slot.request.events.put(error)
             slot.request.events.put(_END)

@@ -148,6 +148,8 @@ class Api:
         choices: list[dict[str, Any]] = []
         stats: list[GenerationStats] = []
         for index, prompt in enumerate(prompts):
+            if index and await request.is_disconnected():  # the client left: the other prompts are not written
+                break
             stream = await _started(self.pool, body.model, "chat", _completion_start(prompt, sampling))
             finished = _finished(await stream.collect(request.is_disconnected))
             text = (prompt if body.echo and isinstance(prompt, str) else "") + finished.text

@@ -119,16 +119,23 @@ class ModelPool:
         while not self._closed.is_set():
             with self._lock:
                 entry = self._loaded.get(model_id)
-                if entry is None or entry.active == 0:
+                if entry is None:
+                    return
+                if entry.active == 0:  # taken out under the same lock: no request can pick it up now
+                    del self._loaded[model_id]
                     break
             time.sleep(0.2)
-        self.unload(model_id, owner_knows=True)
+        else:
+            return  # the pool is closing: close() unloads it
+        self._close_entry(model_id, entry, owner_knows=True)
 
     def unload(self, model_id: str, *, owner_knows: bool = False) -> None:
         with self._lock:
             entry = self._loaded.pop(model_id, None)
-        if entry is None:
-            return
+        if entry is not None:
+            self._close_entry(model_id, entry, owner_knows=owner_knows)
+
+    def _close_entry(self, model_id: str, entry: Loaded, *, owner_knows: bool) -> None:
         if self._owner is not None and not owner_knows:
             self._owner.released(f"server:{model_id}")
         entry.model.close()
@@ -139,11 +146,13 @@ class ModelPool:
     def _reap(self) -> None:
         while not self._closed.wait(min(5.0, max(0.2, self.idle_unload_s / 4))):
             now = time.monotonic()
-            with self._lock:
-                idle = [mid for mid, e in self._loaded.items()
-                        if e.active == 0 and now - e.used_at >= self.idle_unload_s]
-            for model_id in idle:
-                self.unload(model_id)
+            with self._lock:  # checked and taken out under one lock, so a request cannot pick one up between
+                idle = {mid: e for mid, e in self._loaded.items()
+                        if e.active == 0 and now - e.used_at >= self.idle_unload_s}
+                for model_id in idle:
+                    del self._loaded[model_id]
+            for model_id, entry in idle.items():
+                self._close_entry(model_id, entry, owner_knows=False)
 
     def close(self) -> None:
         self._closed.set()

@@ -70,7 +70,8 @@ class ChatRequest(_Sampled):
         if kind == "json_object":
             return json.dumps({"type": "object"})
         if kind == "json_schema":
-            schema = (fmt.get("json_schema") or {}).get("schema")
+            holder = fmt.get("json_schema")
+            schema = holder.get("schema") if isinstance(holder, dict) else None
             if not isinstance(schema, dict):
                 raise ApiError(400, "response_format.json_schema.schema must be a JSON Schema object",
                                param="response_format")

@@ -58,9 +58,8 @@ def conversation(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) ->
         elif role == "user":
             out.append(Message(role="user", content=content))
         elif role == "assistant":
-            calls = [json.dumps({"name": c.get("function", {}).get("name"),
-                                 "arguments": _arguments(c.get("function", {}).get("arguments"))})
-                     for c in message.get("tool_calls") or []]
+            calls = [json.dumps({"name": function["name"], "arguments": _arguments(function.get("arguments"))})
+                     for function in _called(message.get("tool_calls"), where)]
             out.append(Message(role="assistant", content="\n".join([content, *calls]).strip()))
         elif role == "tool":
             call = message.get("tool_call_id") or message.get("name") or "a tool call"
@@ -70,6 +69,17 @@ def conversation(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) ->
     if tools:
         out = _with_tool_prompt(out, tools)
     return out
+
+
+def _called(calls: Any, where: str) -> list[dict[str, Any]]:
+    """The functions an assistant turn called (each `{"function": {"name", "arguments"}}`)."""
+    if calls is None:
+        return []
+    functions = [c.get("function") if isinstance(c, dict) else None for c in calls] if isinstance(calls, list) else None
+    if functions is None or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in functions):
+        raise ApiError(400, f"{where}.tool_calls: a list of function calls, each with a function name, is expected",
+                       param="messages")
+    return [f for f in functions if isinstance(f, dict)]
 
 
 def _arguments(raw: Any) -> Any:
@@ -92,8 +102,10 @@ def _with_tool_prompt(messages: list[Message], tools: list[dict[str, Any]]) -> l
 
 def forced_schema(tools: list[dict[str, Any]], choice: str | dict[str, Any] | None) -> str | None:
     """The JSON Schema of the call a `tool_choice` demands, or None when the model may answer in text."""
-    if not tools or choice in (None, "auto", "none"):
+    if choice in (None, "auto", "none"):
         return None
+    if not tools:
+        raise ApiError(400, "tool_choice asks for a tool call but no tools were given", param="tool_choice")
     if choice == "required":
         chosen = tools
     elif isinstance(choice, dict) and isinstance(choice.get("function"), dict):

@@ -15,7 +15,7 @@ from remote_server import FakeServer, fake_server_fixture, loopback_only_fixture
 
 from engines.chat.session import ChatSession, Reply
 from engines.cli.main import main
-from engines.errors import EngineCrashedError
+from engines.errors import EngineCrashedError, ModelNotFoundError
 from engines.host.open_model import open_chat_model
 from engines.host.remote_chat import RemoteChatModel
 from engines.llama.engine import TextDelta
@@ -211,3 +211,22 @@ def test_refresh_reads_the_model_list_again(fake_server: FakeServer, capsys: pyt
     assert [m.id for m in RemoteStore().endpoint("box").models] == ["qwen-7b", "mistral-7b"]  # nothing lost
     assert main(["models", "refresh-remote", "nobody"]) != 0
     assert "no remote endpoint is named 'nobody'" in capsys.readouterr().err
+
+
+def test_an_endpoint_removed_while_its_list_is_read_stays_removed(fake_server: FakeServer,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from engines.remote.client import OpenAIClient
+    from engines.store.remotes import refresh_remote
+
+    assert add(fake_server, "box") == 0
+    store = RemoteStore()
+
+    class RemovedMeanwhile(OpenAIClient):
+        def list_models(self) -> Any:
+            found = super().list_models()
+            store.remove("box")  # the user removed it while this refresh was waiting for the answer
+            return found
+
+    with pytest.raises(ModelNotFoundError):
+        refresh_remote(store, "box", RemovedMeanwhile(fake_server.url, api_key=None, offline=True))
+    assert store.endpoints() == []

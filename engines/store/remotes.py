@@ -96,6 +96,17 @@ class RemoteStore:
             else:
                 remotes.endpoints.append(endpoint)
 
+    def replace_models(self, name: str, models: list[RemoteModel]) -> tuple[RemoteEndpoint, RemoteEndpoint]:
+        """Give the endpoint a new model list, under the lock: (before, after). An endpoint removed while
+        its list was being read stays removed."""
+        with self._editing() as remotes:
+            names = [e.name for e in remotes.endpoints]
+            if name not in names:
+                raise ModelNotFoundError(f"no remote endpoint is named '{name}'")
+            before = remotes.endpoints[names.index(name)]
+            after = remotes.endpoints[names.index(name)] = before.model_copy(update={"models": models})
+        return before, after
+
     def remove(self, name: str) -> RemoteEndpoint:
         with self._editing() as remotes:
             found = next((e for e in remotes.endpoints if e.name == name), None)
@@ -169,8 +180,6 @@ def refresh_remote(store: RemoteStore, name: str, client: OpenAIClient) -> tuple
     models = read_models(client)
     if not models:
         raise UsageError(f"{endpoint.url} now serves no models; the list of {name} was kept as it was")
-    before = {m.id for m in endpoint.models}
-    after = {m.id for m in models}
-    refreshed = endpoint.model_copy(update={"models": models})
-    store.save(refreshed)
-    return refreshed, sorted(after - before), sorted(before - after)
+    before, after = store.replace_models(name, models)
+    old, new = {m.id for m in before.models}, {m.id for m in after.models}
+    return after, sorted(new - old), sorted(old - new)

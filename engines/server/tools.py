@@ -75,11 +75,12 @@ def _called(calls: Any, where: str) -> list[dict[str, Any]]:
     """The functions an assistant turn called (each `{"function": {"name", "arguments"}}`)."""
     if calls is None:
         return []
-    functions = [c.get("function") if isinstance(c, dict) else None for c in calls] if isinstance(calls, list) else None
-    if functions is None or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in functions):
+    functions: list[Any] = [call.get("function") if isinstance(call, dict) else None
+                            for call in (calls if isinstance(calls, list) else [None])]
+    if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in functions):
         raise ApiError(400, f"{where}.tool_calls: a list of function calls, each with a function name, is expected",
                        param="messages")
-    return [f for f in functions if isinstance(f, dict)]
+    return functions
 
 
 def _arguments(raw: Any) -> Any:

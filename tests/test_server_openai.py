@@ -357,3 +357,15 @@ def test_a_bad_token_id_leaves_other_replies_alone(server: LocalServer) -> None:
     runner.join(120)
     assert results["long"].status_code == 200
     assert results["long"].json()["usage"]["completion_tokens"] == 600
+
+
+def test_llama_server_sampling_fields_are_honoured(server: LocalServer) -> None:
+    """top_k, min_p and repeat_penalty, as llama-server takes them (Candeia's own remote engine sends them):
+    a strong repeat penalty changes a greedy reply, and values out of range are a 400."""
+    body = {"model": "tiny", "prompt": "the a an and of to", "max_tokens": 40, "temperature": 0}
+    plain = post(server, "/completions", body).json()["choices"][0]["text"]
+    assert post(server, "/completions", {**body, "repeat_penalty": 1.0}).json()["choices"][0]["text"] == plain
+    penalised = post(server, "/completions", {**body, "repeat_penalty": 3.0, "top_k": 5, "min_p": 0.0})
+    assert penalised.status_code == 200 and penalised.json()["choices"][0]["text"] != plain
+    for wrong in ({"repeat_penalty": 10}, {"top_k": -1}, {"min_p": 2}):
+        assert post(server, "/completions", {**body, **wrong}).status_code == 400, wrong

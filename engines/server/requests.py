@@ -30,6 +30,10 @@ class _Sampled(_Body):
     n: int = Field(default=1, ge=1, le=1)
     stream_options: dict[str, Any] | None = None
     ignore_eos: bool = False  # llama-server's extension: write max_tokens whatever the model says (benchmarks)
+    # llama-server's sampling extensions, which its clients (and Candeia's remote engine) send
+    top_k: int | None = Field(default=None, ge=0)
+    min_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    repeat_penalty: float | None = Field(default=None, ge=0.5, le=3.0)
 
     @property
     def include_usage(self) -> bool:
@@ -39,13 +43,17 @@ class _Sampled(_Body):
         stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
         if len(stops) > MAX_STOPS:
             raise ApiError(400, f"at most {MAX_STOPS} stop strings are accepted", param="stop")
-        values: dict[str, Any] = {"repeat_penalty": 1.0, "ignore_eos": self.ignore_eos,
+        values: dict[str, Any] = {"repeat_penalty": self.repeat_penalty or 1.0, "ignore_eos": self.ignore_eos,
                                   "stop": tuple(s for s in stops if s),
                                   "max_tokens": self.max_tokens if self.max_tokens is not None else default_max}
         if self.temperature is not None:
             values["temperature"] = self.temperature
         if self.top_p is not None:
             values["top_p"] = self.top_p
+        if self.top_k is not None:
+            values["top_k"] = self.top_k
+        if self.min_p is not None:
+            values["min_p"] = self.min_p
         if self.seed is not None:
             values["seed"] = self.seed % 2**32
         return SamplingOptions(**values)
